@@ -1,0 +1,197 @@
+//! What every command gets: the resolved store location, output format and style, the
+//! environment MLflow defines, and the two channels — data to stdout, talk to stderr.
+
+use std::cell::Cell;
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, Result};
+
+use crate::render::{self, Format, Output, Style};
+use crate::store::location::{self, Location};
+use crate::store::{Problem, Store};
+
+/// MLflow's environment variables (and mlrs's test clock), read once at start-up.
+#[derive(Debug, Clone, Default)]
+pub struct Env {
+    pub tracking_uri: Option<String>,
+    pub experiment_name: Option<String>,
+    pub experiment_id: Option<String>,
+    pub run_id: Option<String>,
+    pub no_color: bool,
+    pub columns: Option<u16>,
+    /// `MLRS_NOW_MS`: a fixed clock, for reproducible output.
+    pub now_ms: Option<i64>,
+}
+
+impl Env {
+    pub fn from_process() -> Env {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        Env {
+            tracking_uri: var("MLFLOW_TRACKING_URI"),
+            experiment_name: var("MLFLOW_EXPERIMENT_NAME"),
+            experiment_id: var("MLFLOW_EXPERIMENT_ID"),
+            run_id: var("MLFLOW_RUN_ID"),
+            no_color: var("NO_COLOR").is_some(),
+            columns: var("COLUMNS").and_then(|c| c.parse().ok()),
+            now_ms: var("MLRS_NOW_MS").and_then(|c| c.parse().ok()),
+        }
+    }
+}
+
+pub struct Ctx {
+    location: Location,
+    pub format: Format,
+    pub style: Style,
+    pub strict: bool,
+    pub env: Env,
+    pub cwd: PathBuf,
+    skipped: Cell<usize>,
+}
+
+impl Ctx {
+    pub fn new(
+        store_flag: Option<&str>,
+        format: Option<Format>,
+        force_color: bool,
+        no_color: bool,
+        strict: bool,
+        utc: bool,
+        env: Env,
+    ) -> Result<Ctx> {
+        let cwd = std::env::current_dir().context("cannot read the current folder")?;
+        let location = location::resolve(store_flag, env.tracking_uri.as_deref(), &cwd)?;
+        let stdout_tty = std::io::stdout().is_terminal();
+        let color = force_color
+            || (!no_color
+                && !env.no_color
+                && stdout_tty
+                && std::env::var("TERM").map_or(true, |t| t != "dumb"));
+        let width = env.columns.or_else(|| {
+            if stdout_tty {
+                comfy_table::Table::new().width()
+            } else {
+                None
+            }
+        });
+        Ok(Ctx {
+            location,
+            format: format.unwrap_or(if stdout_tty {
+                Format::Table
+            } else {
+                Format::Tsv
+            }),
+            style: Style { color, width, utc },
+            strict,
+            env,
+            cwd,
+            skipped: Cell::new(0),
+        })
+    }
+
+    pub fn store_root(&self) -> &std::path::Path {
+        &self.location.root
+    }
+
+    /// The store, which must exist.
+    pub fn store(&self) -> Result<Store> {
+        Ok(Store::open(&self.location.root)?.with_now(self.env.now_ms))
+    }
+
+    /// The store for a command that writes; created (as MLflow would) when the folder is missing.
+    pub fn store_for_write(&self) -> Result<Store> {
+        Ok(Store::open_or_create(&self.location.root, self.env.now_ms)?)
+    }
+
+    /// Print a command's output in the chosen format.
+    pub fn print(&self, output: &Output) -> Result<()> {
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        render::write(&mut out, output, self.format, &self.style)?;
+        out.flush()?;
+        Ok(())
+    }
+
+    /// Print one line of data (an id, a path) to stdout.
+    pub fn print_line(&self, line: &str) -> Result<()> {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{line}")?;
+        out.flush()?;
+        Ok(())
+    }
+
+    /// Report entries that could not be read; they were skipped, the rest is shown.
+    pub fn report(&self, problems: &[Problem]) {
+        let mut err = std::io::stderr().lock();
+        for p in problems {
+            let _ = writeln!(err, "mlrs: warning: skipped {p}");
+        }
+        self.skipped.set(self.skipped.get() + problems.len());
+    }
+
+    /// A message for the person at the terminal (never data).
+    pub fn note(&self, message: &str) {
+        let _ = writeln!(std::io::stderr().lock(), "mlrs: {message}");
+    }
+
+    pub fn finish(&self) -> ExitCode {
+        if self.strict && self.skipped.get() > 0 {
+            self.note(&format!(
+                "{} entries were skipped (--strict)",
+                self.skipped.get()
+            ));
+            return ExitCode::from(exit::SKIPPED);
+        }
+        ExitCode::SUCCESS
+    }
+}
+
+/// Exit codes scripts can rely on, and error printing.
+pub mod exit {
+    use std::process::ExitCode;
+
+    use crate::store::StoreError;
+
+    pub const ERROR: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const NOT_FOUND: u8 = 3;
+    pub const SKIPPED: u8 = 4;
+
+    /// Errors that are about what the user asked rather than what went wrong.
+    #[derive(Debug, thiserror::Error)]
+    #[error("{0}")]
+    pub struct UsageError(pub String);
+
+    pub fn report(err: &anyhow::Error) -> ExitCode {
+        if is_broken_pipe(err) {
+            return ExitCode::SUCCESS;
+        }
+        eprintln!("mlrs: error: {err:#}");
+        ExitCode::from(code_for(err))
+    }
+
+    fn code_for(err: &anyhow::Error) -> u8 {
+        for cause in err.chain() {
+            if cause.downcast_ref::<UsageError>().is_some() {
+                return USAGE;
+            }
+            if let Some(e) = cause.downcast_ref::<StoreError>() {
+                return match e {
+                    StoreError::NotFound(_) => NOT_FOUND,
+                    StoreError::BadInput(_)
+                    | StoreError::Ambiguous(_)
+                    | StoreError::Unsupported(_) => USAGE,
+                    _ => ERROR,
+                };
+            }
+        }
+        ERROR
+    }
+
+    fn is_broken_pipe(err: &anyhow::Error) -> bool {
+        err.chain().any(|c| {
+            c.downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+        })
+    }
+}

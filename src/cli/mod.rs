@@ -1,0 +1,166 @@
+//! The command line: clap definitions, turning parsed arguments into plain values for the
+//! store and query layers, dispatch, and the mapping of errors to exit codes. The only module
+//! that knows about clap; one file per subcommand.
+
+mod ctx;
+mod experiments;
+mod runs;
+mod shape;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+pub use ctx::{Ctx, Env, exit};
+
+use crate::render::Format;
+use crate::store::ViewType;
+
+const ABOUT: &str = "A fast command-line tool for MLflow's file-based tracking store (mlruns/)";
+
+const AFTER_HELP: &str = "\
+The store is --store DIR, else $MLFLOW_TRACKING_URI (a path or file: URI), else ./mlruns.
+
+Exit codes: 0 ok, 1 error, 2 usage or invalid input, 3 not found,
+            4 something was skipped (only with --strict).
+
+Examples:
+  mlrs runs list                          runs of every experiment, newest first
+  mlrs -s fixtures/mlflow-3.17.2/mlruns experiments list
+  mlrs runs describe 3df4 --format json   one run as MLflow's Run.to_dictionary()";
+
+#[derive(Parser, Debug)]
+#[command(name = "mlrs", version, about = ABOUT, after_help = AFTER_HELP, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    global: GlobalArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Debug)]
+struct GlobalArgs {
+    /// The store folder or file: URI [default: $MLFLOW_TRACKING_URI, else ./mlruns]
+    #[arg(short = 's', long, global = true, value_name = "DIR")]
+    store: Option<String>,
+    /// Output format [default: table on a terminal, tsv otherwise]
+    #[arg(short = 'f', long, global = true, value_enum)]
+    format: Option<FormatArg>,
+    /// When to use colours (NO_COLOR is honoured)
+    #[arg(long, global = true, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN")]
+    color: ColorArg,
+    /// Exit with code 4 when any run or experiment could not be read and was skipped
+    #[arg(long, global = true)]
+    strict: bool,
+    /// Show times in UTC instead of local time
+    #[arg(long, global = true)]
+    utc: bool,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// List, create, rename, delete and tag experiments
+    #[command(alias = "exp")]
+    Experiments(experiments::Args),
+    /// List, describe, delete and restore runs
+    Runs(runs::Args),
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum FormatArg {
+    Table,
+    Json,
+    Csv,
+    Tsv,
+    #[value(alias = "md")]
+    Markdown,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Format {
+        match f {
+            FormatArg::Table => Format::Table,
+            FormatArg::Json => Format::Json,
+            FormatArg::Csv => Format::Csv,
+            FormatArg::Tsv => Format::Tsv,
+            FormatArg::Markdown => Format::Markdown,
+        }
+    }
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Which lifecycle stages to show.
+#[derive(ValueEnum, Clone, Copy, Debug, Default)]
+enum ViewArg {
+    #[default]
+    Active,
+    Deleted,
+    All,
+}
+
+impl From<ViewArg> for ViewType {
+    fn from(v: ViewArg) -> ViewType {
+        match v {
+            ViewArg::Active => ViewType::ActiveOnly,
+            ViewArg::Deleted => ViewType::DeletedOnly,
+            ViewArg::All => ViewType::All,
+        }
+    }
+}
+
+/// `KEY=VALUE` (the value may contain `=`).
+fn key_value(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .ok_or_else(|| format!("expected KEY=VALUE, got {s:?}"))
+}
+
+/// Parse the command line, run it, and turn the outcome into an exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = e.exit_code();
+            // Help and version go to stdout; a closed pipe there is not an error.
+            let _ = e.print();
+            return ExitCode::from(code as u8);
+        }
+    };
+    let env = Env::from_process();
+    let ctx = match Ctx::new(
+        cli.global.store.as_deref(),
+        cli.global.format.map(Format::from),
+        cli.global.color == ColorArg::Always,
+        cli.global.color == ColorArg::Never,
+        cli.global.strict,
+        cli.global.utc,
+        env,
+    ) {
+        Ok(ctx) => ctx,
+        Err(e) => return exit::report(&e),
+    };
+    let result = match cli.command {
+        Command::Experiments(args) => experiments::run(&ctx, args),
+        Command::Runs(args) => runs::run(&ctx, args),
+    };
+    match result {
+        Ok(()) => ctx.finish(),
+        Err(e) => exit::report(&e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn clap_definition_is_valid() {
+        super::Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,248 @@
+//! `mlrs runs …`: list, describe, delete, restore.
+
+use anyhow::Result;
+use clap::Subcommand;
+use serde_json::Value;
+
+use super::shape::{self, key_value_table, run_info_json, run_json, run_records};
+use super::{Ctx, ViewArg};
+use crate::render::{Cell, Output, Table};
+use crate::store::{
+    DataSelection, Experiment, Run, RunInfo, RunStatus, Store, ViewType, sort_runs_default,
+};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// List runs, newest first (reads only each run's meta.yaml)
+    #[command(
+        alias = "ls",
+        after_help = "Examples:\n  mlrs runs list\n  mlrs runs list -e nyc-taxi --limit 10\n  mlrs runs list --view deleted --format csv > deleted.csv"
+    )]
+    List {
+        /// Experiment id or name (repeatable) [default: $MLFLOW_EXPERIMENT_ID or
+        /// $MLFLOW_EXPERIMENT_NAME, else every active experiment]
+        #[arg(short = 'e', long = "experiment", value_name = "EXP")]
+        experiments: Vec<String>,
+        /// Which runs to show
+        #[arg(long, value_enum, default_value_t)]
+        view: ViewArg,
+        /// Show at most N runs
+        #[arg(short = 'n', long, value_name = "N")]
+        limit: Option<usize>,
+    },
+    /// Show one run: info, params, metrics (latest values), tags, dataset inputs
+    #[command(
+        after_help = "Examples:\n  mlrs runs describe 3df405d6\n  mlrs runs describe $MLFLOW_RUN_ID --format json | jq .data.metrics"
+    )]
+    Describe {
+        /// Run id or unique prefix
+        run: String,
+    },
+    /// Delete runs (soft delete, as MLflow; `restore` undoes it, `gc` makes it permanent)
+    #[command(after_help = "Example:\n  mlrs runs delete 3df405d6 8ca5e65d")]
+    Delete {
+        #[arg(required = true, value_name = "RUN")]
+        runs: Vec<String>,
+    },
+    /// Restore deleted runs
+    Restore {
+        #[arg(required = true, value_name = "RUN")]
+        runs: Vec<String>,
+    },
+}
+
+pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
+    match args.command {
+        Cmd::List {
+            experiments,
+            view,
+            limit,
+        } => list(ctx, &experiments, view.into(), limit),
+        Cmd::Describe { run } => {
+            let store = ctx.store()?;
+            let info = store.find_run(&run)?;
+            let data = info.load_data(&DataSelection::everything())?;
+            let experiment = store.experiment_of(&info)?;
+            ctx.print(&describe(&Run { info, data }, &experiment))
+        }
+        Cmd::Delete { runs } => change_lifecycle(ctx, &runs, true),
+        Cmd::Restore { runs } => change_lifecycle(ctx, &runs, false),
+    }
+}
+
+/// The experiments a run command looks at: `-e` values, else MLflow's environment variables,
+/// else every experiment in `view`.
+pub fn scope(
+    ctx: &Ctx,
+    store: &Store,
+    names: &[String],
+    view: ViewType,
+) -> Result<Vec<Experiment>> {
+    let from_env: Vec<String> = ctx
+        .env
+        .experiment_id
+        .clone()
+        .or_else(|| ctx.env.experiment_name.clone())
+        .into_iter()
+        .collect();
+    let wanted = if names.is_empty() { &from_env } else { names };
+    if wanted.is_empty() {
+        // Runs of deleted experiments are deleted runs, so they belong to non-active views.
+        let exp_view = if view == ViewType::ActiveOnly {
+            ViewType::ActiveOnly
+        } else {
+            ViewType::All
+        };
+        let listing = store.experiments(exp_view)?;
+        ctx.report(&listing.problems);
+        return Ok(listing.items);
+    }
+    let mut out: Vec<Experiment> = Vec::new();
+    for name in wanted {
+        let e = store.find_experiment(name)?;
+        if !out.iter().any(|o| o.id == e.id) {
+            out.push(e);
+        }
+    }
+    Ok(out)
+}
+
+fn list(ctx: &Ctx, names: &[String], view: ViewType, limit: Option<usize>) -> Result<()> {
+    let store = ctx.store()?;
+    let experiments = scope(ctx, &store, names, view)?;
+    let listing = store.run_infos(&experiments, view)?;
+    ctx.report(&listing.problems);
+    let mut runs = listing.items;
+    sort_runs_default(&mut runs);
+    if let Some(n) = limit {
+        runs.truncate(n);
+    }
+    let now = store.now_ms();
+    let multi = experiments.len() > 1;
+    let names: std::collections::HashMap<&str, &str> = experiments
+        .iter()
+        .map(|e| (e.id.as_str(), e.name.as_str()))
+        .collect();
+    let mut headers = vec!["Run ID", "Name", "Status", "Start", "Duration", "User"];
+    if multi {
+        headers.insert(2, "Experiment");
+    }
+    let mut table = Table::new(headers);
+    for r in &runs {
+        let mut row = vec![
+            Cell::text(&r.run_id),
+            Cell::text(&r.run_name),
+            Cell::Status(r.status.as_str().into()),
+            Cell::opt_time(r.start_time),
+            duration(r, now),
+            Cell::text(&r.user_id),
+        ];
+        if multi {
+            row.insert(
+                2,
+                Cell::text(names.get(r.experiment_id.as_str()).copied().unwrap_or("")),
+            );
+        }
+        table.push(row);
+    }
+    ctx.print(&Output {
+        table,
+        json: Value::Array(
+            runs.iter()
+                .map(|r| serde_json::json!({ "info": run_info_json(r) }))
+                .collect(),
+        ),
+        records: Some(shape::run_info_records(&runs)),
+    })
+}
+
+/// Wall time of a run; a running run counts up to now.
+fn duration(r: &RunInfo, now: i64) -> Cell {
+    match (r.start_time, r.end_time) {
+        (Some(s), Some(e)) => Cell::Duration(e - s),
+        (Some(s), None) if r.status == RunStatus::Running => Cell::Duration(now - s),
+        _ => Cell::Empty,
+    }
+}
+
+fn describe(run: &Run, experiment: &Experiment) -> Output {
+    let info = &run.info;
+    let mut rows = vec![
+        ("run_id".to_string(), Cell::text(&info.run_id)),
+        ("run_name".into(), Cell::text(&info.run_name)),
+        (
+            "experiment".into(),
+            Cell::Text(format!("{} ({})", experiment.name, experiment.id)),
+        ),
+        ("status".into(), Cell::Status(info.status.as_str().into())),
+        (
+            "lifecycle_stage".into(),
+            Cell::text(info.lifecycle_stage.as_str()),
+        ),
+        ("user_id".into(), Cell::text(&info.user_id)),
+        ("start_time".into(), Cell::opt_time(info.start_time)),
+        ("end_time".into(), Cell::opt_time(info.end_time)),
+        ("artifact_uri".into(), Cell::text(&info.artifact_uri)),
+    ];
+    if let Some(t) = info.deleted_time {
+        rows.push(("deleted_time".into(), Cell::Time(t)));
+    }
+    rows.extend(shape::prefixed("params", &run.data.params, |v| {
+        Cell::text(v)
+    }));
+    rows.extend(shape::prefixed("metrics", &run.data.metrics, |v| {
+        Cell::Float(*v)
+    }));
+    rows.extend(shape::prefixed("tags", &run.data.tags, |v| Cell::text(v)));
+    for input in &run.data.dataset_inputs {
+        let context = input
+            .tags
+            .get("mlflow.data.context")
+            .map(String::as_str)
+            .unwrap_or("-");
+        rows.push((
+            format!("datasets.{context}"),
+            Cell::Text(format!("{} ({})", input.dataset.name, input.dataset.digest)),
+        ));
+    }
+    Output {
+        table: key_value_table(rows),
+        json: run_json(run),
+        records: Some(run_records(std::slice::from_ref(run))),
+    }
+}
+
+/// Delete or restore runs: every id is resolved and checked before anything changes.
+fn change_lifecycle(ctx: &Ctx, ids: &[String], delete: bool) -> Result<()> {
+    let store = ctx.store()?;
+    let runs = ids
+        .iter()
+        .map(|id| store.find_run(id))
+        .collect::<Result<Vec<_>, _>>()?;
+    for run in &runs {
+        let verb = if delete { "deleted" } else { "restored" };
+        if run.is_active() != delete {
+            let changed = if delete {
+                store.delete_run(run)?
+            } else {
+                store.restore_run(run)?
+            };
+            ctx.note(&format!(
+                "{verb} run {} ({})",
+                changed.run_id, changed.run_name
+            ));
+        } else {
+            ctx.note(&format!(
+                "run {} ({}) is already {verb}",
+                run.run_id, run.run_name
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,9 @@
+//! mlrs: a fast command-line tool for MLflow's file-based tracking store.
+//!
+//! Layers: [`store`] (the on-disk model, the only reader and writer), [`query`] (filters and
+//! ordering, pure), [`render`] (rows in, bytes out), [`cli`] (clap and dispatch).
+
+pub mod cli;
+pub mod query;
+pub mod render;
+pub mod store;

@@ -1,0 +1,344 @@
+//! Rows in, bytes out: tables for terminals, CSV/TSV and markdown, JSON. Knows nothing about
+//! stores or clap. Time and colour choices arrive in [`Style`]; nothing here reads the
+//! environment.
+
+mod table;
+
+use std::io::{self, Write};
+
+use serde_json::Value;
+
+pub use table::write_table;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+    Tsv,
+    Markdown,
+}
+
+/// One value of a table cell. The variant decides how each format shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Empty,
+    Text(String),
+    Int(i64),
+    Float(f64),
+    /// Milliseconds since the epoch: local time in tables, RFC 3339 UTC in CSV.
+    Time(i64),
+    /// Milliseconds.
+    Duration(i64),
+    /// A run status, coloured in tables.
+    Status(String),
+}
+
+impl Cell {
+    pub fn text(s: impl Into<String>) -> Cell {
+        Cell::Text(s.into())
+    }
+
+    pub fn opt_time(t: Option<i64>) -> Cell {
+        t.map_or(Cell::Empty, Cell::Time)
+    }
+
+    pub fn opt_text(s: Option<&String>) -> Cell {
+        s.map_or(Cell::Empty, |s| Cell::Text(s.clone()))
+    }
+
+    pub fn opt_float(f: Option<f64>) -> Cell {
+        f.map_or(Cell::Empty, Cell::Float)
+    }
+
+    /// The exact, machine-readable text (CSV, TSV).
+    pub fn plain(&self) -> String {
+        match self {
+            Cell::Empty => String::new(),
+            Cell::Text(s) | Cell::Status(s) => s.clone(),
+            Cell::Int(i) => i.to_string(),
+            Cell::Float(f) => crate::store::pyfloat::repr(*f),
+            Cell::Time(ms) => rfc3339(*ms),
+            Cell::Duration(ms) => format!("{:.3}", *ms as f64 / 1000.0),
+        }
+    }
+
+    /// The short, human text (tables, markdown).
+    pub fn human(&self, style: &Style) -> String {
+        match self {
+            Cell::Float(f) => human_float(*f),
+            Cell::Time(ms) => local_time(*ms, style),
+            Cell::Duration(ms) => human_duration(*ms),
+            other => other.plain(),
+        }
+    }
+}
+
+/// A table: headers and rows of cells. `Table` also carries a title line for key/value views.
+#[derive(Debug, Clone, Default)]
+pub struct Table {
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+    /// Cells (row, column) to emphasise in tables, e.g. the best value of a metric.
+    pub highlight: Vec<(usize, usize)>,
+}
+
+impl Table {
+    pub fn new<S: Into<String>>(headers: impl IntoIterator<Item = S>) -> Table {
+        Table {
+            headers: headers.into_iter().map(Into::into).collect(),
+            ..Table::default()
+        }
+    }
+
+    pub fn push(&mut self, row: Vec<Cell>) {
+        debug_assert_eq!(row.len(), self.headers.len());
+        self.rows.push(row);
+    }
+}
+
+/// What a command prints: a table, the JSON document for `--format json`, and optionally a
+/// different table for CSV/TSV (a describe view is key/value on screen but one wide record,
+/// with `mlflow.search_runs()` column names, for scripts).
+pub struct Output {
+    pub table: Table,
+    pub json: Value,
+    pub records: Option<Table>,
+}
+
+impl Output {
+    pub fn new(table: Table, json: Value) -> Output {
+        Output {
+            table,
+            json,
+            records: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Style {
+    pub color: bool,
+    /// Terminal width for tables; `None` means no limit.
+    pub width: Option<u16>,
+    /// Show times in UTC instead of local time.
+    pub utc: bool,
+}
+
+pub fn write(
+    out: &mut dyn Write,
+    output: &Output,
+    format: Format,
+    style: &Style,
+) -> io::Result<()> {
+    match format {
+        Format::Table => write_table(out, &output.table, style),
+        Format::Json => write_json(out, &output.json),
+        Format::Csv => write_delimited(out, output.records.as_ref().unwrap_or(&output.table), b','),
+        Format::Tsv => {
+            write_delimited(out, output.records.as_ref().unwrap_or(&output.table), b'\t')
+        }
+        Format::Markdown => write_markdown(out, &output.table, style),
+    }
+}
+
+pub fn write_json(out: &mut dyn Write, value: &Value) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    out.write_all(b"\n")
+}
+
+/// CSV (RFC 4180 quoting) or TSV (tabs, newlines and backslashes escaped as `\t`, `\n`, `\\`,
+/// so every record is one line).
+pub fn write_delimited(out: &mut dyn Write, table: &Table, delimiter: u8) -> io::Result<()> {
+    if delimiter == b'\t' {
+        let line = |cells: Vec<String>| {
+            cells
+                .iter()
+                .map(|c| escape_tsv(c))
+                .collect::<Vec<_>>()
+                .join("\t")
+                + "\n"
+        };
+        out.write_all(line(table.headers.clone()).as_bytes())?;
+        for row in &table.rows {
+            out.write_all(line(row.iter().map(Cell::plain).collect()).as_bytes())?;
+        }
+        return Ok(());
+    }
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(delimiter)
+        .from_writer(out);
+    w.write_record(&table.headers).map_err(io::Error::other)?;
+    for row in &table.rows {
+        w.write_record(row.iter().map(Cell::plain))
+            .map_err(csv_err)?;
+    }
+    w.flush()
+}
+
+fn csv_err(e: csv::Error) -> io::Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => io::Error::other(format!("{other:?}")),
+    }
+}
+
+fn escape_tsv(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\\' => out.push_str("\\\\"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A GitHub-flavoured markdown table.
+pub fn write_markdown(out: &mut dyn Write, table: &Table, style: &Style) -> io::Result<()> {
+    let esc = |s: &str| s.replace('|', "\\|").replace('\n', "<br>");
+    writeln!(
+        out,
+        "| {} |",
+        table
+            .headers
+            .iter()
+            .map(|h| esc(h))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    )?;
+    writeln!(
+        out,
+        "|{}",
+        table.headers.iter().map(|_| " --- |").collect::<String>()
+    )?;
+    for (r, row) in table.rows.iter().enumerate() {
+        let cells: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(|(c, cell)| {
+                let text = esc(&cell.human(style));
+                if table.highlight.contains(&(r, c)) && !text.is_empty() {
+                    format!("**{text}**")
+                } else {
+                    text
+                }
+            })
+            .collect();
+        writeln!(out, "| {} |", cells.join(" | "))?;
+    }
+    Ok(())
+}
+
+/// A float as JSON: non-finite values become the strings "NaN", "Infinity", "-Infinity" (the
+/// protobuf JSON convention MLflow's REST API uses), so `jq` and every JSON parser accept them.
+pub fn json_float(f: f64) -> Value {
+    if f.is_nan() {
+        Value::from("NaN")
+    } else if f.is_infinite() {
+        Value::from(if f > 0.0 { "Infinity" } else { "-Infinity" })
+    } else {
+        Value::from(f)
+    }
+}
+
+pub fn rfc3339(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
+        .unwrap_or_else(|| ms.to_string())
+}
+
+fn local_time(ms: i64, style: &Style) -> String {
+    let Some(utc) = chrono::DateTime::from_timestamp_millis(ms) else {
+        return ms.to_string();
+    };
+    if style.utc {
+        utc.format("%Y-%m-%d %H:%M:%S").to_string()
+    } else {
+        utc.with_timezone(&chrono::Local)
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string()
+    }
+}
+
+/// `42ms`, `7.2s`, `3m 12s`, `2h 05m`, `3d 04h`.
+pub fn human_duration(ms: i64) -> String {
+    if ms < 0 {
+        return format!("-{}", human_duration(-ms));
+    }
+    let s = ms / 1000;
+    match s {
+        _ if ms < 1000 => format!("{ms}ms"),
+        0..60 => format!("{:.1}s", ms as f64 / 1000.0),
+        60..3600 => format!("{}m {:02}s", s / 60, s % 60),
+        3600..86400 => format!("{}h {:02}m", s / 3600, (s % 3600) / 60),
+        _ => format!("{}d {:02}h", s / 86400, (s % 86400) / 3600),
+    }
+}
+
+/// Up to 6 significant digits, like `%g`, for reading in a table.
+pub fn human_float(f: f64) -> String {
+    if !f.is_finite() {
+        return crate::store::pyfloat::repr(f);
+    }
+    if f == 0.0 {
+        return if f.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        };
+    }
+    let exp = f.abs().log10().floor() as i32;
+    if !(-5..=15).contains(&exp) {
+        return format!("{f:.5e}")
+            .replace("0e", "e")
+            .trim_end_matches('.')
+            .to_string()
+            .replace(".e", "e");
+    }
+    let decimals = (5 - exp).max(0) as usize;
+    let s = format!("{f:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_numbers() {
+        assert_eq!(human_float(0.30000000000000004), "0.3");
+        assert_eq!(human_float(123456789.125), "123456789");
+        assert_eq!(human_float(5.0), "5");
+        assert_eq!(human_float(0.000123456789), "0.000123457");
+        assert_eq!(human_float(f64::NAN), "nan");
+        assert_eq!(human_duration(7_200), "7.2s");
+        assert_eq!(human_duration(192_000), "3m 12s");
+        assert_eq!(human_duration(7_500_000), "2h 05m");
+    }
+
+    #[test]
+    fn tsv_escapes_and_csv_quotes() {
+        let mut t = Table::new(["a", "b"]);
+        t.push(vec![Cell::text("x\ty"), Cell::text("line\nbreak, \"q\"")]);
+        let mut out = Vec::new();
+        write_delimited(&mut out, &t, b'\t').unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "a\tb\nx\\ty\tline\\nbreak, \"q\"\n"
+        );
+        let mut out = Vec::new();
+        write_delimited(&mut out, &t, b',').unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "a,b\nx\ty,\"line\nbreak, \"\"q\"\"\"\n"
+        );
+    }
+}

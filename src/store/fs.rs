@@ -1,0 +1,173 @@
+//! File primitives every store write goes through: atomic replace, single-`write` append,
+//! advisory locks. Nothing else in the crate opens a file for writing.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::error::{IoContext, Result, StoreError};
+
+/// Replace `path` with `bytes` atomically: a temp file in the same folder, fsync, rename, fsync
+/// of the folder. Readers see the old file or the new one, never a mix. Mode is 0644 (or the
+/// old file's mode), not tempfile's 0600, so MLflow under another user can still read it.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_via(path, bytes, parent(path)?)
+}
+
+/// [`write_atomic`] with the temp file in `scratch`, a folder on the same filesystem where a
+/// leftover temp file (after a crash) is harmless to readers.
+pub fn write_atomic_via(path: &Path, bytes: &[u8], scratch: &Path) -> Result<()> {
+    let dir = parent(path)?;
+    fs::create_dir_all(dir).at(dir)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".mlrs-tmp-")
+        .tempfile_in(scratch)
+        .at(scratch)?;
+    tmp.write_all(bytes).at(tmp.path())?;
+    set_mode_like(tmp.as_file(), path).at(tmp.path())?;
+    tmp.as_file().sync_all().at(tmp.path())?;
+    tmp.persist(path)
+        .map_err(|e| StoreError::io(path, e.error))?;
+    sync_dir(dir);
+    Ok(())
+}
+
+/// Create `path` with `bytes`, failing when it already exists (for files that are written once).
+pub fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = parent(path)?;
+    fs::create_dir_all(dir).at(dir)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".mlrs-tmp-")
+        .tempfile_in(dir)
+        .at(dir)?;
+    tmp.write_all(bytes).at(tmp.path())?;
+    set_mode_like(tmp.as_file(), path).at(tmp.path())?;
+    tmp.as_file().sync_all().at(tmp.path())?;
+    tmp.persist_noclobber(path)
+        .map_err(|e| StoreError::io(path, e.error))?;
+    sync_dir(dir);
+    Ok(())
+}
+
+/// Append one complete line with a single `write(2)` on an `O_APPEND` descriptor, so concurrent
+/// appenders (mlrs or MLflow) interleave whole lines and never tear one.
+pub fn append_line(path: &Path, line: &str) -> Result<()> {
+    debug_assert!(line.ends_with('\n'));
+    let dir = parent(path)?;
+    fs::create_dir_all(dir).at(dir)?;
+    let mut file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .at(path)?;
+    let written = file.write(line.as_bytes()).at(path)?;
+    if written != line.len() {
+        return Err(StoreError::invalid(
+            path,
+            format!(
+                "short append ({written} of {} bytes); the line may be torn",
+                line.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Append many lines, each with its own single `write(2)`.
+pub fn append_lines<'a>(path: &Path, lines: impl IntoIterator<Item = &'a str>) -> Result<()> {
+    let dir = parent(path)?;
+    fs::create_dir_all(dir).at(dir)?;
+    let mut file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .at(path)?;
+    for line in lines {
+        let written = file.write(line.as_bytes()).at(path)?;
+        if written != line.len() {
+            return Err(StoreError::invalid(
+                path,
+                "short append; the last line may be torn",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// An exclusive advisory lock held until dropped. Lock files are plain files (MLflow only
+/// treats folders as experiments, runs or models, so it never trips over them).
+pub struct Lock {
+    _file: File,
+}
+
+impl Lock {
+    pub fn acquire(path: &Path) -> Result<Lock> {
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .read(true)
+            .write(true)
+            .open(path)
+            .at(path)?;
+        file.lock().at(path)?;
+        Ok(Lock { _file: file })
+    }
+}
+
+pub fn read_to_string(path: &Path) -> Result<String> {
+    let bytes = fs::read(path).at(path)?;
+    String::from_utf8(bytes).map_err(|_| StoreError::invalid(path, "not valid UTF-8"))
+}
+
+pub fn create_dir_all(path: &Path) -> Result<()> {
+    fs::create_dir_all(path).at(path)
+}
+
+pub fn rename(from: &Path, to: &Path) -> Result<()> {
+    fs::rename(from, to).map_err(|e| {
+        StoreError::io(
+            from,
+            std::io::Error::new(e.kind(), format!("cannot move to {}: {e}", to.display())),
+        )
+    })?;
+    if let Some(dir) = to.parent() {
+        sync_dir(dir);
+    }
+    Ok(())
+}
+
+pub fn remove_file(path: &Path) -> Result<()> {
+    fs::remove_file(path).at(path)
+}
+
+fn parent(path: &Path) -> Result<&Path> {
+    path.parent()
+        .ok_or_else(|| StoreError::invalid(path, "has no parent folder"))
+}
+
+#[cfg(unix)]
+fn set_mode_like(file: &File, target: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = fs::metadata(target)
+        .map(|m| m.permissions().mode() & 0o7777)
+        .unwrap_or(0o644);
+    file.set_permissions(fs::Permissions::from_mode(mode))
+}
+
+#[cfg(not(unix))]
+fn set_mode_like(_file: &File, _target: &Path) -> std::io::Result<()> {
+    Ok(())
+}
+
+/// Best effort: persisting the rename itself. Some filesystems refuse fsync on a folder.
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// A path joined from a validated relative key (which may contain `/`).
+pub fn key_path(dir: &Path, key: &str) -> PathBuf {
+    key.split('/')
+        .fold(dir.to_path_buf(), |p, part| p.join(part))
+}

@@ -1,0 +1,82 @@
+//! Folders of one-file-per-key values (params, tags, experiment and model tags, aliases).
+//! A key with `/` is a nested file; the key is the path relative to the folder.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use walkdir::WalkDir;
+
+use super::error::{Result, StoreError};
+use super::fs;
+
+/// Names of mlrs's own temporary files, which a crash can leave behind; never keys.
+pub const TEMP_PREFIX: &str = ".mlrs-tmp-";
+
+/// Every key file under `dir` (recursively) with its exact content. A missing folder is empty.
+pub fn read_all(dir: &Path) -> Result<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for (key, path) in list(dir)? {
+        out.insert(key, fs::read_to_string(&path)?);
+    }
+    Ok(out)
+}
+
+/// The named keys only; missing ones are left out. Opens one file per key and nothing else.
+pub fn read_some<'a>(
+    dir: &Path,
+    keys: impl IntoIterator<Item = &'a str>,
+) -> Result<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for key in keys {
+        if super::validate::path_not_unique(key) {
+            continue;
+        }
+        let path = fs::key_path(dir, key);
+        match std::fs::read(&path) {
+            Ok(bytes) => {
+                let value = String::from_utf8(bytes)
+                    .map_err(|_| StoreError::invalid(&path, "not valid UTF-8"))?;
+                out.insert(key.to_owned(), value);
+            }
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::IsADirectory
+                ) => {}
+            Err(e) if e.raw_os_error() == Some(20) => {} // ENOTDIR: a prefix of the key is a file
+            Err(e) => return Err(StoreError::io(&path, e)),
+        }
+    }
+    Ok(out)
+}
+
+/// `(key, path)` of every key file under `dir`, sorted by key.
+pub fn list(dir: &Path) -> Result<Vec<(String, std::path::PathBuf)>> {
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for entry in WalkDir::new(dir).min_depth(1).sort_by_file_name() {
+        let entry = entry.map_err(|e| {
+            let path = e.path().unwrap_or(dir).to_path_buf();
+            StoreError::io(
+                &path,
+                e.into_io_error()
+                    .unwrap_or_else(|| std::io::Error::other("walk failed")),
+            )
+        })?;
+        if entry.file_type().is_dir()
+            || entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX)
+        {
+            continue;
+        }
+        let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+        let key = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        out.push((key, entry.path().to_path_buf()));
+    }
+    Ok(out)
+}

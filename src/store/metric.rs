@@ -1,0 +1,179 @@
+//! Metric files: one line per logged value, `timestamp value step[ dataset_name dataset_digest]`,
+//! and MLflow's rule for which line is the run's "latest" value.
+
+use std::path::Path;
+
+use super::error::{Result, StoreError};
+use super::pyfloat;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MetricPoint {
+    pub timestamp: i64,
+    pub value: f64,
+    pub step: i64,
+    /// `(dataset name, digest)` of 3.x lines logged with a dataset.
+    pub dataset: Option<(String, String)>,
+}
+
+impl MetricPoint {
+    /// The line MLflow would append for this point (Python `str(float)` for the value).
+    pub fn to_line(&self) -> String {
+        let mut line = format!(
+            "{} {} {}",
+            self.timestamp,
+            pyfloat::repr(self.value),
+            self.step
+        );
+        if let Some((name, digest)) = &self.dataset {
+            line.push_str(&format!(" {name} {digest}"));
+        }
+        line.push('\n');
+        line
+    }
+}
+
+/// Parse a whole metric file. Any malformed line is an error naming the file and line: MLflow
+/// cannot read such a run either, and guessing would hide a torn write.
+pub fn parse_file(path: &Path, text: &str) -> Result<Vec<MetricPoint>> {
+    let mut points = Vec::new();
+    for (index, raw) in text.split_inclusive('\n').enumerate() {
+        let err = |reason: &str| StoreError::MetricLine {
+            path: path.to_path_buf(),
+            line: index + 1,
+            text: raw.trim_end_matches('\n').to_owned(),
+            reason: reason.to_owned(),
+        };
+        let parts: Vec<&str> = raw.trim().split(' ').collect();
+        let (ts, value, step, dataset) = match parts.as_slice() {
+            [ts, value] => (ts, value, None, None),
+            [ts, value, step] => (ts, value, Some(step), None),
+            // 3.x reads step 0 for these lines (a bug in its reader); the step written is kept.
+            [ts, value, step, name, digest] => (
+                ts,
+                value,
+                Some(step),
+                Some((name.to_string(), digest.to_string())),
+            ),
+            _ => {
+                return Err(err(&format!(
+                    "expected 2, 3 or 5 space-separated fields, found {}",
+                    parts.len()
+                )));
+            }
+        };
+        let timestamp =
+            pyfloat::parse_int(ts).ok_or_else(|| err("the timestamp is not an integer"))?;
+        let value = pyfloat::parse(value).ok_or_else(|| err("the value is not a number"))?;
+        let step = match step {
+            Some(s) => pyfloat::parse_int(s).ok_or_else(|| err("the step is not an integer"))?,
+            None => 0,
+        };
+        points.push(MetricPoint {
+            timestamp,
+            value,
+            step,
+            dataset,
+        });
+    }
+    if points.is_empty() {
+        return Err(StoreError::invalid(path, "metric file has no values"));
+    }
+    Ok(points)
+}
+
+/// MLflow's latest value: `max(points, key=lambda m: (m.step, m.timestamp, m.value))` with
+/// Python semantics (the first maximum wins; any comparison with NaN is false).
+pub fn latest(points: &[MetricPoint]) -> Option<&MetricPoint> {
+    let mut best = points.first()?;
+    for p in &points[1..] {
+        if python_tuple_gt(p, best) {
+            best = p;
+        }
+    }
+    Some(best)
+}
+
+fn python_tuple_gt(a: &MetricPoint, b: &MetricPoint) -> bool {
+    if a.step != b.step {
+        return a.step > b.step;
+    }
+    if a.timestamp != b.timestamp {
+        return a.timestamp > b.timestamp;
+    }
+    // Equal floats compare equal; otherwise Python answers `a > b`, false with a NaN.
+    a.value != b.value && a.value > b.value
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pts(list: &[(i64, i64, f64)]) -> Vec<MetricPoint> {
+        list.iter()
+            .map(|&(step, timestamp, value)| MetricPoint {
+                timestamp,
+                value,
+                step,
+                dataset: None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn latest_follows_python_max() {
+        let p = pts(&[
+            (1, 1000, 1.0),
+            (2, 900, 2.0),
+            (2, 1100, 3.0),
+            (2, 1100, 2.5),
+        ]);
+        assert_eq!(latest(&p).unwrap().value, 3.0);
+        assert!(
+            latest(&pts(&[(5, 1, f64::NAN), (5, 1, 7.0)]))
+                .unwrap()
+                .value
+                .is_nan()
+        );
+        assert!(
+            latest(&pts(&[(0, 1, 1.0), (1, 1, f64::NAN)]))
+                .unwrap()
+                .value
+                .is_nan()
+        );
+        assert_eq!(
+            latest(&pts(&[(-1, 1, 1.5), (-5, 1, 2.5)])).unwrap().value,
+            1.5
+        );
+    }
+
+    #[test]
+    fn parses_all_line_shapes() {
+        let text = "1 0.5\n2 nan 3\n3 1e+20 -1 green 2703253d\n";
+        let p = parse_file(Path::new("m"), text).unwrap();
+        assert_eq!(p.len(), 3);
+        assert_eq!(p[0].step, 0);
+        assert_eq!(p[2].step, -1);
+        assert_eq!(p[2].dataset.as_ref().unwrap().0, "green");
+        for bad in [
+            "1 2 3\n\n",
+            "1  2 3\n",
+            "x 1 2\n",
+            "1 2 1.5\n",
+            "1 2 3 4\n",
+            "",
+        ] {
+            assert!(parse_file(Path::new("m"), bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn lines_round_trip() {
+        let p = MetricPoint {
+            timestamp: 17,
+            value: 1e-7,
+            step: 1099511627776,
+            dataset: None,
+        };
+        assert_eq!(p.to_line(), "17 1e-07 1099511627776\n");
+    }
+}

@@ -1,0 +1,459 @@
+//! The on-disk model of an MLflow file store (`mlruns/`): experiments, runs, their data, and
+//! the model registry. This module is the only code that reads or writes store files. It never
+//! prints: problems met while listing come back as [`Problem`]s for the caller to report.
+
+pub mod error;
+pub mod experiment;
+pub mod fs;
+pub mod keyed;
+pub mod location;
+pub mod metric;
+pub mod ops;
+pub mod pyfloat;
+pub mod run;
+pub mod validate;
+pub mod yaml;
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use rayon::prelude::*;
+
+pub use error::{Problem, Result, StoreError};
+pub use experiment::Experiment;
+pub use run::{DataSelection, Keys, Run, RunData, RunInfo, RunStatus};
+
+/// Which lifecycle stages a listing includes (MLflow's `ViewType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ViewType {
+    #[default]
+    ActiveOnly,
+    DeletedOnly,
+    All,
+}
+
+impl ViewType {
+    pub fn includes(self, stage: Lifecycle) -> bool {
+        match self {
+            ViewType::ActiveOnly => stage == Lifecycle::Active,
+            ViewType::DeletedOnly => stage == Lifecycle::Deleted,
+            ViewType::All => true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lifecycle {
+    Active,
+    Deleted,
+}
+
+impl Lifecycle {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lifecycle::Active => "active",
+            Lifecycle::Deleted => "deleted",
+        }
+    }
+
+    /// A missing stage means active, as in MLflow.
+    fn parse(text: Option<&str>) -> Lifecycle {
+        match text {
+            Some("deleted") => Lifecycle::Deleted,
+            _ => Lifecycle::Active,
+        }
+    }
+}
+
+/// Which MLflow generation wrote the store; new files follow its shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavor {
+    /// MLflow 2.x: runs carry `run_uuid`, experiments have no 3.x keys.
+    V2,
+    /// MLflow 3.x: experiments carry `workspace`, `trace_location`, ...
+    V3,
+}
+
+/// Items read from many folders, with the folders that could not be read.
+#[derive(Debug)]
+pub struct Listing<T> {
+    pub items: Vec<T>,
+    pub problems: Vec<Problem>,
+}
+
+pub const TRASH: &str = ".trash";
+pub const MODELS: &str = "models";
+const LOCK_FILE: &str = ".mlrs.lock";
+
+#[derive(Debug)]
+pub struct Store {
+    root: PathBuf,
+    /// Fixed "now" in ms, for reproducible output and tests.
+    now_override: Option<i64>,
+    flavor: OnceLock<Flavor>,
+}
+
+impl Store {
+    /// Open an existing store; a missing folder or one that is not a store is an error.
+    pub fn open(root: &Path) -> Result<Store> {
+        if !root.is_dir() {
+            return Err(StoreError::NotFound(format!(
+                "no MLflow store at {}: the folder does not exist. Pass --store DIR, set MLFLOW_TRACKING_URI, or run where ./mlruns is",
+                root.display()
+            )));
+        }
+        let store = Store::at(root);
+        if !store.looks_like_store() {
+            return Err(StoreError::Invalid {
+                path: root.to_path_buf(),
+                reason: "not an MLflow file store: no .trash folder and no experiment folder with a meta.yaml".into(),
+            });
+        }
+        Ok(store)
+    }
+
+    /// Open a store for writing, creating it as MLflow does when the folder does not exist
+    /// (the folder, `.trash/`, and the Default experiment `0`).
+    pub fn open_or_create(root: &Path, now_override: Option<i64>) -> Result<Store> {
+        if root.exists() {
+            let mut store = Store::open(root).or_else(|e| {
+                let empty = std::fs::read_dir(root)
+                    .map(|mut d| d.next().is_none())
+                    .unwrap_or(false);
+                if empty { Ok(Store::at(root)) } else { Err(e) }
+            })?;
+            store.now_override = now_override;
+            fs::create_dir_all(&root.join(TRASH))?;
+            return Ok(store);
+        }
+        let mut store = Store::at(root);
+        store.now_override = now_override;
+        fs::create_dir_all(&root.join(TRASH))?;
+        store.create_default_experiment()?;
+        Ok(store)
+    }
+
+    fn at(root: &Path) -> Store {
+        Store {
+            root: root.to_path_buf(),
+            now_override: None,
+            flavor: OnceLock::new(),
+        }
+    }
+
+    pub fn with_now(mut self, now_ms: Option<i64>) -> Store {
+        self.now_override = now_ms;
+        self
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// `file://<abs root>`, the artifact root MLflow derives for a local store.
+    pub fn root_uri(&self) -> String {
+        location::file_uri(&self.root)
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.now_override
+            .unwrap_or_else(|| chrono::Utc::now().timestamp_millis())
+    }
+
+    pub fn trash_dir(&self) -> PathBuf {
+        self.root.join(TRASH)
+    }
+
+    fn lock_path(&self) -> PathBuf {
+        self.root.join(LOCK_FILE)
+    }
+
+    /// A store-wide lock for operations that must see and change the store as one step
+    /// (unique experiment names, model version numbers).
+    pub fn lock(&self) -> Result<fs::Lock> {
+        fs::Lock::acquire(&self.lock_path())
+    }
+
+    fn looks_like_store(&self) -> bool {
+        if self.root.join(TRASH).is_dir() || self.root.join("0").join("meta.yaml").is_file() {
+            return true;
+        }
+        self.experiment_dirs(false)
+            .map(|dirs| dirs.iter().any(|d| d.join("meta.yaml").is_file()))
+            .unwrap_or(false)
+    }
+
+    /// The generation of MLflow that wrote this store, from the Default experiment (or any
+    /// experiment) meta.yaml; a store with none is written as the newest MLflow would.
+    pub fn flavor(&self) -> Flavor {
+        *self.flavor.get_or_init(|| {
+            let mut candidates = vec![self.root.join("0")];
+            candidates.extend(self.experiment_dirs(false).unwrap_or_default());
+            for dir in candidates {
+                if let Ok(text) = std::fs::read_to_string(dir.join("meta.yaml")) {
+                    return if text.lines().any(|l| l.starts_with("workspace:")) {
+                        Flavor::V3
+                    } else {
+                        Flavor::V2
+                    };
+                }
+            }
+            Flavor::V3
+        })
+    }
+
+    /// Folders directly under the root (or `.trash/`) that MLflow treats as experiments.
+    fn experiment_dirs(&self, deleted: bool) -> Result<Vec<PathBuf>> {
+        let base = if deleted {
+            self.trash_dir()
+        } else {
+            self.root.clone()
+        };
+        if deleted && !base.is_dir() {
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(&base).map_err(|e| StoreError::io(&base, e))? {
+            let entry = entry.map_err(|e| StoreError::io(&base, e))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !entry.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+                continue;
+            }
+            if !deleted && (name.ends_with(TRASH) || name == MODELS) {
+                continue;
+            }
+            out.push(entry.path());
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// Experiments in `view`, in MLflow's default order (newest first, then id).
+    pub fn experiments(&self, view: ViewType) -> Result<Listing<Experiment>> {
+        let mut dirs = Vec::new();
+        if view != ViewType::DeletedOnly {
+            dirs.extend(self.experiment_dirs(false)?);
+        }
+        if view != ViewType::ActiveOnly {
+            dirs.extend(self.experiment_dirs(true)?);
+        }
+        let mut listing = Listing {
+            items: Vec::new(),
+            problems: Vec::new(),
+        };
+        for result in dirs
+            .par_iter()
+            .map(|d| (d, Experiment::load(d)))
+            .collect::<Vec<_>>()
+        {
+            match result {
+                (_, Ok(e)) => listing.items.push(e),
+                (dir, Err(err)) => {
+                    // Hidden folders such as .git or .ipynb_checkpoints are not experiments.
+                    if !dir
+                        .file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+                    {
+                        listing.problems.push(Problem::from_error(dir, &err));
+                    }
+                }
+            }
+        }
+        listing.items.sort_by(|a, b| {
+            b.creation_time
+                .unwrap_or(i64::MIN)
+                .cmp(&a.creation_time.unwrap_or(i64::MIN))
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        Ok(listing)
+    }
+
+    /// An experiment by id (active, then deleted).
+    pub fn experiment_by_id(&self, id: &str) -> Result<Option<Experiment>> {
+        if validate::id("experiment id", id).is_err() {
+            return Ok(None);
+        }
+        for dir in [self.root.join(id), self.trash_dir().join(id)] {
+            if dir.join("meta.yaml").is_file() {
+                return Experiment::load(&dir).map(Some);
+            }
+        }
+        Ok(None)
+    }
+
+    /// An experiment by id or exact name. Ids win, as in MLflow's CLI.
+    pub fn find_experiment(&self, id_or_name: &str) -> Result<Experiment> {
+        if let Some(e) = self.experiment_by_id(id_or_name)? {
+            return Ok(e);
+        }
+        let all = self.experiments(ViewType::All)?;
+        let mut matches: Vec<Experiment> = all
+            .items
+            .into_iter()
+            .filter(|e| e.name == id_or_name)
+            .collect();
+        match matches.len() {
+            0 => Err(StoreError::NotFound(format!(
+                "no experiment with id or name {}",
+                validate::quote(id_or_name)
+            ))),
+            1 => Ok(matches.remove(0)),
+            _ => {
+                matches.sort_by(|a, b| a.id.cmp(&b.id));
+                let ids: Vec<&str> = matches.iter().map(|e| e.id.as_str()).collect();
+                Err(StoreError::Ambiguous(format!(
+                    "{} experiments are named {} (ids {}); use an id",
+                    matches.len(),
+                    validate::quote(id_or_name),
+                    ids.join(", ")
+                )))
+            }
+        }
+    }
+
+    /// The run folders of one experiment, in name order.
+    pub fn run_dirs(&self, experiment: &Experiment) -> Result<Vec<PathBuf>> {
+        let dir = &experiment.dir;
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir).map_err(|e| StoreError::io(dir, e))? {
+            let entry = entry.map_err(|e| StoreError::io(dir, e))?;
+            if !entry.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+                continue;
+            }
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if run::RESERVED_FOLDERS.contains(&name.as_str()) || name.starts_with('.') {
+                continue;
+            }
+            out.push(entry.path());
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// The runs of `experiments` in `view`, reading each meta.yaml and nothing else, across all
+    /// cores. Unordered; see [`sort_runs_default`].
+    pub fn run_infos(
+        &self,
+        experiments: &[Experiment],
+        view: ViewType,
+    ) -> Result<Listing<RunInfo>> {
+        let mut dirs = Vec::new();
+        for e in experiments {
+            dirs.extend(self.run_dirs(e)?);
+        }
+        let results: Vec<(PathBuf, Result<RunInfo>)> = dirs
+            .into_par_iter()
+            .map(|d| {
+                let r = RunInfo::load(&d);
+                (d, r)
+            })
+            .collect();
+        let mut listing = Listing {
+            items: Vec::with_capacity(results.len()),
+            problems: Vec::new(),
+        };
+        for (dir, result) in results {
+            match result {
+                Ok(info) if view.includes(info.lifecycle_stage) => listing.items.push(info),
+                Ok(_) => {}
+                Err(err) => listing.problems.push(Problem::from_error(&dir, &err)),
+            }
+        }
+        Ok(listing)
+    }
+
+    /// Load runs with the selected data, in parallel; runs whose data cannot be read are
+    /// reported and left out.
+    pub fn load_runs(&self, infos: Vec<RunInfo>, select: &DataSelection) -> Listing<Run> {
+        let results: Vec<std::result::Result<Run, Problem>> = infos
+            .into_par_iter()
+            .map(|info| match info.load_data(select) {
+                Ok(data) => Ok(Run { info, data }),
+                Err(err) => Err(Problem::from_error(&info.dir, &err)),
+            })
+            .collect();
+        let mut listing = Listing {
+            items: Vec::with_capacity(results.len()),
+            problems: Vec::new(),
+        };
+        for r in results {
+            match r {
+                Ok(run) => listing.items.push(run),
+                Err(p) => listing.problems.push(p),
+            }
+        }
+        listing
+    }
+
+    /// A run by full id or unique prefix, in any experiment (active or deleted).
+    pub fn find_run(&self, id_or_prefix: &str) -> Result<RunInfo> {
+        let wanted = id_or_prefix.trim();
+        if wanted.is_empty() || validate::id("run id", wanted).is_err() {
+            return Err(StoreError::BadInput(format!(
+                "{} is not a run id",
+                validate::quote(wanted)
+            )));
+        }
+        let mut exp_dirs = self.experiment_dirs(false)?;
+        exp_dirs.extend(self.experiment_dirs(true)?);
+        let mut candidates = Vec::new();
+        for exp_dir in &exp_dirs {
+            let exact = exp_dir.join(wanted);
+            if exact.join("meta.yaml").is_file() {
+                return RunInfo::load(&exact);
+            }
+            let Ok(entries) = std::fs::read_dir(exp_dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name.starts_with(wanted) && entry.path().join("meta.yaml").is_file() {
+                    candidates.push(entry.path());
+                }
+            }
+        }
+        match candidates.len() {
+            0 => Err(StoreError::NotFound(format!(
+                "no run with id or prefix {}",
+                validate::quote(wanted)
+            ))),
+            1 => RunInfo::load(&candidates[0]),
+            n => {
+                candidates.sort();
+                let mut msg = format!(
+                    "run prefix {} is ambiguous: it matches {n} runs:",
+                    validate::quote(wanted)
+                );
+                for dir in candidates.iter().take(20) {
+                    let id = dir.file_name().unwrap_or_default().to_string_lossy();
+                    let name = RunInfo::load(dir).map(|r| r.run_name).unwrap_or_default();
+                    let exp = dir
+                        .parent()
+                        .and_then(Path::file_name)
+                        .unwrap_or_default()
+                        .to_string_lossy();
+                    msg.push_str(&format!("\n  {id}  {name}  (experiment {exp})"));
+                }
+                if n > 20 {
+                    msg.push_str(&format!("\n  … and {} more", n - 20));
+                }
+                Err(StoreError::Ambiguous(msg))
+            }
+        }
+    }
+
+    /// The experiment a run belongs to.
+    pub fn experiment_of(&self, run: &RunInfo) -> Result<Experiment> {
+        Experiment::load(run.experiment_dir())
+    }
+}
+
+/// MLflow's default run order: `start_time` DESC, then `run_id` ASC.
+pub fn sort_runs_default(runs: &mut [RunInfo]) {
+    runs.sort_by(|a, b| {
+        b.start_time
+            .unwrap_or(i64::MIN)
+            .cmp(&a.start_time.unwrap_or(i64::MIN))
+            .then_with(|| a.run_id.cmp(&b.run_id))
+    });
+}

@@ -1,0 +1,288 @@
+//! Changes to experiments and runs, with MLflow's semantics (spec §3.2, §4.1) and safe writes:
+//! every meta.yaml is replaced atomically, every check happens before the first write.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::error::{Result, StoreError};
+use super::experiment::{self, Experiment};
+use super::run::RunInfo;
+use super::validate::{self, KeyKind};
+use super::{Lifecycle, Store, ViewType, fs, location};
+
+pub struct NewExperiment<'a> {
+    pub name: &'a str,
+    pub artifact_location: Option<&'a str>,
+    pub tags: &'a [(String, String)],
+}
+
+impl Store {
+    pub(super) fn create_default_experiment(&self) -> Result<()> {
+        let now = self.now_ms();
+        let exp = Experiment {
+            id: "0".into(),
+            name: "Default".into(),
+            artifact_location: format!("{}/0", self.root_uri()),
+            lifecycle_stage: Lifecycle::Active,
+            creation_time: Some(now),
+            last_update_time: Some(now),
+            tags: BTreeMap::new(),
+            dir: self.root.join("0"),
+        };
+        fs::write_new(&exp.meta_path(), exp.new_meta(self.flavor()).as_bytes())
+    }
+
+    /// Create an experiment; names are unique across active and deleted experiments, which is
+    /// checked and claimed under the store lock so concurrent creators cannot duplicate a name.
+    pub fn create_experiment(&self, new: &NewExperiment, cwd: &Path) -> Result<Experiment> {
+        validate::experiment_name(new.name)?;
+        for (k, _) in new.tags {
+            validate::key(KeyKind::ExperimentTag, k)?;
+        }
+        let _lock = self.lock()?;
+        self.check_name_free(new.name)?;
+        let id = loop {
+            let id = experiment::generate_id();
+            if !self.root.join(&id).exists() && !self.trash_dir().join(&id).exists() {
+                break id;
+            }
+        };
+        let artifact_location = match new.artifact_location {
+            Some(loc) => resolve_artifact_location(loc, cwd),
+            None => format!("{}/{id}", self.root_uri()),
+        };
+        let now = self.now_ms();
+        let exp = Experiment {
+            id: id.clone(),
+            name: new.name.to_owned(),
+            artifact_location,
+            lifecycle_stage: Lifecycle::Active,
+            creation_time: Some(now),
+            last_update_time: Some(now),
+            tags: new.tags.iter().cloned().collect(),
+            dir: self.root.join(&id),
+        };
+        fs::create_dir_all(&exp.dir)?;
+        fs::write_new(&exp.meta_path(), exp.new_meta(self.flavor()).as_bytes())?;
+        for (k, v) in new.tags {
+            write_value(&exp.dir, &exp.tags_dir(), k, v)?;
+        }
+        Ok(exp)
+    }
+
+    fn check_name_free(&self, name: &str) -> Result<()> {
+        let all = self.experiments(ViewType::All)?;
+        if let Some(e) = all.items.iter().find(|e| e.name == name) {
+            return Err(StoreError::Conflict(if e.is_active() {
+                format!("Experiment '{name}' already exists (id {}).", e.id)
+            } else {
+                format!(
+                    "Experiment '{name}' already exists in deleted state (id {}). You can restore the experiment, or permanently delete it with `mlrs gc`.",
+                    e.id
+                )
+            }));
+        }
+        Ok(())
+    }
+
+    pub fn rename_experiment(&self, exp: &Experiment, new_name: &str) -> Result<Experiment> {
+        validate::experiment_name(new_name)?;
+        if !exp.is_active() {
+            return Err(StoreError::BadInput(format!(
+                "cannot rename experiment {} ({}): it is deleted; restore it first",
+                exp.id, exp.name
+            )));
+        }
+        let _lock = self.lock()?;
+        if new_name != exp.name {
+            self.check_name_free(new_name)?;
+        }
+        let mut renamed = exp.clone();
+        renamed.name = new_name.to_owned();
+        renamed.last_update_time = Some(self.now_ms());
+        fs::write_atomic(&renamed.meta_path(), renamed.rewritten_meta()?.as_bytes())?;
+        Ok(renamed)
+    }
+
+    /// Soft-delete: active runs become deleted, then the folder moves into `.trash/`.
+    pub fn delete_experiment(&self, exp: &Experiment) -> Result<Experiment> {
+        if exp.id == "0" {
+            return Err(StoreError::BadInput(
+                "Cannot delete the default experiment '0'. This is an internally reserved experiment.".into(),
+            ));
+        }
+        if !exp.is_active() {
+            return Err(StoreError::BadInput(format!(
+                "experiment {} ({}) is already deleted",
+                exp.id, exp.name
+            )));
+        }
+        let target = self.trash_dir().join(&exp.id);
+        if target.exists() {
+            return Err(StoreError::Conflict(format!(
+                "cannot delete experiment {}: {} already exists",
+                exp.id,
+                target.display()
+            )));
+        }
+        let now = self.now_ms();
+        let runs = self.run_infos(std::slice::from_ref(exp), ViewType::ActiveOnly)?;
+        for run in &runs.items {
+            let mut deleted = run.clone();
+            deleted.lifecycle_stage = Lifecycle::Deleted;
+            deleted.deleted_time = Some(now);
+            self.write_run_meta(&deleted)?;
+        }
+        let mut updated = exp.clone();
+        updated.lifecycle_stage = Lifecycle::Deleted;
+        updated.last_update_time = Some(now);
+        fs::write_atomic(&updated.meta_path(), updated.rewritten_meta()?.as_bytes())?;
+        fs::create_dir_all(&self.trash_dir())?;
+        fs::rename(&exp.dir, &target)?;
+        updated.dir = target;
+        Ok(updated)
+    }
+
+    /// Undo a delete: the folder moves back and every deleted run becomes active again.
+    pub fn restore_experiment(&self, exp: &Experiment) -> Result<Experiment> {
+        if exp.is_active() && !exp.dir.starts_with(self.trash_dir()) {
+            return Err(StoreError::BadInput(format!(
+                "experiment {} ({}) is not deleted",
+                exp.id, exp.name
+            )));
+        }
+        let target = self.root.join(&exp.id);
+        if target.exists() {
+            return Err(StoreError::Conflict(format!(
+                "Cannot restore experiment with ID {}. An experiment with same ID already exists.",
+                exp.id
+            )));
+        }
+        let _lock = self.lock()?;
+        if let Some(other) = self
+            .experiments(ViewType::ActiveOnly)?
+            .items
+            .into_iter()
+            .find(|e| e.name == exp.name)
+        {
+            return Err(StoreError::Conflict(format!(
+                "cannot restore experiment {}: the name '{}' is now used by experiment {}",
+                exp.id, exp.name, other.id
+            )));
+        }
+        fs::rename(&exp.dir, &target)?;
+        let mut restored = exp.clone();
+        restored.dir = target;
+        let runs = self.run_infos(std::slice::from_ref(&restored), ViewType::DeletedOnly)?;
+        for run in &runs.items {
+            let mut active = run.clone();
+            active.lifecycle_stage = Lifecycle::Active;
+            active.deleted_time = None;
+            self.write_run_meta(&active)?;
+        }
+        restored.lifecycle_stage = Lifecycle::Active;
+        restored.last_update_time = Some(self.now_ms());
+        fs::write_atomic(&restored.meta_path(), restored.rewritten_meta()?.as_bytes())?;
+        Ok(restored)
+    }
+
+    /// Set experiment tags (all validated before the first is written). Setting tags does not
+    /// bump `last_update_time`, as in MLflow.
+    pub fn set_experiment_tags(
+        &self,
+        exp: &Experiment,
+        tags: &[(String, String)],
+        delete: &[String],
+    ) -> Result<()> {
+        if !exp.is_active() {
+            return Err(StoreError::BadInput(format!(
+                "cannot tag experiment {} ({}): it is deleted",
+                exp.id, exp.name
+            )));
+        }
+        for k in tags.iter().map(|(k, _)| k).chain(delete) {
+            validate::key(KeyKind::ExperimentTag, k)?;
+        }
+        for k in delete {
+            if !exp.tags.contains_key(k) {
+                return Err(StoreError::NotFound(format!(
+                    "experiment {} has no tag {}",
+                    exp.id,
+                    validate::quote(k)
+                )));
+            }
+        }
+        for (k, v) in tags {
+            write_value(&exp.dir, &exp.tags_dir(), k, v)?;
+        }
+        for k in delete {
+            fs::remove_file(&fs::key_path(&exp.tags_dir(), k))?;
+        }
+        Ok(())
+    }
+
+    pub fn delete_run(&self, run: &RunInfo) -> Result<RunInfo> {
+        let mut deleted = run.clone();
+        deleted.lifecycle_stage = Lifecycle::Deleted;
+        deleted.deleted_time = Some(self.now_ms());
+        self.write_run_meta(&deleted)?;
+        Ok(deleted)
+    }
+
+    pub fn restore_run(&self, run: &RunInfo) -> Result<RunInfo> {
+        let exp = self.experiment_of(run)?;
+        if run.dir.starts_with(self.trash_dir()) || !exp.is_active() {
+            return Err(StoreError::BadInput(format!(
+                "cannot restore run {}: its experiment {} ({}) is deleted; restore the experiment instead",
+                run.run_id, exp.id, exp.name
+            )));
+        }
+        let mut active = run.clone();
+        active.lifecycle_stage = Lifecycle::Active;
+        active.deleted_time = None;
+        self.write_run_meta(&active)?;
+        Ok(active)
+    }
+
+    /// Rewrite a run's meta.yaml atomically from `info`, keeping keys mlrs does not model.
+    pub fn write_run_meta(&self, info: &RunInfo) -> Result<()> {
+        let existing = info.read_meta_map()?;
+        let text = info.meta_document(Some(existing), self.flavor());
+        fs::write_atomic(&info.meta_path(), text.as_bytes())
+    }
+}
+
+/// Write one key file (`tags/<key>`, `params/<key>`) atomically. The temp file lives in the
+/// entity's own folder, where MLflow never looks for keys, so a crash cannot leave a stray key.
+pub(super) fn write_value(
+    entity_dir: &Path,
+    values_dir: &Path,
+    key: &str,
+    value: &str,
+) -> Result<()> {
+    let target = fs::key_path(values_dir, key);
+    fs::write_atomic_via(&target, value.as_bytes(), entity_dir)
+}
+
+/// MLflow's `resolve_uri_if_local`: local paths become absolute; other URIs stay as given.
+fn resolve_artifact_location(loc: &str, cwd: &Path) -> String {
+    if let Some(rest) = loc.strip_prefix("file:")
+        && !rest.starts_with('/')
+    {
+        return location::file_uri(&cwd.join(rest));
+    }
+    let has_scheme = loc.split_once(':').is_some_and(|(s, _)| {
+        s.len() > 1
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    });
+    if has_scheme {
+        return loc.to_owned();
+    }
+    let path = Path::new(loc);
+    if path.is_absolute() {
+        loc.to_owned()
+    } else {
+        cwd.join(path).to_string_lossy().into_owned()
+    }
+}

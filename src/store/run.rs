@@ -1,0 +1,437 @@
+//! Runs: `<experiment dir>/<run_id>/` with `meta.yaml`, `params/`, `metrics/`, `tags/`,
+//! `artifacts/` and `inputs/`. Reading is split so callers open only what they need:
+//! [`RunInfo::load`] reads meta.yaml alone; [`RunInfo::load_data`] reads the selected keys.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::error::{Result, StoreError};
+use super::metric::{self, MetricPoint};
+use super::yaml::{self, Yaml};
+use super::{Flavor, Lifecycle, fs, keyed};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RunStatus {
+    Running,
+    Scheduled,
+    Finished,
+    Failed,
+    Killed,
+}
+
+impl RunStatus {
+    pub const ALL: [RunStatus; 5] = [
+        RunStatus::Running,
+        RunStatus::Scheduled,
+        RunStatus::Finished,
+        RunStatus::Failed,
+        RunStatus::Killed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Running => "RUNNING",
+            RunStatus::Scheduled => "SCHEDULED",
+            RunStatus::Finished => "FINISHED",
+            RunStatus::Failed => "FAILED",
+            RunStatus::Killed => "KILLED",
+        }
+    }
+
+    /// The integer MLflow stores in meta.yaml.
+    pub fn code(self) -> i64 {
+        self as i64 + 1
+    }
+
+    fn from_code(code: i64) -> Option<RunStatus> {
+        RunStatus::ALL.get(usize::try_from(code - 1).ok()?).copied()
+    }
+
+    pub fn parse(text: &str) -> Option<RunStatus> {
+        RunStatus::ALL
+            .into_iter()
+            .find(|s| s.as_str().eq_ignore_ascii_case(text))
+    }
+
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            RunStatus::Finished | RunStatus::Failed | RunStatus::Killed
+        )
+    }
+}
+
+/// The folder names inside an experiment that are never runs.
+pub const RESERVED_FOLDERS: [&str; 4] = ["tags", "datasets", "traces", "models"];
+
+#[derive(Debug, Clone)]
+pub struct RunInfo {
+    pub run_id: String,
+    pub experiment_id: String,
+    pub run_name: String,
+    pub user_id: String,
+    pub status: RunStatus,
+    pub start_time: Option<i64>,
+    pub end_time: Option<i64>,
+    pub lifecycle_stage: Lifecycle,
+    pub artifact_uri: String,
+    pub deleted_time: Option<i64>,
+    pub dir: PathBuf,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum StatusField {
+    Code(i64),
+    Name(String),
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct MetaFile {
+    run_id: Option<String>,
+    run_uuid: Option<String>,
+    experiment_id: Option<String>,
+    run_name: Option<String>,
+    user_id: Option<String>,
+    status: Option<StatusField>,
+    start_time: Option<i64>,
+    end_time: Option<i64>,
+    lifecycle_stage: Option<String>,
+    artifact_uri: Option<String>,
+    deleted_time: Option<i64>,
+}
+
+/// Which keys of a run's data to read. `None` reads nothing, `All` the whole folder.
+#[derive(Debug, Clone, Default)]
+pub enum Keys {
+    #[default]
+    None,
+    All,
+    Some(Vec<String>),
+}
+
+impl Keys {
+    pub fn is_none(&self) -> bool {
+        matches!(self, Keys::None)
+    }
+
+    /// Widen to cover `other` too.
+    pub fn union(self, other: Keys) -> Keys {
+        match (self, other) {
+            (Keys::All, _) | (_, Keys::All) => Keys::All,
+            (Keys::None, k) | (k, Keys::None) => k,
+            (Keys::Some(mut a), Keys::Some(b)) => {
+                for k in b {
+                    if !a.contains(&k) {
+                        a.push(k);
+                    }
+                }
+                Keys::Some(a)
+            }
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DataSelection {
+    pub params: Keys,
+    pub metrics: Keys,
+    pub tags: Keys,
+    pub inputs: bool,
+}
+
+impl DataSelection {
+    pub fn everything() -> DataSelection {
+        DataSelection {
+            params: Keys::All,
+            metrics: Keys::All,
+            tags: Keys::All,
+            inputs: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RunData {
+    /// The latest value of each metric (MLflow's rule).
+    pub metrics: BTreeMap<String, f64>,
+    pub params: BTreeMap<String, String>,
+    pub tags: BTreeMap<String, String>,
+    pub dataset_inputs: Vec<DatasetInput>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Run {
+    pub info: RunInfo,
+    pub data: RunData,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub struct Dataset {
+    pub name: String,
+    pub digest: String,
+    pub source_type: String,
+    pub source: String,
+    pub schema: Option<String>,
+    pub profile: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DatasetInput {
+    pub dataset: Dataset,
+    pub tags: BTreeMap<String, String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct InputFile {
+    source_type: Option<String>,
+    source_id: Option<String>,
+    tags: Option<BTreeMap<String, String>>,
+}
+
+impl RunInfo {
+    pub fn meta_path(&self) -> PathBuf {
+        self.dir.join("meta.yaml")
+    }
+
+    pub fn experiment_dir(&self) -> &Path {
+        self.dir.parent().unwrap_or(&self.dir)
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.lifecycle_stage == Lifecycle::Active
+    }
+
+    /// Read a run's meta.yaml (and, only when `run_name` is empty, its `mlflow.runName` tag,
+    /// which MLflow falls back to). Checks that ids agree with the folders holding them.
+    pub fn load(dir: &Path) -> Result<RunInfo> {
+        let folder_id = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let experiment_folder = dir
+            .parent()
+            .and_then(Path::file_name)
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let path = dir.join("meta.yaml");
+        let text = match fs::read_to_string(&path) {
+            Err(StoreError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+                return Err(StoreError::invalid(dir, "not a run: it has no meta.yaml"));
+            }
+            other => other?,
+        };
+        let meta: MetaFile = yaml::parse(&path, &text)?;
+        let run_id = meta
+            .run_id
+            .or(meta.run_uuid)
+            .ok_or_else(|| StoreError::invalid(&path, "missing key 'run_id'"))?;
+        if run_id != folder_id {
+            return Err(StoreError::invalid(
+                &path,
+                format!("run_id '{run_id}' does not match its folder name '{folder_id}'"),
+            ));
+        }
+        let experiment_id = meta
+            .experiment_id
+            .ok_or_else(|| StoreError::invalid(&path, "missing key 'experiment_id'"))?;
+        if experiment_id != experiment_folder {
+            return Err(StoreError::invalid(
+                &path,
+                format!(
+                    "experiment_id '{experiment_id}' does not match the experiment folder '{experiment_folder}'"
+                ),
+            ));
+        }
+        let status = match meta.status {
+            None => RunStatus::Running,
+            Some(StatusField::Code(c)) => RunStatus::from_code(c)
+                .ok_or_else(|| StoreError::invalid(&path, format!("unknown status code {c}")))?,
+            Some(StatusField::Name(n)) => RunStatus::parse(&n)
+                .ok_or_else(|| StoreError::invalid(&path, format!("unknown status {n:?}")))?,
+        };
+        let mut run_name = meta.run_name.unwrap_or_default();
+        if run_name.is_empty() {
+            run_name = keyed::read_some(&dir.join("tags"), ["mlflow.runName"])?
+                .remove("mlflow.runName")
+                .unwrap_or_default();
+        }
+        Ok(RunInfo {
+            run_id,
+            experiment_id,
+            run_name,
+            user_id: meta.user_id.unwrap_or_default(),
+            status,
+            start_time: meta.start_time,
+            end_time: meta.end_time,
+            lifecycle_stage: Lifecycle::parse(meta.lifecycle_stage.as_deref()),
+            artifact_uri: meta.artifact_uri.unwrap_or_default(),
+            deleted_time: meta.deleted_time,
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    /// Read the selected parts of the run's data.
+    pub fn load_data(&self, select: &DataSelection) -> Result<RunData> {
+        let read = |sub: &str, keys: &Keys| -> Result<BTreeMap<String, String>> {
+            let dir = self.dir.join(sub);
+            match keys {
+                Keys::None => Ok(BTreeMap::new()),
+                Keys::All => keyed::read_all(&dir),
+                Keys::Some(list) => keyed::read_some(&dir, list.iter().map(String::as_str)),
+            }
+        };
+        let mut data = RunData {
+            params: read("params", &select.params)?,
+            tags: read("tags", &select.tags)?,
+            ..RunData::default()
+        };
+        let metric_files = match &select.metrics {
+            Keys::None => Vec::new(),
+            Keys::All => keyed::list(&self.dir.join("metrics"))?,
+            Keys::Some(list) => list
+                .iter()
+                .filter(|k| !super::validate::path_not_unique(k))
+                .map(|k| (k.clone(), fs::key_path(&self.dir.join("metrics"), k)))
+                .filter(|(_, p)| p.is_file())
+                .collect(),
+        };
+        for (key, path) in metric_files {
+            let points = metric::parse_file(&path, &fs::read_to_string(&path)?)?;
+            if let Some(latest) = metric::latest(&points) {
+                data.metrics.insert(key, latest.value);
+            }
+        }
+        if select.inputs {
+            data.dataset_inputs = self.load_dataset_inputs()?;
+        }
+        Ok(data)
+    }
+
+    /// The full history of one metric, in file order (duplicates kept, as MLflow returns them).
+    pub fn metric_history(&self, key: &str) -> Result<Option<Vec<MetricPoint>>> {
+        if super::validate::path_not_unique(key) {
+            return Ok(None);
+        }
+        let path = fs::key_path(&self.dir.join("metrics"), key);
+        if !path.is_file() {
+            return Ok(None);
+        }
+        metric::parse_file(&path, &fs::read_to_string(&path)?).map(Some)
+    }
+
+    /// Every metric key the run has.
+    pub fn metric_keys(&self) -> Result<Vec<String>> {
+        Ok(keyed::list(&self.dir.join("metrics"))?
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect())
+    }
+
+    fn load_dataset_inputs(&self) -> Result<Vec<DatasetInput>> {
+        let inputs_dir = self.dir.join("inputs");
+        if !inputs_dir.is_dir() {
+            return Ok(Vec::new());
+        }
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(&inputs_dir)
+            .map_err(|e| StoreError::io(&inputs_dir, e))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_dir())
+            .collect();
+        entries.sort();
+        let mut out = Vec::new();
+        for dir in entries {
+            let path = dir.join("meta.yaml");
+            let input: InputFile = yaml::parse(&path, &fs::read_to_string(&path)?)?;
+            if input.source_type.as_deref() != Some("DATASET") {
+                continue; // 3.x model inputs are not modelled
+            }
+            let Some(dataset_id) = input.source_id else {
+                continue;
+            };
+            let dataset_path = self
+                .experiment_dir()
+                .join("datasets")
+                .join(&dataset_id)
+                .join("meta.yaml");
+            if !dataset_path.is_file() {
+                // MLflow warns and skips an input whose dataset is missing; so does mlrs.
+                continue;
+            }
+            let dataset: Dataset = yaml::parse(&dataset_path, &fs::read_to_string(&dataset_path)?)?;
+            out.push(DatasetInput {
+                dataset,
+                tags: input.tags.unwrap_or_default(),
+            });
+        }
+        Ok(out)
+    }
+
+    /// meta.yaml for this run: keys already in the file are kept (so `run_uuid`, 3.x keys and
+    /// keys unknown to mlrs survive a rewrite), MLflow's keys are set from `self`, and
+    /// `deleted_time` is present only on deleted runs, as MLflow writes it.
+    pub fn meta_document(
+        &self,
+        existing: Option<BTreeMap<String, Yaml>>,
+        flavor: Flavor,
+    ) -> String {
+        let mut map = existing.unwrap_or_else(|| {
+            let mut fresh = BTreeMap::new();
+            if flavor == Flavor::V2 {
+                fresh.insert("run_uuid".to_string(), Yaml::Null);
+            }
+            fresh
+        });
+        if map.contains_key("run_uuid") {
+            map.insert("run_uuid".into(), Yaml::str(&self.run_id));
+        }
+        for (key, value) in [
+            ("artifact_uri", Yaml::str(&self.artifact_uri)),
+            ("end_time", Yaml::opt_int(self.end_time)),
+            ("entry_point_name", Yaml::str("")),
+            ("experiment_id", Yaml::str(&self.experiment_id)),
+            ("lifecycle_stage", Yaml::str(self.lifecycle_stage.as_str())),
+            ("run_id", Yaml::str(&self.run_id)),
+            ("run_name", Yaml::str(&self.run_name)),
+            ("source_name", Yaml::str("")),
+            ("source_type", Yaml::Int(4)),
+            ("source_version", Yaml::str("")),
+            ("start_time", Yaml::opt_int(self.start_time)),
+            ("status", Yaml::Int(self.status.code())),
+            ("user_id", Yaml::str(&self.user_id)),
+        ] {
+            map.insert(key.into(), value);
+        }
+        map.entry("tags".into())
+            .or_insert_with(|| Yaml::Seq(Vec::new()));
+        match self.deleted_time.filter(|_| !self.is_active()) {
+            Some(t) => map.insert("deleted_time".into(), Yaml::Int(t)),
+            None => map.remove("deleted_time"),
+        };
+        yaml::to_string(&Yaml::Map(map))
+    }
+
+    /// The current meta.yaml as a map, for [`RunInfo::meta_document`].
+    pub fn read_meta_map(&self) -> Result<BTreeMap<String, Yaml>> {
+        let path = self.meta_path();
+        yaml::parse_map(&path, &fs::read_to_string(&path)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_codes() {
+        assert_eq!(RunStatus::Finished.code(), 3);
+        assert_eq!(RunStatus::from_code(5), Some(RunStatus::Killed));
+        assert_eq!(RunStatus::from_code(0), None);
+        assert_eq!(RunStatus::parse("failed"), Some(RunStatus::Failed));
+    }
+}

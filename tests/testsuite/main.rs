@@ -1,0 +1,8 @@
+//! Integration tests: the real `mlrs` binary over copies of stores real MLflow wrote, and real
+//! MLflow reading what mlrs wrote. Snapshots regenerate with `SNAPSHOTS=overwrite`.
+
+mod common;
+mod read_fixtures;
+mod store_errors;
+mod write_interop;
+mod yaml_pyyaml;
