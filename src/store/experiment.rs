@@ -53,16 +53,7 @@ impl Experiment {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let path = dir.join("meta.yaml");
-        let text = match fs::read_to_string(&path) {
-            Err(StoreError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
-                return Err(StoreError::invalid(
-                    dir,
-                    "not an experiment: it has no meta.yaml",
-                ));
-            }
-            other => other?,
-        };
+        let (path, text) = fs::read_meta(dir, "an experiment")?;
         let meta: MetaFile = yaml::parse(&path, &text)?;
         let id = meta
             .experiment_id

@@ -11,12 +11,21 @@ use super::error::{IoContext, Result, StoreError};
 /// of the folder. Readers see the old file or the new one, never a mix. Mode is 0644 (or the
 /// old file's mode), not tempfile's 0600, so MLflow under another user can still read it.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    write_atomic_via(path, bytes, parent(path)?)
+    persist(path, bytes, parent(path)?, true)
 }
 
 /// [`write_atomic`] with the temp file in `scratch`, a folder on the same filesystem where a
 /// leftover temp file (after a crash) is harmless to readers.
 pub fn write_atomic_via(path: &Path, bytes: &[u8], scratch: &Path) -> Result<()> {
+    persist(path, bytes, scratch, true)
+}
+
+/// Create `path` with `bytes`, failing when it already exists (for files that are written once).
+pub fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
+    persist(path, bytes, parent(path)?, false)
+}
+
+fn persist(path: &Path, bytes: &[u8], scratch: &Path, overwrite: bool) -> Result<()> {
     let dir = parent(path)?;
     fs::create_dir_all(dir).at(dir)?;
     let mut tmp = tempfile::Builder::new()
@@ -26,25 +35,12 @@ pub fn write_atomic_via(path: &Path, bytes: &[u8], scratch: &Path) -> Result<()>
     tmp.write_all(bytes).at(tmp.path())?;
     set_mode_like(tmp.as_file(), path).at(tmp.path())?;
     tmp.as_file().sync_all().at(tmp.path())?;
-    tmp.persist(path)
-        .map_err(|e| StoreError::io(path, e.error))?;
-    sync_dir(dir);
-    Ok(())
-}
-
-/// Create `path` with `bytes`, failing when it already exists (for files that are written once).
-pub fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = parent(path)?;
-    fs::create_dir_all(dir).at(dir)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".mlrs-tmp-")
-        .tempfile_in(dir)
-        .at(dir)?;
-    tmp.write_all(bytes).at(tmp.path())?;
-    set_mode_like(tmp.as_file(), path).at(tmp.path())?;
-    tmp.as_file().sync_all().at(tmp.path())?;
-    tmp.persist_noclobber(path)
-        .map_err(|e| StoreError::io(path, e.error))?;
+    let persisted = if overwrite {
+        tmp.persist(path)
+    } else {
+        tmp.persist_noclobber(path)
+    };
+    persisted.map_err(|e| StoreError::io(path, e.error))?;
     sync_dir(dir);
     Ok(())
 }
@@ -53,27 +49,10 @@ pub fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
 /// appenders (mlrs or MLflow) interleave whole lines and never tear one.
 pub fn append_line(path: &Path, line: &str) -> Result<()> {
     debug_assert!(line.ends_with('\n'));
-    let dir = parent(path)?;
-    fs::create_dir_all(dir).at(dir)?;
-    let mut file = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .at(path)?;
-    let written = file.write(line.as_bytes()).at(path)?;
-    if written != line.len() {
-        return Err(StoreError::invalid(
-            path,
-            format!(
-                "short append ({written} of {} bytes); the line may be torn",
-                line.len()
-            ),
-        ));
-    }
-    Ok(())
+    append_lines(path, [line])
 }
 
-/// Append many lines, each with its own single `write(2)`.
+/// Append many lines, each with its own single `write(2)` on one `O_APPEND` descriptor.
 pub fn append_lines<'a>(path: &Path, lines: impl IntoIterator<Item = &'a str>) -> Result<()> {
     let dir = parent(path)?;
     fs::create_dir_all(dir).at(dir)?;
@@ -111,6 +90,17 @@ impl Lock {
             .at(path)?;
         file.lock().at(path)?;
         Ok(Lock { _file: file })
+    }
+}
+
+/// The text of `<dir>/meta.yaml`; a missing file means the folder is not a `what` at all.
+pub fn read_meta(dir: &Path, what: &str) -> Result<(PathBuf, String)> {
+    let path = dir.join("meta.yaml");
+    match read_to_string(&path) {
+        Err(StoreError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => Err(
+            StoreError::invalid(dir, format!("not {what}: it has no meta.yaml")),
+        ),
+        other => other.map(|text| (path, text)),
     }
 }
 

@@ -219,13 +219,7 @@ impl RunInfo {
             .and_then(Path::file_name)
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let path = dir.join("meta.yaml");
-        let text = match fs::read_to_string(&path) {
-            Err(StoreError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
-                return Err(StoreError::invalid(dir, "not a run: it has no meta.yaml"));
-            }
-            other => other?,
-        };
+        let (path, text) = fs::read_meta(dir, "a run")?;
         let meta: MetaFile = yaml::parse(&path, &text)?;
         let run_id = meta
             .run_id
