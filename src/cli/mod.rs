@@ -2,9 +2,13 @@
 //! store and query layers, dispatch, and the mapping of errors to exit codes. The only module
 //! that knows about clap; one file per subcommand.
 
+mod columns;
+mod compare;
 mod ctx;
 mod experiments;
+mod history;
 mod runs;
+mod search;
 mod shape;
 
 use std::process::ExitCode;
@@ -64,6 +68,10 @@ enum Command {
     Experiments(experiments::Args),
     /// List, describe, delete and restore runs
     Runs(runs::Args),
+    /// Find runs with MLflow's filter syntax (plus OR, NOT, parentheses), in MLflow's order
+    Search(search::Args),
+    /// Show runs side by side: params, metrics and tags as rows, differences highlighted
+    Compare(compare::Args),
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -148,6 +156,8 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Experiments(args) => experiments::run(&ctx, args),
         Command::Runs(args) => runs::run(&ctx, args),
+        Command::Search(args) => search::run(&ctx, args),
+        Command::Compare(args) => compare::run(&ctx, args),
     };
     match result {
         Ok(()) => ctx.finish(),
