@@ -3,6 +3,7 @@
 
 mod common;
 mod read_fixtures;
+mod search_mlflow;
 mod store_errors;
 mod write_interop;
 mod yaml_pyyaml;
