@@ -3,7 +3,10 @@
 //! that knows about clap; one file per subcommand.
 
 mod ctx;
+mod exec;
 mod experiments;
+mod log;
+mod run_context;
 mod runs;
 mod shape;
 
@@ -62,8 +65,13 @@ enum Command {
     /// List, create, rename, delete and tag experiments
     #[command(alias = "exp")]
     Experiments(experiments::Args),
-    /// List, describe, delete and restore runs
+    /// Start, end, list, describe, delete and restore runs
     Runs(runs::Args),
+    /// Log params, metrics, tags and artifacts into a run
+    Log(log::Args),
+    /// Run a command inside a new MLflow run (its Python `mlflow` calls log into it)
+    #[command(alias = "exec")]
+    Run(exec::Args),
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -148,6 +156,8 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Experiments(args) => experiments::run(&ctx, args),
         Command::Runs(args) => runs::run(&ctx, args),
+        Command::Log(args) => log::run(&ctx, args),
+        Command::Run(args) => exec::run(&ctx, args),
     };
     match result {
         Ok(()) => ctx.finish(),
