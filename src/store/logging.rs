@@ -1,7 +1,7 @@
 //! Creating runs and logging into them, with MLflow's validation and semantics. Everything is
 //! checked before the first byte is written; then metric lines are single appends, params,
-//! tags and meta.yaml atomic replacements, and a new run appears whole (built in a hidden
-//! folder, then renamed into place).
+//! tags and meta.yaml atomic replacements, and a new run appears whole (built in a folder
+//! neither reader looks at, then renamed into place).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -180,7 +180,12 @@ impl Store {
         batch.validate()?;
 
         let run_id = uuid::Uuid::new_v4().simple().to_string();
-        let staging = exp.dir.join(format!("{}{run_id}", keyed::TEMP_PREFIX));
+        // Built under the root in a folder whose name ends with `.trash`: MLflow skips such
+        // folders when listing experiments (and mlrs skips hidden ones), so a crash mid-way
+        // leaves nothing that either reads as a run or an experiment.
+        let staging = self
+            .root()
+            .join(format!("{}{run_id}{}", keyed::TEMP_PREFIX, super::TRASH));
         let info = RunInfo {
             run_id: run_id.clone(),
             experiment_id: exp.id.clone(),
