@@ -5,8 +5,11 @@
 mod columns;
 mod compare;
 mod ctx;
+mod exec;
 mod experiments;
 mod history;
+mod log;
+mod run_context;
 mod runs;
 mod search;
 mod shape;
@@ -66,8 +69,13 @@ enum Command {
     /// List, create, rename, delete and tag experiments
     #[command(alias = "exp")]
     Experiments(experiments::Args),
-    /// List, describe, delete and restore runs
+    /// Start, end, list, describe, delete and restore runs
     Runs(runs::Args),
+    /// Log params, metrics, tags and artifacts into a run
+    Log(log::Args),
+    /// Run a command inside a new MLflow run (its Python `mlflow` calls log into it)
+    #[command(alias = "exec")]
+    Run(exec::Args),
     /// Find runs with MLflow's filter syntax (plus OR, NOT, parentheses), in MLflow's order
     Search(search::Args),
     /// Show runs side by side: params, metrics and tags as rows, differences highlighted
@@ -156,6 +164,8 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Experiments(args) => experiments::run(&ctx, args),
         Command::Runs(args) => runs::run(&ctx, args),
+        Command::Log(args) => log::run(&ctx, args),
+        Command::Run(args) => exec::run(&ctx, args),
         Command::Search(args) => search::run(&ctx, args),
         Command::Compare(args) => compare::run(&ctx, args),
     };
