@@ -159,7 +159,8 @@ fn same(a: &Cell, b: &Cell) -> bool {
 fn rows(runs: &[Run], columns: &Columns, agg: Agg, higher: &[GlobMatcher]) -> Result<Vec<Row>> {
     let mut rows = Vec::new();
     let mut push = |key: String, cells: Vec<Cell>, best: Vec<usize>| {
-        let changed = cells.iter().any(|c| !same(c, &cells[0]));
+        // Run ids always differ; marking them would say nothing.
+        let changed = key != "run_id" && cells.iter().any(|c| !same(c, &cells[0]));
         rows.push(Row {
             key,
             cells,

@@ -161,3 +161,114 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod never_panics {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Pieces of the grammar and of what people mistype, to reach deep into the parser.
+    const PIECES: &[&str] = &[
+        "metrics.rmse",
+        "params.`a/b`",
+        "tags.\"x.y\"",
+        "attributes.status",
+        "datasets.name",
+        "start_time",
+        "`Run Name`",
+        "name",
+        "tags.",
+        "metrics..x",
+        "(",
+        ")",
+        ",",
+        "AND",
+        "and",
+        "OR",
+        "NOT",
+        "IN",
+        "IS",
+        "NULL",
+        "LIKE",
+        "ILIKE",
+        "=",
+        "!=",
+        "<",
+        "<=",
+        ">=",
+        "==",
+        "<>",
+        "'a'",
+        "'it''s'",
+        "'\\'",
+        "\"q\"",
+        "`b`",
+        "'",
+        "\"",
+        "`",
+        "1",
+        "-1.5e3",
+        ".5",
+        "1.",
+        "0x1",
+        "now",
+        "now-2d",
+        "now -",
+        "now-1h30m",
+        "ASC",
+        "DESC",
+        ";",
+        "--",
+        "/*",
+        "é",
+        "☕",
+        "\n",
+        "\t",
+        " ",
+        "-",
+        "+",
+        "%",
+        "_",
+        "\\",
+    ];
+
+    fn soup() -> impl Strategy<Value = String> {
+        prop::collection::vec(prop::sample::select(PIECES), 0..14).prop_flat_map(|parts| {
+            prop::collection::vec(prop::bool::ANY, parts.len()).prop_map(move |spaces| {
+                parts
+                    .iter()
+                    .zip(spaces)
+                    .map(|(p, s)| if s { format!("{p} ") } else { p.to_string() })
+                    .collect()
+            })
+        })
+    }
+
+    fn parse_everything(text: &str) {
+        for target in [Target::Runs, Target::Experiments] {
+            for e in [
+                Filter::parse(text, target, 0).err(),
+                OrderBy::parse(text, target).err(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                assert!(e.offset <= text.len() && text.is_char_boundary(e.offset));
+                let _ = e.to_string();
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn on_random_text(text in "\\PC{0,40}") {
+            parse_everything(&text);
+        }
+
+        #[test]
+        fn on_token_soup(text in soup()) {
+            parse_everything(&text);
+        }
+    }
+}

@@ -4,7 +4,9 @@
 mod common;
 mod logging;
 mod read_fixtures;
+mod search_cli;
 mod search_mlflow;
+mod search_props;
 mod store_errors;
 mod write_interop;
 mod yaml_pyyaml;
