@@ -20,8 +20,8 @@ is highlighted (bold green, or a trailing * without colour; **bold** in markdown
 
 Examples:
   mlrs compare 3df405d6 8ca5e65d 72b5887f
-  mlrs compare --filter \"params.model_type = 'xgboost'\" --order-by metrics.rmse --top 5 --only-changed
-  mlrs compare a1b2 c3d4 --max r2 --agg min --columns 'metrics.*' --columns 'tags.model.*' --format markdown";
+  mlrs compare --filter \"params.model_type = 'xgboost'\" -o metrics.rmse --top 5 --only-changed
+  mlrs compare a1b2 c3d4 --max r2 --agg min -c 'metrics.*' -c 'tags.model.*' -f markdown";
 
 #[derive(clap::Args, Debug)]
 #[command(after_help = EXAMPLES)]

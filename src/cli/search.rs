@@ -29,7 +29,8 @@ A run without the key never matches a comparison (use IS NULL, or NOT*).";
 const SEARCH_EXAMPLES: &str = "\
 Examples:
   mlrs search 'metrics.rmse < 6 and params.model_type = \"xgboost\"' --order-by 'metrics.rmse'
-  mlrs search \"tags.model.family IN ('tree', 'boosting') OR metrics.r2 > 0.9\" -e 'nyc-*' --columns 'params.*'
+  mlrs search \"tags.model.family IN ('tree', 'boosting') OR metrics.r2 > 0.9\" -c 'params.*'
+  mlrs search \"params.lr = '0.1'\" -e 'nyc-*' --order-by 'metrics.r2 DESC' --max 5 -f markdown
   mlrs search \"status = 'FAILED' and start_time > now-7d\" --format json | jq -r '.[].info.run_id'";
 
 #[derive(clap::Args, Debug)]
