@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::Ctx;
 use super::columns::{Columns, Kind};
 use super::exit::UsageError;
-use super::search::{Query, ScopeArgs, find_runs, reload};
+use super::search::{Query, ScopeArgs, field_cell, find_runs, reload};
 use crate::query::{OrderBy, Target, sort_runs};
 use crate::render::{Cell, Output, Table, json_float};
 use crate::store::{Run, Store};
@@ -199,37 +199,31 @@ fn rows(runs: &[Run], columns: &Columns, agg: Agg, higher: &[GlobMatcher]) -> Re
             .collect(),
         Vec::new(),
     );
-    for key in columns.keys(Kind::Param, runs) {
-        let cells = runs
-            .iter()
-            .map(|r| Cell::opt_text(r.data.params.get(&key)))
-            .collect();
-        push(format!("params.{key}"), cells, Vec::new());
-    }
-    for key in columns.keys(Kind::Metric, runs) {
-        let values = runs
-            .iter()
-            .map(|r| metric_value(r, &key, agg))
-            .collect::<Result<Vec<_>>>()?;
-        let maximize = higher.iter().any(|g| g.is_match(&key));
-        let label = match agg {
-            Agg::Last => format!("metrics.{key}"),
-            Agg::Min => format!("min(metrics.{key})"),
-            Agg::Max => format!("max(metrics.{key})"),
-        };
-        let best = best_of(&values, maximize);
-        push(
-            label,
-            values.into_iter().map(Cell::opt_float).collect(),
-            best,
-        );
-    }
-    for key in columns.keys(Kind::Tag, runs) {
-        let cells = runs
-            .iter()
-            .map(|r| Cell::opt_text(r.data.tags.get(&key)))
-            .collect();
-        push(format!("tags.{key}"), cells, Vec::new());
+    // Params, then metrics, then tags.
+    for kind in Kind::ALL {
+        for key in columns.keys(kind, runs) {
+            let field = kind.field(&key);
+            if kind != Kind::Metric {
+                let cells = runs.iter().map(|r| field_cell(r, &field)).collect();
+                push(field.label(), cells, Vec::new());
+                continue;
+            }
+            let values = runs
+                .iter()
+                .map(|r| metric_value(r, &key, agg))
+                .collect::<Result<Vec<_>>>()?;
+            let label = match agg {
+                Agg::Last => field.label(),
+                Agg::Min => format!("min({})", field.label()),
+                Agg::Max => format!("max({})", field.label()),
+            };
+            let best = best_of(&values, higher.iter().any(|g| g.is_match(&key)));
+            push(
+                label,
+                values.into_iter().map(Cell::opt_float).collect(),
+                best,
+            );
+        }
     }
     Ok(rows)
 }
