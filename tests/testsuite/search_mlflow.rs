@@ -364,6 +364,17 @@ fn cases() -> Vec<Case> {
         runs("\"metrics\".rmse < 6").error("is not an entity"),
         runs("metrics.val/rmse < 6").error("unexpected '/'"),
         runs("params.learning-rate = '0.1'").error("unexpected '-'"),
+        // MLflow checks comparators and order-by entities only against a run; mlrs checks the
+        // whole query first. Value types MLflow checks while parsing.
+        runs("params.p > 'x'")
+            .scope(&["empty-experiment"])
+            .stricter("compares numbers"),
+        order(&["datasets.name"])
+            .scope(&["empty-experiment"])
+            .stricter("cannot be ordered by datasets"),
+        runs("metrics.rmse = '5'")
+            .scope(&["empty-experiment"])
+            .error("expected a number"),
         // MLflow reads the key " rmse" here (and finds nothing); mlrs says what is wrong.
         runs("metrics. rmse < 6").stricter("expected a key after '.'"),
         runs("'run_name' = 'xgb-long'").error("expected a key"),
