@@ -10,6 +10,7 @@ pub mod location;
 pub mod metric;
 pub mod ops;
 pub mod pyfloat;
+pub mod registry;
 pub mod run;
 pub mod validate;
 pub mod yaml;
