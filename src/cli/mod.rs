@@ -4,8 +4,12 @@
 
 mod ctx;
 mod experiments;
+mod model_shape;
+mod models;
+mod register;
 mod runs;
 mod shape;
+mod transition;
 
 use std::process::ExitCode;
 
@@ -64,6 +68,13 @@ enum Command {
     Experiments(experiments::Args),
     /// List, describe, delete and restore runs
     Runs(runs::Args),
+    /// Register a run's model as a new version of a registered model
+    Register(register::Args),
+    /// Move a model version to a stage and/or point aliases at it
+    Transition(transition::Args),
+    /// The model registry: list, describe, versions, latest, get, alias, tag, delete, rename
+    #[command(alias = "model")]
+    Models(models::Args),
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -148,6 +159,9 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Experiments(args) => experiments::run(&ctx, args),
         Command::Runs(args) => runs::run(&ctx, args),
+        Command::Register(args) => register::run(&ctx, args),
+        Command::Transition(args) => transition::run(&ctx, args),
+        Command::Models(args) => models::run(&ctx, args),
     };
     match result {
         Ok(()) => ctx.finish(),
