@@ -44,6 +44,7 @@ enum Cmd {
         after_help = "Examples:\n  mlrs models describe nyc-taxi-regressor\n  mlrs models describe nyc-taxi-regressor --format json | jq '.versions[].run.metrics.rmse'"
     )]
     Describe {
+        /// Registered model name
         #[arg(allow_hyphen_values = true)]
         model: String,
     },
@@ -53,6 +54,7 @@ enum Cmd {
         after_help = "Examples:\n  mlrs models versions nyc-taxi-regressor\n  mlrs models versions nyc-taxi-regressor --stage production\n  mlrs models versions nyc-taxi-regressor --format csv > versions.csv"
     )]
     Versions {
+        /// Registered model name
         #[arg(allow_hyphen_values = true)]
         model: String,
         /// Only versions in this stage (repeatable)
@@ -64,6 +66,7 @@ enum Cmd {
         after_help = "Examples:\n  mlrs models latest nyc-taxi-regressor\n  mlrs models latest nyc-taxi-regressor --stage Production --format json"
     )]
     Latest {
+        /// Registered model name
         #[arg(allow_hyphen_values = true)]
         model: String,
         /// Only these stages (repeatable) [default: all four]
@@ -88,6 +91,7 @@ enum Cmd {
         after_help = "Examples:\n  mlrs models tag nyc-taxi-regressor owner=alice task=regression\n  mlrs models tag nyc-taxi-regressor --version 3 validation_status=approved\n  mlrs models tag nyc-taxi-regressor --delete owner"
     )]
     Tag {
+        /// Registered model name
         #[arg(allow_hyphen_values = true)]
         model: String,
         /// KEY=VALUE pairs to set
@@ -106,9 +110,10 @@ enum Cmd {
         after_help = "Examples:\n  mlrs models delete nyc-taxi-regressor 5\n  mlrs models delete scratch-model --yes"
     )]
     Delete {
+        /// Registered model name
         #[arg(allow_hyphen_values = true)]
         model: String,
-        /// Versions to delete
+        /// Version numbers to delete
         versions: Vec<String>,
         /// Delete the whole registered model, all versions included (cannot be undone)
         #[arg(long, conflicts_with = "versions")]
@@ -119,8 +124,10 @@ enum Cmd {
         after_help = "Examples:\n  mlrs models rename nyc-taxi-regressor trip-duration\n  mlrs models rename 'Taxi Fare (experimental) v2' taxi-fare"
     )]
     Rename {
+        /// Registered model name
         #[arg(allow_hyphen_values = true)]
         model: String,
+        /// The new name
         #[arg(allow_hyphen_values = true)]
         new_name: String,
     },
@@ -133,9 +140,12 @@ enum AliasCmd {
         after_help = "Examples:\n  mlrs models alias set nyc-taxi-regressor champion 3\n  mlrs models alias set nyc-taxi-regressor challenger 4"
     )]
     Set {
+        /// Registered model name
         #[arg(allow_hyphen_values = true)]
         model: String,
+        /// Letters, digits, `_` and `-`; `latest` and `v<digits>` are reserved
         alias: String,
+        /// Version number
         version: String,
     },
     /// Remove an alias
@@ -143,6 +153,7 @@ enum AliasCmd {
         after_help = "Examples:\n  mlrs models alias delete nyc-taxi-regressor challenger\n  mlrs models alias delete green-taxi-tip-model champion"
     )]
     Delete {
+        /// Registered model name
         #[arg(allow_hyphen_values = true)]
         model: String,
         alias: String,

@@ -12,7 +12,7 @@ use crate::store::registry::write::NewVersion;
 #[command(after_help = "\
 Examples:
   mlrs register 3df405d6 --name nyc-taxi-regressor
-  mlrs register 3df405d6 --path model --name nyc-taxi-regressor --alias challenger --tag algo=xgboost
+  mlrs register 3df405d6 --path model -n nyc-taxi-regressor --alias challenger --tag algo=xgb
   VERSION=$(mlrs register \"$MLFLOW_RUN_ID\" -n nyc-taxi-regressor --description 'weekly retrain')")]
 pub struct Args {
     /// Run id or unique prefix [default: $MLFLOW_RUN_ID]

@@ -16,8 +16,10 @@ Examples:
   mlrs transition nyc-taxi-regressor 4 --alias champion
   mlrs transition nyc-taxi-regressor 2 archived")]
 pub struct Args {
+    /// Registered model name
     #[arg(allow_hyphen_values = true)]
     model: String,
+    /// Version number
     version: String,
     /// None, Staging, Production or Archived (any case)
     #[arg(required_unless_present = "aliases")]

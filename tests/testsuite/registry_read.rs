@@ -255,3 +255,47 @@ mlrs: error: Invalid clause(s) in filter string: 'OR'
 
 "#]]);
 }
+
+#[test]
+fn broken_registry_entries_are_reported_and_skipped() {
+    let store = fixture_store("3.17.2");
+    std::fs::write(
+        store.path("models/nyc-taxi-regressor/version-4/meta.yaml"),
+        "current_stage: [unclosed\n",
+    )
+    .unwrap();
+    std::fs::create_dir(store.path("models/half-written")).unwrap();
+    let out = mlrs(&store.root)
+        .args(["models", "list", "-f", "json"])
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("version-4/meta.yaml: malformed YAML"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("half-written: not a registered model: it has no meta.yaml"),
+        "{stderr}"
+    );
+    let listed: Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 7);
+    let versions = mlrs_json(&store.root, &["models", "versions", "nyc-taxi-regressor"]);
+    assert_eq!(versions.as_array().unwrap().len(), 4);
+    mlrs(&store.root)
+        .args(["models", "versions", "nyc-taxi-regressor", "--strict"])
+        .assert()
+        .code(4);
+    // The broken version's number is still taken.
+    let run = expected("3.17.2")["runs"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(_, r)| r["info"]["run_name"] == "xgb-lr0.1")
+        .map(|(id, _)| id.clone())
+        .unwrap();
+    assert_eq!(
+        mlrs_stdout(&store.root, &["register", &run, "-n", "nyc-taxi-regressor"]),
+        "7\n"
+    );
+}
