@@ -48,15 +48,15 @@ enum Cmd {
         #[arg(allow_hyphen_values = true)]
         model: String,
     },
-    /// List the versions of a model, most recently updated first (deleted versions are hidden,
-    /// as in MLflow)
+    /// List the versions of a model (or of every model), most recently updated first, as
+    /// MLflow's search_model_versions; deleted versions are hidden, as in MLflow
     #[command(
-        after_help = "Examples:\n  mlrs models versions nyc-taxi-regressor\n  mlrs models versions nyc-taxi-regressor --stage production\n  mlrs models versions nyc-taxi-regressor --format csv > versions.csv"
+        after_help = "Examples:\n  mlrs models versions nyc-taxi-regressor\n  mlrs models versions nyc-taxi-regressor --stage production\n  mlrs models versions --format csv > all-versions.csv"
     )]
     Versions {
-        /// Registered model name
+        /// Registered model name [default: every model]
         #[arg(allow_hyphen_values = true)]
-        model: String,
+        model: Option<String>,
         /// Only versions in this stage (repeatable)
         #[arg(long = "stage", value_name = "STAGE")]
         stages: Vec<String>,
@@ -167,9 +167,17 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         Cmd::Versions { model, stages } => {
             let stages = parse_stages(&stages)?;
             let store = ctx.store()?;
-            let m = load(ctx, &store, &model)?;
-            let mut versions: Vec<&ModelVersion> = m
-                .live_versions()
+            let models = match model {
+                Some(name) => vec![load(ctx, &store, &name)?],
+                None => {
+                    let listing = store.registered_models()?;
+                    ctx.report(&listing.problems);
+                    listing.items
+                }
+            };
+            let mut versions: Vec<&ModelVersion> = models
+                .iter()
+                .flat_map(|m| m.live_versions())
                 .filter(|v| !v.is_prompt())
                 .filter(|v| stages.is_empty() || stages.contains(&v.current_stage))
                 .collect();

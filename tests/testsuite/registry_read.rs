@@ -74,6 +74,14 @@ fn versions_match_search_model_versions_and_get_latest_versions() {
     for version in VERSIONS {
         let store = fixture_store(version);
         let want = &expected(version)["registry"];
+        assert_eq!(
+            normalize_list(
+                &mlrs_json(&store.root, &["models", "versions"]),
+                normalize_version
+            ),
+            normalize_list(&want["model_versions"], normalize_version),
+            "MLflow {version}, search_model_versions()"
+        );
         for model in want["registered_models"].as_array().unwrap() {
             let name = model["name"].as_str().unwrap();
             let want_versions: Vec<Value> = want["model_versions"]
@@ -298,4 +306,38 @@ fn broken_registry_entries_are_reported_and_skipped() {
         mlrs_stdout(&store.root, &["register", &run, "-n", "nyc-taxi-regressor"]),
         "7\n"
     );
+}
+
+#[test]
+fn registered_run_ids_name_every_run_a_version_uses() {
+    for version in VERSIONS {
+        let store = fixture_store(version);
+        let want = &expected(version)["registry"];
+        let mut runs: std::collections::BTreeSet<String> = want["model_versions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["run_id"].as_str().unwrap().to_owned())
+            .collect();
+        // The soft-deleted v5 still names its run (which v6 shares in these stores).
+        let v5 =
+            std::fs::read_to_string(store.path("models/nyc-taxi-regressor/version-5/meta.yaml"))
+                .unwrap();
+        runs.insert(
+            v5.lines()
+                .find_map(|l| l.strip_prefix("run_id: "))
+                .unwrap()
+                .to_owned(),
+        );
+        let got = mlrs::store::Store::open(&store.root)
+            .unwrap()
+            .registered_run_ids()
+            .unwrap();
+        assert!(got.problems.is_empty());
+        assert_eq!(
+            got.items,
+            runs.into_iter().collect::<Vec<_>>(),
+            "MLflow {version}"
+        );
+    }
 }

@@ -59,6 +59,12 @@ fn assert_mlflow_registry_agrees(version: &str, root: &Path, filters: &[&str]) {
         "{}",
         ctx("search_registered_models")
     );
+    assert_eq!(
+        normalize_list(&mlrs_json(root, &["models", "versions"]), normalize_version),
+        normalize_list(&rec["search_model_versions"], normalize_version),
+        "{}",
+        ctx("search_model_versions()")
+    );
     for filter in filters {
         let got: Vec<Value> = mlrs_json(root, &["models", "list", "--filter", filter])
             .as_array()
