@@ -6,6 +6,18 @@ use serde_json::Value;
 
 use crate::common::*;
 
+/// The id of the fixture run named `name`.
+pub fn run_named(version: &str, name: &str) -> String {
+    expected(version)["runs"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(_, r)| r["info"]["run_name"] == name)
+        .unwrap_or_else(|| panic!("no run {name:?}"))
+        .0
+        .clone()
+}
+
 /// MLflow's `latest_versions` order depends on Python's hash seed; compare them as sets.
 pub fn normalize_model(mut m: Value) -> Value {
     if let Some(Value::Array(list)) = m.get_mut("latest_versions") {
@@ -295,13 +307,7 @@ fn broken_registry_entries_are_reported_and_skipped() {
         .assert()
         .code(4);
     // The broken version's number is still taken.
-    let run = expected("3.17.2")["runs"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .find(|(_, r)| r["info"]["run_name"] == "xgb-lr0.1")
-        .map(|(id, _)| id.clone())
-        .unwrap();
+    let run = run_named("3.17.2", "xgb-lr0.1");
     assert_eq!(
         mlrs_stdout(&store.root, &["register", &run, "-n", "nyc-taxi-regressor"]),
         "7\n"

@@ -10,19 +10,10 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::common::*;
-use crate::registry_read::{normalize_list, normalize_model, normalize_version, sorted_by_version};
+use crate::registry_read::{
+    normalize_list, normalize_model, normalize_version, run_named, sorted_by_version,
+};
 use crate::write_interop::{assert_no_leftovers, assert_yaml_canonical};
-
-fn run_named(version: &str, name: &str) -> String {
-    expected(version)["runs"]
-        .as_object()
-        .unwrap()
-        .iter()
-        .find(|(_, r)| r["info"]["run_name"] == name)
-        .unwrap_or_else(|| panic!("no run {name:?}"))
-        .0
-        .clone()
-}
 
 #[track_caller]
 fn ok(root: &Path, args: &[&str]) {
