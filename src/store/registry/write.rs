@@ -380,8 +380,8 @@ impl Store {
     }
 
     /// The model `name` under the store lock, after `check` passed both before the lock is
-    /// taken (so a request that cannot succeed touches nothing, not even the lock file) and
-    /// after (the model may have changed while waiting for it).
+    /// taken (so a request that cannot succeed neither waits for the lock nor touches the
+    /// store) and after (the model may have changed while waiting for it).
     fn locked_model(
         &self,
         name: &str,
