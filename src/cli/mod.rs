@@ -6,9 +6,13 @@ mod ctx;
 mod exec;
 mod experiments;
 mod log;
+mod model_shape;
+mod models;
+mod register;
 mod run_context;
 mod runs;
 mod shape;
+mod transition;
 
 use std::process::ExitCode;
 
@@ -72,6 +76,13 @@ enum Command {
     /// Run a command inside a new MLflow run (its Python `mlflow` calls log into it)
     #[command(alias = "exec")]
     Run(exec::Args),
+    /// Register a run's model as a new version of a registered model
+    Register(register::Args),
+    /// Move a model version to a stage and/or point aliases at it
+    Transition(transition::Args),
+    /// The model registry: list, describe, versions, latest, get, alias, tag, delete, rename
+    #[command(alias = "model")]
+    Models(models::Args),
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -158,6 +169,9 @@ pub fn main() -> ExitCode {
         Command::Runs(args) => runs::run(&ctx, args),
         Command::Log(args) => log::run(&ctx, args),
         Command::Run(args) => exec::run(&ctx, args),
+        Command::Register(args) => register::run(&ctx, args),
+        Command::Transition(args) => transition::run(&ctx, args),
+        Command::Models(args) => models::run(&ctx, args),
     };
     match result {
         Ok(()) => ctx.finish(),

@@ -4,6 +4,8 @@
 mod common;
 mod logging;
 mod read_fixtures;
+mod registry_read;
+mod registry_write;
 mod store_errors;
 mod write_interop;
 mod yaml_pyyaml;
