@@ -9,10 +9,14 @@ mod exec;
 mod experiments;
 mod history;
 mod log;
+mod model_shape;
+mod models;
+mod register;
 mod run_context;
 mod runs;
 mod search;
 mod shape;
+mod transition;
 
 use std::process::ExitCode;
 
@@ -80,6 +84,13 @@ enum Command {
     Search(search::Args),
     /// Show runs side by side: params, metrics and tags as rows, differences highlighted
     Compare(compare::Args),
+    /// Register a run's model as a new version of a registered model
+    Register(register::Args),
+    /// Move a model version to a stage and/or point aliases at it
+    Transition(transition::Args),
+    /// The model registry: list, describe, versions, latest, get, alias, tag, delete, rename
+    #[command(alias = "model")]
+    Models(models::Args),
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -168,6 +179,9 @@ pub fn main() -> ExitCode {
         Command::Run(args) => exec::run(&ctx, args),
         Command::Search(args) => search::run(&ctx, args),
         Command::Compare(args) => compare::run(&ctx, args),
+        Command::Register(args) => register::run(&ctx, args),
+        Command::Transition(args) => transition::run(&ctx, args),
+        Command::Models(args) => models::run(&ctx, args),
     };
     match result {
         Ok(()) => ctx.finish(),

@@ -144,6 +144,19 @@ pub fn remove_file(path: &Path) -> Result<()> {
     fs::remove_file(path).at(path)
 }
 
+/// Remove a folder and everything in it so that readers see it whole or gone: it is first
+/// renamed into `scratch` (same filesystem) under a temp name, then deleted there. A crash
+/// in between leaves only a `.mlrs-tmp-*` folder, which no reader takes for data.
+pub fn remove_tree(dir: &Path, scratch: &Path) -> Result<()> {
+    let doomed = scratch.join(format!(
+        "{}{}",
+        super::keyed::TEMP_PREFIX,
+        uuid::Uuid::new_v4().simple()
+    ));
+    rename(dir, &doomed)?;
+    fs::remove_dir_all(&doomed).at(&doomed)
+}
+
 fn parent(path: &Path) -> Result<&Path> {
     path.parent()
         .ok_or_else(|| StoreError::invalid(path, "has no parent folder"))

@@ -12,6 +12,7 @@ pub mod metric;
 mod names;
 pub mod ops;
 pub mod pyfloat;
+pub mod registry;
 pub mod run;
 pub mod validate;
 pub mod yaml;

@@ -4,6 +4,8 @@
 mod common;
 mod logging;
 mod read_fixtures;
+mod registry_read;
+mod registry_write;
 mod search_cli;
 mod search_mlflow;
 mod search_props;
