@@ -2,15 +2,19 @@
 //! store and query layers, dispatch, and the mapping of errors to exit codes. The only module
 //! that knows about clap; one file per subcommand.
 
+mod columns;
+mod compare;
 mod ctx;
 mod exec;
 mod experiments;
+mod history;
 mod log;
 mod model_shape;
 mod models;
 mod register;
 mod run_context;
 mod runs;
+mod search;
 mod shape;
 mod transition;
 
@@ -76,6 +80,10 @@ enum Command {
     /// Run a command inside a new MLflow run (its Python `mlflow` calls log into it)
     #[command(alias = "exec")]
     Run(exec::Args),
+    /// Find runs with MLflow's filter syntax (plus OR, NOT, parentheses), in MLflow's order
+    Search(search::Args),
+    /// Show runs side by side: params, metrics and tags as rows, differences highlighted
+    Compare(compare::Args),
     /// Register a run's model as a new version of a registered model
     Register(register::Args),
     /// Move a model version to a stage and/or point aliases at it
@@ -169,6 +177,8 @@ pub fn main() -> ExitCode {
         Command::Runs(args) => runs::run(&ctx, args),
         Command::Log(args) => log::run(&ctx, args),
         Command::Run(args) => exec::run(&ctx, args),
+        Command::Search(args) => search::run(&ctx, args),
+        Command::Compare(args) => compare::run(&ctx, args),
         Command::Register(args) => register::run(&ctx, args),
         Command::Transition(args) => transition::run(&ctx, args),
         Command::Models(args) => models::run(&ctx, args),

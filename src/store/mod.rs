@@ -394,11 +394,25 @@ impl Store {
     /// Load runs with the selected data, in parallel; runs whose data cannot be read are
     /// reported and left out.
     pub fn load_runs(&self, infos: Vec<RunInfo>, select: &DataSelection) -> Listing<Run> {
+        self.load_runs_where(infos, select, |_| true)
+    }
+
+    /// [`Store::load_runs`], keeping only the runs `keep` accepts; each run is tested on the
+    /// thread that loaded it, so rejected runs never pile up in memory.
+    pub fn load_runs_where(
+        &self,
+        infos: Vec<RunInfo>,
+        select: &DataSelection,
+        keep: impl Fn(&Run) -> bool + Sync,
+    ) -> Listing<Run> {
         let results: Vec<std::result::Result<Run, Problem>> = infos
             .into_par_iter()
-            .map(|info| match info.load_data(select) {
-                Ok(data) => Ok(Run { info, data }),
-                Err(err) => Err(Problem::from_error(&info.dir, &err)),
+            .filter_map(|info| match info.load_data(select) {
+                Ok(data) => {
+                    let run = Run { info, data };
+                    keep(&run).then_some(Ok(run))
+                }
+                Err(err) => Some(Err(Problem::from_error(&info.dir, &err))),
             })
             .collect();
         let mut listing = Listing {
@@ -479,10 +493,5 @@ impl Store {
 
 /// MLflow's default run order: `start_time` DESC, then `run_id` ASC.
 pub fn sort_runs_default(runs: &mut [RunInfo]) {
-    runs.sort_by(|a, b| {
-        b.start_time
-            .unwrap_or(i64::MIN)
-            .cmp(&a.start_time.unwrap_or(i64::MIN))
-            .then_with(|| a.run_id.cmp(&b.run_id))
-    });
+    runs.sort_by(run::default_order);
 }
