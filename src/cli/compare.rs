@@ -6,10 +6,10 @@ use clap::ValueEnum;
 use globset::{GlobBuilder, GlobMatcher};
 use serde_json::{Value, json};
 
-use super::Ctx;
 use super::columns::{Columns, Kind};
 use super::exit::UsageError;
 use super::search::{Query, ScopeArgs, field_cell, find_runs, reload};
+use super::{Ctx, complete};
 use crate::query::{OrderBy, Target, sort_runs};
 use crate::render::{Cell, Output, Table, json_float};
 use crate::store::{Run, Store};
@@ -27,7 +27,7 @@ Examples:
 #[command(after_help = EXAMPLES)]
 pub struct Args {
     /// Runs to compare: ids or unique prefixes
-    #[arg(value_name = "RUN")]
+    #[arg(value_name = "RUN", add = complete::runs())]
     runs: Vec<String>,
     /// Compare the runs this filter finds instead (the syntax of `mlrs search`)
     #[arg(long, value_name = "EXPR")]
@@ -43,14 +43,14 @@ pub struct Args {
     only_changed: bool,
     /// Metrics where higher is better, e.g. 'r2' or '*accuracy*' (repeatable) [default: lower
     /// is better]
-    #[arg(long = "max", value_name = "GLOB")]
+    #[arg(long = "max", value_name = "GLOB", add = complete::metric_keys())]
     higher_is_better: Vec<String>,
     /// Which value of each metric's history to show
     #[arg(long, value_enum, default_value_t)]
     agg: Agg,
     /// Rows to show, e.g. 'metrics.*', 'params.lr*', 'tags.model.family' (repeatable)
     /// [default: 'params.*' and 'metrics.*']
-    #[arg(short = 'c', long = "columns", value_name = "GLOB")]
+    #[arg(short = 'c', long = "columns", value_name = "GLOB", add = complete::entity_keys())]
     columns: Vec<String>,
 }
 

@@ -5,7 +5,7 @@ use clap::Subcommand;
 use serde_json::Value;
 
 use super::shape::{self, experiment_json, key_value_table};
-use super::{Ctx, ViewArg, key_value};
+use super::{Ctx, ViewArg, complete, key_value};
 use crate::query::{self, Target};
 use crate::render::{Cell, Output, Table};
 use crate::store::{Experiment, ViewType};
@@ -54,13 +54,13 @@ enum Cmd {
         after_help = "Examples:\n  mlrs experiments describe nyc-taxi\n  mlrs experiments describe 0 --format json"
     )]
     Describe {
-        #[arg(allow_hyphen_values = true)]
+        #[arg(allow_hyphen_values = true, add = complete::experiments())]
         experiment: String,
     },
     /// Rename an experiment
     #[command(after_help = "Example:\n  mlrs experiments rename nyc-taxi nyc-taxi-2021")]
     Rename {
-        #[arg(allow_hyphen_values = true)]
+        #[arg(allow_hyphen_values = true, add = complete::experiments())]
         experiment: String,
         #[arg(allow_hyphen_values = true)]
         new_name: String,
@@ -70,12 +70,15 @@ enum Cmd {
         after_help = "Example:\n  mlrs experiments delete scratch\n  mlrs experiments restore scratch"
     )]
     Delete {
-        #[arg(required = true, allow_hyphen_values = true)]
+        #[arg(required = true, allow_hyphen_values = true, add = complete::experiments())]
         experiments: Vec<String>,
     },
     /// Restore deleted experiments and their runs
+    #[command(
+        after_help = "Examples:\n  mlrs experiments list --view deleted\n  mlrs experiments restore scratch"
+    )]
     Restore {
-        #[arg(required = true, allow_hyphen_values = true)]
+        #[arg(required = true, allow_hyphen_values = true, add = complete::experiments())]
         experiments: Vec<String>,
     },
     /// Set (or with --delete, remove) experiment tags
@@ -83,7 +86,7 @@ enum Cmd {
         after_help = "Examples:\n  mlrs experiments tag nyc-taxi owner=alice dataset/color=yellow\n  mlrs experiments tag nyc-taxi --delete owner"
     )]
     Tag {
-        #[arg(allow_hyphen_values = true)]
+        #[arg(allow_hyphen_values = true, add = complete::experiments())]
         experiment: String,
         /// KEY=VALUE pairs to set
         #[arg(value_name = "KEY=VALUE", value_parser = key_value, required_unless_present = "delete")]

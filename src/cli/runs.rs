@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::exit::UsageError;
 use super::run_context as context;
 use super::shape::{self, key_value_table, run_info_json, run_json, run_records};
-use super::{Ctx, ViewArg, key_value};
+use super::{Ctx, ViewArg, complete, key_value};
 use crate::render::{Cell, Format, Output, Table};
 use crate::store::logging::NewRun;
 use crate::store::{
@@ -34,6 +34,7 @@ enum Cmd {
     )]
     End {
         /// Run id or unique prefix [default: $MLFLOW_RUN_ID]
+        #[arg(add = complete::runs())]
         run: Option<String>,
         /// The final status
         #[arg(long, value_enum, default_value_t = EndStatus::Finished)]
@@ -47,7 +48,7 @@ enum Cmd {
     List {
         /// Experiment id, name or name pattern such as 'nyc-*' (repeatable) [default:
         /// $MLFLOW_EXPERIMENT_ID or $MLFLOW_EXPERIMENT_NAME, else every active experiment]
-        #[arg(short = 'e', long = "experiment", value_name = "EXP")]
+        #[arg(short = 'e', long = "experiment", value_name = "EXP", add = complete::experiments())]
         experiments: Vec<String>,
         /// Which runs to show
         #[arg(long, value_enum, default_value_t)]
@@ -62,6 +63,7 @@ enum Cmd {
     )]
     Describe {
         /// Run id or unique prefix
+        #[arg(add = complete::runs())]
         run: String,
     },
     /// Print every logged value of metrics, in the order logged (nothing is sampled)
@@ -70,20 +72,24 @@ enum Cmd {
     )]
     History {
         /// Run id or unique prefix
+        #[arg(add = complete::runs())]
         run: String,
         /// Metric keys or patterns such as 'train/*'
-        #[arg(required = true, value_name = "METRIC")]
+        #[arg(required = true, value_name = "METRIC", add = complete::metric_keys())]
         metrics: Vec<String>,
     },
     /// Delete runs (soft delete, as MLflow; `restore` undoes it, `gc` makes it permanent)
     #[command(after_help = "Example:\n  mlrs runs delete 3df405d6 8ca5e65d")]
     Delete {
-        #[arg(required = true, value_name = "RUN")]
+        #[arg(required = true, value_name = "RUN", add = complete::runs())]
         runs: Vec<String>,
     },
     /// Restore deleted runs
+    #[command(
+        after_help = "Examples:\n  mlrs runs list --view deleted\n  mlrs runs restore 3df405d6"
+    )]
     Restore {
-        #[arg(required = true, value_name = "RUN")]
+        #[arg(required = true, value_name = "RUN", add = complete::runs())]
         runs: Vec<String>,
     },
 }
@@ -92,7 +98,7 @@ enum Cmd {
 #[derive(clap::Args, Debug, Clone)]
 pub struct StartArgs {
     /// Experiment id or name [default: $MLFLOW_EXPERIMENT_NAME, $MLFLOW_EXPERIMENT_ID, else Default]
-    #[arg(short = 'e', long = "experiment", value_name = "EXP")]
+    #[arg(short = 'e', long = "experiment", value_name = "EXP", add = complete::experiments())]
     pub experiment: Option<String>,
     /// Create the experiment when it does not exist
     #[arg(long)]
@@ -107,7 +113,7 @@ pub struct StartArgs {
     #[arg(long = "param", value_name = "KEY=VALUE", value_parser = key_value)]
     pub params: Vec<(String, String)>,
     /// Parent run (id or prefix): makes this a nested run
-    #[arg(long, value_name = "RUN")]
+    #[arg(long, value_name = "RUN", add = complete::runs())]
     pub parent: Option<String>,
     /// Description (shown in MLflow's UI; markdown)
     #[arg(long, value_name = "TEXT")]

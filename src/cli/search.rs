@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::columns::{Columns, Kind};
 use super::shape::{run_json, run_records};
-use super::{Ctx, ViewArg, runs};
+use super::{Ctx, ViewArg, complete, runs};
 use crate::query::{Attr, Field, Filter, OrderBy, Target, sort_runs};
 use crate::render::{Cell, Format, Output, Table};
 use crate::store::{DataSelection, Experiment, Run, Store, ViewType};
@@ -45,7 +45,7 @@ pub struct Args {
     #[arg(short = 'n', long = "max", value_name = "N")]
     max: Option<usize>,
     /// Also show these keys, e.g. 'metrics.*', 'params.lr*', 'tags.mlflow.user' (repeatable)
-    #[arg(short = 'c', long = "columns", value_name = "GLOB")]
+    #[arg(short = 'c', long = "columns", value_name = "GLOB", add = complete::entity_keys())]
     columns: Vec<String>,
 }
 
@@ -54,11 +54,11 @@ pub struct Args {
 pub struct ScopeArgs {
     /// Experiment id, name or name pattern such as 'nyc-*' (repeatable) [default:
     /// $MLFLOW_EXPERIMENT_ID or $MLFLOW_EXPERIMENT_NAME, else every active experiment]
-    #[arg(short = 'e', long = "experiment", value_name = "EXP")]
+    #[arg(short = 'e', long = "experiment", value_name = "EXP", add = complete::experiments())]
     pub experiments: Vec<String>,
     /// Sort by a key, ASC (default) or DESC, e.g. 'metrics.rmse DESC' (repeatable; the first
     /// one counts most) [default: start_time DESC, run_id]
-    #[arg(short = 'o', long = "order-by", value_name = "ORDER")]
+    #[arg(short = 'o', long = "order-by", value_name = "ORDER", add = complete::entity_keys())]
     pub order_by: Vec<String>,
     /// Which runs to search
     #[arg(long, value_enum, default_value_t)]

@@ -428,6 +428,32 @@ impl Store {
         listing
     }
 
+    /// Run folders in any experiment (active or deleted) whose name starts with `prefix`,
+    /// sorted; only folder names are read.
+    pub fn run_dirs_with_prefix(&self, prefix: &str) -> Result<Vec<PathBuf>> {
+        let mut exp_dirs = self.experiment_dirs(false)?;
+        exp_dirs.extend(self.experiment_dirs(true)?);
+        let mut out = Vec::new();
+        for exp_dir in &exp_dirs {
+            let Ok(entries) = std::fs::read_dir(exp_dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let is_run_name =
+                    !name.starts_with('.') && !run::RESERVED_FOLDERS.contains(&name.as_str());
+                if is_run_name
+                    && name.starts_with(prefix)
+                    && entry.file_type().is_ok_and(|t| t.is_dir())
+                {
+                    out.push(entry.path());
+                }
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
     /// A run by full id or unique prefix, in any experiment (active or deleted).
     pub fn find_run(&self, id_or_prefix: &str) -> Result<RunInfo> {
         let wanted = id_or_prefix.trim();
@@ -437,24 +463,21 @@ impl Store {
                 validate::quote(wanted)
             )));
         }
-        let mut exp_dirs = self.experiment_dirs(false)?;
-        exp_dirs.extend(self.experiment_dirs(true)?);
-        let mut candidates = Vec::new();
-        for exp_dir in &exp_dirs {
+        for exp_dir in self
+            .experiment_dirs(false)?
+            .into_iter()
+            .chain(self.experiment_dirs(true)?)
+        {
             let exact = exp_dir.join(wanted);
             if exact.join("meta.yaml").is_file() {
                 return RunInfo::load(&exact);
             }
-            let Ok(entries) = std::fs::read_dir(exp_dir) else {
-                continue;
-            };
-            for entry in entries.flatten() {
-                let name = entry.file_name().to_string_lossy().into_owned();
-                if name.starts_with(wanted) && entry.path().join("meta.yaml").is_file() {
-                    candidates.push(entry.path());
-                }
-            }
         }
+        let candidates: Vec<PathBuf> = self
+            .run_dirs_with_prefix(wanted)?
+            .into_iter()
+            .filter(|d| d.join("meta.yaml").is_file())
+            .collect();
         match candidates.len() {
             0 => Err(StoreError::NotFound(format!(
                 "no run with id or prefix {}",
@@ -462,7 +485,6 @@ impl Store {
             ))),
             1 => RunInfo::load(&candidates[0]),
             n => {
-                candidates.sort();
                 let mut msg = format!(
                     "run prefix {} is ambiguous: it matches {n} runs:",
                     validate::quote(wanted)

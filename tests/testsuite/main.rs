@@ -2,6 +2,7 @@
 //! MLflow reading what mlrs wrote. Snapshots regenerate with `SNAPSHOTS=overwrite`.
 
 mod common;
+mod completion;
 mod logging;
 mod read_fixtures;
 mod registry_read;
