@@ -4,10 +4,9 @@ shell runs it (a fresh `mlrs` process in completion mode per TAB). Target: under
 
     python3 bench/completion.py [--runs 10000] [--dir /tmp/mlrs-bench]
 """
-import argparse
 import os
 
-from common import ENV, MLRS, build_mlrs, measure, report, synth_store
+from common import ENV, MLRS, bench_store, measure, report
 
 
 def completion(store, words):
@@ -18,12 +17,7 @@ def completion(store, words):
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--runs", type=int, default=10000)
-    p.add_argument("--dir", default="/tmp/mlrs-bench")
-    a = p.parse_args()
-    build_mlrs()
-    store = synth_store(os.path.join(a.dir, f"store-{a.runs}"), a.runs)
+    a, store = bench_store(__doc__)
     some_run = next(d for d in sorted(os.listdir(os.path.join(store, "0"))) if len(d) == 32)
     cases = [
         ("run id, 1 character typed (≈1/16 of the runs, ids only)", ["runs", "describe", some_run[:1]]),

@@ -10,6 +10,7 @@ use clap_complete::engine::{ArgValueCompleter, CompletionCandidate};
 use clap_complete::env::{CompleteEnv, Shells};
 
 use crate::store::location;
+use crate::store::registry::RegisteredModel;
 use crate::store::{RunInfo, Store, ViewType};
 
 /// The variable that switches the binary into completion mode (`COMPLETE=bash mlrs`).
@@ -161,38 +162,34 @@ pub fn models() -> ArgValueCompleter {
 /// Versions of the model named earlier on the command line.
 pub fn versions() -> ArgValueCompleter {
     ArgValueCompleter::new(|current: &OsStr| {
-        let Some((store, model)) = model_on_line() else {
-            return Vec::new();
-        };
-        let Ok(m) = store.registered_model(&model) else {
-            return Vec::new();
-        };
-        let current = current.to_string_lossy();
-        m.live_versions()
-            .filter(|v| v.version.to_string().starts_with(current.as_ref()))
-            .map(|v| {
-                CompletionCandidate::new(v.version.to_string())
-                    .help(Some(v.current_stage.as_str().into()))
-            })
-            .collect()
+        for_model_on_line(|model| {
+            model
+                .live_versions()
+                .filter(|v| {
+                    v.version
+                        .to_string()
+                        .starts_with(current.to_string_lossy().as_ref())
+                })
+                .map(|v| {
+                    CompletionCandidate::new(v.version.to_string())
+                        .help(Some(v.current_stage.as_str().into()))
+                })
+                .collect()
+        })
     })
 }
 
 /// Aliases of the model named earlier on the command line.
 pub fn aliases() -> ArgValueCompleter {
     ArgValueCompleter::new(|current: &OsStr| {
-        let Some((store, model)) = model_on_line() else {
-            return Vec::new();
-        };
-        let Ok(m) = store.registered_model(&model) else {
-            return Vec::new();
-        };
-        let current = current.to_string_lossy();
-        m.aliases
-            .iter()
-            .filter(|(a, _)| a.starts_with(current.as_ref()))
-            .map(|(a, v)| CompletionCandidate::new(a).help(Some(format!("version {v}").into())))
-            .collect()
+        for_model_on_line(|model| {
+            model
+                .aliases
+                .iter()
+                .filter(|(a, _)| a.starts_with(current.to_string_lossy().as_ref()))
+                .map(|(a, v)| CompletionCandidate::new(a).help(Some(format!("version {v}").into())))
+                .collect()
+        })
     })
 }
 
@@ -269,15 +266,17 @@ fn model_names() -> Vec<String> {
     names
 }
 
-/// The store and the first word on the line that names a registered model.
-fn model_on_line() -> Option<(Store, String)> {
-    let store = store()?;
+/// Candidates from the first word on the line that names a registered model; none without one.
+fn for_model_on_line(
+    candidates: impl Fn(&RegisteredModel) -> Vec<CompletionCandidate>,
+) -> Vec<CompletionCandidate> {
     let models = model_names();
-    let model = line()
+    let named = line()
         .iter()
         .map(|w| w.to_string_lossy().into_owned())
-        .find(|w| models.contains(w))?;
-    Some((store, model))
+        .find(|w| models.contains(w));
+    let model = named.and_then(|name| store()?.registered_model(&name).ok());
+    model.map(|m| candidates(&m)).unwrap_or_default()
 }
 
 /// Metric, param and tag keys of a sample of runs: keys are usually shared across runs, and

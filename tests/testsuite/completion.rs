@@ -61,23 +61,11 @@ fn candidates(shell: &str, root: &Path, words: &[&str]) -> Vec<String> {
         .collect()
 }
 
-fn run_named(root: &Path, name: &str) -> String {
-    let runs = mlrs_json(root, &["runs", "list", "--view", "all"]);
-    runs.as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["info"]["run_name"] == name)
-        .unwrap()["info"]["run_id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 #[test]
 fn candidates_come_from_the_store() {
     let store = fixture_store("3.17.2");
     let root = &store.root;
-    let lasso = run_named(root, "lasso-a0.1");
+    let lasso = run_id_named(root, "lasso-a0.1");
     for shell in ["bash", "zsh"] {
         let runs = candidates(shell, root, &["runs", "describe", &lasso[..3]]);
         let want = if shell == "zsh" {
@@ -158,7 +146,7 @@ fn a_broken_or_missing_store_offers_nothing() {
 #[test]
 fn real_bash_completes_a_run_id_with_the_committed_script() {
     let store = fixture_store("3.17.2");
-    let lasso = run_named(&store.root, "lasso-a0.1");
+    let lasso = run_id_named(&store.root, "lasso-a0.1");
     let bin_dir = snapbox::cmd::cargo_bin!("mlrs")
         .parent()
         .unwrap()
