@@ -292,7 +292,7 @@ fn run_labels(runs: &[Run]) -> Vec<String> {
 fn cell_json(cell: &Cell) -> Value {
     match cell {
         Cell::Empty => Value::Null,
-        Cell::Text(s) | Cell::Status(s) => Value::from(s.as_str()),
+        Cell::Text(s) | Cell::Status(s) | Cell::Id(s) => Value::from(s.as_str()),
         Cell::Int(i) | Cell::Time(i) | Cell::Duration(i) => Value::from(*i),
         Cell::Float(f) => json_float(*f),
     }

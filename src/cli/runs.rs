@@ -342,7 +342,7 @@ fn list(ctx: &Ctx, names: &[String], view: ViewType, limit: Option<usize>) -> Re
     let mut table = Table::new(headers);
     for r in &runs {
         let mut row = vec![
-            Cell::text(&r.run_id),
+            Cell::Id(r.run_id.clone()),
             Cell::text(&r.run_name),
             Cell::Status(r.status.as_str().into()),
             Cell::opt_time(r.start_time),

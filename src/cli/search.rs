@@ -212,7 +212,7 @@ fn search_table(
     let mut table = Table::new(headers);
     for run in runs {
         let i = &run.info;
-        let mut row = vec![Cell::text(&i.run_id), Cell::text(&i.run_name)];
+        let mut row = vec![Cell::Id(i.run_id.clone()), Cell::text(&i.run_name)];
         if let Some(names) = experiment_names {
             row.push(Cell::text(
                 names.get(i.experiment_id.as_str()).copied().unwrap_or(""),

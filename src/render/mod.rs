@@ -32,6 +32,9 @@ pub enum Cell {
     Duration(i64),
     /// A run status, coloured in tables.
     Status(String),
+    /// An id (run id): whole when the table fits, else a 12-character prefix, which every mlrs
+    /// command still accepts.
+    Id(String),
 }
 
 impl Cell {
@@ -55,7 +58,7 @@ impl Cell {
     pub fn plain(&self) -> String {
         match self {
             Cell::Empty => String::new(),
-            Cell::Text(s) | Cell::Status(s) => s.clone(),
+            Cell::Text(s) | Cell::Status(s) | Cell::Id(s) => s.clone(),
             Cell::Int(i) => i.to_string(),
             Cell::Float(f) => crate::store::pyfloat::repr(*f),
             Cell::Time(ms) => rfc3339(*ms),
