@@ -78,6 +78,16 @@ impl Kind {
             ""
         }
     }
+
+    /// An AND-only piece of an extension as MLflow is asked it: for the registry, without the
+    /// prompt clause MLflow would add to it alone.
+    fn piece(&self, piece: &str) -> String {
+        if self.is_registry() {
+            format!("{piece} AND {}", self.everything())
+        } else {
+            piece.to_owned()
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -101,26 +111,26 @@ enum Expect {
 
 /// Set algebra over MLflow's answers to AND-only filters.
 #[derive(Clone, Debug)]
-enum Set {
+pub enum Set {
     Piece(String),
     Or(Vec<Set>),
     And(Vec<Set>),
     Not(Box<Set>),
 }
 
-fn p(filter: &str) -> Set {
+pub fn p(filter: &str) -> Set {
     Set::Piece(filter.into())
 }
 
-fn or(sets: Vec<Set>) -> Set {
+pub fn or(sets: Vec<Set>) -> Set {
     Set::Or(sets)
 }
 
-fn and(sets: Vec<Set>) -> Set {
+pub fn and(sets: Vec<Set>) -> Set {
     Set::And(sets)
 }
 
-fn not(set: Set) -> Set {
+pub fn not(set: Set) -> Set {
     Set::Not(Box::new(set))
 }
 
@@ -144,7 +154,7 @@ impl Set {
 }
 
 #[derive(Clone, Debug)]
-struct Case {
+pub struct Case {
     kind: Kind,
     filter: String,
     order: Vec<&'static str>,
@@ -182,14 +192,14 @@ fn order(clauses: &[&'static str]) -> Case {
     runs("").ordered(clauses)
 }
 
-fn models(filter: &str) -> Case {
+pub fn models(filter: &str) -> Case {
     Case {
         kind: Kind::Models,
         ..runs(filter)
     }
 }
 
-fn versions(filter: &str) -> Case {
+pub fn versions(filter: &str) -> Case {
     Case {
         kind: Kind::Versions,
         ..runs(filter)
@@ -197,7 +207,7 @@ fn versions(filter: &str) -> Case {
 }
 
 impl Case {
-    fn ordered(mut self, clauses: &[&'static str]) -> Case {
+    pub fn ordered(mut self, clauses: &[&'static str]) -> Case {
         self.order = clauses.to_vec();
         self
     }
@@ -225,7 +235,7 @@ impl Case {
         self.expect = Expect::Stricter(text);
         self
     }
-    fn ext(mut self, set: Set) -> Case {
+    pub fn ext(mut self, set: Set) -> Case {
         self.expect = Expect::Ext(set);
         self
     }
@@ -234,8 +244,9 @@ impl Case {
         self
     }
 
-    /// An extension's answer as a set over MLflow's answers; for the registry, mlrs keeps
-    /// MLflow's prompt rule, which MLflow applies to each AND-only piece on its own.
+    /// An extension's answer as a set over MLflow's answers. For the registry, mlrs applies
+    /// MLflow's prompt rule to the whole filter: the pieces are answered without it (see
+    /// `Kind::piece`), and it is AND-ed unless the filter mentions the marker.
     fn ext_set(&self) -> Option<Set> {
         let Expect::Ext(set) = &self.expect else {
             return None;
@@ -722,7 +733,7 @@ fn registry_cases() -> Vec<Case> {
 /// version 1) is a prompt; `empty-model` has the marker as 'True', `tagged-model-renamed` (and
 /// its version 2) as 'false', which hide nothing.
 #[track_caller]
-fn with_prompts(version: &str) -> Option<TestStore> {
+pub fn with_prompts(version: &str) -> Option<TestStore> {
     let store = fixture_store(version);
     let key = "mlflow.prompt.is_prompt";
     // MLflow's client refuses to tag the versions of a model that has the marker (any value).
@@ -920,7 +931,7 @@ fn assert_matches_mlflow(cases: &[Case], store: fn(&str) -> Option<TestStore>) {
 
 /// The failures of one MLflow version on a copy of its reference store at `root`. MLflow and
 /// mlrs run at the same time.
-fn check_cases(version: &str, root: &Path, cases: &[Case]) -> Vec<String> {
+pub fn check_cases(version: &str, root: &Path, cases: &[Case]) -> Vec<String> {
     let names = Names::of(version);
     // Every request for MLflow first, so one Python process answers them all.
     let mut requests = Vec::new();
@@ -939,7 +950,8 @@ fn check_cases(version: &str, root: &Path, cases: &[Case]) -> Vec<String> {
                 set.pieces(&mut pieces);
                 for piece in pieces {
                     more.insert(piece.to_owned(), requests.len());
-                    requests.push(request(&names, case, piece, &[], None));
+                    let asked = case.kind.piece(piece);
+                    requests.push(request(&names, case, &asked, &[], None));
                 }
             }
             None => {
