@@ -135,10 +135,7 @@ fn select_runs(ctx: &Ctx, store: &Store, args: &Args, columns: &Columns) -> Resu
             infos.push(info);
         }
     }
-    let mut order = Vec::new();
-    for text in &args.scope.order_by {
-        order.extend(OrderBy::parse(text, Target::Runs)?);
-    }
+    let order = OrderBy::parse_all(&args.scope.order_by, Target::Runs)?;
     let listing = store.load_runs(infos, &select.union(OrderBy::needs(&order).selection()));
     ctx.report(&listing.problems);
     let mut runs = listing.items;

@@ -203,10 +203,7 @@ fn print_id(ctx: &Ctx, exp: &Experiment) -> Result<()> {
 fn list(ctx: &Ctx, view: ViewType, filter: &str, order_by: &[String]) -> Result<()> {
     let store = ctx.store()?;
     let filter = query::Filter::parse(filter, Target::Experiments, store.now_ms())?;
-    let mut order = Vec::new();
-    for text in order_by {
-        order.extend(query::OrderBy::parse(text, Target::Experiments)?);
-    }
+    let order = query::OrderBy::parse_all(order_by, Target::Experiments)?;
     let listing = store.experiments(view)?;
     ctx.report(&listing.problems);
     let mut experiments: Vec<Experiment> = listing

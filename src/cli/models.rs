@@ -10,8 +10,8 @@ use serde_json::Value;
 use super::model_shape::{self, Shapes, aliases_text, describe_json, versions_json};
 use super::shape::{key_value_table, prefixed};
 use super::{Ctx, complete, key_value};
+use crate::query::{self, Filter, OrderBy, Target};
 use crate::render::{Cell, Format, Output, Table};
-use crate::store::registry::filter::ModelFilter;
 use crate::store::registry::{
     ModelVersion, RegisteredModel, Stage, VersionRef, parse_model_ref, parse_version,
 };
@@ -31,12 +31,16 @@ enum Cmd {
     /// List registered models by name (MLflow's search_registered_models)
     #[command(
         alias = "ls",
-        after_help = "Filters: name and tags.<key> with =, !=, LIKE, ILIKE (name also IN), joined by AND.\n\nExamples:\n  mlrs models list\n  mlrs models list --filter \"name LIKE 'nyc-%'\"\n  mlrs models list --filter \"tags.task = 'regression' AND name ILIKE '%taxi%'\" --format json"
+        after_help = "Filter syntax: MLflow's search_registered_models (name and tags.<key> with =, !=,\nLIKE, ILIKE; name IN (...)), plus OR, NOT, parentheses, IN and IS [NOT] NULL on tags.\nPrompts (tagged mlflow.prompt.is_prompt = 'true') are hidden unless the filter names that tag.\n\nExamples:\n  mlrs models list\n  mlrs models list --filter \"name LIKE 'nyc-%' OR tags.team = 'tips'\"\n  mlrs models list --filter \"tags.task = 'regression' AND name ILIKE '%taxi%'\" --format json\n  mlrs models list --order-by 'last_updated_timestamp DESC'"
     )]
     List {
-        /// A search_registered_models filter
+        /// Only models matching this search_registered_models filter
         #[arg(long, value_name = "EXPR")]
         filter: Option<String>,
+        /// Sort by name, creation_timestamp or last_updated_timestamp, ASC or DESC
+        /// (repeatable) [default: name]
+        #[arg(short = 'o', long = "order-by", value_name = "ORDER")]
+        order_by: Vec<String>,
     },
     /// Show a registered model: its versions, stages, aliases, tags, and each version's source
     /// run with its metrics
@@ -51,7 +55,7 @@ enum Cmd {
     /// List the versions of a model (or of every model), most recently updated first, as
     /// MLflow's search_model_versions; deleted versions are hidden, as in MLflow
     #[command(
-        after_help = "Examples:\n  mlrs models versions nyc-taxi-regressor\n  mlrs models versions nyc-taxi-regressor --stage production\n  mlrs models versions --format csv > all-versions.csv"
+        after_help = "Filter syntax: MLflow's search_model_versions (name, run_id, source_path and tags.<key>\nwith =, !=, LIKE, ILIKE; name and run_id IN (...); version_number with = != < <= > >=),\nplus OR, NOT, parentheses, IN and IS [NOT] NULL on tags. Prompt versions are hidden unless\nthe filter names mlflow.prompt.is_prompt.\n\nExamples:\n  mlrs models versions nyc-taxi-regressor\n  mlrs models versions nyc-taxi-regressor --stage production\n  mlrs models versions --filter \"tags.validation_status = 'approved' OR version_number > 3\"\n  mlrs models versions --order-by 'creation_timestamp DESC' --format csv > all-versions.csv"
     )]
     Versions {
         /// Registered model name [default: every model]
@@ -60,6 +64,13 @@ enum Cmd {
         /// Only versions in this stage (repeatable)
         #[arg(long = "stage", value_name = "STAGE")]
         stages: Vec<String>,
+        /// Only versions matching this search_model_versions filter
+        #[arg(long, value_name = "EXPR")]
+        filter: Option<String>,
+        /// Sort by name, version_number, creation_timestamp or last_updated_timestamp, ASC or
+        /// DESC (repeatable) [default: last_updated_timestamp DESC, name, version_number DESC]
+        #[arg(short = 'o', long = "order-by", value_name = "ORDER")]
+        order_by: Vec<String>,
     },
     /// The latest version in each stage (MLflow's get_latest_versions)
     #[command(
@@ -166,34 +177,20 @@ enum AliasCmd {
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     match args.command {
-        Cmd::List { filter } => list(ctx, filter.as_deref()),
+        Cmd::List { filter, order_by } => list(ctx, filter.as_deref().unwrap_or(""), &order_by),
         Cmd::Describe { model } => describe(ctx, &model),
-        Cmd::Versions { model, stages } => {
-            let stages = parse_stages(&stages)?;
-            let store = ctx.store()?;
-            let models = match model {
-                Some(name) => vec![load(ctx, &store, &name)?],
-                None => {
-                    let listing = store.registered_models()?;
-                    ctx.report(&listing.problems);
-                    listing.items
-                }
-            };
-            let mut versions: Vec<&ModelVersion> = models
-                .iter()
-                .flat_map(|m| m.live_versions())
-                .filter(|v| !v.is_prompt())
-                .filter(|v| stages.is_empty() || stages.contains(&v.current_stage))
-                .collect();
-            // search_model_versions' default order.
-            versions.sort_by(|a, b| {
-                b.last_updated_timestamp
-                    .cmp(&a.last_updated_timestamp)
-                    .then_with(|| a.name.cmp(&b.name))
-                    .then_with(|| b.version.cmp(&a.version))
-            });
-            print_versions(ctx, &store, &versions)
-        }
+        Cmd::Versions {
+            model,
+            stages,
+            filter,
+            order_by,
+        } => versions(
+            ctx,
+            model.as_deref(),
+            &stages,
+            filter.as_deref().unwrap_or(""),
+            &order_by,
+        ),
         Cmd::Latest { model, stages } => {
             let stages = parse_stages(&stages)?;
             let store = ctx.store()?;
@@ -247,16 +244,19 @@ fn load(ctx: &Ctx, store: &Store, name: &str) -> Result<RegisteredModel> {
     Ok(m)
 }
 
-fn list(ctx: &Ctx, filter: Option<&str>) -> Result<()> {
-    let filter = ModelFilter::parse(filter.unwrap_or(""))?;
+/// MLflow's `search_registered_models`: filter, then its order.
+fn list(ctx: &Ctx, filter: &str, order_by: &[String]) -> Result<()> {
     let store = ctx.store()?;
+    let filter = Filter::parse(filter, Target::Models, store.now_ms())?;
+    let order = OrderBy::parse_all(order_by, Target::Models)?;
     let listing = store.registered_models()?;
     ctx.report(&listing.problems);
-    let models: Vec<RegisteredModel> = listing
+    let mut models: Vec<RegisteredModel> = listing
         .items
         .into_iter()
         .filter(|m| filter.matches(m))
         .collect();
+    query::sort_models(&mut models, &order);
     let shapes = Shapes::new(&store);
     let json = Value::Array(models.iter().map(|m| shapes.model(m)).collect());
     ctx.report(&shapes.into_problems());
@@ -266,6 +266,37 @@ fn list(ctx: &Ctx, filter: Option<&str>) -> Result<()> {
         json,
         records: Some(records),
     })
+}
+
+/// MLflow's `search_model_versions` (of one model: with `name = '<model>'`, which must exist):
+/// live versions that match, in its order; `--stage` narrows further.
+fn versions(
+    ctx: &Ctx,
+    model: Option<&str>,
+    stages: &[String],
+    filter: &str,
+    order_by: &[String],
+) -> Result<()> {
+    let stages = parse_stages(stages)?;
+    let store = ctx.store()?;
+    let filter = Filter::parse(filter, Target::ModelVersions, store.now_ms())?;
+    let order = OrderBy::parse_all(order_by, Target::ModelVersions)?;
+    let models = match model {
+        Some(name) => vec![load(ctx, &store, name)?],
+        None => {
+            let listing = store.registered_models()?;
+            ctx.report(&listing.problems);
+            listing.items
+        }
+    };
+    let mut versions: Vec<&ModelVersion> = models
+        .iter()
+        .flat_map(|m| m.live_versions())
+        .filter(|v| filter.matches(v))
+        .filter(|v| stages.is_empty() || stages.contains(&v.current_stage))
+        .collect();
+    query::sort_model_versions(&mut versions, &order);
+    print_versions(ctx, &store, &versions)
 }
 
 fn print_versions(ctx: &Ctx, store: &Store, versions: &[&ModelVersion]) -> Result<()> {

@@ -86,10 +86,7 @@ pub struct Found {
 /// loaded), sort, cut.
 pub fn find_runs(ctx: &Ctx, store: &Store, q: &Query) -> Result<Found> {
     let filter = Filter::parse(q.filter, Target::Runs, store.now_ms())?;
-    let mut order = Vec::new();
-    for text in q.order_by {
-        order.extend(OrderBy::parse(text, Target::Runs)?);
-    }
+    let order = OrderBy::parse_all(q.order_by, Target::Runs)?;
     let experiments = runs::scope(ctx, store, q.experiments, q.view)?;
     let listing = store.run_infos(&experiments, q.view)?;
     ctx.report(&listing.problems);

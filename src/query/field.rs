@@ -1,18 +1,31 @@
 //! What a filter or order-by names: `metrics.rmse`, `params.lr`, `tags.x`, an attribute such
 //! as `start_time`, or a dataset key; resolved from the written identifier with MLflow's rules
-//! (split at the first `.`, entity aliases, quotes and backticks stripped), and read from runs
-//! and experiments.
+//! (split at the first `.`, entity aliases, quotes and backticks stripped), and read from runs,
+//! experiments, registered models and model versions.
 
 use super::QueryError;
 use super::lexer::Path;
+use crate::store::registry::{ModelVersion, RegisteredModel};
 use crate::store::run::DatasetInput;
 use crate::store::{Experiment, Run};
 
-/// What is searched: the grammar differs (spec §5 for runs, §10 for experiments).
+/// What is searched: the grammar differs (spec §5 for runs, §10 for experiments, §9.3 for the
+/// registry).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
     Runs,
     Experiments,
+    /// `search_registered_models`.
+    Models,
+    /// `search_model_versions`.
+    ModelVersions,
+}
+
+impl Target {
+    /// The registry hides prompts from searches that do not name the prompt marker.
+    pub fn is_registry(self) -> bool {
+        matches!(self, Target::Models | Target::ModelVersions)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -28,13 +41,27 @@ pub enum Attr {
     ExperimentId,
     CreationTime,
     LastUpdateTime,
+    CreationTimestamp,
+    LastUpdatedTimestamp,
+    SourcePath,
+    VersionNumber,
 }
 
 impl Attr {
     pub fn is_numeric(self) -> bool {
+        self.is_time() || self == Attr::VersionNumber
+    }
+
+    /// Times in ms since the epoch, which `now-2d` can be compared with.
+    pub fn is_time(self) -> bool {
         matches!(
             self,
-            Attr::StartTime | Attr::EndTime | Attr::CreationTime | Attr::LastUpdateTime
+            Attr::StartTime
+                | Attr::EndTime
+                | Attr::CreationTime
+                | Attr::LastUpdateTime
+                | Attr::CreationTimestamp
+                | Attr::LastUpdatedTimestamp
         )
     }
 
@@ -51,11 +78,17 @@ impl Attr {
             Attr::ExperimentId => "experiment_id",
             Attr::CreationTime => "creation_time",
             Attr::LastUpdateTime => "last_update_time",
+            Attr::CreationTimestamp => "creation_timestamp",
+            Attr::LastUpdatedTimestamp => "last_updated_timestamp",
+            Attr::SourcePath => "source_path",
+            Attr::VersionNumber => "version_number",
         }
     }
 
-    /// MLflow's searchable keys and aliases; `run name` aliases are not orderable there.
+    /// MLflow's searchable keys and aliases; `run name` aliases are not orderable there, and
+    /// the registry orders by times it cannot filter on.
     fn parse(target: Target, key: &str, ordering: bool) -> Option<Attr> {
+        use Target::{ModelVersions, Models};
         Some(match (target, key) {
             (Target::Runs, "run_id") => Attr::RunId,
             (Target::Runs, "run_name") => Attr::RunName,
@@ -69,6 +102,14 @@ impl Attr {
             (Target::Experiments, "experiment_id") => Attr::ExperimentId,
             (Target::Experiments, "creation_time") => Attr::CreationTime,
             (Target::Experiments, "last_update_time") => Attr::LastUpdateTime,
+            (Models | ModelVersions, "name") => Attr::Name,
+            (Models | ModelVersions, "creation_timestamp") if ordering => Attr::CreationTimestamp,
+            (Models | ModelVersions, "last_updated_timestamp") if ordering => {
+                Attr::LastUpdatedTimestamp
+            }
+            (ModelVersions, "version_number") => Attr::VersionNumber,
+            (ModelVersions, "run_id") if !ordering => Attr::RunId,
+            (ModelVersions, "source_path") if !ordering => Attr::SourcePath,
             _ => return None,
         })
     }
@@ -133,6 +174,30 @@ fn unquote_key(key: &str) -> &str {
 
 const RUN_ATTRS: &str = "run_id, run_name, status, user_id, artifact_uri, start_time, end_time (aliases: created, `Run Name`)";
 const EXPERIMENT_ATTRS: &str = "name, experiment_id, creation_time, last_update_time";
+const REGISTRY_ENTITIES: &str = "('attribute', 'tag', 'tags')";
+
+/// What is wrong with an attribute key, in mlrs's words for runs and experiments and in
+/// MLflow's for the registry (whose keys are few).
+fn attr_error(target: Target, key: &str, ordering: bool) -> String {
+    let registry =
+        |valid: &str| format!("Invalid attribute key '{key}' specified. Valid keys are: {valid}");
+    match (target, ordering) {
+        (Target::Runs, _) => {
+            format!("'{key}' is not a run attribute; valid attributes: {RUN_ATTRS}")
+        }
+        (Target::Experiments, _) => {
+            format!("'{key}' is not an experiment attribute; valid attributes: {EXPERIMENT_ATTRS}")
+        }
+        (Target::Models, false) => registry("name (and tags.<key>)"),
+        (Target::Models, true) => registry("name, creation_timestamp, last_updated_timestamp"),
+        (Target::ModelVersions, false) => {
+            registry("name, run_id, source_path, version_number (and tags.<key>)")
+        }
+        (Target::ModelVersions, true) => {
+            registry("name, version_number, creation_timestamp, last_updated_timestamp")
+        }
+    }
+}
 
 /// Resolve an identifier written at byte `offset` of `source`.
 pub fn resolve(
@@ -144,24 +209,22 @@ pub fn resolve(
     offset: usize,
 ) -> Result<Field, QueryError> {
     let err = |at: usize, message: String| QueryError::new(what, source, at, message);
-    let (entity, key, key_offset) = match path.raw.split_once('.') {
+    let (entity, written_key, key_offset) = match path.raw.split_once('.') {
         None => (None, path.raw.as_str(), offset),
         Some((e, k)) => (Some(e), k, offset + e.len() + 1),
     };
-    let key = unquote_key(key);
+    let key = unquote_key(written_key);
     let attr = |entity_offset: usize| {
+        // MLflow's registry checks a filter's attribute key before it unquotes it, so there
+        // `name` in backticks or quotes is no key.
+        let key = if target.is_registry() && !ordering {
+            written_key
+        } else {
+            key
+        };
         Attr::parse(target, key, ordering)
             .map(Field::Attr)
-            .ok_or_else(|| {
-                let (kind, valid) = match target {
-                    Target::Runs => ("a run", RUN_ATTRS),
-                    Target::Experiments => ("an experiment", EXPERIMENT_ATTRS),
-                };
-                err(
-                    entity_offset,
-                    format!("'{key}' is not {kind} attribute; valid attributes: {valid}"),
-                )
-            })
+            .ok_or_else(|| err(entity_offset, attr_error(target, key, ordering)))
     };
     let Some(entity) = entity else {
         return attr(key_offset);
@@ -197,13 +260,19 @@ pub fn resolve(
                 )),
             }
         }
-        Target::Experiments => match entity {
+        Target::Experiments | Target::Models | Target::ModelVersions => match entity {
             "attribute" => attr(key_offset),
             "tag" | "tags" => Ok(Field::Tag(key.to_owned())),
-            _ => Err(err(
+            _ if target == Target::Experiments => Err(err(
                 offset,
                 format!(
                     "'{entity}' is not an experiment entity; use tags.<key>, or an attribute ({EXPERIMENT_ATTRS})"
+                ),
+            )),
+            _ => Err(err(
+                offset,
+                format!(
+                    "Invalid entity type '{entity}'. Valid entity types are {REGISTRY_ENTITIES}"
                 ),
             )),
         },
@@ -282,6 +351,28 @@ impl Record for Run {
     }
 }
 
+/// Filters take references as they take values (`models versions` sorts borrowed versions).
+impl<R: Record> Record for &R {
+    fn metric(&self, key: &str) -> Option<f64> {
+        (*self).metric(key)
+    }
+    fn param(&self, key: &str) -> Option<&str> {
+        (*self).param(key)
+    }
+    fn tag(&self, key: &str) -> Option<&str> {
+        (*self).tag(key)
+    }
+    fn text(&self, attr: Attr) -> Option<&str> {
+        (*self).text(attr)
+    }
+    fn number(&self, attr: Attr) -> Option<i64> {
+        (*self).number(attr)
+    }
+    fn datasets(&self) -> &[DatasetInput] {
+        (*self).datasets()
+    }
+}
+
 impl Record for Experiment {
     fn tag(&self, key: &str) -> Option<&str> {
         self.tags.get(key).map(String::as_str)
@@ -297,6 +388,46 @@ impl Record for Experiment {
         match attr {
             Attr::CreationTime => self.creation_time,
             Attr::LastUpdateTime => self.last_update_time,
+            _ => None,
+        }
+    }
+}
+
+/// Every tag, the prompt marker included: MLflow filters on `_tags`, not on the `tags` it shows.
+impl Record for RegisteredModel {
+    fn tag(&self, key: &str) -> Option<&str> {
+        self.tags.get(key).map(String::as_str)
+    }
+    fn text(&self, attr: Attr) -> Option<&str> {
+        (attr == Attr::Name).then_some(self.name.as_str())
+    }
+    fn number(&self, attr: Attr) -> Option<i64> {
+        match attr {
+            Attr::CreationTimestamp => self.creation_timestamp,
+            Attr::LastUpdatedTimestamp => self.last_updated_timestamp,
+            _ => None,
+        }
+    }
+}
+
+impl Record for ModelVersion {
+    fn tag(&self, key: &str) -> Option<&str> {
+        self.tags.get(key).map(String::as_str)
+    }
+    fn text(&self, attr: Attr) -> Option<&str> {
+        match attr {
+            Attr::Name => Some(&self.name),
+            Attr::RunId => self.run_id.as_deref(),
+            // MLflow's `source_path` key compares the version's `source`.
+            Attr::SourcePath => self.source.as_deref(),
+            _ => None,
+        }
+    }
+    fn number(&self, attr: Attr) -> Option<i64> {
+        match attr {
+            Attr::VersionNumber => i64::try_from(self.version).ok(),
+            Attr::CreationTimestamp => self.creation_timestamp,
+            Attr::LastUpdatedTimestamp => self.last_updated_timestamp,
             _ => None,
         }
     }
@@ -345,5 +476,48 @@ mod tests {
         assert!(field("params.x", Experiments).is_err());
         let e = field("datasets.foo", Runs).unwrap_err();
         assert_eq!(e.column(), 10);
+    }
+
+    #[test]
+    fn registry_keys_follow_mlflow() {
+        use Target::*;
+        assert_eq!(field("name", Models), Ok(Field::Attr(Attr::Name)));
+        assert_eq!(field("attribute.name", Models), Ok(Field::Attr(Attr::Name)));
+        assert_eq!(field("tag.team", Models), Ok(Field::Tag("team".into())));
+        assert_eq!(
+            field("tags.`data/source`", Models),
+            Ok(Field::Tag("data/source".into()))
+        );
+        assert_eq!(
+            field("tags.mlflow.prompt.is_prompt", Models),
+            Ok(Field::Tag("mlflow.prompt.is_prompt".into()))
+        );
+        assert_eq!(
+            field("version_number", ModelVersions),
+            Ok(Field::Attr(Attr::VersionNumber))
+        );
+        assert_eq!(
+            field("source_path", ModelVersions),
+            Ok(Field::Attr(Attr::SourcePath))
+        );
+        assert_eq!(field("run_id", ModelVersions), Ok(Field::Attr(Attr::RunId)));
+        let message = |raw: &str, target| field(raw, target).unwrap_err().message;
+        // MLflow checks the key before it strips quotes, and knows no entity aliases.
+        assert!(message("`name`", Models).contains("Invalid attribute key '`name`'"));
+        assert!(message("attributes.name", Models).contains("Invalid entity type 'attributes'"));
+        assert!(message("`tags`.x", Models).contains("Invalid entity type '`tags`'"));
+        assert!(message("params.x", ModelVersions).contains("Invalid entity type 'params'"));
+        assert!(message("version", Models).contains("Invalid attribute key 'version'"));
+        // Times order the registry but do not filter it.
+        assert!(message("creation_timestamp", Models).contains("Invalid attribute key"));
+        assert!(message("version_number", Models).contains("Invalid attribute key"));
+        let path = Path {
+            raw: "`last_updated_timestamp`".into(),
+            bare_word: false,
+        };
+        assert_eq!(
+            resolve(&path, Models, true, "order-by", &path.raw, 0),
+            Ok(Field::Attr(Attr::LastUpdatedTimestamp))
+        );
     }
 }

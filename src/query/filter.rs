@@ -9,15 +9,21 @@
 //! comparison := key op value | key [NOT] LIKE|ILIKE string | key [NOT] IN list
 //!             | key IS [NOT] NULL
 //! ```
-//! Values are typed by the key: metrics and time attributes take numbers (`now-2d` for
-//! times*), everything else quoted strings.
+//! Values are typed by the key: metrics, time attributes and `version_number` take numbers
+//! (`now-2d` for times*), everything else quoted strings.
+//!
+//! Registry searches (models and versions) hide prompts, as MLflow does: unless the filter's
+//! text mentions `mlflow.prompt.is_prompt`, it is AND-ed with
+//! `` tags.`mlflow.prompt.is_prompt` != 'true' ``, and a model without that tag counts as
+//! `= 'false'` and `!= 'true'` for it.
 
 use regex::Regex;
 
 use super::Needs;
 use super::QueryError;
-use super::field::{self, DatasetKey, Field, Record, Target, Value};
+use super::field::{self, Attr, DatasetKey, Field, Record, Target, Value};
 use super::lexer::{Kw, Tok, Token, lex};
+use crate::store::registry::PROMPT_TAG;
 
 const WHAT: &str = "filter";
 
@@ -161,16 +167,18 @@ impl Filter {
         let mut parser = Parser {
             tokens: lex(source, WHAT)?,
             pos: 0,
+            depth: 0,
             source,
             target,
             now_ms,
             needs: Needs::default(),
             fields: Vec::new(),
         };
-        if parser.tokens.is_empty() && !source.is_empty() {
+        // MLflow appends its prompt clause to a registry filter, so a blank one is valid there.
+        if parser.tokens.is_empty() && !source.is_empty() && !target.is_registry() {
             return Err(parser.err(0, "the filter is blank; pass \"\" for no filter".into()));
         }
-        let expr = parser.or_expr(true)?;
+        let mut expr = parser.or_expr(true)?;
         if let Some(t) = parser.peek() {
             let message = match t.tok {
                 Tok::RParen => "this ')' has no matching '('".to_owned(),
@@ -180,6 +188,15 @@ impl Filter {
                 ),
             };
             return Err(parser.err(t.start, message));
+        }
+        // MLflow's `add_prompt_filter_string` tests the text, not the keys: any mention of
+        // the marker (even inside a value) shows prompts.
+        if target.is_registry() && !source.contains(PROMPT_TAG) {
+            let not_prompt = Test::Text(TextTest::Ne("true".into()));
+            expr = Expr::And(vec![
+                expr,
+                registry_test(Field::Tag(PROMPT_TAG.into()), not_prompt),
+            ]);
         }
         Ok(Filter {
             expr,
@@ -203,9 +220,15 @@ impl Filter {
     }
 }
 
+/// How deeply `NOT` and parentheses may nest: far beyond any real filter, well within the
+/// stack (parsing, evaluating and dropping the tree all recurse).
+const MAX_NESTING: usize = 64;
+
 struct Parser<'a> {
     tokens: Vec<Token>,
     pos: usize,
+    /// Current nesting of `NOT` and parentheses.
+    depth: usize,
     source: &'a str,
     target: Target,
     now_ms: i64,
@@ -292,26 +315,43 @@ impl Parser<'_> {
     }
 
     fn unary(&mut self) -> Result<Expr, QueryError> {
+        let nests =
+            self.peek_kw(Kw::Not) || matches!(self.peek().map(|t| &t.tok), Some(Tok::LParen));
+        if !nests {
+            return self.comparison();
+        }
+        if self.depth == MAX_NESTING {
+            let at = self.peek().map_or(self.source.len(), |t| t.start);
+            return Err(self.err(
+                at,
+                format!("NOT and parentheses nest more than {MAX_NESTING} deep"),
+            ));
+        }
+        self.depth += 1;
+        let expr = self.nested();
+        self.depth -= 1;
+        expr
+    }
+
+    /// `NOT x` or `( … )`.
+    fn nested(&mut self) -> Result<Expr, QueryError> {
         if self.eat_kw(Kw::Not) {
             return Ok(Expr::Not(Box::new(self.unary()?)));
         }
-        if matches!(self.peek().map(|t| &t.tok), Some(Tok::LParen)) {
-            let open = self.next().map_or(0, |t| t.start);
-            let inner = self.or_expr(false)?;
-            return match self.next() {
-                Some(Token {
-                    tok: Tok::RParen, ..
-                }) => Ok(inner),
-                other => Err(self.err(
-                    other.map_or(self.source.len(), |t| t.start),
-                    format!(
-                        "expected ')' to close the '(' at column {}",
-                        self.source[..open].chars().count() + 1
-                    ),
-                )),
-            };
+        let open = self.next().map_or(0, |t| t.start);
+        let inner = self.or_expr(false)?;
+        match self.next() {
+            Some(Token {
+                tok: Tok::RParen, ..
+            }) => Ok(inner),
+            other => Err(self.err(
+                other.map_or(self.source.len(), |t| t.start),
+                format!(
+                    "expected ')' to close the '(' at column {}",
+                    self.source[..open].chars().count() + 1
+                ),
+            )),
         }
-        self.comparison()
     }
 
     fn comparison(&mut self) -> Result<Expr, QueryError> {
@@ -338,7 +378,11 @@ impl Parser<'_> {
         if !self.fields.contains(&field) {
             self.fields.push(field.clone());
         }
-        Ok(Expr::Test(field, test))
+        Ok(if self.target.is_registry() {
+            registry_test(field, test)
+        } else {
+            Expr::Test(field, test)
+        })
     }
 
     /// The operator and value after a key.
@@ -441,6 +485,13 @@ impl Parser<'_> {
         let found = self.found();
         match self.next().map(|t| t.tok) {
             Some(Tok::Number(text)) => Ok(match field {
+                // MLflow would truncate the number (`version_number < 2.5` is `< 2` there).
+                Field::Attr(Attr::VersionNumber) if text.contains(['.', 'e', 'E']) => {
+                    return Err(self.err(
+                        at,
+                        format!("{label} needs a whole number such as 3, not {text}"),
+                    ));
+                }
                 // MLflow turns metric values into floats; attributes keep int or float.
                 Field::Attr(_) if !text.contains(['.', 'e', 'E']) => text
                     .parse()
@@ -448,7 +499,7 @@ impl Parser<'_> {
                     .unwrap_or_else(|_| Num::Float(text.parse().unwrap_or(f64::NAN))),
                 _ => Num::Float(text.parse().unwrap_or(f64::NAN)),
             }),
-            Some(Tok::RelTime(offset)) if matches!(field, Field::Attr(_)) => {
+            Some(Tok::RelTime(offset)) if matches!(field, Field::Attr(a) if a.is_time()) => {
                 Ok(Num::Int(self.now_ms.saturating_add(offset)))
             }
             Some(Tok::RelTime(_)) => Err(self.err(
@@ -550,6 +601,23 @@ impl Parser<'_> {
                 }
             }
         }
+    }
+}
+
+/// A registry comparison. Models and versions without the prompt marker are not prompts, so
+/// for MLflow they match `= 'false'` and `!= 'true'` on it (a special case in
+/// `_does_registered_model_match_clauses`); every other comparison of a missing tag is false.
+fn registry_test(field: Field, test: Test) -> Expr {
+    let unmarked_matches = match &test {
+        Test::Text(TextTest::Eq(v)) => v == "false",
+        Test::Text(TextTest::Ne(v)) => v == "true",
+        _ => false,
+    };
+    if unmarked_matches && field == Field::Tag(PROMPT_TAG.into()) {
+        let unmarked = Expr::Test(field.clone(), Test::Null { present: false });
+        Expr::Or(vec![unmarked, Expr::Test(field, test)])
+    } else {
+        Expr::Test(field, test)
     }
 }
 
@@ -657,10 +725,6 @@ mod tests {
         Filter::parse(filter, Target::Runs, 10_000)
             .unwrap_or_else(|e| panic!("{e}"))
             .matches(r)
-    }
-
-    fn error(filter: &str) -> QueryError {
-        Filter::parse(filter, Target::Runs, 0).unwrap_err()
     }
 
     #[test]
@@ -776,8 +840,14 @@ mod tests {
             ("params.p = ('a')", 12, "needs IN"),
             ("params.p NOT = 'a'", 10, "NOT after a key"),
         ];
+        assert_errors(Target::Runs, cases);
+    }
+
+    /// Each filter is refused with a message holding the text, pointing at the column.
+    #[track_caller]
+    fn assert_errors(target: Target, cases: &[(&str, usize, &str)]) {
         for (filter, col, text) in cases {
-            let e = error(filter);
+            let e = Filter::parse(filter, target, 0).unwrap_err();
             assert!(
                 e.message.contains(text) && e.column() == *col,
                 "{filter}: got column {} {:?}",
@@ -801,5 +871,172 @@ mod tests {
         assert!(n.tags.is_empty());
         assert!(n.inputs);
         assert_eq!(f.fields().len(), 4);
+    }
+
+    fn registry_hits<R: Record>(
+        filter: &str,
+        target: Target,
+        items: &[R],
+        id: fn(&R) -> String,
+    ) -> Vec<String> {
+        let f = Filter::parse(filter, target, 0).unwrap_or_else(|e| panic!("{e}"));
+        items.iter().filter(|m| f.matches(*m)).map(id).collect()
+    }
+
+    fn model_names(
+        filter: &str,
+        models: &[crate::store::registry::RegisteredModel],
+    ) -> Vec<String> {
+        registry_hits(filter, Target::Models, models, |m| m.name.clone())
+    }
+
+    #[test]
+    fn model_filters_follow_search_registered_models() {
+        let ms = [
+            testing::model(
+                "nyc-taxi",
+                1,
+                &[("task", "regression"), ("data/source", "tlc")],
+            ),
+            testing::model("Taxi Fare (x) v2", 2, &[("task", "Regression")]),
+            testing::model("prompt", 3, &[(PROMPT_TAG, "true")]),
+        ];
+        let both = ["nyc-taxi", "Taxi Fare (x) v2"];
+        for (filter, want) in [
+            ("", &both[..]),
+            // MLflow appends its prompt clause, so blank and stray ANDs are fine here.
+            (" ", &both),
+            ("and", &both),
+            ("name = 'nyc-taxi'", &["nyc-taxi"]),
+            ("attribute.name = 'nyc-taxi'", &["nyc-taxi"]),
+            ("name != \"nyc-taxi\"", &["Taxi Fare (x) v2"]),
+            ("name LIKE '%taxi%'", &["nyc-taxi"]),
+            ("name ilike '%TAXI%'", &both),
+            ("name LIKE 'Taxi Fare (_) v2'", &["Taxi Fare (x) v2"]),
+            (
+                "tags.task = 'regression' AND name LIKE 'nyc%'",
+                &["nyc-taxi"],
+            ),
+            ("tags.`data/source` = 'tlc'", &["nyc-taxi"]),
+            ("tag.task ILIKE 'REG%' and", &both),
+            ("name IN ('prompt', 'nyc-taxi')", &["nyc-taxi"]),
+            ("name NOT IN ('nyc-taxi')", &["Taxi Fare (x) v2"]),
+            ("tags.`mlflow.prompt.is_prompt` = 'true'", &["prompt"]),
+            ("tags.`mlflow.prompt.is_prompt` != 'true'", &both),
+            ("tags.`mlflow.prompt.is_prompt` = 'false'", &both),
+            ("tags.`mlflow.prompt.is_prompt` LIKE '%'", &["prompt"]),
+            // Any mention of the marker lifts the rule, as MLflow's text test does.
+            (
+                "name != 'mlflow.prompt.is_prompt'",
+                &["nyc-taxi", "Taxi Fare (x) v2", "prompt"],
+            ),
+            ("tags.owner != 'x'", &[]),
+            // mlrs extensions; the prompt rule still holds.
+            ("name = 'nyc-taxi' OR tags.task = 'Regression'", &both),
+            ("NOT name = 'nyc-taxi'", &["Taxi Fare (x) v2"]),
+            ("(name LIKE 'p%' OR name LIKE 'n%')", &["nyc-taxi"]),
+            ("tags.task IN ('Regression')", &["Taxi Fare (x) v2"]),
+            ("tags.owner IS NULL", &both),
+            ("NOT tags.`mlflow.prompt.is_prompt` = 'true'", &both),
+            (
+                "tags.`mlflow.prompt.is_prompt` = 'true' OR name = 'nyc-taxi'",
+                &["nyc-taxi", "prompt"],
+            ),
+        ] {
+            assert_eq!(model_names(filter, &ms), want, "{filter}");
+        }
+    }
+
+    #[test]
+    fn only_the_exact_marker_hides_a_prompt() {
+        // MLflow's clause is `!= 'true'`, case and all.
+        let ms = [
+            testing::model("a", 1, &[(PROMPT_TAG, "True")]),
+            testing::model("b", 1, &[(PROMPT_TAG, "false")]),
+        ];
+        assert_eq!(model_names("", &ms), ["a", "b"]);
+        assert_eq!(
+            model_names("tags.`mlflow.prompt.is_prompt` = 'false'", &ms),
+            ["b"]
+        );
+    }
+
+    #[test]
+    fn version_filters_follow_search_model_versions() {
+        let vs = [
+            testing::version("m", 1, 10, "r1", &[("algo", "rf")]),
+            testing::version("m", 2, 20, "r2", &[("algo", "xgboost")]),
+            testing::version("m", 10, 30, "r2", &[]),
+            testing::version("p", 1, 40, "r3", &[(PROMPT_TAG, "true")]),
+        ];
+        let hits = |filter: &str| {
+            registry_hits(filter, Target::ModelVersions, &vs, |v| {
+                format!("{}/{}", v.name, v.version)
+            })
+        };
+        assert_eq!(hits(""), ["m/1", "m/2", "m/10"]);
+        assert_eq!(hits("version_number > 1"), ["m/2", "m/10"]);
+        assert_eq!(hits("version_number = 10 and name = 'm'"), ["m/10"]);
+        assert_eq!(hits("run_id IN ('r2', 'r3')"), ["m/2", "m/10"]);
+        assert_eq!(hits("source_path LIKE 'runs:/r1/%'"), ["m/1"]);
+        assert_eq!(
+            hits("tags.algo = 'rf' OR version_number >= 10"),
+            ["m/1", "m/10"]
+        );
+        assert_eq!(hits("tags.`mlflow.prompt.is_prompt` = 'true'"), ["p/1"]);
+        let e = |filter: &str| Filter::parse(filter, Target::ModelVersions, 0).unwrap_err();
+        assert!(
+            e("version_number < 2.5")
+                .message
+                .contains("needs a whole number")
+        );
+        assert!(e("version_number > now").message.contains("not a time"));
+        assert!(
+            e("version_number = '3'")
+                .message
+                .contains("expected a number")
+        );
+        assert!(e("name = 5").message.contains("expected a quoted string"));
+        assert!(
+            e("current_stage = 'None'")
+                .message
+                .contains("Invalid attribute key")
+        );
+    }
+
+    #[test]
+    fn registry_errors_say_what_and_where() {
+        let cases: &[(&str, usize, &str)] = &[
+            ("params.x = 'a'", 1, "Invalid entity type 'params'"),
+            (
+                "name = 'a' AND version = '1'",
+                16,
+                "Invalid attribute key 'version'",
+            ),
+            ("creation_timestamp > 0", 1, "Invalid attribute key"),
+            ("`name` = 'a'", 1, "Invalid attribute key '`name`'"),
+            ("name = a", 8, "must be quoted"),
+            ("tags.x = 5", 10, "expected a quoted string"),
+            ("name > 'a'", 6, "compares numbers"),
+            ("name = 'a", 8, "no closing quote"),
+            ("name = 'a';", 11, "';' is not allowed"),
+            ("name IN ()", 10, "the list is empty"),
+            ("(name = 'a'", 12, "expected ')'"),
+            ("name = 'a' OR", 14, "expected a condition"),
+        ];
+        assert_errors(Target::Models, cases);
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        for filter in [
+            "(".repeat(5000) + "metrics.a > 1" + &")".repeat(5000),
+            "NOT ".repeat(20000) + "metrics.a > 1",
+        ] {
+            let err = Filter::parse(&filter, Target::Runs, 0).unwrap_err();
+            assert!(err.message.contains("nest more than"), "{}", err.message);
+        }
+        let ok = "(".repeat(60) + "metrics.a > 1" + &")".repeat(60);
+        assert!(Filter::parse(&ok, Target::Runs, 0).is_ok());
     }
 }

@@ -1,8 +1,8 @@
-//! Run and experiment filters and ordering in MLflow's search syntax: lexer, parser,
+//! Run, experiment and registry filters and ordering in MLflow's search syntax: lexer, parser,
 //! evaluator. Pure: no I/O, no clap. The store layer's data types are read, never loaded here.
 //!
-//! Semantics are MLflow 3.x's `search_runs` / `search_experiments` over a file store (spec §5,
-//! §10), plus extensions MLflow does not have: `OR`, `NOT`, parentheses, `IN`/`NOT IN` lists
+//! Semantics are MLflow 3.x's `search_runs` / `search_experiments` / `search_registered_models`
+//! / `search_model_versions` over a file store (spec §5, §10, §9.3), plus extensions MLflow does not have: `OR`, `NOT`, parentheses, `IN`/`NOT IN` lists
 //! and `NOT LIKE`/`NOT ILIKE` on every string key, and relative times (`now`, `now-2d`) on
 //! time attributes. A parsed filter or order tells the caller which data keys it reads
 //! ([`Needs`]), so only those files are opened.
@@ -17,7 +17,7 @@ use std::fmt;
 
 pub use field::{Attr, DatasetKey, Field, Record, Target};
 pub use filter::Filter;
-pub use order::{OrderBy, sort_experiments, sort_runs};
+pub use order::{OrderBy, sort_experiments, sort_model_versions, sort_models, sort_runs};
 
 use crate::store::{DataSelection, Keys};
 
@@ -116,10 +116,63 @@ impl Needs {
     }
 }
 
-/// Runs for unit tests.
+/// Runs, models and versions for unit tests.
 #[cfg(test)]
 pub(crate) mod testing {
+    use crate::store::registry::{ModelVersion, RegisteredModel, Stage};
     use crate::store::{Lifecycle, Run, RunData, RunInfo, RunStatus};
+
+    fn tag_map(tags: &[(&str, &str)]) -> std::collections::BTreeMap<String, String> {
+        tags.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    /// A registered model with these tags, created and updated at `time`.
+    pub fn model(name: &str, time: i64, tags: &[(&str, &str)]) -> RegisteredModel {
+        RegisteredModel {
+            name: name.into(),
+            creation_timestamp: Some(time),
+            last_updated_timestamp: Some(time),
+            description: None,
+            tags: tag_map(tags),
+            aliases: Default::default(),
+            workspace: None,
+            versions: Vec::new(),
+            problems: Vec::new(),
+            dir: Default::default(),
+        }
+    }
+
+    /// Version `version` of model `name`, updated at `time`, from `runs:/<run>/model`.
+    pub fn version(
+        name: &str,
+        version: u64,
+        time: i64,
+        run: &str,
+        tags: &[(&str, &str)],
+    ) -> ModelVersion {
+        ModelVersion {
+            name: name.into(),
+            version,
+            creation_timestamp: Some(time),
+            last_updated_timestamp: Some(time),
+            description: None,
+            user_id: None,
+            current_stage: Stage::None,
+            source: Some(format!("runs:/{run}/model")),
+            run_id: Some(run.into()),
+            run_link: None,
+            status: "READY".into(),
+            status_message: None,
+            storage_location: None,
+            model_id: None,
+            workspace: None,
+            tags: tag_map(tags),
+            aliases: Vec::new(),
+            dir: Default::default(),
+        }
+    }
 
     /// A finished run with no data.
     pub fn run(id: &str, start: i64) -> Run {
@@ -178,6 +231,10 @@ mod never_panics {
         "start_time",
         "`Run Name`",
         "name",
+        "version_number",
+        "source_path",
+        "tags.`mlflow.prompt.is_prompt`",
+        "'true'",
         "tags.",
         "metrics..x",
         "(",
@@ -246,7 +303,12 @@ mod never_panics {
     }
 
     fn parse_everything(text: &str) {
-        for target in [Target::Runs, Target::Experiments] {
+        for target in [
+            Target::Runs,
+            Target::Experiments,
+            Target::Models,
+            Target::ModelVersions,
+        ] {
             for e in [
                 Filter::parse(text, target, 0).err(),
                 OrderBy::parse(text, target).err(),

@@ -1,13 +1,15 @@
-//! `ORDER BY` for runs and experiments with MLflow's exact order: stable, clauses applied
-//! from last to first (equivalently, compared first to last), real values first in the
+//! `ORDER BY` for runs, experiments and the registry with MLflow's exact order: stable, clauses
+//! applied from last to first (equivalently, compared first to last), real values first in the
 //! requested direction, then NaN, then missing values, whatever the direction (spec §5.3).
-//! Experiments: None last, ties broken by `experiment_id` (spec §10).
+//! Experiments: None last, ties broken by `experiment_id` (spec §10). Registered models and
+//! versions: ties broken by name (and version), spec §9.3.
 
 use std::cmp::Ordering;
 
 use super::field::{self, Attr, Field, Record, Target, Value};
 use super::lexer::{Tok, lex};
 use super::{Needs, QueryError};
+use crate::store::registry::{ModelVersion, RegisteredModel};
 use crate::store::{Experiment, Run, run};
 
 const WHAT: &str = "order-by";
@@ -53,6 +55,13 @@ impl OrderBy {
                             .into(),
                     ));
                 }
+                (Field::Tag(_), Target::Models | Target::ModelVersions) => {
+                    return Err(err(
+                        key.start,
+                        "Invalid order_by entity: tag (the registry is ordered by attributes only)"
+                            .into(),
+                    ));
+                }
                 _ => {}
             }
             let mut ascending = true;
@@ -84,6 +93,15 @@ impl OrderBy {
                 }
             }
         }
+    }
+
+    /// Every `--order-by` given, in order (each may hold several clauses).
+    pub fn parse_all(texts: &[String], target: Target) -> Result<Vec<OrderBy>, QueryError> {
+        let mut order = Vec::new();
+        for text in texts {
+            order.extend(OrderBy::parse(text, target)?);
+        }
+        Ok(order)
     }
 
     /// The data keys these clauses read.
@@ -134,23 +152,65 @@ pub fn sort_runs(runs: &mut [Run], order: &[OrderBy]) {
     runs.sort_by(|a, b| chain(order, a, b).then_with(|| run::default_order(&a.info, &b.info)));
 }
 
+fn by(attr: Attr, ascending: bool) -> OrderBy {
+    OrderBy {
+        field: Field::Attr(attr),
+        ascending,
+    }
+}
+
+/// MLflow's sorts other than runs': `default` when no order is given, else the given clauses
+/// followed by each tie-breaker whose key they do not name.
+fn sort_by_clauses<R: Record>(
+    items: &mut [R],
+    order: &[OrderBy],
+    default: &[OrderBy],
+    ties: &[OrderBy],
+) {
+    let mut order = order.to_vec();
+    if order.is_empty() {
+        order = default.to_vec();
+    } else {
+        let unnamed: Vec<OrderBy> = ties
+            .iter()
+            .filter(|t| !order.iter().any(|o| o.field == t.field))
+            .cloned()
+            .collect();
+        order.extend(unnamed);
+    }
+    items.sort_by(|a, b| chain(&order, a, b));
+}
+
 /// MLflow's `SearchExperimentsUtils.sort`: default `creation_time DESC, experiment_id ASC`;
 /// a given order gets `experiment_id DESC` as tie-breaker unless it names `experiment_id`.
 pub fn sort_experiments(experiments: &mut [Experiment], order: &[OrderBy]) {
-    let by = |attr, ascending| OrderBy {
-        field: Field::Attr(attr),
-        ascending,
-    };
-    let mut order = order.to_vec();
-    if order.is_empty() {
-        order = vec![by(Attr::CreationTime, false), by(Attr::ExperimentId, true)];
-    } else if !order
-        .iter()
-        .any(|o| o.field == Field::Attr(Attr::ExperimentId))
-    {
-        order.push(by(Attr::ExperimentId, false));
-    }
-    experiments.sort_by(|a, b| chain(&order, a, b));
+    sort_by_clauses(
+        experiments,
+        order,
+        &[by(Attr::CreationTime, false), by(Attr::ExperimentId, true)],
+        &[by(Attr::ExperimentId, false)],
+    );
+}
+
+/// MLflow's `SearchModelUtils.sort`: by name, or the given order with `name ASC` as
+/// tie-breaker unless it names `name`.
+pub fn sort_models(models: &mut [RegisteredModel], order: &[OrderBy]) {
+    let name = [by(Attr::Name, true)];
+    sort_by_clauses(models, order, &name, &name);
+}
+
+/// MLflow's `search_model_versions` order: default `last_updated_timestamp DESC, name ASC,
+/// version_number DESC`; a given order gets `name ASC` and `version_number DESC` as
+/// tie-breakers (name and number identify a version, so MLflow's habit of adding the number
+/// even when the order names it changes nothing).
+pub fn sort_model_versions(versions: &mut [&ModelVersion], order: &[OrderBy]) {
+    let ties = [by(Attr::Name, true), by(Attr::VersionNumber, false)];
+    let default = [
+        by(Attr::LastUpdatedTimestamp, false),
+        ties[0].clone(),
+        ties[1].clone(),
+    ];
+    sort_by_clauses(versions, order, &default, &ties);
 }
 
 #[cfg(test)]
@@ -216,5 +276,57 @@ mod tests {
                 ascending: false
             }]
         );
+    }
+
+    #[test]
+    fn registry_orders_break_ties_by_name_and_version() {
+        // (name, created, updated)
+        let models = || {
+            [("a", 3, 1), ("b", 1, 2), ("c", 2, 1)].map(|(name, created, updated)| {
+                let mut m = testing::model(name, created, &[]);
+                m.last_updated_timestamp = Some(updated);
+                m
+            })
+        };
+        let sorted = |clauses: &[&str]| {
+            let order: Vec<OrderBy> = clauses
+                .iter()
+                .flat_map(|c| OrderBy::parse(c, Target::Models).unwrap())
+                .collect();
+            let mut ms = models();
+            sort_models(&mut ms, &order);
+            ms.map(|m| m.name)
+        };
+        assert_eq!(sorted(&[]), ["a", "b", "c"]);
+        assert_eq!(sorted(&["name DESC"]), ["c", "b", "a"]);
+        assert_eq!(sorted(&["last_updated_timestamp DESC"]), ["b", "a", "c"]);
+        assert_eq!(sorted(&["last_updated_timestamp"]), ["a", "c", "b"]);
+        assert_eq!(sorted(&["creation_timestamp DESC"]), ["a", "c", "b"]);
+
+        let vs = [
+            testing::version("m", 1, 10, "r", &[]),
+            testing::version("m", 2, 20, "r", &[]),
+            testing::version("m", 10, 20, "r", &[]),
+            testing::version("l", 1, 20, "r", &[]),
+        ];
+        let versions = |clauses: &[&str]| {
+            let order: Vec<OrderBy> = clauses
+                .iter()
+                .flat_map(|c| OrderBy::parse(c, Target::ModelVersions).unwrap())
+                .collect();
+            let mut refs: Vec<&ModelVersion> = vs.iter().collect();
+            sort_model_versions(&mut refs, &order);
+            refs.iter()
+                .map(|v| format!("{}/{}", v.name, v.version))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(versions(&[]), ["l/1", "m/10", "m/2", "m/1"]);
+        assert_eq!(versions(&["version_number"]), ["l/1", "m/1", "m/2", "m/10"]);
+        assert_eq!(versions(&["name DESC"]), ["m/10", "m/2", "m/1", "l/1"]);
+
+        let e = |s: &str, t| OrderBy::parse(s, t).unwrap_err().message;
+        assert!(e("tags.team", Target::Models).contains("Invalid order_by entity: tag"));
+        assert!(e("version_number", Target::Models).contains("Invalid attribute key"));
+        assert!(e("run_id", Target::ModelVersions).contains("Invalid attribute key"));
     }
 }

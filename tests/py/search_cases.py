@@ -1,5 +1,5 @@
-"""Answer search cases with real MLflow, for the differential tests of `mlrs search` and
-`mlrs experiments list --filter`.
+"""Answer search cases with real MLflow, for the differential tests of `mlrs search`,
+`mlrs experiments list --filter` and `mlrs models list|versions --filter`.
 
 Usage:  <venv>/bin/python search_cases.py STORE_DIR CASES_JSON > answers.json
 
@@ -7,8 +7,10 @@ Input: a JSON list of cases, each one of
   {"kind": "runs", "experiment_ids": [...], "filter": str, "order_by": [str],
    "view": "ACTIVE_ONLY|DELETED_ONLY|ALL", "max_results": int}
   {"kind": "experiments", "filter": str, "order_by": [str], "view": ..., "max_results": int}
+  {"kind": "models" | "versions", "filter": str, "order_by": [str]}
 Every key but "kind" is optional. Output: a JSON list, one answer per case, in order:
-  {"ids": [run or experiment ids in MLflow's order]} or {"error": "<exception type>: <message>"}.
+  {"ids": [ids in MLflow's order]} or {"error": "<exception type>: <message>"}, where the ids
+of registered models are their names and those of model versions are "<name>/<version>".
 
 All cases go through one `MlflowClient` in one process (Python and MLflow start-up cost about
 a second, so the tests send every case in one call). The store does not change while the cases
@@ -38,6 +40,12 @@ def answer(client, case):
         "max_results": case.get("max_results", 50000),
     }
     try:
+        if case["kind"] == "models":
+            models = client.search_registered_models(**dict(kwargs, max_results=1000))
+            return {"ids": [m.name for m in models]}
+        if case["kind"] == "versions":
+            versions = client.search_model_versions(**dict(kwargs, max_results=10000))
+            return {"ids": [f"{v.name}/{v.version}" for v in versions]}
         if case["kind"] == "runs":
             runs = client.search_runs(case["experiment_ids"], run_view_type=view, **kwargs)
             return {"ids": [r.info.run_id for r in runs]}

@@ -213,16 +213,19 @@ pub fn normalize_run(mut run: Value) -> Value {
     run
 }
 
+/// The ids of runs, experiments, registered models (their names) or model versions
+/// (`<name>/<version>`) in a JSON list mlrs printed.
 pub fn ids(list: &Value) -> Vec<String> {
     list.as_array()
         .expect("array")
         .iter()
         .map(|r| {
-            r.pointer("/info/run_id")
-                .or_else(|| r.get("experiment_id"))
-                .and_then(Value::as_str)
-                .expect("id")
-                .to_owned()
+            let id = r.pointer("/info/run_id").or_else(|| r.get("experiment_id"));
+            match (id, r.get("version")) {
+                (Some(id), _) => id.as_str().expect("id").to_owned(),
+                (None, Some(v)) => format!("{}/{v}", r["name"].as_str().expect("name")),
+                (None, None) => r["name"].as_str().expect("id or name").to_owned(),
+            }
         })
         .collect()
 }

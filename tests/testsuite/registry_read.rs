@@ -266,12 +266,22 @@ fn filters_follow_search_registered_models() {
         names("name = 'Taxi Fare (experimental) v2'"),
         ["Taxi Fare (experimental) v2"]
     );
+    assert_eq!(
+        names("name = 'empty-model' OR NOT name LIKE '%-model%'"),
+        [
+            "Taxi Fare (experimental) v2",
+            "empty-model",
+            "nyc-taxi-regressor"
+        ]
+    );
     mlrs(&store.root)
-        .args(["models", "list", "--filter", "name = 'a' OR name = 'b'"])
+        .args(["models", "list", "--filter", "name = 'a' OR params.x = 'b'"])
         .assert()
         .code(2)
         .stderr_eq(snapbox::str![[r#"
-mlrs: error: Invalid clause(s) in filter string: 'OR'
+mlrs: error: invalid filter at column 15: Invalid entity type 'params'. Valid entity types are ('attribute', 'tag', 'tags')
+    name = 'a' OR params.x = 'b'
+                  ^
 
 "#]]);
 }

@@ -31,6 +31,19 @@ fn mlflow_registry(version: &str, root: &Path, filters: &[&str]) -> Option<Value
     Some(serde_json::from_str(&text).unwrap())
 }
 
+/// Apply registry operations (tests/py/registry.py apply) with MLflow `version`; `None` when
+/// MLflow is not there (MLRS_SKIP_MLFLOW).
+#[track_caller]
+pub fn mlflow_apply(version: &str, root: &Path, ops: &Value) -> Option<()> {
+    let ops_file = root.parent().unwrap().join("ops.json");
+    std::fs::write(&ops_file, ops.to_string()).unwrap();
+    let script = repo().join("tests/py/registry.py");
+    let args = ["apply", root.to_str().unwrap(), ops_file.to_str().unwrap()];
+    run_python(version, &script, &args, root)?;
+    std::fs::remove_file(&ops_file).unwrap();
+    Some(())
+}
+
 /// `dict(ModelVersion)` of `mlrs models get REF --format json` (which adds storage_location).
 fn version_dict(root: &Path, reference: &str) -> Value {
     let mut v = mlrs_json(root, &["models", "get", reference]);
@@ -399,18 +412,7 @@ fn same_operations_leave_the_bytes_mlflow_leaves() {
             ));
             models.push("tip model");
         }
-        let ops_file = by_mlflow.dir.path().join("ops.json");
-        std::fs::write(&ops_file, Value::Array(ops).to_string()).unwrap();
-        let Some(_) = run_python(
-            version,
-            &repo().join("tests/py/registry.py"),
-            &[
-                "apply",
-                by_mlflow.root.to_str().unwrap(),
-                ops_file.to_str().unwrap(),
-            ],
-            &by_mlflow.root,
-        ) else {
+        let Some(_) = mlflow_apply(version, &by_mlflow.root, &Value::Array(ops)) else {
             return;
         };
         let root = &by_mlrs.root;

@@ -1,6 +1,7 @@
-//! `mlrs search` and `mlrs experiments list --filter` against real MLflow 2.22 and 3.x on the
-//! reference stores: for every case the run (or experiment) ids and their order equal
-//! MLflow's, or both refuse the filter. mlrs follows 3.x where the versions differ, and each
+//! `mlrs search`, `mlrs experiments list --filter` and `mlrs models list|versions --filter`
+//! against real MLflow 2.22 and 3.x on the reference stores: for every case the ids of runs,
+//! experiments, registered models or model versions and their order equal MLflow's, or both
+//! refuse the filter. mlrs follows 3.x where the versions differ, and each
 //! such case checks that 2.22 still differs (so the documentation stays true). mlrs
 //! extensions are checked against set algebra over MLflow's answers to AND-only pieces.
 
@@ -11,6 +12,7 @@ use rayon::prelude::*;
 use serde_json::{Value, json};
 
 use crate::common::*;
+use crate::registry_write::mlflow_apply;
 
 /// Ask MLflow `version` about `store`: one Python process for every case.
 #[track_caller]
@@ -53,6 +55,39 @@ pub fn mlrs_answer(store: &Path, args: &[String]) -> Result<Vec<String>, String>
 enum Kind {
     Runs,
     Experiments,
+    /// search_registered_models
+    Models,
+    /// search_model_versions
+    Versions,
+}
+
+/// The clause MLflow adds to a registry filter that does not mention the prompt marker.
+const NOT_A_PROMPT: &str = "tags.`mlflow.prompt.is_prompt` != 'true'";
+
+impl Kind {
+    fn is_registry(&self) -> bool {
+        matches!(self, Kind::Models | Kind::Versions)
+    }
+
+    /// A filter every item in scope passes: prompts included for the registry, where any
+    /// mention of the marker lifts MLflow's prompt clause.
+    fn everything(&self) -> &'static str {
+        if self.is_registry() {
+            "name != 'mlflow.prompt.is_prompt'"
+        } else {
+            ""
+        }
+    }
+
+    /// An AND-only piece of an extension as MLflow is asked it: for the registry, without the
+    /// prompt clause MLflow would add to it alone.
+    fn piece(&self, piece: &str) -> String {
+        if self.is_registry() {
+            format!("{piece} AND {}", self.everything())
+        } else {
+            piece.to_owned()
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -76,26 +111,26 @@ enum Expect {
 
 /// Set algebra over MLflow's answers to AND-only filters.
 #[derive(Clone, Debug)]
-enum Set {
+pub enum Set {
     Piece(String),
     Or(Vec<Set>),
     And(Vec<Set>),
     Not(Box<Set>),
 }
 
-fn p(filter: &str) -> Set {
+pub fn p(filter: &str) -> Set {
     Set::Piece(filter.into())
 }
 
-fn or(sets: Vec<Set>) -> Set {
+pub fn or(sets: Vec<Set>) -> Set {
     Set::Or(sets)
 }
 
-fn and(sets: Vec<Set>) -> Set {
+pub fn and(sets: Vec<Set>) -> Set {
     Set::And(sets)
 }
 
-fn not(set: Set) -> Set {
+pub fn not(set: Set) -> Set {
     Set::Not(Box::new(set))
 }
 
@@ -119,7 +154,7 @@ impl Set {
 }
 
 #[derive(Clone, Debug)]
-struct Case {
+pub struct Case {
     kind: Kind,
     filter: String,
     order: Vec<&'static str>,
@@ -157,8 +192,22 @@ fn order(clauses: &[&'static str]) -> Case {
     runs("").ordered(clauses)
 }
 
+pub fn models(filter: &str) -> Case {
+    Case {
+        kind: Kind::Models,
+        ..runs(filter)
+    }
+}
+
+pub fn versions(filter: &str) -> Case {
+    Case {
+        kind: Kind::Versions,
+        ..runs(filter)
+    }
+}
+
 impl Case {
-    fn ordered(mut self, clauses: &[&'static str]) -> Case {
+    pub fn ordered(mut self, clauses: &[&'static str]) -> Case {
         self.order = clauses.to_vec();
         self
     }
@@ -186,13 +235,29 @@ impl Case {
         self.expect = Expect::Stricter(text);
         self
     }
-    fn ext(mut self, set: Set) -> Case {
+    pub fn ext(mut self, set: Set) -> Case {
         self.expect = Expect::Ext(set);
         self
     }
     fn order_as(mut self, clauses: &[&'static str]) -> Case {
         self.expect = Expect::OrderAs(clauses.to_vec());
         self
+    }
+
+    /// An extension's answer as a set over MLflow's answers. For the registry, mlrs applies
+    /// MLflow's prompt rule to the whole filter: the pieces are answered without it (see
+    /// `Kind::piece`), and it is AND-ed unless the filter mentions the marker.
+    fn ext_set(&self) -> Option<Set> {
+        let Expect::Ext(set) = &self.expect else {
+            return None;
+        };
+        Some(
+            if self.kind.is_registry() && !self.filter.contains("mlflow.prompt.is_prompt") {
+                and(vec![p(NOT_A_PROMPT), set.clone()])
+            } else {
+                set.clone()
+            },
+        )
     }
 }
 
@@ -528,6 +593,166 @@ fn experiment_cases() -> Vec<Case> {
     ]
 }
 
+/// `models list` and `models versions` against search_registered_models and
+/// search_model_versions (spec §9.3). The store gets prompts first (see `with_prompts`).
+fn registry_cases() -> Vec<Case> {
+    let prompt = "tags.`mlflow.prompt.is_prompt`";
+    let marked = |rest: &str| format!("{prompt} {rest}");
+    let ordered = |clauses: &[&'static str]| models("").ordered(clauses);
+    vec![
+        models(""),
+        // MLflow appends its prompt clause to the text, so a blank filter is valid here.
+        models(" "),
+        models("and"),
+        models("name = 'nyc-taxi-regressor'"),
+        models("attribute.name = 'tagged-model'"),
+        models("name = \"Taxi Fare (experimental) v2\""),
+        models("name != 'nyc-taxi-regressor'"),
+        models("name LIKE 'tagged%'"),
+        models("name like '%model'"),
+        models("name ILIKE '%TAXI%'"),
+        models("name LIKE 'duration%'"),
+        models("name LIKE '%-model%' AND name != 'tagged-model'"),
+        // 2.22 hands the pattern to a regex: '(' is an error there, '.' any character.
+        models("name LIKE 'Taxi Fare (%'").v3(),
+        models("name LIKE 'Taxi.Fare%'").v3(),
+        models("name LIKE 'Taxi Fare (experimental) v_'").v3(),
+        // 2.22 takes lists for run_id only.
+        models("name IN ('empty-model', 'tagged-model', 'nope')").v3(),
+        models("name NOT IN ('empty-model')").v3(),
+        models("name in ('empty-model',)").v3(),
+        models("tags.team = 'tips'"),
+        models("tag.team = 'tips'"),
+        models("tags.`data/source` = 'tlc'"),
+        models("tags.'data/source' = 'tlc'"),
+        models("tags.\"data/source\" = 'tlc'"),
+        models("tags.owner != 'bob'"),
+        models("tags.task LIKE 'reg%' AND name ILIKE '%TAXI%'"),
+        models("tags.owner = 'alice' and tags.task = 'regression' and"),
+        // The prompt rule: exact 'true' hides a model; unmarked models count as 'false'.
+        models(&marked("= 'true'")),
+        models(&marked("= 'false'")),
+        models(&marked("!= 'true'")),
+        models(&marked("= 'True'")),
+        models(&marked("LIKE '%'")),
+        models("tags.mlflow.prompt.is_prompt ILIKE 'TRUE'"),
+        models("name != 'mlflow.prompt.is_prompt'"),
+        ordered(&["name DESC"]),
+        ordered(&["creation_timestamp"]),
+        ordered(&["creation_timestamp DESC"]),
+        ordered(&["attribute.last_updated_timestamp DESC"]),
+        ordered(&["last_updated_timestamp", "name DESC"]),
+        ordered(&["`name` DESC"]),
+        models("name LIKE '%model%'").ordered(&["creation_timestamp DESC"]),
+        models("params.x = 'a'").error("Invalid entity type 'params'"),
+        models("attributes.name = 'a'").error("Invalid entity type 'attributes'"),
+        models("`tags`.team = 'tips'").error("Invalid entity type '`tags`'"),
+        models("`name` = 'empty-model'").error("Invalid attribute key '`name`'"),
+        models("creation_timestamp > 0").error("Invalid attribute key 'creation_timestamp'"),
+        models("name = empty").error("must be quoted"),
+        models("name = 5").error("expected a quoted string"),
+        models("tags.team = 5").error("expected a quoted string"),
+        models("name > 'a'").error("compares numbers"),
+        models("name == 'a'").error("'==' is not an operator"),
+        models("name <> 'a'").error("'<>' is not an operator"),
+        models("name = 'a';").error("';' is not allowed"),
+        models("name IN ()").error("the list is empty"),
+        models("name = 'a' OR").error("expected a condition"),
+        ordered(&["tags.team"]).error("Invalid order_by entity: tag"),
+        ordered(&["version_number"]).error("Invalid attribute key 'version_number'"),
+        ordered(&["name UP"]).error("'UP' is not a direction"),
+        // mlrs extensions: OR, NOT, parentheses, IN / NOT LIKE / IS NULL on tags.
+        models("name = 'empty-model' OR tags.team = 'tips'")
+            .ext(or(vec![p("name = 'empty-model'"), p("tags.team = 'tips'")])),
+        models("NOT name LIKE '%taxi%'").ext(not(p("name LIKE '%taxi%'"))),
+        models("(name LIKE 'tagged%')").ext(p("name LIKE 'tagged%'")),
+        models("name NOT LIKE 'tagged%'").ext(not(p("name LIKE 'tagged%'"))),
+        models("tags.team IN ('tips', 'x')")
+            .ext(or(vec![p("tags.team = 'tips'"), p("tags.team = 'x'")])),
+        models("tags.team IS NULL").ext(not(p("tags.team LIKE '%'"))),
+        models("(name = 'duration-model' OR name = 'empty-model') AND NOT tags.owner = 'x'").ext(
+            and(vec![
+                or(vec![
+                    p("name = 'duration-model'"),
+                    p("name = 'empty-model'"),
+                ]),
+                not(p("tags.owner = 'x'")),
+            ]),
+        ),
+        models("NOT tags.`mlflow.prompt.is_prompt` = 'true'")
+            .ext(not(p("tags.`mlflow.prompt.is_prompt` = 'true'"))),
+        models("tags.`mlflow.prompt.is_prompt` = 'true' OR name = 'empty-model'").ext(or(vec![
+            p("tags.`mlflow.prompt.is_prompt` = 'true'"),
+            p("name = 'empty-model'"),
+        ])),
+        models("name LIKE 't%' OR name LIKE 'e%'")
+            .ordered(&["last_updated_timestamp DESC"])
+            .ext(or(vec![p("name LIKE 't%'"), p("name LIKE 'e%'")])),
+        // Versions.
+        versions(""),
+        versions("name = 'nyc-taxi-regressor'"),
+        versions("name = 'duration-model'"),
+        versions("version_number = 3"),
+        versions("version_number > 1"),
+        versions("version_number <= 2 and name = 'tagged-model'"),
+        versions("run_id = '{id:rf-d10-n100}'"),
+        versions("run_id IN ('{id:rf-d10-n100}', '{id:xgb-long}')"),
+        versions("name IN ('tagged-model')").v3(),
+        versions("source_path = 'runs:/{id:xgb-long}/model'"),
+        versions("source_path LIKE '%/model'"),
+        versions("tags.algo = 'rf'"),
+        versions("tags.validation_status != 'approved'"),
+        versions("tags.algo ILIKE 'XG%'"),
+        versions(&marked("= 'true'")),
+        versions(&marked("= 'false'")),
+        versions("").ordered(&["version_number"]),
+        versions("").ordered(&["name DESC"]),
+        versions("").ordered(&["creation_timestamp DESC"]),
+        versions("").ordered(&["last_updated_timestamp", "version_number DESC"]),
+        versions("params.x = 'a'").error("Invalid entity type 'params'"),
+        versions("current_stage = 'None'").error("Invalid attribute key 'current_stage'"),
+        versions("creation_timestamp > 0").error("Invalid attribute key"),
+        versions("name = 5").error("expected a quoted string"),
+        versions("version_number IN ('1')").error("is a number"),
+        versions("version_number > now").error("not a time"),
+        versions("version_number = 'x'").error("expected a number"),
+        ordered(&["run_id"]).error("Invalid attribute key 'run_id'"),
+        // MLflow reads '3' as 3 and truncates 2.5 to 2; mlrs asks for a whole number.
+        versions("version_number = '3'").stricter("expected a number"),
+        versions("version_number < 2.5").stricter("needs a whole number"),
+        versions("version_number = 1 OR tags.algo = 'xgboost'").ext(or(vec![
+            p("version_number = 1"),
+            p("tags.algo = 'xgboost'"),
+        ])),
+        versions("NOT name = 'nyc-taxi-regressor'").ext(not(p("name = 'nyc-taxi-regressor'"))),
+        versions("tags.algo IS NOT NULL").ext(p("tags.algo LIKE '%'")),
+    ]
+}
+
+/// Models and versions marked as prompts the way MLflow marks them: `duration-model` (and its
+/// version 1) is a prompt; `empty-model` has the marker as 'True', `tagged-model-renamed` (and
+/// its version 2) as 'false', which hide nothing.
+#[track_caller]
+pub fn with_prompts(version: &str) -> Option<TestStore> {
+    let store = fixture_store(version);
+    let key = "mlflow.prompt.is_prompt";
+    // MLflow's client refuses to tag the versions of a model that has the marker (any value).
+    let ops = json!([
+        {"op": "version_tag", "name": "duration-model", "version": "1", "key": key, "value": "true"},
+        {"op": "version_tag", "name": "tagged-model-renamed", "version": "2", "key": key, "value": "false"},
+        {"op": "model_tag", "name": "duration-model", "key": key, "value": "true"},
+        {"op": "model_tag", "name": "empty-model", "key": key, "value": "True"},
+        {"op": "model_tag", "name": "tagged-model-renamed", "key": key, "value": "false"},
+    ]);
+    mlflow_apply(version, &store.root, &ops)?;
+    Some(store)
+}
+
+#[test]
+fn registry_search_matches_mlflow() {
+    assert_matches_mlflow(&registry_cases(), with_prompts);
+}
+
 /// What the fixture store's ids are called, per version.
 struct Names {
     experiments: HashMap<String, String>,
@@ -601,7 +826,12 @@ impl Names {
 
 fn request(names: &Names, case: &Case, filter: &str, order: &[&str], max: Option<usize>) -> Value {
     let mut r = json!({
-        "kind": match case.kind { Kind::Runs => "runs", Kind::Experiments => "experiments" },
+        "kind": match case.kind {
+            Kind::Runs => "runs",
+            Kind::Experiments => "experiments",
+            Kind::Models => "models",
+            Kind::Versions => "versions",
+        },
         "filter": filter,
         "order_by": order,
         "view": case.view,
@@ -638,11 +868,23 @@ fn mlrs_args(case: &Case, filter: &str) -> Vec<String> {
             "--filter".into(),
             filter.to_owned(),
         ],
+        Kind::Models | Kind::Versions => vec![
+            "models".into(),
+            if let Kind::Models = case.kind {
+                "list".into()
+            } else {
+                "versions".into()
+            },
+            "--filter".into(),
+            filter.to_owned(),
+        ],
     };
     for o in &case.order {
         args.extend(["--order-by".to_string(), o.to_string()]);
     }
-    args.extend(["--view".to_string(), view.to_string()]);
+    if !case.kind.is_registry() {
+        args.extend(["--view".to_string(), view.to_string()]);
+    }
     args
 }
 
@@ -657,10 +899,22 @@ fn answer_ids(answer: &Value) -> Result<Vec<String>, String> {
 fn search_matches_mlflow() {
     let cases = cases();
     assert!(cases.len() >= 60, "at least 60 cases");
+    assert_matches_mlflow(&cases, |version| Some(fixture_store(version)));
+}
+
+/// Every case agrees with both MLflow versions (checked at the same time), each on the store
+/// `store` makes for it (`None`: MLflow is not there).
+#[track_caller]
+fn assert_matches_mlflow(cases: &[Case], store: fn(&str) -> Option<TestStore>) {
     let failures: Vec<String> = std::thread::scope(|s| {
         let checks: Vec<_> = VERSIONS
             .iter()
-            .map(|v| s.spawn(|| check_version(v, &cases)))
+            .map(|v| {
+                s.spawn(move || match store(v) {
+                    Some(store) => check_cases(v, &store.root, cases),
+                    None => Vec::new(),
+                })
+            })
             .collect();
         checks
             .into_iter()
@@ -675,116 +929,118 @@ fn search_matches_mlflow() {
     );
 }
 
-/// The failures of one MLflow version. MLflow and mlrs run at the same time.
-fn check_version(version: &str, cases: &[Case]) -> Vec<String> {
-    {
-        let store = fixture_store(version);
-        let names = Names::of(version);
-        // Every request for MLflow first, so one Python process answers them all.
-        let mut requests = Vec::new();
-        let mut extra: Vec<HashMap<String, usize>> = Vec::new();
-        for case in cases {
-            let filter = names.substitute(&case.filter);
-            let mut more = HashMap::new();
-            more.insert(String::new(), requests.len());
-            requests.push(request(&names, case, &filter, &case.order, case.max));
-            match &case.expect {
-                Expect::Ext(set) => {
-                    more.insert("*".into(), requests.len());
-                    requests.push(request(&names, case, "", &case.order, None));
-                    let mut pieces = Vec::new();
-                    set.pieces(&mut pieces);
-                    for piece in pieces {
-                        more.insert(piece.to_owned(), requests.len());
-                        requests.push(request(&names, case, piece, &[], None));
-                    }
+/// The failures of one MLflow version on a copy of its reference store at `root`. MLflow and
+/// mlrs run at the same time.
+pub fn check_cases(version: &str, root: &Path, cases: &[Case]) -> Vec<String> {
+    let names = Names::of(version);
+    // Every request for MLflow first, so one Python process answers them all.
+    let mut requests = Vec::new();
+    let mut extra: Vec<HashMap<String, usize>> = Vec::new();
+    for case in cases {
+        let filter = names.substitute(&case.filter);
+        let mut more = HashMap::new();
+        more.insert(String::new(), requests.len());
+        requests.push(request(&names, case, &filter, &case.order, case.max));
+        match case.ext_set() {
+            Some(set) => {
+                more.insert("*".into(), requests.len());
+                let everything = case.kind.everything();
+                requests.push(request(&names, case, everything, &case.order, None));
+                let mut pieces = Vec::new();
+                set.pieces(&mut pieces);
+                for piece in pieces {
+                    more.insert(piece.to_owned(), requests.len());
+                    let asked = case.kind.piece(piece);
+                    requests.push(request(&names, case, &asked, &[], None));
                 }
-                Expect::OrderAs(order) => {
+            }
+            None => {
+                if let Expect::OrderAs(order) = &case.expect {
                     more.insert("*".into(), requests.len());
                     requests.push(request(&names, case, &filter, order, case.max));
                 }
-                _ => {}
-            }
-            extra.push(more);
-        }
-        let (answers, got) = std::thread::scope(|s| {
-            let python = s.spawn(|| mlflow_answers(version, &store.root, &requests));
-            let got: Vec<_> = cases
-                .par_iter()
-                .map(|case| {
-                    let filter = names.substitute(&case.filter);
-                    mlrs_answer(&store.root, &mlrs_args(case, &filter))
-                })
-                .collect();
-            let answers = python
-                .join()
-                .unwrap_or_else(|e| std::panic::resume_unwind(e));
-            (answers, got)
-        });
-        let Some(answers) = answers else {
-            return Vec::new();
-        };
-        let mut failures = Vec::new();
-        for ((case, more), got) in cases.iter().zip(&extra).zip(got) {
-            let mlflow = answer_ids(&answers[more[""]]);
-            let want: Result<Vec<String>, String> = match &case.expect {
-                Expect::Same => mlflow.clone(),
-                Expect::V3 if version == "3.17.2" => mlflow.clone(),
-                Expect::V3 => {
-                    if got == mlflow {
-                        failures.push(format!("{case:?}: 2.22 no longer differs ({mlflow:?})"));
-                    }
-                    continue;
-                }
-                Expect::Error(text) | Expect::Stricter(text) => {
-                    let mlflow_accepts = matches!(case.expect, Expect::Stricter(_));
-                    match (&mlflow, &got) {
-                        (m, Err(msg)) if m.is_ok() == mlflow_accepts && msg.contains(text) => {}
-                        _ => failures.push(format!(
-                            "{case:?}: MLflow {mlflow:?}, mlrs {got:?} (want mlrs to refuse it with {text:?})"
-                        )),
-                    }
-                    continue;
-                }
-                Expect::Ext(set) => {
-                    let sets: HashMap<&str, HashSet<String>> = more
-                        .iter()
-                        .filter(|(k, _)| !k.is_empty() && *k != "*")
-                        .map(|(k, &i)| {
-                            (
-                                k.as_str(),
-                                answer_ids(&answers[i])
-                                    .expect("MLflow answers every piece")
-                                    .into_iter()
-                                    .collect(),
-                            )
-                        })
-                        .collect();
-                    let all = answer_ids(&answers[more["*"]]).unwrap();
-                    let mut kept: Vec<String> = all
-                        .into_iter()
-                        .filter(|id| set.contains(id, &sets))
-                        .collect();
-                    kept.truncate(case.max.unwrap_or(usize::MAX));
-                    if mlflow.is_ok() {
-                        failures.push(format!("{case:?}: MLflow accepts this extension"));
-                    }
-                    Ok(kept)
-                }
-                Expect::OrderAs(_) => {
-                    if mlflow.is_ok() {
-                        failures.push(format!("{case:?}: MLflow accepts this extension"));
-                    }
-                    answer_ids(&answers[more["*"]])
-                }
-            };
-            match (&want, &got) {
-                (Ok(w), Ok(g)) if w == g => {}
-                _ => failures.push(format!(
-                    "MLflow {version}, {case:?}:\n  want {want:?}\n  got  {got:?}"
-                )),
             }
         }
-        failures
+        extra.push(more);
     }
+    let (answers, got) = std::thread::scope(|s| {
+        let python = s.spawn(|| mlflow_answers(version, root, &requests));
+        let got: Vec<_> = cases
+            .par_iter()
+            .map(|case| {
+                let filter = names.substitute(&case.filter);
+                mlrs_answer(root, &mlrs_args(case, &filter))
+            })
+            .collect();
+        let answers = python
+            .join()
+            .unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (answers, got)
+    });
+    let Some(answers) = answers else {
+        return Vec::new();
+    };
+    let mut failures = Vec::new();
+    for ((case, more), got) in cases.iter().zip(&extra).zip(got) {
+        let mlflow = answer_ids(&answers[more[""]]);
+        let want: Result<Vec<String>, String> = match &case.expect {
+            Expect::Same => mlflow.clone(),
+            Expect::V3 if version == "3.17.2" => mlflow.clone(),
+            Expect::V3 => {
+                if got == mlflow {
+                    failures.push(format!("{case:?}: 2.22 no longer differs ({mlflow:?})"));
+                }
+                continue;
+            }
+            Expect::Error(text) | Expect::Stricter(text) => {
+                let mlflow_accepts = matches!(case.expect, Expect::Stricter(_));
+                match (&mlflow, &got) {
+                    (m, Err(msg)) if m.is_ok() == mlflow_accepts && msg.contains(text) => {}
+                    _ => failures.push(format!(
+                        "{case:?}: MLflow {mlflow:?}, mlrs {got:?} (want mlrs to refuse it with {text:?})"
+                    )),
+                }
+                continue;
+            }
+            Expect::Ext(_) => {
+                let set = case.ext_set().unwrap();
+                let sets: HashMap<&str, HashSet<String>> = more
+                    .iter()
+                    .filter(|(k, _)| !k.is_empty() && *k != "*")
+                    .map(|(k, &i)| {
+                        (
+                            k.as_str(),
+                            answer_ids(&answers[i])
+                                .expect("MLflow answers every piece")
+                                .into_iter()
+                                .collect(),
+                        )
+                    })
+                    .collect();
+                let all = answer_ids(&answers[more["*"]]).unwrap();
+                let mut kept: Vec<String> = all
+                    .into_iter()
+                    .filter(|id| set.contains(id, &sets))
+                    .collect();
+                kept.truncate(case.max.unwrap_or(usize::MAX));
+                if mlflow.is_ok() {
+                    failures.push(format!("{case:?}: MLflow accepts this extension"));
+                }
+                Ok(kept)
+            }
+            Expect::OrderAs(_) => {
+                if mlflow.is_ok() {
+                    failures.push(format!("{case:?}: MLflow accepts this extension"));
+                }
+                answer_ids(&answers[more["*"]])
+            }
+        };
+        match (&want, &got) {
+            (Ok(w), Ok(g)) if w == g => {}
+            _ => failures.push(format!(
+                "MLflow {version}, {case:?}:\n  want {want:?}\n  got  {got:?}"
+            )),
+        }
+    }
+    failures
 }

@@ -1,5 +1,6 @@
 //! Property tests of `mlrs search` against MLflow 3.x on a generated store full of ties, NaN,
-//! ±inf, missing keys, multi-line values and LIKE metacharacters:
+//! ±inf, missing keys, multi-line values and LIKE metacharacters, and of `mlrs models list`
+//! and `models versions` on the reference store's registry with prompts:
 //! * random filters and orders from MLflow's grammar give MLflow's ids in MLflow's order;
 //! * random OR / NOT / parenthesised filters give the union / complement / intersection of
 //!   MLflow's answers to their AND-only pieces, in MLflow's order.
@@ -17,13 +18,16 @@ use proptest::test_runner::TestRunner;
 use rayon::prelude::*;
 use serde_json::{Value, json};
 
-use crate::search_mlflow::{mlflow_answers, mlrs_answer};
+use crate::search_mlflow::{self, Set, check_cases, mlflow_answers, mlrs_answer, with_prompts};
 use mlrs::pyfloat;
 
 const BASE: i64 = 1_700_000_000_000;
 const RUNS: usize = 48;
 const FILTER_CASES: usize = 300;
 const BOOLEAN_CASES: usize = 100;
+/// Per target (models, versions).
+const REGISTRY_FILTER_CASES: usize = 80;
+const REGISTRY_BOOLEAN_CASES: usize = 40;
 
 const PARAM_KEYS: [&str; 4] = ["p1", "p2", "a/b", "sp ace"];
 const TAG_KEYS: [&str; 3] = ["t1", "model.family", "t/x"];
@@ -198,24 +202,35 @@ fn quoted(s: &str) -> String {
     format!("'{s}'")
 }
 
+/// `<key> <op> <value>`, each picked from a list.
+fn clause<K, O, V>(keys: Vec<K>, ops: Vec<O>, values: Vec<V>) -> BoxedStrategy<String>
+where
+    K: std::fmt::Display + Clone + std::fmt::Debug + 'static,
+    O: std::fmt::Display + Clone + std::fmt::Debug + 'static,
+    V: std::fmt::Display + Clone + std::fmt::Debug + 'static,
+{
+    (select(keys), select(ops), select(values))
+        .prop_map(|(k, o, v)| format!("{k} {o} {v}"))
+        .boxed()
+}
+
 /// One comparison MLflow 3.x accepts.
 fn comparison(run_ids: Vec<String>) -> BoxedStrategy<String> {
     let num_ops = ["=", "!=", "<", "<=", ">", ">="];
-    let metric = (
-        select(vec![
+    let metric = clause(
+        vec![
             "metrics.m1",
             "metric.m2",
             "metrics.`val/loss`",
             "metrics.\"val/loss\"",
             "metrics.nope",
-        ]),
-        select(num_ops.to_vec()),
-        select(vec![
+        ],
+        num_ops.to_vec(),
+        vec![
             "0", "-1", "1.5", "2", "10", "1e-7", "2.5", "-0.0", ".5", "2.", "1e400", "-1e400",
             "15e-1",
-        ]),
-    )
-        .prop_map(|(k, o, v)| format!("{k} {o} {v}"));
+        ],
+    );
     let text_values: Vec<String> = TEXTS
         .iter()
         .map(|t| quoted(t))
@@ -227,8 +242,8 @@ fn comparison(run_ids: Vec<String>) -> BoxedStrategy<String> {
             .map(String::from),
         )
         .collect();
-    let text = (
-        select(vec![
+    let text = clause(
+        vec![
             "params.p1",
             "param.p2",
             "params.`a/b`",
@@ -237,27 +252,26 @@ fn comparison(run_ids: Vec<String>) -> BoxedStrategy<String> {
             "tags.model.family",
             "tags.`t/x`",
             "params.nope",
-        ]),
-        select(vec!["=", "!=", "LIKE", "ILIKE", "like"]),
-        select(text_values),
-    )
-        .prop_map(|(k, o, v)| format!("{k} {o} {v}"));
+        ],
+        vec!["=", "!=", "LIKE", "ILIKE", "like"],
+        text_values,
+    );
     let null = (
         select(vec!["params.p1", "params.`a/b`", "tags.t1", "tags.nope"]),
         select(vec!["IS NULL", "IS NOT NULL", "is null"]),
     )
         .prop_map(|(k, o)| format!("{k} {o}"));
-    let attr = (
-        select(vec![
+    let attr = clause(
+        vec![
             "status",
             "attributes.status",
             "run_name",
             "attr.run_name",
             "`Run Name`",
             "user_id",
-        ]),
-        select(vec!["=", "!=", "LIKE", "ILIKE"]),
-        select(vec![
+        ],
+        vec!["=", "!=", "LIKE", "ILIKE"],
+        vec![
             "'FINISHED'",
             "'RUNNING'",
             "'finished'",
@@ -271,28 +285,21 @@ fn comparison(run_ids: Vec<String>) -> BoxedStrategy<String> {
             "'bob'",
             "'%o%'",
             "'x_y'",
-        ]),
-    )
-        .prop_map(|(k, o, v)| format!("{k} {o} {v}"));
+        ],
+    );
     let times: Vec<String> = (-1..10)
         .map(|k| (BASE + k * 1000).to_string())
         .chain([format!("{}.5", BASE + 500)])
         .collect();
-    let time = (
-        select(vec![
-            "start_time",
-            "end_time",
-            "created",
-            "attributes.start_time",
-        ]),
-        select(num_ops.to_vec()),
-        select(times),
-    )
-        .prop_map(|(k, o, v)| format!("{k} {o} {v}"));
-    let dataset = (
-        select(vec!["datasets.name", "dataset.digest", "datasets.context"]),
-        select(vec!["=", "!=", "LIKE", "ILIKE"]),
-        select(vec![
+    let time = clause(
+        vec!["start_time", "end_time", "created", "attributes.start_time"],
+        num_ops.to_vec(),
+        times,
+    );
+    let dataset = clause(
+        vec!["datasets.name", "dataset.digest", "datasets.context"],
+        vec!["=", "!=", "LIKE", "ILIKE"],
+        vec![
             "'d1'",
             "'d2'",
             "'aaaa1111'",
@@ -300,15 +307,13 @@ fn comparison(run_ids: Vec<String>) -> BoxedStrategy<String> {
             "'eval'",
             "'d%'",
             "'%a%'",
-        ]),
-    )
-        .prop_map(|(k, o, v)| format!("{k} {o} {v}"));
-    let dataset_list = (
-        select(vec!["datasets.name", "datasets.context"]),
-        select(vec!["IN", "NOT IN", "in"]),
-        select(vec!["('d1')", "('d2', 'training')", "('eval', 'd1',)"]),
-    )
-        .prop_map(|(k, o, v)| format!("{k} {o} {v}"));
+        ],
+    );
+    let dataset_list = clause(
+        vec!["datasets.name", "datasets.context"],
+        vec!["IN", "NOT IN", "in"],
+        vec!["('d1')", "('d2', 'training')", "('eval', 'd1',)"],
+    );
     let ids = run_ids;
     let run_in = (
         select(vec!["IN", "NOT IN"]),
@@ -353,12 +358,13 @@ fn order_clause() -> impl Strategy<Value = String> {
 }
 
 /// A filter with AND only, as MLflow writes them.
-fn conjunction(ids: Vec<String>, max: usize) -> impl Strategy<Value = String> {
+fn conjunction(comparison: BoxedStrategy<String>, max: usize) -> BoxedStrategy<String> {
     (
-        prop::collection::vec(comparison(ids), 1..=max),
+        prop::collection::vec(comparison, 1..=max),
         select(vec![" and ", " AND ", " And "]),
     )
         .prop_map(|(parts, and)| parts.join(and))
+        .boxed()
 }
 
 #[derive(Clone, Debug)]
@@ -402,6 +408,25 @@ impl Bool {
         }
     }
 
+    /// Whether the filter uses what MLflow lacks (OR, NOT, parentheses).
+    fn is_extension(&self) -> bool {
+        match self {
+            Bool::Leaf(_) => false,
+            Bool::Or(..) | Bool::Not(_) => true,
+            Bool::And(a, b) => a.is_extension() || b.is_extension(),
+        }
+    }
+
+    fn to_set(&self) -> Set {
+        use search_mlflow::{and, not, or, p};
+        match self {
+            Bool::Leaf(f) => p(f),
+            Bool::Or(a, b) => or(vec![a.to_set(), b.to_set()]),
+            Bool::And(a, b) => and(vec![a.to_set(), b.to_set()]),
+            Bool::Not(a) => not(a.to_set()),
+        }
+    }
+
     fn contains(&self, id: &str, sets: &HashMap<&str, HashSet<String>>) -> bool {
         match self {
             Bool::Leaf(f) => sets[f.as_str()].contains(id),
@@ -412,18 +437,14 @@ impl Bool {
     }
 }
 
-fn boolean(ids: Vec<String>) -> impl Strategy<Value = Bool> {
-    conjunction(ids, 2)
-        .prop_map(Bool::Leaf)
-        .prop_recursive(3, 8, 2, |inner| {
-            prop_oneof![
-                (inner.clone(), inner.clone())
-                    .prop_map(|(a, b)| Bool::Or(Box::new(a), Box::new(b))),
-                (inner.clone(), inner.clone())
-                    .prop_map(|(a, b)| Bool::And(Box::new(a), Box::new(b))),
-                inner.prop_map(|a| Bool::Not(Box::new(a))),
-            ]
-        })
+fn boolean(leaf: BoxedStrategy<String>) -> impl Strategy<Value = Bool> {
+    leaf.prop_map(Bool::Leaf).prop_recursive(3, 8, 2, |inner| {
+        prop_oneof![
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| Bool::Or(Box::new(a), Box::new(b))),
+            (inner.clone(), inner.clone()).prop_map(|(a, b)| Bool::And(Box::new(a), Box::new(b))),
+            inner.prop_map(|a| Bool::Not(Box::new(a))),
+        ]
+    })
 }
 
 #[derive(Debug)]
@@ -446,12 +467,12 @@ fn views() -> impl Strategy<Value = &'static str> {
 fn generate_cases(ids: &[String]) -> Vec<Case> {
     let mut runner = TestRunner::deterministic();
     let plain = (
-        conjunction(ids.to_vec(), 3),
+        conjunction(comparison(ids.to_vec()), 3),
         prop::collection::vec(order_clause(), 0..=2),
         views(),
     );
     let booleans = (
-        boolean(ids.to_vec()),
+        boolean(conjunction(comparison(ids.to_vec()), 2)),
         prop::collection::vec(order_clause(), 0..=1),
         views(),
     );
@@ -580,16 +601,178 @@ fn random_filters_agree_with_mlflow() {
             ));
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} of {} cases differ:\n{}",
-        failures.len(),
-        cases.len(),
-        failures.join("\n")
-    );
+    assert_none_differ(&failures, cases.len());
     // The generator must keep producing filters that select something.
     assert!(
         nonempty > cases.len() / 4,
         "only {nonempty} cases matched any run"
+    );
+}
+
+/// One comparison that search_registered_models (or, for `versions`, search_model_versions)
+/// accepts, with keys and values of the reference store's registry.
+fn registry_comparison(versions: bool) -> BoxedStrategy<String> {
+    let texts = ["=", "!=", "LIKE", "ILIKE", "like"];
+    let name = clause(
+        vec!["name", "attribute.name"],
+        texts.to_vec(),
+        vec![
+            "'nyc-taxi-regressor'",
+            "'tagged-model'",
+            "'empty-model'",
+            "'duration-model'",
+            "'Taxi Fare (experimental) v2'",
+            "'%model%'",
+            "'tagged%'",
+            "'%TAXI%'",
+            "'Taxi Fare (%'",
+            "'%-%'",
+            "'duration_model'",
+        ],
+    );
+    let name_in = (
+        select(vec!["IN", "NOT IN", "in"]),
+        prop::sample::subsequence(
+            vec![
+                "'empty-model'",
+                "'tagged-model'",
+                "'duration-model'",
+                "'nope'",
+            ],
+            1..4,
+        ),
+    )
+        .prop_map(|(op, names)| format!("name {op} ({})", names.join(", ")));
+    let prompt = "tags.`mlflow.prompt.is_prompt`";
+    let (keys, values) = if versions {
+        (
+            vec![
+                "tags.algo",
+                "tag.validation_status",
+                "tags.note",
+                prompt,
+                "tags.nope",
+            ],
+            vec![
+                "'rf'",
+                "'xgboost'",
+                "'approved'",
+                "'pending'",
+                "'true'",
+                "'false'",
+                "'%'",
+                "'x%'",
+                "'%E%'",
+            ],
+        )
+    } else {
+        (
+            vec![
+                "tags.team",
+                "tag.owner",
+                "tags.task",
+                "tags.`data/source`",
+                prompt,
+                "tags.nope",
+            ],
+            vec![
+                "'tips'",
+                "'alice'",
+                "'regression'",
+                "'tlc'",
+                "'true'",
+                "'false'",
+                "'True'",
+                "'%'",
+                "'t%'",
+                "'%I%'",
+            ],
+        )
+    };
+    let tag = clause(keys, texts.to_vec(), values);
+    if !versions {
+        return prop_oneof![2 => name, 1 => name_in, 3 => tag].boxed();
+    }
+    let number = (
+        select(vec!["=", "!=", "<", "<=", ">", ">="]),
+        select(vec!["1", "2", "3", "6", "7"]),
+    )
+        .prop_map(|(o, v)| format!("version_number {o} {v}"));
+    let source = (
+        select(texts.to_vec()),
+        select(vec![
+            "'runs:/%'",
+            "'%/model'",
+            "'models:/%'",
+            "'file:%'",
+            "'%MODEL'",
+        ]),
+    )
+        .prop_map(|(o, v)| format!("source_path {o} {v}"));
+    prop_oneof![2 => name, 1 => name_in, 3 => tag, 2 => number, 1 => source].boxed()
+}
+
+/// Random registry filters (AND-only ones, and ones with OR / NOT / parentheses checked by set
+/// algebra with MLflow's prompt rule) against MLflow 3.x, through `search_mlflow`'s checks.
+#[test]
+fn random_registry_filters_agree_with_mlflow() {
+    let Some(store) = with_prompts("3.17.2") else {
+        return;
+    };
+    let mut runner = TestRunner::deterministic();
+    let mut cases = Vec::new();
+    for versions in [false, true] {
+        let (case, orders): (fn(&str) -> search_mlflow::Case, _) = if versions {
+            (
+                search_mlflow::versions,
+                vec!["", "version_number", "name DESC", "creation_timestamp DESC"],
+            )
+        } else {
+            (
+                search_mlflow::models,
+                vec![
+                    "",
+                    "name DESC",
+                    "creation_timestamp",
+                    "last_updated_timestamp DESC",
+                ],
+            )
+        };
+        let leaf = conjunction(registry_comparison(versions), 2);
+        let plain = (leaf.clone(), select(orders.clone()));
+        let booleans = (boolean(leaf), select(orders));
+        let ordered = |c: search_mlflow::Case, order: &'static str| {
+            if order.is_empty() {
+                c
+            } else {
+                c.ordered(&[order])
+            }
+        };
+        for _ in 0..REGISTRY_FILTER_CASES {
+            let (filter, order) = sample(&mut runner, &plain);
+            cases.push(ordered(case(&filter), order));
+        }
+        for _ in 0..REGISTRY_BOOLEAN_CASES {
+            let (expr, order) = sample(&mut runner, &booleans);
+            let c = case(&expr.render());
+            let c = if expr.is_extension() {
+                c.ext(expr.to_set())
+            } else {
+                c
+            };
+            cases.push(ordered(c, order));
+        }
+    }
+    let failures = check_cases("3.17.2", &store.root, &cases);
+    assert_none_differ(&failures, cases.len());
+}
+
+#[track_caller]
+fn assert_none_differ(failures: &[String], cases: usize) {
+    assert!(
+        failures.is_empty(),
+        "{} of {cases} cases differ:\n{}",
+        failures.len(),
+        failures.join("\n")
     );
 }

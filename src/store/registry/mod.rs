@@ -4,7 +4,6 @@
 //! Aliases come from the `aliases/` files; the `aliases:` keys in meta.yaml are stale caches
 //! MLflow writes but never reads, so they are ignored here too. Writes live in [`write`].
 
-pub mod filter;
 pub mod logged_model;
 pub mod names;
 pub mod write;
@@ -19,7 +18,8 @@ use super::{Listing, MODELS, Store, fs, keyed, yaml};
 pub use logged_model::{LoggedModel, ModelMetric};
 
 /// The tag that marks a registered model (or version) as a prompt. MLflow leaves prompts out
-/// of registry searches unless the filter names this tag, and hides it from `tags`.
+/// of registry searches unless the filter names this tag (`query::Filter` does the same), and
+/// hides it from a model's `tags`.
 pub const PROMPT_TAG: &str = "mlflow.prompt.is_prompt";
 
 const VERSION_PREFIX: &str = "version-";
@@ -126,13 +126,6 @@ impl ModelVersion {
             .filter(|s| !s.is_empty())
             .or(self.source.as_deref())
     }
-
-    /// Version tags as MLflow shows them (the prompt marker is not a user tag).
-    pub fn is_prompt(&self) -> bool {
-        self.tags
-            .get(PROMPT_TAG)
-            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
-    }
 }
 
 #[derive(Debug)]
@@ -195,12 +188,6 @@ impl RegisteredModel {
 
     pub fn aliases_dir(&self) -> PathBuf {
         self.dir.join("aliases")
-    }
-
-    pub fn is_prompt(&self) -> bool {
-        self.tags
-            .get(PROMPT_TAG)
-            .is_some_and(|v| v.eq_ignore_ascii_case("true"))
     }
 
     /// Tags as MLflow's `RegisteredModel.tags` shows them: without the prompt marker.
