@@ -4,6 +4,7 @@
 
 mod ctx;
 mod experiments;
+mod gc;
 mod runs;
 mod shape;
 
@@ -64,6 +65,8 @@ enum Command {
     Experiments(experiments::Args),
     /// List, describe, delete and restore runs
     Runs(runs::Args),
+    /// Remove deleted runs and experiments for good (plan first; --dry-run shows it)
+    Gc(gc::Args),
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -148,6 +151,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Experiments(args) => experiments::run(&ctx, args),
         Command::Runs(args) => runs::run(&ctx, args),
+        Command::Gc(args) => gc::run(&ctx, args),
     };
     match result {
         Ok(()) => ctx.finish(),
