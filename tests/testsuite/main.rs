@@ -2,6 +2,7 @@
 //! MLflow reading what mlrs wrote. Snapshots regenerate with `SNAPSHOTS=overwrite`.
 
 mod common;
+mod gc;
 mod read_fixtures;
 mod store_errors;
 mod write_interop;
