@@ -298,15 +298,17 @@ fn short_path(store: &Store, path: &Path) -> String {
         .to_string()
 }
 
+/// What the table says about a removal beyond id, name and size (paths are in JSON/CSV).
 fn removal_detail(store: &Store, r: &Removal) -> String {
-    let mut text = short_path(store, &r.dir);
-    if r.kind == Kind::Experiment {
-        text.push_str(&format!(" ({} runs)", r.runs));
-    }
+    let mut parts = vec![match r.kind {
+        Kind::Experiment => noun(Kind::Run, r.runs),
+        Kind::Leftover => "left by an interrupted gc".to_owned(),
+        _ => format!("in experiment {}", r.experiment_id),
+    }];
     for a in &r.artifacts {
-        text.push_str(&format!(", artifacts {}", short_path(store, a)));
+        parts.push(format!("artifacts at {}", short_path(store, a)));
     }
-    text
+    parts.join("; ")
 }
 
 fn output(store: &Store, plan: &Plan, done: Option<&[Done]>) -> Output {

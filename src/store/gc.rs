@@ -122,7 +122,7 @@ pub struct Removal {
     /// Empty for leftovers.
     pub experiment_id: String,
     pub dir: PathBuf,
-    /// Bytes of regular files, artifacts included.
+    /// Disk space, artifacts included.
     pub bytes: u64,
     /// Artifact folders inside the store root but outside `dir`, removed first.
     pub artifacts: Vec<PathBuf>,
@@ -899,16 +899,27 @@ fn device(path: &Path) -> Result<u64> {
     Ok(std::fs::metadata(path).at(path)?.dev())
 }
 
-/// Bytes of the regular files under `path`, links not followed. An estimate for the plan:
-/// what cannot be read here is reported when its removal fails.
+/// Disk space taken by `path` and everything under it, links not followed, as `du` counts it:
+/// a store is mostly tiny files, whose blocks are what removing them gives back. An estimate
+/// for the plan: what cannot be read here is reported when its removal fails.
 fn tree_bytes(path: &Path) -> u64 {
     walkdir::WalkDir::new(path)
         .into_iter()
         .filter_map(std::result::Result::ok)
-        .filter(|e| e.file_type().is_file())
         .filter_map(|e| e.metadata().ok())
-        .map(|m| m.len())
+        .map(|m| disk_bytes(&m))
         .sum()
+}
+
+#[cfg(unix)]
+fn disk_bytes(meta: &std::fs::Metadata) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    meta.blocks() * 512
+}
+
+#[cfg(not(unix))]
+fn disk_bytes(meta: &std::fs::Metadata) -> u64 {
+    meta.len()
 }
 
 #[cfg(test)]

@@ -357,27 +357,26 @@ fn matches_mlflow_gc_3_17_where_scopes_agree_and_stays_in_scope_where_it_leaks()
 #[test]
 fn dry_run_prints_the_plan_and_removes_nothing() {
     // The unmodified fixture copy records paths in /work/main/fixtures: outside this store.
+    // Sizes are disk blocks, which depend on the filesystem.
     let store = fixture_store("3.17.2");
     let before = tree(&store.root);
     mlrs(&store.root)
-        .env("COLUMNS", "250")
-        .args(["gc", "--dry-run", "--format", "table"])
+        .args(["gc", "--dry-run", "--format", "tsv"])
         .assert()
         .success()
         .stdout_eq(str![[r#"
- Action   Kind           ID                                   Name              Size      Where / why
-────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────
- remove   experiment     645177437005078286                   scratch-deleted   1.3 KiB   .trash/645177437005078286 (2 runs)
- remove   run            62bddb662fdc411ba74e9378b80ee890     to-be-deleted     599 B     340141918635062838/62bddb662fdc411ba74e9378b80ee890
- remove   logged_model   m-dc4b4106219245d4ac16090d34482380   draft-model       430 B     252327053252883710/models/m-dc4b4106219245d4ac16090d34482380
- keep     artifacts      1a0cd201b9a1466d9946556cdb9dc4fb     scratch-a                   file:///work/main/fixtures/mlflow-3.17.2/mlruns/645177437005078286/1a0cd201b9a1466d9946556cdb9dc4fb/artifacts: outside the store root, never touched
- keep     artifacts      62bddb662fdc411ba74e9378b80ee890     to-be-deleted               file:///work/main/fixtures/mlflow-3.17.2/mlruns/340141918635062838/62bddb662fdc411ba74e9378b80ee890/artifacts: outside the store root, never touched
- keep     artifacts      8e23420f0e16459d906c23a321e8696b     scratch-b                   file:///work/main/fixtures/mlflow-3.17.2/mlruns/645177437005078286/8e23420f0e16459d906c23a321e8696b/artifacts: outside the store root, never touched
- keep     artifacts      m-dc4b4106219245d4ac16090d34482380   draft-model                 file:///work/main/fixtures/mlflow-3.17.2/mlruns/252327053252883710/models/m-dc4b4106219245d4ac16090d34482380/artifacts: outside the store root, never touched
+action	kind	id	name	experiment_id	bytes	path	reason
+remove	experiment	645177437005078286	scratch-deleted	645177437005078286	[..]	[..]/mlruns/.trash/645177437005078286	
+remove	run	62bddb662fdc411ba74e9378b80ee890	to-be-deleted	340141918635062838	[..]	[..]/mlruns/340141918635062838/62bddb662fdc411ba74e9378b80ee890	
+remove	logged_model	m-dc4b4106219245d4ac16090d34482380	draft-model	252327053252883710	[..]	[..]/mlruns/252327053252883710/models/m-dc4b4106219245d4ac16090d34482380	
+keep	artifacts	1a0cd201b9a1466d9946556cdb9dc4fb	scratch-a			file:///work/main/fixtures/mlflow-3.17.2/mlruns/645177437005078286/1a0cd201b9a1466d9946556cdb9dc4fb/artifacts	outside the store root, never touched
+keep	artifacts	62bddb662fdc411ba74e9378b80ee890	to-be-deleted			file:///work/main/fixtures/mlflow-3.17.2/mlruns/340141918635062838/62bddb662fdc411ba74e9378b80ee890/artifacts	outside the store root, never touched
+keep	artifacts	8e23420f0e16459d906c23a321e8696b	scratch-b			file:///work/main/fixtures/mlflow-3.17.2/mlruns/645177437005078286/8e23420f0e16459d906c23a321e8696b/artifacts	outside the store root, never touched
+keep	artifacts	m-dc4b4106219245d4ac16090d34482380	draft-model			file:///work/main/fixtures/mlflow-3.17.2/mlruns/252327053252883710/models/m-dc4b4106219245d4ac16090d34482380/artifacts	outside the store root, never touched
 
 "#]])
         .stderr_eq(str![[r#"
-mlrs: dry run: would remove 1 experiment (2 runs), 1 run and 1 logged model (2.3 KiB); left in place: 4 artifact folders outside the store root
+mlrs: dry run: would remove 1 experiment (2 runs), 1 run and 1 logged model ([..]); left in place: 4 artifact folders outside the store root
 
 "#]]);
     assert_eq!(tree(&store.root), before);
@@ -504,7 +503,7 @@ mlrs: error: cannot read the age "30 days": use #d#h#m#s, e.g. 30d, 12h, 1.5d, 2
         .code(2)
         .stdout_eq(str![])
         .stderr_eq(str![[r#"
-mlrs: error: gc would remove 1 experiment (2 runs), 1 run and 1 logged model ([..] KiB) for good; without a terminal to confirm on, pass --yes (or --dry-run to see the plan)
+mlrs: error: gc would remove 1 experiment (2 runs), 1 run and 1 logged model ([..]) for good; without a terminal to confirm on, pass --yes (or --dry-run to see the plan)
 
 "#]]);
     assert_eq!(tree(root), before);
@@ -665,4 +664,39 @@ fn sigkill_at_any_moment_leaves_a_readable_store_and_a_rerun_finishes() {
     mlrs_gc(root, NOW_MS, &[]);
     assert_eq!(deleted_runs_reading_all(root), 0);
     assert!(!root.join(SCRATCH).exists());
+}
+
+#[test]
+fn on_a_terminal_it_shows_the_plan_and_asks() {
+    // `script` (util-linux) gives mlrs a terminal; the answer comes through it.
+    let store = own_store("2.22.5");
+    let run = run_dir(&store.root, &run_id("2.22.5", "to-be-deleted"));
+    let command = format!(
+        "'{}' --store '{}' gc",
+        snapbox::cmd::cargo_bin!("mlrs").display(),
+        store.root.display()
+    );
+    for (answer, removed) in [("n", false), ("y", true)] {
+        let mut script = std::process::Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .env("COLUMNS", "200")
+            .env("NO_COLOR", "1")
+            .env("MLRS_NOW_MS", NOW_MS.to_string())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("script (util-linux) runs mlrs on a terminal");
+        use std::io::Write as _;
+        writeln!(script.stdin.take().unwrap(), "{answer}").unwrap();
+        let out = script.wait_with_output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{text}");
+        assert!(text.contains(" remove   run "), "the plan is shown: {text}");
+        assert!(
+            text.contains("mlrs: remove 1 experiment (2 runs) and 1 run (")
+                && text.contains(") for good? [y/N]"),
+            "{text}"
+        );
+        assert_eq!(!run.exists(), removed, "answer {answer}: {text}");
+    }
 }
