@@ -52,7 +52,7 @@ def run_meta(root, exp_id, run_id, name, start, deleted_time):
         "user_id: bench",
     ]
     if deleted_time:
-        lines.insert(2, f"deleted_time: {deleted_time}")
+        lines.insert(1, f"deleted_time: {deleted_time}")
     return "\n".join(lines) + "\n"
 
 

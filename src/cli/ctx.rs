@@ -48,6 +48,7 @@ pub struct Ctx {
     pub env: Env,
     pub cwd: PathBuf,
     skipped: Cell<usize>,
+    exit_code: Cell<Option<u8>>,
 }
 
 impl Ctx {
@@ -87,6 +88,7 @@ impl Ctx {
             env,
             cwd,
             skipped: Cell::new(0),
+            exit_code: Cell::new(None),
         })
     }
 
@@ -134,7 +136,24 @@ impl Ctx {
         let _ = writeln!(std::io::stderr().lock(), "mlrs: {message}");
     }
 
+    /// The run a command acts on: the argument, else `$MLFLOW_RUN_ID`.
+    pub fn run_or_env(&self, run: Option<&str>) -> Result<String> {
+        run.map(str::to_owned)
+            .or_else(|| self.env.run_id.clone())
+            .ok_or_else(|| {
+                exit::UsageError("no run given: pass RUN or set MLFLOW_RUN_ID".into()).into()
+            })
+    }
+
+    /// Exit with `code` once the command returns (`mlrs run` passes on its child's code).
+    pub fn set_exit_code(&self, code: u8) {
+        self.exit_code.set(Some(code));
+    }
+
     pub fn finish(&self) -> ExitCode {
+        if let Some(code) = self.exit_code.get() {
+            return ExitCode::from(code);
+        }
         if self.strict && self.skipped.get() > 0 {
             self.note(&format!(
                 "{} entries were skipped (--strict)",

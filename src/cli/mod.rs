@@ -3,10 +3,17 @@
 //! that knows about clap; one file per subcommand.
 
 mod ctx;
+mod exec;
 mod experiments;
 mod gc;
+mod log;
+mod model_shape;
+mod models;
+mod register;
+mod run_context;
 mod runs;
 mod shape;
+mod transition;
 
 use std::process::ExitCode;
 
@@ -63,8 +70,20 @@ enum Command {
     /// List, create, rename, delete and tag experiments
     #[command(alias = "exp")]
     Experiments(experiments::Args),
-    /// List, describe, delete and restore runs
+    /// Start, end, list, describe, delete and restore runs
     Runs(runs::Args),
+    /// Log params, metrics, tags and artifacts into a run
+    Log(log::Args),
+    /// Run a command inside a new MLflow run (its Python `mlflow` calls log into it)
+    #[command(alias = "exec")]
+    Run(exec::Args),
+    /// Register a run's model as a new version of a registered model
+    Register(register::Args),
+    /// Move a model version to a stage and/or point aliases at it
+    Transition(transition::Args),
+    /// The model registry: list, describe, versions, latest, get, alias, tag, delete, rename
+    #[command(alias = "model")]
+    Models(models::Args),
     /// Remove deleted runs and experiments for good (plan first; --dry-run shows it)
     Gc(gc::Args),
 }
@@ -151,6 +170,11 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Experiments(args) => experiments::run(&ctx, args),
         Command::Runs(args) => runs::run(&ctx, args),
+        Command::Log(args) => log::run(&ctx, args),
+        Command::Run(args) => exec::run(&ctx, args),
+        Command::Register(args) => register::run(&ctx, args),
+        Command::Transition(args) => transition::run(&ctx, args),
+        Command::Models(args) => models::run(&ctx, args),
         Command::Gc(args) => gc::run(&ctx, args),
     };
     match result {

@@ -1,12 +1,14 @@
-//! `mlrs runs …`: list, describe, delete, restore.
+//! `mlrs runs …`: start, end, list, describe, delete, restore.
 
 use anyhow::Result;
 use clap::Subcommand;
 use serde_json::Value;
 
+use super::run_context as context;
 use super::shape::{self, key_value_table, run_info_json, run_json, run_records};
-use super::{Ctx, ViewArg};
-use crate::render::{Cell, Output, Table};
+use super::{Ctx, ViewArg, key_value};
+use crate::render::{Cell, Format, Output, Table};
+use crate::store::logging::NewRun;
 use crate::store::{
     DataSelection, Experiment, Run, RunInfo, RunStatus, Store, ViewType, sort_runs_default,
 };
@@ -19,6 +21,22 @@ pub struct Args {
 
 #[derive(Subcommand, Debug)]
 enum Cmd {
+    /// Start a RUNNING run, as MLflow's `start_run` would, and print its id
+    #[command(
+        after_help = "Examples:\n  RUN=$(mlrs runs start -e taxi --name baseline --param lr=0.1)\n  mlrs log $RUN --metric rmse=4.2\n  mlrs runs end $RUN\n  mlrs runs start -e sweep --create-experiment --parent $PARENT --tag trial=3"
+    )]
+    Start(StartArgs),
+    /// End a run: set its status and end time
+    #[command(
+        after_help = "Examples:\n  mlrs runs end $RUN\n  mlrs runs end --status FAILED        # the run in $MLFLOW_RUN_ID"
+    )]
+    End {
+        /// Run id or unique prefix [default: $MLFLOW_RUN_ID]
+        run: Option<String>,
+        /// The final status
+        #[arg(long, value_enum, default_value_t = EndStatus::Finished)]
+        status: EndStatus,
+    },
     /// List runs, newest first (reads only each run's meta.yaml)
     #[command(
         alias = "ls",
@@ -57,8 +75,78 @@ enum Cmd {
     },
 }
 
+/// How a new run is described; shared by `runs start` and `mlrs run`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct StartArgs {
+    /// Experiment id or name [default: $MLFLOW_EXPERIMENT_NAME, $MLFLOW_EXPERIMENT_ID, else Default]
+    #[arg(short = 'e', long = "experiment", value_name = "EXP")]
+    pub experiment: Option<String>,
+    /// Create the experiment when it does not exist
+    #[arg(long)]
+    pub create_experiment: bool,
+    /// Run name [default: a random name, as MLflow picks]
+    #[arg(long)]
+    pub name: Option<String>,
+    /// A tag to set, KEY=VALUE (repeatable)
+    #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = key_value)]
+    pub tags: Vec<(String, String)>,
+    /// A param to log, KEY=VALUE (repeatable)
+    #[arg(long = "param", value_name = "KEY=VALUE", value_parser = key_value)]
+    pub params: Vec<(String, String)>,
+    /// Parent run (id or prefix): makes this a nested run
+    #[arg(long, value_name = "RUN")]
+    pub parent: Option<String>,
+    /// Description (shown in MLflow's UI; markdown)
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
+    /// Source name to record [default: the script that called mlrs]
+    #[arg(long, value_name = "NAME")]
+    pub source: Option<String>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+enum EndStatus {
+    Finished,
+    Failed,
+    Killed,
+}
+
+impl From<EndStatus> for RunStatus {
+    fn from(s: EndStatus) -> RunStatus {
+        match s {
+            EndStatus::Finished => RunStatus::Finished,
+            EndStatus::Failed => RunStatus::Failed,
+            EndStatus::Killed => RunStatus::Killed,
+        }
+    }
+}
+
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     match args.command {
+        Cmd::Start(start) => {
+            let source = start.source.clone().unwrap_or_else(context::calling_script);
+            let (_, info) = start_run(ctx, &start, &source, &ctx.cwd, Vec::new())?;
+            if ctx.format == Format::Json {
+                ctx.print(&Output::new(
+                    Table::default(),
+                    serde_json::json!({ "info": run_info_json(&info) }),
+                ))
+            } else {
+                ctx.print_line(&info.run_id)
+            }
+        }
+        Cmd::End { run, status } => {
+            let store = ctx.store()?;
+            let info = store.find_run(&ctx.run_or_env(run.as_deref())?)?;
+            let ended = store.end_run(&info, status.into(), store.now_ms())?;
+            ctx.note(&format!(
+                "run {} ({}) is {}",
+                ended.run_id,
+                ended.run_name,
+                ended.status.as_str()
+            ));
+            Ok(())
+        }
         Cmd::List {
             experiments,
             view,
@@ -74,6 +162,78 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         Cmd::Delete { runs } => change_lifecycle(ctx, &runs, true),
         Cmd::Restore { runs } => change_lifecycle(ctx, &runs, false),
     }
+}
+
+/// Start a run as MLflow's fluent `start_run` does: the experiment from `-e` or the
+/// environment (created on request), the system tags of the context, then `extra_tags`.
+pub fn start_run(
+    ctx: &Ctx,
+    args: &StartArgs,
+    source: &str,
+    source_dir: &std::path::Path,
+    extra_tags: Vec<(String, String)>,
+) -> Result<(Store, RunInfo)> {
+    let store = ctx.store_for_write()?;
+    let wanted = args
+        .experiment
+        .clone()
+        .or_else(|| ctx.env.experiment_name.clone())
+        .or_else(|| ctx.env.experiment_id.clone())
+        .unwrap_or_else(|| "0".into());
+    let experiment = match store.find_experiment(&wanted) {
+        Ok(e) => e,
+        Err(crate::store::StoreError::NotFound(_)) if args.create_experiment => {
+            let (e, created) = store.get_or_create_experiment(&wanted, &ctx.cwd)?;
+            if created {
+                ctx.note(&format!("created experiment '{}' (id {})", e.name, e.id));
+            }
+            e
+        }
+        Err(crate::store::StoreError::NotFound(m)) => {
+            return Err(crate::store::StoreError::NotFound(format!(
+                "{m} (add --create-experiment to create it)"
+            ))
+            .into());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let user = context::user();
+    let mut tags = vec![
+        (context::USER.to_owned(), user.clone()),
+        (context::SOURCE_NAME.to_owned(), source.to_owned()),
+        (context::SOURCE_TYPE.to_owned(), "LOCAL".to_owned()),
+    ];
+    tags.extend(context::git_tags(source_dir));
+    if let Some(parent) = &args.parent {
+        tags.push((
+            context::PARENT_RUN.to_owned(),
+            store.find_run(parent)?.run_id,
+        ));
+    }
+    if let Some(text) = &args.description {
+        tags.push((context::NOTE.to_owned(), text.clone()));
+    }
+    tags.extend(extra_tags);
+    // User tags last: they win over the context's, as in MLflow.
+    for (k, v) in &args.tags {
+        tags.retain(|(old, _)| old != k);
+        tags.push((k.clone(), v.clone()));
+    }
+    // MLflow's user_id is the `mlflow.user` tag the run is created with.
+    let user_id = tags
+        .iter()
+        .rev()
+        .find(|(k, _)| k == context::USER)
+        .map_or(user, |(_, v)| v.clone());
+    let info = store.create_run(NewRun {
+        experiment: &experiment,
+        run_name: args.name.as_deref(),
+        user_id: &user_id,
+        start_time: store.now_ms(),
+        tags,
+        params: args.params.clone(),
+    })?;
+    Ok((store, info))
 }
 
 /// The experiments a run command looks at: `-e` values, else MLflow's environment variables,
@@ -227,7 +387,7 @@ fn change_lifecycle(ctx: &Ctx, ids: &[String], delete: bool) -> Result<()> {
         .collect::<Result<Vec<_>, _>>()?;
     for run in &runs {
         let verb = if delete { "deleted" } else { "restored" };
-        if run.is_active() != delete {
+        if run.is_active() == delete {
             let changed = if delete {
                 store.delete_run(run)?
             } else {

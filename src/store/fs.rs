@@ -45,6 +45,26 @@ fn persist(path: &Path, bytes: &[u8], scratch: &Path, overwrite: bool) -> Result
     Ok(())
 }
 
+/// Write a file inside a folder nobody reads yet (a run being built): no temp file needed.
+pub fn write_plain(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = parent(path)?;
+    fs::create_dir_all(dir).at(dir)?;
+    fs::write(path, bytes).at(path)
+}
+
+/// Copy `src` to `dst` so that `dst` appears whole (temp file beside it, then rename).
+pub fn copy_file(src: &Path, dst: &Path) -> Result<PathBuf> {
+    let dir = parent(dst)?;
+    fs::create_dir_all(dir).at(dir)?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".mlrs-tmp-")
+        .tempfile_in(dir)
+        .at(dir)?;
+    fs::copy(src, tmp.path()).at(src)?;
+    tmp.persist(dst).map_err(|e| StoreError::io(dst, e.error))?;
+    Ok(dst.to_path_buf())
+}
+
 /// Append one complete line with a single `write(2)` on an `O_APPEND` descriptor, so concurrent
 /// appenders (mlrs or MLflow) interleave whole lines and never tear one.
 pub fn append_line(path: &Path, line: &str) -> Result<()> {
@@ -73,23 +93,17 @@ pub fn append_lines<'a>(path: &Path, lines: impl IntoIterator<Item = &'a str>) -
     Ok(())
 }
 
-/// An exclusive advisory lock held until dropped. Lock files are plain files (MLflow only
-/// treats folders as experiments, runs or models, so it never trips over them).
+/// An exclusive advisory lock on a folder (`flock` on its descriptor), held until dropped.
+/// Locking the folder itself leaves no lock file behind for MLflow, git or `gc` to meet.
 pub struct Lock {
-    _file: File,
+    _dir: File,
 }
 
 impl Lock {
-    pub fn acquire(path: &Path) -> Result<Lock> {
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .read(true)
-            .write(true)
-            .open(path)
-            .at(path)?;
-        file.lock().at(path)?;
-        Ok(Lock { _file: file })
+    pub fn acquire(dir: &Path) -> Result<Lock> {
+        let handle = File::open(dir).at(dir)?;
+        handle.lock().at(dir)?;
+        Ok(Lock { _dir: handle })
     }
 }
 
@@ -123,6 +137,19 @@ pub fn rename(from: &Path, to: &Path) -> Result<()> {
 
 pub fn remove_file(path: &Path) -> Result<()> {
     fs::remove_file(path).at(path)
+}
+
+/// Remove a folder and everything in it so that readers see it whole or gone: it is first
+/// renamed into `scratch` (same filesystem) under a temp name, then deleted there. A crash
+/// in between leaves only a `.mlrs-tmp-*` folder, which no reader takes for data.
+pub fn remove_tree(dir: &Path, scratch: &Path) -> Result<()> {
+    let doomed = scratch.join(format!(
+        "{}{}",
+        super::keyed::TEMP_PREFIX,
+        uuid::Uuid::new_v4().simple()
+    ));
+    rename(dir, &doomed)?;
+    fs::remove_dir_all(&doomed).at(&doomed)
 }
 
 fn parent(path: &Path) -> Result<&Path> {
@@ -185,7 +212,7 @@ fn move_error(from: &Path, to: &Path, e: std::io::Error) -> StoreError {
 
 /// Remove a file, a link (never what it points to) or a folder tree (links inside are
 /// removed as links too); a missing path is fine.
-pub fn remove_tree(path: &Path) -> Result<()> {
+pub fn remove_all(path: &Path) -> Result<()> {
     let removed = match fs::symlink_metadata(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => Err(e),

@@ -15,14 +15,11 @@ use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
+use super::error::{IoContext, Problem, Result, StoreError};
+use super::registry::LoggedModel;
+use super::{Experiment, MODELS, RunInfo, Store, ViewType, fs, location, validate};
 use rayon::prelude::*;
 use regex::Regex;
-use serde::Deserialize;
-
-use super::error::{IoContext, Problem, Result, StoreError};
-use super::{
-    Experiment, Lifecycle, MODELS, RunInfo, Store, ViewType, fs, location, validate, yaml,
-};
 
 /// Where things go on their way out: one rename takes an item out of the store whole, then it
 /// is removed at leisure. MLflow skips folders under the root whose name ends with `.trash`
@@ -158,12 +155,18 @@ impl Kept {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct VersionRef {
     pub model: String,
-    pub version: String,
+    pub version: u64,
+    /// Soft-deleted (`Deleted_Internal`): its folder and source still name the run.
+    pub deleted: bool,
 }
 
 impl fmt::Display for VersionRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "'{}' v{}", self.model, self.version)
+        write!(f, "'{}' v{}", self.model, self.version)?;
+        if self.deleted {
+            f.write_str(" (deleted)")?;
+        }
+        Ok(())
     }
 }
 
@@ -251,27 +254,6 @@ struct Places {
     device: u64,
 }
 
-/// A 3.x LoggedModel: `<experiment>/models/<m-id>/meta.yaml`, the keys gc needs.
-#[derive(Debug, Clone)]
-struct LoggedModel {
-    id: String,
-    name: String,
-    experiment_id: String,
-    deleted: bool,
-    last_updated: Option<i64>,
-    artifact_location: String,
-    dir: PathBuf,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct LoggedModelMeta {
-    name: Option<String>,
-    lifecycle_stage: Option<String>,
-    last_updated_timestamp: Option<i64>,
-    artifact_location: Option<String>,
-}
-
 /// What the plan looks at, before sizes and places are checked.
 enum Candidate {
     Leftover(PathBuf),
@@ -295,7 +277,7 @@ impl Candidate {
         match self {
             Candidate::Run(r) => Kept::folder(Kind::Run, &r.run_id, &r.run_name, &r.dir, reason),
             Candidate::LoggedModel(m) => {
-                Kept::folder(Kind::LoggedModel, &m.id, &m.name, &m.dir, reason)
+                Kept::folder(Kind::LoggedModel, &m.model_id, &m.name, &m.dir, reason)
             }
             Candidate::Experiment(e, ..) => {
                 Kept::folder(Kind::Experiment, &e.id, &e.name, &e.dir, reason)
@@ -339,7 +321,7 @@ impl Store {
         let refs = if req.force {
             References::default()
         } else {
-            read_references(&self.root)?
+            self.references()?
         };
         let mut keep = Vec::new();
         let mut candidates: Vec<Candidate> = self
@@ -381,7 +363,12 @@ impl Store {
         let models = models
             .into_iter()
             .filter(|m| !going.contains(&m.experiment_id))
-            .map(|m| (refs.logged_models.get(&m.id), Candidate::LoggedModel(m)));
+            .map(|m| {
+                (
+                    refs.logged_models.get(&m.model_id),
+                    Candidate::LoggedModel(m),
+                )
+            });
         for (used, candidate) in runs.chain(models) {
             match used {
                 Some(versions) => {
@@ -433,7 +420,7 @@ impl Store {
         for exp in &all.items {
             for model in logged_models(exp, problems)? {
                 let cutoff = now - age.map_or(0, |a| a.ms);
-                if model.deleted && model.last_updated.unwrap_or(0) <= cutoff {
+                if model.deleted && model.last_updated_timestamp.unwrap_or(0) <= cutoff {
                     models.push(model);
                 }
             }
@@ -584,7 +571,7 @@ impl Store {
     /// Remove one item; `Some(reason)` when it changed since the plan and was left alone.
     fn remove_one(&self, item: &Removal, scratch: &Path) -> Result<Option<String>> {
         if item.kind == Kind::Leftover {
-            fs::remove_tree(&item.dir)?;
+            fs::remove_all(&item.dir)?;
             return Ok(None);
         }
         if let Some(why) = self.changed_since_plan(item)? {
@@ -595,7 +582,7 @@ impl Store {
             fs::move_out(artifacts, &entry.join(format!("artifacts-{i}")))?;
         }
         fs::move_out(&item.dir, &entry.join(item.kind.as_str()))?;
-        fs::remove_tree(&entry)?;
+        fs::remove_all(&entry)?;
         Ok(None)
     }
 
@@ -609,7 +596,7 @@ impl Store {
         }
         let restored = match item.kind {
             Kind::Run => RunInfo::load(&item.dir)?.is_active(),
-            Kind::LoggedModel => !LoggedModel::load(&item.dir, &item.experiment_id)?.deleted,
+            Kind::LoggedModel => !LoggedModel::load(&item.dir)?.deleted,
             Kind::Experiment | Kind::Leftover | Kind::Artifacts => false,
         };
         Ok(restored.then(|| "restored since the plan was made".into()))
@@ -631,26 +618,6 @@ fn experiment_old_enough(exp: &Experiment, age: Option<&Age>, now: i64) -> bool 
     }
 }
 
-impl LoggedModel {
-    fn load(dir: &Path, experiment_id: &str) -> Result<LoggedModel> {
-        let (path, text) = fs::read_meta(dir, "a LoggedModel")?;
-        let meta: LoggedModelMeta = yaml::parse(&path, &text)?;
-        Ok(LoggedModel {
-            id: dir
-                .file_name()
-                .unwrap_or_default()
-                .to_string_lossy()
-                .into_owned(),
-            name: meta.name.unwrap_or_default(),
-            experiment_id: experiment_id.to_owned(),
-            deleted: Lifecycle::parse(meta.lifecycle_stage.as_deref()) == Lifecycle::Deleted,
-            last_updated: meta.last_updated_timestamp,
-            artifact_location: meta.artifact_location.unwrap_or_default(),
-            dir: dir.to_path_buf(),
-        })
-    }
-}
-
 /// The LoggedModels of an experiment (3.x); unreadable ones are reported.
 fn logged_models(exp: &Experiment, problems: &mut Vec<Problem>) -> Result<Vec<LoggedModel>> {
     let dir = exp.dir.join(MODELS);
@@ -663,7 +630,7 @@ fn logged_models(exp: &Experiment, problems: &mut Vec<Problem>) -> Result<Vec<Lo
         if !path.is_dir() {
             continue;
         }
-        match LoggedModel::load(&path, &exp.id) {
+        match LoggedModel::load(&path) {
             Ok(m) => out.push(m),
             Err(e) => problems.push(Problem::from_error(&path, &e)),
         }
@@ -671,64 +638,45 @@ fn logged_models(exp: &Experiment, problems: &mut Vec<Problem>) -> Result<Vec<Lo
     Ok(out)
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct VersionMeta {
-    run_id: Option<String>,
-    model_id: Option<String>,
-    current_stage: Option<String>,
-}
-
-/// Run ids and LoggedModel ids that live registered model versions point at
-/// (`models/<name>/version-<n>/meta.yaml`; `Deleted_Internal` versions do not count).
-/// An unreadable version is an error: gc cannot know what it protects.
-// Until the registry read side lands; swap for its API (run ids referenced by model versions)
-// at merge. The LoggedModel ids are gc's own need.
-fn read_references(root: &Path) -> Result<References> {
-    let mut refs = References::default();
-    let models = root.join(MODELS);
-    if !models.is_dir() {
-        return Ok(refs);
+impl Store {
+    /// What registered model versions point at: runs (their `run_id` or `runs:/` source, as
+    /// [`Store::registered_run_ids`] counts them, deleted versions included) and 3.x
+    /// LoggedModels. A version that cannot be read is an error: gc cannot know what it protects.
+    fn references(&self) -> Result<References> {
+        let models = self.registered_models()?;
+        if let Some(p) = models.problems.first() {
+            return Err(StoreError::invalid(
+                &p.path,
+                format!(
+                    "{}; gc cannot tell which runs registered models use (fix it, or pass --force)",
+                    p.reason
+                ),
+            ));
+        }
+        let mut refs = References::default();
+        for model in &models.items {
+            for v in &model.versions {
+                let vref = VersionRef {
+                    model: model.name.clone(),
+                    version: v.version,
+                    deleted: v.is_deleted(),
+                };
+                for id in v.run_ids() {
+                    refs.runs
+                        .entry(id.to_owned())
+                        .or_default()
+                        .push(vref.clone());
+                }
+                if let Some(id) = v.model_id.as_deref().filter(|id| !id.is_empty()) {
+                    refs.logged_models
+                        .entry(id.to_owned())
+                        .or_default()
+                        .push(vref.clone());
+                }
+            }
+        }
+        Ok(refs)
     }
-    let sorted = |dir: &Path| -> Result<Vec<PathBuf>> {
-        let mut out = Vec::new();
-        for entry in std::fs::read_dir(dir).at(dir)? {
-            out.push(entry.at(dir)?.path());
-        }
-        out.sort();
-        Ok(out)
-    };
-    for model_dir in sorted(&models)? {
-        if !model_dir.is_dir() {
-            continue;
-        }
-        let model = model_dir.file_name().unwrap_or_default().to_string_lossy();
-        for version_dir in sorted(&model_dir)? {
-            let folder = version_dir
-                .file_name()
-                .unwrap_or_default()
-                .to_string_lossy();
-            let Some(version) = folder.strip_prefix("version-") else {
-                continue;
-            };
-            let path = version_dir.join("meta.yaml");
-            let meta: VersionMeta = yaml::parse(&path, &fs::read_to_string(&path)?)?;
-            if meta.current_stage.as_deref() == Some("Deleted_Internal") {
-                continue;
-            }
-            let vref = VersionRef {
-                model: model.to_string(),
-                version: version.to_owned(),
-            };
-            if let Some(id) = meta.run_id.filter(|s| !s.is_empty()) {
-                refs.runs.entry(id).or_default().push(vref.clone());
-            }
-            if let Some(id) = meta.model_id.filter(|s| !s.is_empty()) {
-                refs.logged_models.entry(id).or_default().push(vref);
-            }
-        }
-    }
-    Ok(refs)
 }
 
 impl Places {
@@ -795,11 +743,17 @@ impl Places {
             }
             Candidate::LoggedModel(m) => {
                 let owner = Owner {
-                    id: m.id.clone(),
+                    id: m.model_id.clone(),
                     name: m.name.clone(),
                     artifact_uri: m.artifact_location,
                 };
-                let r = Removal::new(Kind::LoggedModel, m.id, m.name, &m.experiment_id, m.dir);
+                let r = Removal::new(
+                    Kind::LoggedModel,
+                    m.model_id,
+                    m.name,
+                    &m.experiment_id,
+                    m.dir,
+                );
                 (r, vec![owner])
             }
         };

@@ -8,9 +8,12 @@ pub mod fs;
 pub mod gc;
 pub mod keyed;
 pub mod location;
+pub mod logging;
 pub mod metric;
+mod names;
 pub mod ops;
 pub mod pyfloat;
+pub mod registry;
 pub mod run;
 pub mod validate;
 pub mod yaml;
@@ -84,7 +87,6 @@ pub struct Listing<T> {
 
 pub const TRASH: &str = ".trash";
 pub const MODELS: &str = "models";
-const LOCK_FILE: &str = ".mlrs.lock";
 
 #[derive(Debug)]
 pub struct Store {
@@ -165,14 +167,41 @@ impl Store {
         self.root.join(TRASH)
     }
 
-    fn lock_path(&self) -> PathBuf {
-        self.root.join(LOCK_FILE)
+    /// A store-wide lock (on the root folder) for operations that must see and change the
+    /// store as one step (unique experiment names, model version numbers).
+    pub fn lock(&self) -> Result<fs::Lock> {
+        fs::Lock::acquire(&self.root)
     }
 
-    /// A store-wide lock for operations that must see and change the store as one step
-    /// (unique experiment names, model version numbers).
-    pub fn lock(&self) -> Result<fs::Lock> {
-        fs::Lock::acquire(&self.lock_path())
+    /// Where new runs of `exp` keep their artifacts. A store that was moved or copied still
+    /// names its old folder in `artifact_location` (MLflow never rewrites it); writing there
+    /// would put artifacts into another store, so such a default location is re-rooted here.
+    pub fn experiment_artifact_location(&self, exp: &Experiment) -> String {
+        match location::uri_to_local_path(&exp.artifact_location) {
+            Some(path)
+                if path.file_name().is_some_and(|n| n == exp.id.as_str())
+                    && path.parent() != Some(&self.root) =>
+            {
+                format!("{}/{}", self.root_uri(), exp.id)
+            }
+            _ => exp.artifact_location.clone(),
+        }
+    }
+
+    /// The local folder of a run's artifacts, inside this store when the run's recorded
+    /// `artifact_uri` is the default one of a moved or copied store (see
+    /// [`Store::experiment_artifact_location`]); `None` for non-local locations (`s3://`, …).
+    pub fn local_artifact_dir(&self, run: &RunInfo) -> Option<PathBuf> {
+        let path = location::uri_to_local_path(&run.artifact_uri)?;
+        let default_shape = path.ends_with(
+            Path::new(&run.experiment_id)
+                .join(&run.run_id)
+                .join("artifacts"),
+        );
+        if default_shape && !path.starts_with(&self.root) {
+            return Some(run.dir.join("artifacts"));
+        }
+        Some(path)
     }
 
     fn looks_like_store(&self) -> bool {

@@ -35,11 +35,20 @@ impl Store {
     /// Create an experiment; names are unique across active and deleted experiments, which is
     /// checked and claimed under the store lock so concurrent creators cannot duplicate a name.
     pub fn create_experiment(&self, new: &NewExperiment, cwd: &Path) -> Result<Experiment> {
+        let _lock = self.lock()?;
+        self.create_experiment_locked(new, cwd)
+    }
+
+    /// [`Store::create_experiment`] for a caller that already holds the store lock.
+    pub(super) fn create_experiment_locked(
+        &self,
+        new: &NewExperiment,
+        cwd: &Path,
+    ) -> Result<Experiment> {
         validate::experiment_name(new.name)?;
         for (k, _) in new.tags {
             validate::key(KeyKind::ExperimentTag, k)?;
         }
-        let _lock = self.lock()?;
         self.check_name_free(new.name)?;
         let id = loop {
             let id = experiment::generate_id();

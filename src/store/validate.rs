@@ -2,19 +2,11 @@
 //! it explains the rule. Every name that becomes a file name passes through here first, which
 //! is what keeps `../` and friends out of the store.
 
-use std::sync::LazyLock;
-
-use regex::Regex;
-
 use super::error::{Result, StoreError};
 
 pub const MAX_KEY_LENGTH: usize = 250;
 pub const MAX_PARAM_VALUE_LENGTH: usize = 6000;
-pub const MAX_TAG_VALUE_LENGTH: usize = 8000;
 pub const MAX_EXPERIMENT_NAME_LENGTH: usize = 500;
-
-static KEY_CHARS: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^[/\w.\- :]*$").expect("static regex"));
 
 const BAD_CHARACTERS: &str = "Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), colon(:) and slashes (/).";
 
@@ -88,7 +80,12 @@ pub fn key(kind: KeyKind, key: &str) -> Result<()> {
     if key.is_empty() {
         return Err(invalid("must not be empty"));
     }
-    if !KEY_CHARS.is_match(key) {
+    // MLflow's `^[/\w.\- :]*$` (Python's Unicode `\w`), without compiling a Unicode regex
+    // in every short-lived process.
+    if !key
+        .chars()
+        .all(|c| c.is_alphanumeric() || "_/.- :".contains(c))
+    {
         return Err(invalid(BAD_CHARACTERS));
     }
     if path_not_unique(key) {

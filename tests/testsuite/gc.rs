@@ -66,15 +66,13 @@ fn rewrite_paths(root: &Path, from: &str, to: &str) {
 }
 
 /// Every folder and file under `root` by relative path, files with their content (the root's
-/// own path written as <ROOT>, so two copies compare), links with their target. mlrs's lock
-/// file is left out: MLflow ignores files at the root.
+/// own path written as <ROOT>, so two copies compare), links with their target.
 fn tree(root: &Path) -> BTreeMap<String, String> {
     let own = root.to_str().unwrap();
     walkdir::WalkDir::new(root)
         .min_depth(1)
         .into_iter()
         .map(Result::unwrap)
-        .filter(|e| e.file_name() != ".mlrs.lock")
         .map(|e| {
             let rel = e.path().strip_prefix(root).unwrap().display().to_string();
             let what = if e.file_type().is_symlink() {

@@ -3,7 +3,10 @@
 
 mod common;
 mod gc;
+mod logging;
 mod read_fixtures;
+mod registry_read;
+mod registry_write;
 mod store_errors;
 mod write_interop;
 mod yaml_pyyaml;

@@ -1,0 +1,74 @@
+//! `mlrs register RUN --name MODEL`: a new model version from a run's artifacts, as
+//! `mlflow.register_model("runs:/<run>/<path>", name)` records it; prints the version number.
+
+use anyhow::Result;
+
+use super::model_shape::Shapes;
+use super::{Ctx, exit, key_value};
+use crate::render::{Format, Output, Table};
+use crate::store::registry::write::NewVersion;
+
+#[derive(clap::Args, Debug)]
+#[command(after_help = "\
+Examples:
+  mlrs register 3df405d6 --name nyc-taxi-regressor
+  mlrs register 3df405d6 --path model -n nyc-taxi-regressor --alias challenger --tag algo=xgb
+  VERSION=$(mlrs register \"$MLFLOW_RUN_ID\" -n nyc-taxi-regressor --description 'weekly retrain')")]
+pub struct Args {
+    /// Run id or unique prefix [default: $MLFLOW_RUN_ID]
+    run: Option<String>,
+    /// Registered model name (created when missing)
+    #[arg(short = 'n', long, value_name = "MODEL", allow_hyphen_values = true)]
+    name: String,
+    /// The model's folder inside the run's artifacts
+    #[arg(long, value_name = "ARTIFACT_PATH", default_value = "model")]
+    path: String,
+    /// Description of the new version
+    #[arg(long, value_name = "TEXT")]
+    description: Option<String>,
+    /// A tag on the new version, KEY=VALUE (repeatable)
+    #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = key_value)]
+    tags: Vec<(String, String)>,
+    /// Point this alias at the new version (repeatable)
+    #[arg(long = "alias", value_name = "ALIAS")]
+    aliases: Vec<String>,
+    /// Register even when the artifact path is not found (artifacts stored elsewhere)
+    #[arg(long)]
+    allow_missing: bool,
+}
+
+pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
+    let run_ref = args.run.or_else(|| ctx.env.run_id.clone()).ok_or_else(|| {
+        exit::UsageError("which run? Give a run id (or set MLFLOW_RUN_ID)".into())
+    })?;
+    let store = ctx.store()?;
+    let run = store.find_run(&run_ref)?;
+    let registered = store.register(&NewVersion {
+        name: &args.name,
+        run: &run,
+        artifact_path: &args.path,
+        allow_missing: args.allow_missing,
+        description: args.description.as_deref(),
+        tags: &args.tags,
+        aliases: &args.aliases,
+    })?;
+    let v = &registered.version;
+    if registered.created_model {
+        ctx.note(&format!("registered model '{}'", v.name));
+    }
+    ctx.note(&format!(
+        "created version {} of model '{}' from run {} ({})",
+        v.version,
+        v.name,
+        run.run_id,
+        v.download_uri().unwrap_or_default()
+    ));
+    if ctx.format == Format::Json {
+        let shapes = Shapes::new(&store);
+        let json = shapes.version(v);
+        ctx.report(&shapes.into_problems());
+        ctx.print(&Output::new(Table::default(), json))
+    } else {
+        ctx.print_line(&v.version.to_string())
+    }
+}

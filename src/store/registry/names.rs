@@ -1,0 +1,148 @@
+//! MLflow's rules for registered model names, aliases and registry tags (VAL, RFS `_validate_*`),
+//! with MLflow's messages. A model name becomes a folder name under `models/`, so these checks
+//! are what keeps a name from reaching outside it. mlrs applies the stricter 3.x rules to every
+//! store: names that 2.22 accepts but cannot read back (`..`) are refused.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::super::error::{Result, StoreError};
+use super::super::validate::{self, KeyKind};
+use super::super::{Flavor, validate::path_not_unique};
+
+pub const MAX_ALIAS_LENGTH: usize = 255;
+
+static ALIAS_CHARS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[\w\-]*$").expect("static regex"));
+static VERSION_ALIAS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[vV]\d+$").expect("static regex"));
+
+/// A registered model name (3.x `_validate_model_name` plus the file store's own checks).
+pub fn model_name(name: &str) -> Result<()> {
+    if name.trim().is_empty() {
+        return Err(StoreError::BadInput(
+            "Missing value for required parameter 'name'.".into(),
+        ));
+    }
+    if name.contains('/') || name.contains(':') {
+        return Err(StoreError::BadInput(format!(
+            "Invalid model name '{name}'. Names cannot contain '/' or ':'."
+        )));
+    }
+    if path_not_unique(name) {
+        return Err(StoreError::BadInput(format!(
+            "Invalid value {} for parameter 'name' supplied: Names may be treated as files in certain cases, and must not resolve to other names when treated as such. This name would resolve to '{}'",
+            validate::quote(name),
+            validate::normpath(name)
+        )));
+    }
+    if name.contains('%') {
+        return Err(StoreError::BadInput(format!(
+            "Invalid name: '{name}'. Registered model name cannot contain '%' character"
+        )));
+    }
+    Ok(())
+}
+
+/// An alias name, reserved names included (`latest`, `v<digits>`), as MLflow refuses them
+/// when an alias is set.
+pub fn alias(alias: &str) -> Result<()> {
+    if alias.is_empty() {
+        return Err(StoreError::BadInput(
+            "Registered model alias name cannot be empty.".into(),
+        ));
+    }
+    if !ALIAS_CHARS.is_match(alias) {
+        return Err(StoreError::BadInput(format!(
+            "Invalid alias name: '{alias}'. Names may only contain alphanumerics, underscores (_), and dashes (-)."
+        )));
+    }
+    if alias.chars().count() > MAX_ALIAS_LENGTH {
+        return Err(StoreError::BadInput(format!(
+            "'Registered model alias name' exceeds the maximum length of {MAX_ALIAS_LENGTH} characters"
+        )));
+    }
+    Ok(())
+}
+
+/// [`alias`] plus the reserved names, for aliases about to be set.
+pub fn new_alias(name: &str) -> Result<()> {
+    alias(name)?;
+    if name.eq_ignore_ascii_case("latest") {
+        return Err(StoreError::BadInput(
+            "'latest' alias name (case insensitive) is reserved.".into(),
+        ));
+    }
+    if VERSION_ALIAS.is_match(name) {
+        return Err(StoreError::BadInput(format!(
+            "Version alias name '{name}' is reserved."
+        )));
+    }
+    Ok(())
+}
+
+/// The longest registry tag value the MLflow generation that wrote the store accepts.
+pub fn max_tag_value(flavor: Flavor) -> usize {
+    match flavor {
+        Flavor::V2 => 5_000,
+        Flavor::V3 => 100_000,
+    }
+}
+
+/// A registered model or model version tag.
+pub fn tag(key: &str, value: &str, flavor: Flavor) -> Result<()> {
+    validate::key(KeyKind::ModelTag, key)?;
+    let limit = max_tag_value(flavor);
+    if value.chars().count() > limit {
+        return Err(StoreError::BadInput(format!(
+            "invalid model tag {}: 'value' exceeds the maximum length of {limit} characters",
+            validate::quote(key)
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn model_names_follow_mlflow_3() {
+        for good in [
+            "nyc-taxi",
+            "Taxi Fare (experimental) v2",
+            "a@b",
+            ".hidden",
+            "café",
+        ] {
+            assert!(model_name(good).is_ok(), "{good}");
+        }
+        for bad in ["", "  ", "a/b", "a:b", "50%", "..", "."] {
+            assert!(model_name(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            model_name("a/b").unwrap_err().to_string(),
+            "Invalid model name 'a/b'. Names cannot contain '/' or ':'."
+        );
+    }
+
+    #[test]
+    fn aliases_and_reserved_names() {
+        for good in ["champion", "prod-2", "v1x", "é_1"] {
+            assert!(new_alias(good).is_ok(), "{good}");
+        }
+        assert_eq!(
+            new_alias("Latest").unwrap_err().to_string(),
+            "'latest' alias name (case insensitive) is reserved."
+        );
+        assert_eq!(
+            new_alias("V12").unwrap_err().to_string(),
+            "Version alias name 'V12' is reserved."
+        );
+        for bad in ["", "a b", "a.b", "a/b"] {
+            assert!(new_alias(bad).is_err(), "{bad}");
+        }
+        assert!(new_alias(&"a".repeat(256)).is_err());
+    }
+}
