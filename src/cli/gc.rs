@@ -223,12 +223,16 @@ fn listing<'a>(items: impl Iterator<Item = &'a Removal>) -> String {
             _ => noun(kind, n),
         })
         .collect();
-    let text = match parts.split_last() {
+    format!("{} ({})", and_list(parts), human_bytes(bytes))
+}
+
+/// `a, b and c`.
+fn and_list(parts: Vec<String>) -> String {
+    match parts.split_last() {
         None => "nothing".into(),
         Some((last, [])) => last.clone(),
         Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
-    };
-    format!("{text} ({})", human_bytes(bytes))
+    }
 }
 
 fn going(plan: &Plan) -> String {
@@ -266,26 +270,40 @@ fn why_short(reason: &KeepReason, n: usize) -> &'static str {
         (KeepReason::NotItsFolder, _) => "not the owner's own artifact folder",
         (KeepReason::LinkLeadsOutside, _) => "behind a link leading outside the store",
         (KeepReason::OtherFilesystem, _) => "on another filesystem",
+        (KeepReason::TooRecent(_), _) => "deleted too recently for --older-than",
     }
 }
 
-/// `; left in place: 1 run used by a registered model (--force removes it), ...`.
+/// `; left in place: 1 run used by a registered model (--force removes it), 2 artifact
+/// folders outside the store root`.
 fn kept_summary(keep: &[Kept]) -> String {
     if keep.is_empty() {
         return String::new();
     }
-    let mut groups: Vec<(Kind, std::mem::Discriminant<KeepReason>, &KeepReason, usize)> =
-        Vec::new();
+    type Group<'a> = (
+        std::mem::Discriminant<KeepReason>,
+        &'a KeepReason,
+        BTreeMap<Kind, usize>,
+    );
+    let mut groups: Vec<Group> = Vec::new();
     for k in keep {
         let d = std::mem::discriminant(&k.reason);
-        match groups.iter_mut().find(|g| g.0 == k.kind && g.1 == d) {
-            Some(g) => g.3 += 1,
-            None => groups.push((k.kind, d, &k.reason, 1)),
-        }
+        let at = match groups.iter().position(|g| g.0 == d) {
+            Some(at) => at,
+            None => {
+                groups.push((d, &k.reason, BTreeMap::new()));
+                groups.len() - 1
+            }
+        };
+        *groups[at].2.entry(k.kind).or_insert(0) += 1;
     }
     let parts: Vec<String> = groups
         .iter()
-        .map(|(kind, _, reason, n)| format!("{} {}", noun(*kind, *n), why_short(reason, *n)))
+        .map(|(_, reason, kinds)| {
+            let total = kinds.values().sum();
+            let what = kinds.iter().map(|(&k, &n)| noun(k, n)).collect();
+            format!("{} {}", and_list(what), why_short(reason, total))
+        })
         .collect();
     format!("; left in place: {}", parts.join(", "))
 }

@@ -15,11 +15,12 @@ use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
+use rayon::prelude::*;
+use regex::Regex;
+
 use super::error::{IoContext, Problem, Result, StoreError};
 use super::registry::LoggedModel;
 use super::{Experiment, MODELS, RunInfo, Store, ViewType, fs, location, validate};
-use rayon::prelude::*;
-use regex::Regex;
 
 /// Where things go on their way out: one rename takes an item out of the store whole, then it
 /// is removed at leisure. MLflow skips folders under the root whose name ends with `.trash`
@@ -187,6 +188,8 @@ pub enum KeepReason {
     LinkLeadsOutside,
     /// The folder is on another filesystem than the store root (a mount inside the store).
     OtherFilesystem,
+    /// Deleted less than `--older-than` (the text given) ago.
+    TooRecent(String),
 }
 
 impl fmt::Display for KeepReason {
@@ -210,6 +213,7 @@ impl fmt::Display for KeepReason {
                 f.write_str("reached through a symbolic link that leads outside the store root")
             }
             KeepReason::OtherFilesystem => f.write_str("on another filesystem than the store root"),
+            KeepReason::TooRecent(age) => write!(f, "deleted less than {age} ago"),
         }
     }
 }
@@ -254,6 +258,16 @@ struct Places {
     device: u64,
 }
 
+/// What was picked, before the registry and the places are checked.
+#[derive(Default)]
+struct Selection {
+    experiments: Vec<Experiment>,
+    runs: Vec<RunInfo>,
+    models: Vec<LoggedModel>,
+    /// Deleted, but not long enough ago.
+    young: Vec<Candidate>,
+}
+
 /// What the plan looks at, before sizes and places are checked.
 enum Candidate {
     Leftover(PathBuf),
@@ -269,6 +283,15 @@ impl Candidate {
             Candidate::Experiment(e, ..) => &e.dir,
             Candidate::Run(r) => &r.dir,
             Candidate::LoggedModel(m) => &m.dir,
+        }
+    }
+
+    fn experiment_id(&self) -> &str {
+        match self {
+            Candidate::Leftover(_) => "",
+            Candidate::Experiment(e, ..) => &e.id,
+            Candidate::Run(r) => &r.experiment_id,
+            Candidate::LoggedModel(m) => &m.experiment_id,
         }
     }
 
@@ -312,11 +335,15 @@ impl Store {
     pub fn gc_plan(&self, req: &Request) -> Result<Plan> {
         let now = self.now_ms();
         let mut problems = Vec::new();
-        let (experiments, mut runs, models) = if req.names_nothing() {
+        let Selection {
+            experiments,
+            mut runs,
+            models,
+            young,
+        } = if req.names_nothing() {
             self.everything_eligible(req.older_than.as_ref(), now, &mut problems)?
         } else {
-            let (exps, runs) = self.named(req, now)?;
-            (exps, runs, Vec::new())
+            self.named(req, now)?
         };
         let refs = if req.force {
             References::default()
@@ -354,6 +381,26 @@ impl Store {
             problems.extend(listing.problems);
             going.insert(exp.id.clone());
             candidates.push(Candidate::Experiment(exp, listing.items, dirs.len()));
+        }
+        if let Some(age) = &req.older_than {
+            // A young experiment stands for what is inside it; what goes with an old one goes.
+            let young_experiments: BTreeSet<&str> = young
+                .iter()
+                .filter_map(|c| match c {
+                    Candidate::Experiment(e, ..) => Some(e.id.as_str()),
+                    _ => None,
+                })
+                .collect();
+            keep.extend(
+                young
+                    .iter()
+                    .filter(|c| {
+                        matches!(c, Candidate::Experiment(..))
+                            || !(going.contains(c.experiment_id())
+                                || young_experiments.contains(c.experiment_id()))
+                    })
+                    .map(|c| c.kept(KeepReason::TooRecent(age.text.clone()))),
+            );
         }
         let mut seen = BTreeSet::new();
         let runs = runs
@@ -406,36 +453,45 @@ impl Store {
         age: Option<&Age>,
         now: i64,
         problems: &mut Vec<Problem>,
-    ) -> Result<(Vec<Experiment>, Vec<RunInfo>, Vec<LoggedModel>)> {
+    ) -> Result<Selection> {
+        let mut picked = Selection::default();
         let all = self.experiments(ViewType::All)?;
         problems.extend(all.problems);
         let runs = self.run_infos(&all.items, ViewType::DeletedOnly)?;
         problems.extend(runs.problems);
-        let runs = runs
-            .items
-            .into_iter()
-            .filter(|r| run_old_enough(r, age, now))
-            .collect();
-        let mut models = Vec::new();
+        for run in runs.items {
+            if run_old_enough(&run, age, now) {
+                picked.runs.push(run);
+            } else {
+                picked.young.push(Candidate::Run(run));
+            }
+        }
+        let cutoff = now - age.map_or(0, |a| a.ms);
         for exp in &all.items {
-            for model in logged_models(exp, problems)? {
-                let cutoff = now - age.map_or(0, |a| a.ms);
-                if model.deleted && model.last_updated_timestamp.unwrap_or(0) <= cutoff {
-                    models.push(model);
+            for model in logged_models(exp, problems)?
+                .into_iter()
+                .filter(|m| m.deleted)
+            {
+                if model.last_updated_timestamp.unwrap_or(0) <= cutoff {
+                    picked.models.push(model);
+                } else {
+                    picked.young.push(Candidate::LoggedModel(model));
                 }
             }
         }
-        let experiments = all
-            .items
-            .into_iter()
-            .filter(|e| self.in_trash(e) && experiment_old_enough(e, age, now))
-            .collect();
-        Ok((experiments, runs, models))
+        for exp in all.items.into_iter().filter(|e| self.in_trash(e)) {
+            if experiment_old_enough(&exp, age, now) {
+                picked.experiments.push(exp);
+            } else {
+                picked.young.push(Candidate::Experiment(exp, Vec::new(), 0));
+            }
+        }
+        Ok(picked)
     }
 
     /// Ids given: exactly those runs and experiments, each of which must be deleted (and old
     /// enough). Every offender is named in one error.
-    fn named(&self, req: &Request, now: i64) -> Result<(Vec<Experiment>, Vec<RunInfo>)> {
+    fn named(&self, req: &Request, now: i64) -> Result<Selection> {
         let age = req.older_than.as_ref();
         let why_not = |noun: &str, id: &str, name: &str, deleted: bool, old: bool, since: &str| {
             if !deleted {
@@ -488,7 +544,11 @@ impl Store {
                 wrong.join("\n  ")
             )));
         }
-        Ok((experiments, runs))
+        Ok(Selection {
+            experiments,
+            runs,
+            ..Selection::default()
+        })
     }
 
     /// What registered model versions use inside a deleted experiment (by folder name, so an

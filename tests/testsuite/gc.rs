@@ -381,6 +381,29 @@ mlrs: dry run: would remove 1 experiment (2 runs), 1 run and 1 logged model ([..
 }
 
 #[test]
+fn what_is_too_recent_for_older_than_stays_and_the_plan_says_so() {
+    // At the test clock, everything deleted in the fixture was deleted less than a day ago.
+    let store = fixture_store("3.17.2");
+    let plan = mlrs_json(&store.root, &["gc", "--dry-run", "--older-than", "1d"]);
+    assert_eq!(plan["remove"], Value::Array(vec![]));
+    let kept: Vec<(&str, &str)> = plan["keep"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| (k["kind"].as_str().unwrap(), k["reason"].as_str().unwrap()))
+        .collect();
+    // The trashed experiment stands for its two runs.
+    assert_eq!(
+        kept,
+        [
+            ("experiment", "deleted less than 1d ago"),
+            ("run", "deleted less than 1d ago"),
+            ("logged_model", "deleted less than 1d ago"),
+        ]
+    );
+}
+
+#[test]
 fn a_copied_store_never_touches_the_original() {
     // The copy records the original's absolute paths (spec §13); MLflow's gc would delete the
     // original's artifacts there (spec §8).
