@@ -14,6 +14,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 python3 bench/synth_store.py "$work/mlruns" --runs "$n" --deleted "$n" >/dev/null
+sync # time the removal, not the write-back of the new store
 files=$(find "$work/mlruns" -type f | wc -l)
 size=$(du -sh "$work/mlruns" | cut -f1)
 echo "store: $n deleted runs, $files files, $size"
@@ -28,6 +29,7 @@ report() { # label, time -v output
 
 if [ -n "$venv" ]; then
     cp -a "$work/mlruns" "$work/mlflow-copy"
+    sync
     MLFLOW_ALLOW_FILE_STORE=true MLFLOW_TRACKING_URI="file://$work/mlflow-copy" \
         /usr/bin/time -v -o "$work/mlflow.time" "$venv/bin/mlflow" gc \
         --backend-store-uri "file://$work/mlflow-copy" >/dev/null 2>&1
@@ -44,5 +46,6 @@ left=$(find "$work/mlruns" -mindepth 2 -maxdepth 2 -type d | wc -l)
 echo "run folders left: $left"
 # The floor: removing the same tree with rm -rf (no plan, no checks).
 python3 bench/synth_store.py "$work/floor" --runs "$n" --deleted "$n" >/dev/null
+sync
 /usr/bin/time -v -o "$work/rm.time" rm -rf "$work/floor"
 report "rm -rf of the same store" "$work/rm.time"
