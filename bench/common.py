@@ -12,6 +12,18 @@ MLFLOW_CLI = os.path.join(VENVS, "mlflow-3.17.2", "bin", "mlflow")
 ENV = dict(os.environ, MLFLOW_ALLOW_FILE_STORE="true", MLFLOW_DISABLE_TELEMETRY="true", DO_NOT_TRACK="true")
 
 
+def bench_store(description, default_runs=10000, **synth):
+    """Parse the usual --runs/--dir arguments, build mlrs (release) and the synthetic store."""
+    import argparse
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--runs", type=int, default=default_runs)
+    p.add_argument("--dir", default="/tmp/mlrs-bench")
+    a = p.parse_args()
+    build_mlrs()
+    suffix = "".join(f"-{k}{v}" for k, v in sorted(synth.items()))
+    return a, synth_store(os.path.join(a.dir, f"store-{a.runs}{suffix}"), a.runs, **synth)
+
+
 def build_mlrs():
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=REPO, check=True)
 

@@ -5,20 +5,14 @@ experiment, as its CLI requires) and MLflow's `search_runs` over all experiments
 
     python3 bench/runs_list.py [--runs 10000] [--dir /tmp/mlrs-bench]
 """
-import argparse
 import glob
 import os
 
-from common import MLFLOW_CLI, MLRS, ENV, build_mlrs, measure, python_timed, report, synth_store
+from common import MLFLOW_CLI, MLRS, ENV, bench_store, measure, python_timed, report
 
 
 def main():
-    p = argparse.ArgumentParser()
-    p.add_argument("--runs", type=int, default=10000)
-    p.add_argument("--dir", default="/tmp/mlrs-bench")
-    a = p.parse_args()
-    build_mlrs()
-    store = synth_store(os.path.join(a.dir, f"store-{a.runs}"), a.runs)
+    a, store = bench_store(__doc__)
     exp_ids = sorted(os.path.basename(d) for d in glob.glob(os.path.join(store, "[0-9]*")))
     measure([MLRS, "--store", store, "runs", "list", "-f", "tsv"], repeat=1)  # warm the cache
     mlrs_t, mlrs_mem = measure([MLRS, "--store", store, "runs", "list", "-f", "tsv"], repeat=5)

@@ -191,7 +191,9 @@ pub mod exit {
 
     fn code_for(err: &anyhow::Error) -> u8 {
         for cause in err.chain() {
-            if cause.downcast_ref::<UsageError>().is_some() {
+            if cause.downcast_ref::<UsageError>().is_some()
+                || cause.downcast_ref::<crate::query::QueryError>().is_some()
+            {
                 return USAGE;
             }
             if let Some(e) = cause.downcast_ref::<StoreError>() {

@@ -5,7 +5,8 @@ use clap::Subcommand;
 use serde_json::Value;
 
 use super::shape::{self, experiment_json, key_value_table};
-use super::{Ctx, ViewArg, key_value};
+use super::{Ctx, ViewArg, complete, key_value};
+use crate::query::{self, Target};
 use crate::render::{Cell, Output, Table};
 use crate::store::{Experiment, ViewType};
 
@@ -20,12 +21,19 @@ enum Cmd {
     /// List experiments, newest first
     #[command(
         alias = "ls",
-        after_help = "Examples:\n  mlrs experiments list\n  mlrs experiments list --view all --format json"
+        after_help = "Filter syntax: MLflow's search_experiments (name, experiment_id, creation_time,\nlast_update_time, tags.<key>; = != < > LIKE ILIKE IN, IS [NOT] NULL on tags),\nplus OR, NOT, parentheses, IN on any string key and now-2d for times.\n\nExamples:\n  mlrs experiments list\n  mlrs experiments list --view all --format json\n  mlrs experiments list --filter \"name LIKE 'nyc%' OR tags.team = 'forecasting'\" --order-by name\n  mlrs experiments list --filter 'creation_time > now-30d' --order-by 'last_update_time DESC'"
     )]
     List {
         /// Which experiments to show
         #[arg(long, value_enum, default_value_t)]
         view: ViewArg,
+        /// Only experiments matching this filter
+        #[arg(long, value_name = "EXPR")]
+        filter: Option<String>,
+        /// Sort by name, experiment_id, creation_time or last_update_time, ASC or DESC
+        /// (repeatable) [default: creation_time DESC, experiment_id]
+        #[arg(short = 'o', long = "order-by", value_name = "ORDER")]
+        order_by: Vec<String>,
     },
     /// Create an experiment and print its id
     #[command(
@@ -46,13 +54,13 @@ enum Cmd {
         after_help = "Examples:\n  mlrs experiments describe nyc-taxi\n  mlrs experiments describe 0 --format json"
     )]
     Describe {
-        #[arg(allow_hyphen_values = true)]
+        #[arg(allow_hyphen_values = true, add = complete::experiments())]
         experiment: String,
     },
     /// Rename an experiment
     #[command(after_help = "Example:\n  mlrs experiments rename nyc-taxi nyc-taxi-2021")]
     Rename {
-        #[arg(allow_hyphen_values = true)]
+        #[arg(allow_hyphen_values = true, add = complete::experiments())]
         experiment: String,
         #[arg(allow_hyphen_values = true)]
         new_name: String,
@@ -62,12 +70,15 @@ enum Cmd {
         after_help = "Example:\n  mlrs experiments delete scratch\n  mlrs experiments restore scratch"
     )]
     Delete {
-        #[arg(required = true, allow_hyphen_values = true)]
+        #[arg(required = true, allow_hyphen_values = true, add = complete::experiments())]
         experiments: Vec<String>,
     },
     /// Restore deleted experiments and their runs
+    #[command(
+        after_help = "Examples:\n  mlrs experiments list --view deleted\n  mlrs experiments restore scratch"
+    )]
     Restore {
-        #[arg(required = true, allow_hyphen_values = true)]
+        #[arg(required = true, allow_hyphen_values = true, add = complete::experiments())]
         experiments: Vec<String>,
     },
     /// Set (or with --delete, remove) experiment tags
@@ -75,7 +86,7 @@ enum Cmd {
         after_help = "Examples:\n  mlrs experiments tag nyc-taxi owner=alice dataset/color=yellow\n  mlrs experiments tag nyc-taxi --delete owner"
     )]
     Tag {
-        #[arg(allow_hyphen_values = true)]
+        #[arg(allow_hyphen_values = true, add = complete::experiments())]
         experiment: String,
         /// KEY=VALUE pairs to set
         #[arg(value_name = "KEY=VALUE", value_parser = key_value, required_unless_present = "delete")]
@@ -88,7 +99,11 @@ enum Cmd {
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     match args.command {
-        Cmd::List { view } => list(ctx, view.into()),
+        Cmd::List {
+            view,
+            filter,
+            order_by,
+        } => list(ctx, view.into(), filter.as_deref().unwrap_or(""), &order_by),
         Cmd::Create {
             name,
             artifact_location,
@@ -176,11 +191,23 @@ fn print_id(ctx: &Ctx, exp: &Experiment) -> Result<()> {
     }
 }
 
-fn list(ctx: &Ctx, view: ViewType) -> Result<()> {
+/// MLflow's `search_experiments`: filter, then its order (the store lists in the default one).
+fn list(ctx: &Ctx, view: ViewType, filter: &str, order_by: &[String]) -> Result<()> {
     let store = ctx.store()?;
+    let filter = query::Filter::parse(filter, Target::Experiments, store.now_ms())?;
+    let mut order = Vec::new();
+    for text in order_by {
+        order.extend(query::OrderBy::parse(text, Target::Experiments)?);
+    }
     let listing = store.experiments(view)?;
     ctx.report(&listing.problems);
-    ctx.print(&experiments_output(&listing.items, view))
+    let mut experiments: Vec<Experiment> = listing
+        .items
+        .into_iter()
+        .filter(|e| filter.matches(e))
+        .collect();
+    query::sort_experiments(&mut experiments, &order);
+    ctx.print(&experiments_output(&experiments, view))
 }
 
 pub fn experiments_output(exps: &[Experiment], view: ViewType) -> Output {

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Result, anyhow};
 use serde_json::{Value, json};
 
-use super::Ctx;
 use super::exit::UsageError;
+use super::{Ctx, complete};
 use crate::render::{Cell, Format, Output, Table, human_bytes};
 use crate::store::Store;
 use crate::store::gc::{Age, Done, KeepReason, Kept, Kind, Plan, Removal, Request};
@@ -39,10 +39,10 @@ pub struct Args {
     #[arg(long, value_name = "AGE")]
     older_than: Option<String>,
     /// Exactly these deleted runs (ids or unique prefixes)
-    #[arg(long, value_name = "RUN,…", value_delimiter = ',')]
+    #[arg(long, value_name = "RUN,…", value_delimiter = ',', add = complete::runs())]
     run_ids: Vec<String>,
     /// Exactly these deleted experiments, with all their runs (ids or names)
-    #[arg(long, value_name = "EXP,…", value_delimiter = ',')]
+    #[arg(long, value_name = "EXP,…", value_delimiter = ',', add = complete::experiments())]
     experiment_ids: Vec<String>,
     /// Show the plan and remove nothing
     #[arg(short = 'n', long)]
@@ -308,6 +308,15 @@ fn kept_summary(keep: &[Kept]) -> String {
     format!("; left in place: {}", parts.join(", "))
 }
 
+/// Run and LoggedModel ids (32 hex digits) may be cut to a prefix in narrow tables; the short
+/// experiment ids and leftover names stay whole.
+fn id_cell(kind: Kind, id: &str) -> Cell {
+    match kind {
+        Kind::Run | Kind::LoggedModel | Kind::Artifacts => Cell::Id(id.to_owned()),
+        Kind::Experiment | Kind::Leftover => Cell::text(id),
+    }
+}
+
 /// A path for tables: relative to the store root when inside it.
 fn short_path(store: &Store, path: &Path) -> String {
     path.strip_prefix(store.root())
@@ -345,7 +354,7 @@ fn output(store: &Store, plan: &Plan, done: Option<&[Done]>) -> Output {
         table.push(vec![
             Cell::text("remove"),
             Cell::text(r.kind.as_str()),
-            Cell::text(&r.id),
+            id_cell(r.kind, &r.id),
             Cell::text(&r.name),
             Cell::Bytes(r.bytes),
             Cell::Text(removal_detail(store, r)),
@@ -369,7 +378,7 @@ fn output(store: &Store, plan: &Plan, done: Option<&[Done]>) -> Output {
         table.push(vec![
             Cell::text("keep"),
             Cell::text(k.kind.as_str()),
-            Cell::text(&k.id),
+            id_cell(k.kind, &k.id),
             Cell::text(&k.name),
             Cell::Empty,
             Cell::Text(detail),

@@ -8,7 +8,7 @@ use anyhow::{Context as _, Result};
 use serde_json::Value;
 
 use super::exit::UsageError;
-use super::{Ctx, key_value};
+use super::{Ctx, complete, key_value};
 use crate::store::logging::{Batch, MetricEntry};
 use crate::store::pyfloat;
 
@@ -34,12 +34,13 @@ Examples:
 #[command(after_help = AFTER_HELP)]
 pub struct Args {
     /// Run id or unique prefix [default: $MLFLOW_RUN_ID]
+    #[arg(add = complete::runs())]
     run: Option<String>,
     /// KEY=VALUE (repeatable)
     #[arg(long = "param", value_name = "KEY=VALUE", value_parser = key_value)]
     params: Vec<(String, String)>,
     /// KEY=VALUE or KEY=VALUE@STEP (repeatable)
-    #[arg(long = "metric", value_name = "KEY=VALUE[@STEP]")]
+    #[arg(long = "metric", value_name = "KEY=VALUE[@STEP]", add = complete::metric_assignments())]
     metrics: Vec<String>,
     /// Step of metrics given without one
     #[arg(long, default_value_t = 0, allow_negative_numbers = true)]

@@ -2,22 +2,28 @@
 //! store and query layers, dispatch, and the mapping of errors to exit codes. The only module
 //! that knows about clap; one file per subcommand.
 
+mod columns;
+mod compare;
+mod complete;
+mod completions;
 mod ctx;
 mod exec;
 mod experiments;
 mod gc;
+mod history;
 mod log;
 mod model_shape;
 mod models;
 mod register;
 mod run_context;
 mod runs;
+mod search;
 mod shape;
 mod transition;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 pub use ctx::{Ctx, Env, exit};
 
@@ -77,6 +83,10 @@ enum Command {
     /// Run a command inside a new MLflow run (its Python `mlflow` calls log into it)
     #[command(alias = "exec")]
     Run(exec::Args),
+    /// Find runs with MLflow's filter syntax (plus OR, NOT, parentheses), in MLflow's order
+    Search(search::Args),
+    /// Show runs side by side: params, metrics and tags as rows, differences highlighted
+    Compare(compare::Args),
     /// Register a run's model as a new version of a registered model
     Register(register::Args),
     /// Move a model version to a stage and/or point aliases at it
@@ -86,6 +96,10 @@ enum Command {
     Models(models::Args),
     /// Remove deleted runs and experiments for good (plan first; --dry-run shows it)
     Gc(gc::Args),
+    /// Print the shell completion script for SHELL (bash, zsh, fish, powershell, elvish)
+    Completions(completions::Args),
+    /// Print the man page
+    Man(completions::ManArgs),
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -143,9 +157,46 @@ fn key_value(s: &str) -> Result<(String, String), String> {
         .ok_or_else(|| format!("expected KEY=VALUE, got {s:?}"))
 }
 
+/// Subcommands by task, for `mlrs --help`.
+const TASKS: [(&str, &[&str]); 5] = [
+    ("Track runs", &["runs", "log", "run"]),
+    ("Find and compare", &["search", "compare"]),
+    ("Organize", &["experiments"]),
+    ("Model registry", &["register", "transition", "models"]),
+    ("Maintain", &["gc", "completions", "man"]),
+];
+
+/// The command line definition, with `mlrs --help` listing the subcommands by task.
+pub fn command() -> clap::Command {
+    let cmd = Cli::command();
+    let mut commands = String::new();
+    for (task, names) in TASKS {
+        let subs: Vec<&clap::Command> = names
+            .iter()
+            .filter_map(|n| cmd.find_subcommand(n))
+            .collect();
+        if subs.is_empty() {
+            continue;
+        }
+        commands.push_str(&format!("\n{task}:\n"));
+        for sub in subs {
+            let about = sub.get_about().map(|a| a.to_string()).unwrap_or_default();
+            commands.push_str(&format!("  {:<13}{about}\n", sub.get_name()));
+        }
+    }
+    let template = format!(
+        "{{before-help}}{{about-with-newline}}\n{{usage-heading}} {{usage}}\n{commands}\nOptions:\n{{options}}{{after-help}}"
+    );
+    cmd.help_template(template)
+}
+
 /// Parse the command line, run it, and turn the outcome into an exit code.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    complete::handle_request();
+    let parsed = command()
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             let code = e.exit_code();
@@ -172,10 +223,14 @@ pub fn main() -> ExitCode {
         Command::Runs(args) => runs::run(&ctx, args),
         Command::Log(args) => log::run(&ctx, args),
         Command::Run(args) => exec::run(&ctx, args),
+        Command::Search(args) => search::run(&ctx, args),
+        Command::Compare(args) => compare::run(&ctx, args),
         Command::Register(args) => register::run(&ctx, args),
         Command::Transition(args) => transition::run(&ctx, args),
         Command::Models(args) => models::run(&ctx, args),
         Command::Gc(args) => gc::run(&ctx, args),
+        Command::Completions(args) => completions::run(&ctx, args),
+        Command::Man(args) => completions::man(&ctx, args),
     };
     match result {
         Ok(()) => ctx.finish(),
@@ -189,6 +244,21 @@ mod tests {
 
     #[test]
     fn clap_definition_is_valid() {
-        super::Cli::command().debug_assert();
+        super::command().debug_assert();
+    }
+
+    #[test]
+    fn help_groups_every_command_by_task() {
+        let grouped: Vec<&str> = super::TASKS
+            .iter()
+            .flat_map(|(_, names)| names.iter().copied())
+            .collect();
+        for sub in super::Cli::command().get_subcommands() {
+            assert!(
+                grouped.contains(&sub.get_name()),
+                "`{}` is missing from the task groups",
+                sub.get_name()
+            );
+        }
     }
 }

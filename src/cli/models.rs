@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::model_shape::{self, Shapes, aliases_text, describe_json, versions_json};
 use super::shape::{key_value_table, prefixed};
-use super::{Ctx, key_value};
+use super::{Ctx, complete, key_value};
 use crate::render::{Cell, Format, Output, Table};
 use crate::store::registry::filter::ModelFilter;
 use crate::store::registry::{
@@ -45,7 +45,7 @@ enum Cmd {
     )]
     Describe {
         /// Registered model name
-        #[arg(allow_hyphen_values = true)]
+        #[arg(allow_hyphen_values = true, add = complete::models())]
         model: String,
     },
     /// List the versions of a model (or of every model), most recently updated first, as
@@ -55,7 +55,7 @@ enum Cmd {
     )]
     Versions {
         /// Registered model name [default: every model]
-        #[arg(allow_hyphen_values = true)]
+        #[arg(allow_hyphen_values = true, add = complete::models())]
         model: Option<String>,
         /// Only versions in this stage (repeatable)
         #[arg(long = "stage", value_name = "STAGE")]
@@ -67,7 +67,7 @@ enum Cmd {
     )]
     Latest {
         /// Registered model name
-        #[arg(allow_hyphen_values = true)]
+        #[arg(allow_hyphen_values = true, add = complete::models())]
         model: String,
         /// Only these stages (repeatable) [default: all four]
         #[arg(long = "stage", value_name = "STAGE")]
@@ -78,7 +78,7 @@ enum Cmd {
         after_help = "MODEL@ALIAS, MODEL/VERSION, MODEL/STAGE or MODEL/latest, as in models:/ URIs.\n\nExamples:\n  mlrs models get nyc-taxi-regressor@champion\n  mlrs models get nyc-taxi-regressor/Production\n  python -c \"import mlflow.pyfunc, sys; mlflow.pyfunc.load_model(sys.argv[1])\" \"$(mlrs models get nyc-taxi-regressor/3)\""
     )]
     Get {
-        #[arg(value_name = "REF", allow_hyphen_values = true)]
+        #[arg(value_name = "REF", allow_hyphen_values = true, add = complete::model_refs())]
         reference: String,
     },
     /// Set or delete an alias (aliases are how MLflow >= 2.9 marks versions)
@@ -92,7 +92,7 @@ enum Cmd {
     )]
     Tag {
         /// Registered model name
-        #[arg(allow_hyphen_values = true)]
+        #[arg(allow_hyphen_values = true, add = complete::models())]
         model: String,
         /// KEY=VALUE pairs to set
         #[arg(value_name = "KEY=VALUE", value_parser = key_value, required_unless_present = "delete")]
@@ -111,9 +111,10 @@ enum Cmd {
     )]
     Delete {
         /// Registered model name
-        #[arg(allow_hyphen_values = true)]
+        #[arg(allow_hyphen_values = true, add = complete::models())]
         model: String,
         /// Version numbers to delete
+        #[arg(add = complete::versions())]
         versions: Vec<String>,
         /// Delete the whole registered model, all versions included (cannot be undone)
         #[arg(long, conflicts_with = "versions")]
@@ -125,7 +126,7 @@ enum Cmd {
     )]
     Rename {
         /// Registered model name
-        #[arg(allow_hyphen_values = true)]
+        #[arg(allow_hyphen_values = true, add = complete::models())]
         model: String,
         /// The new name
         #[arg(allow_hyphen_values = true)]
@@ -141,11 +142,13 @@ enum AliasCmd {
     )]
     Set {
         /// Registered model name
-        #[arg(allow_hyphen_values = true)]
+        #[arg(allow_hyphen_values = true, add = complete::models())]
         model: String,
         /// Letters, digits, `_` and `-`; `latest` and `v<digits>` are reserved
+        #[arg(add = complete::aliases())]
         alias: String,
         /// Version number
+        #[arg(add = complete::versions())]
         version: String,
     },
     /// Remove an alias
@@ -154,8 +157,9 @@ enum AliasCmd {
     )]
     Delete {
         /// Registered model name
-        #[arg(allow_hyphen_values = true)]
+        #[arg(allow_hyphen_values = true, add = complete::models())]
         model: String,
+        #[arg(add = complete::aliases())]
         alias: String,
     },
 }

@@ -4,7 +4,7 @@
 use anyhow::Result;
 
 use super::model_shape::Shapes;
-use super::{Ctx, exit, key_value};
+use super::{Ctx, complete, exit, key_value};
 use crate::render::{Format, Output, Table};
 use crate::store::registry::write::NewVersion;
 
@@ -16,9 +16,10 @@ Examples:
   VERSION=$(mlrs register \"$MLFLOW_RUN_ID\" -n nyc-taxi-regressor --description 'weekly retrain')")]
 pub struct Args {
     /// Run id or unique prefix [default: $MLFLOW_RUN_ID]
+    #[arg(add = complete::runs())]
     run: Option<String>,
     /// Registered model name (created when missing)
-    #[arg(short = 'n', long, value_name = "MODEL", allow_hyphen_values = true)]
+    #[arg(short = 'n', long, value_name = "MODEL", allow_hyphen_values = true, add = complete::models())]
     name: String,
     /// The model's folder inside the run's artifacts
     #[arg(long, value_name = "ARTIFACT_PATH", default_value = "model")]

@@ -4,13 +4,15 @@ use anyhow::Result;
 use clap::Subcommand;
 use serde_json::Value;
 
+use super::exit::UsageError;
 use super::run_context as context;
 use super::shape::{self, key_value_table, run_info_json, run_json, run_records};
-use super::{Ctx, ViewArg, key_value};
+use super::{Ctx, ViewArg, complete, key_value};
 use crate::render::{Cell, Format, Output, Table};
 use crate::store::logging::NewRun;
 use crate::store::{
-    DataSelection, Experiment, Run, RunInfo, RunStatus, Store, ViewType, sort_runs_default,
+    DataSelection, Experiment, Run, RunInfo, RunStatus, Store, StoreError, ViewType,
+    sort_runs_default,
 };
 
 #[derive(clap::Args, Debug)]
@@ -32,6 +34,7 @@ enum Cmd {
     )]
     End {
         /// Run id or unique prefix [default: $MLFLOW_RUN_ID]
+        #[arg(add = complete::runs())]
         run: Option<String>,
         /// The final status
         #[arg(long, value_enum, default_value_t = EndStatus::Finished)]
@@ -43,9 +46,9 @@ enum Cmd {
         after_help = "Examples:\n  mlrs runs list\n  mlrs runs list -e nyc-taxi --limit 10\n  mlrs runs list --view deleted --format csv > deleted.csv"
     )]
     List {
-        /// Experiment id or name (repeatable) [default: $MLFLOW_EXPERIMENT_ID or
-        /// $MLFLOW_EXPERIMENT_NAME, else every active experiment]
-        #[arg(short = 'e', long = "experiment", value_name = "EXP")]
+        /// Experiment id, name or name pattern such as 'nyc-*' (repeatable) [default:
+        /// $MLFLOW_EXPERIMENT_ID or $MLFLOW_EXPERIMENT_NAME, else every active experiment]
+        #[arg(short = 'e', long = "experiment", value_name = "EXP", add = complete::experiments())]
         experiments: Vec<String>,
         /// Which runs to show
         #[arg(long, value_enum, default_value_t)]
@@ -60,17 +63,33 @@ enum Cmd {
     )]
     Describe {
         /// Run id or unique prefix
+        #[arg(add = complete::runs())]
         run: String,
+    },
+    /// Print every logged value of metrics, in the order logged (nothing is sampled)
+    #[command(
+        after_help = "Examples:\n  mlrs runs history 3df405d6 rmse\n  mlrs runs history 3df405d6 'train/*' val_rmse --format csv > history.csv\n  mlrs runs history $MLFLOW_RUN_ID loss --format json | jq '[.[].value]'"
+    )]
+    History {
+        /// Run id or unique prefix
+        #[arg(add = complete::runs())]
+        run: String,
+        /// Metric keys or patterns such as 'train/*'
+        #[arg(required = true, value_name = "METRIC", add = complete::metric_keys())]
+        metrics: Vec<String>,
     },
     /// Delete runs (soft delete, as MLflow; `restore` undoes it, `gc` makes it permanent)
     #[command(after_help = "Example:\n  mlrs runs delete 3df405d6 8ca5e65d")]
     Delete {
-        #[arg(required = true, value_name = "RUN")]
+        #[arg(required = true, value_name = "RUN", add = complete::runs())]
         runs: Vec<String>,
     },
     /// Restore deleted runs
+    #[command(
+        after_help = "Examples:\n  mlrs runs list --view deleted\n  mlrs runs restore 3df405d6"
+    )]
     Restore {
-        #[arg(required = true, value_name = "RUN")]
+        #[arg(required = true, value_name = "RUN", add = complete::runs())]
         runs: Vec<String>,
     },
 }
@@ -79,7 +98,7 @@ enum Cmd {
 #[derive(clap::Args, Debug, Clone)]
 pub struct StartArgs {
     /// Experiment id or name [default: $MLFLOW_EXPERIMENT_NAME, $MLFLOW_EXPERIMENT_ID, else Default]
-    #[arg(short = 'e', long = "experiment", value_name = "EXP")]
+    #[arg(short = 'e', long = "experiment", value_name = "EXP", add = complete::experiments())]
     pub experiment: Option<String>,
     /// Create the experiment when it does not exist
     #[arg(long)]
@@ -94,7 +113,7 @@ pub struct StartArgs {
     #[arg(long = "param", value_name = "KEY=VALUE", value_parser = key_value)]
     pub params: Vec<(String, String)>,
     /// Parent run (id or prefix): makes this a nested run
-    #[arg(long, value_name = "RUN")]
+    #[arg(long, value_name = "RUN", add = complete::runs())]
     pub parent: Option<String>,
     /// Description (shown in MLflow's UI; markdown)
     #[arg(long, value_name = "TEXT")]
@@ -159,6 +178,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             let experiment = store.experiment_of(&info)?;
             ctx.print(&describe(&Run { info, data }, &experiment))
         }
+        Cmd::History { run, metrics } => super::history::history(ctx, &run, &metrics),
         Cmd::Delete { runs } => change_lifecycle(ctx, &runs, true),
         Cmd::Restore { runs } => change_lifecycle(ctx, &runs, false),
     }
@@ -252,22 +272,48 @@ pub fn scope(
         .into_iter()
         .collect();
     let wanted = if names.is_empty() { &from_env } else { names };
+    // Runs of deleted experiments are deleted runs, so they belong to non-active views.
+    let exp_view = if view == ViewType::ActiveOnly {
+        ViewType::ActiveOnly
+    } else {
+        ViewType::All
+    };
     if wanted.is_empty() {
-        // Runs of deleted experiments are deleted runs, so they belong to non-active views.
-        let exp_view = if view == ViewType::ActiveOnly {
-            ViewType::ActiveOnly
-        } else {
-            ViewType::All
-        };
         let listing = store.experiments(exp_view)?;
         ctx.report(&listing.problems);
         return Ok(listing.items);
     }
+    let mut all: Option<Vec<Experiment>> = None;
     let mut out: Vec<Experiment> = Vec::new();
     for name in wanted {
-        let e = store.find_experiment(name)?;
-        if !out.iter().any(|o| o.id == e.id) {
-            out.push(e);
+        let found = match store.find_experiment(name) {
+            Err(StoreError::NotFound(_)) if name.contains(['*', '?', '[']) => {
+                let glob = globset::Glob::new(name)
+                    .map_err(|e| UsageError(format!("bad experiment pattern {name:?}: {e}")))?
+                    .compile_matcher();
+                let all = match &mut all {
+                    Some(all) => all,
+                    None => all.insert(store.experiments(exp_view)?.items),
+                };
+                let matched: Vec<Experiment> = all
+                    .iter()
+                    .filter(|e| glob.is_match(&e.name))
+                    .cloned()
+                    .collect();
+                if matched.is_empty() {
+                    return Err(StoreError::NotFound(format!(
+                        "no experiment name matches the pattern {name:?}"
+                    ))
+                    .into());
+                }
+                matched
+            }
+            found => vec![found?],
+        };
+        for e in found {
+            if !out.iter().any(|o| o.id == e.id) {
+                out.push(e);
+            }
         }
     }
     Ok(out)
@@ -296,7 +342,7 @@ fn list(ctx: &Ctx, names: &[String], view: ViewType, limit: Option<usize>) -> Re
     let mut table = Table::new(headers);
     for r in &runs {
         let mut row = vec![
-            Cell::text(&r.run_id),
+            Cell::Id(r.run_id.clone()),
             Cell::text(&r.run_name),
             Cell::Status(r.status.as_str().into()),
             Cell::opt_time(r.start_time),

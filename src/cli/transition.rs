@@ -4,8 +4,8 @@
 
 use anyhow::Result;
 
-use super::Ctx;
 use super::model_shape::Shapes;
+use super::{Ctx, complete};
 use crate::render::{Format, Output, Table};
 use crate::store::registry::{Stage, names, parse_version};
 
@@ -17,9 +17,10 @@ Examples:
   mlrs transition nyc-taxi-regressor 2 archived")]
 pub struct Args {
     /// Registered model name
-    #[arg(allow_hyphen_values = true)]
+    #[arg(allow_hyphen_values = true, add = complete::models())]
     model: String,
     /// Version number
+    #[arg(add = complete::versions())]
     version: String,
     /// None, Staging, Production or Archived (any case)
     #[arg(required_unless_present = "aliases")]
@@ -28,7 +29,7 @@ pub struct Args {
     #[arg(long, requires = "stage")]
     archive_existing: bool,
     /// Point this alias at the version (repeatable)
-    #[arg(long = "alias", value_name = "ALIAS")]
+    #[arg(long = "alias", value_name = "ALIAS", add = complete::aliases())]
     aliases: Vec<String>,
 }
 

@@ -34,6 +34,9 @@ pub enum Cell {
     Status(String),
     /// A size: exact in CSV/JSON, `1.2 MiB` in tables.
     Bytes(u64),
+    /// An id (run id): whole when the table fits, else a 12-character prefix, which every mlrs
+    /// command still accepts.
+    Id(String),
 }
 
 impl Cell {
@@ -57,7 +60,7 @@ impl Cell {
     pub fn plain(&self) -> String {
         match self {
             Cell::Empty => String::new(),
-            Cell::Text(s) | Cell::Status(s) => s.clone(),
+            Cell::Text(s) | Cell::Status(s) | Cell::Id(s) => s.clone(),
             Cell::Int(i) => i.to_string(),
             Cell::Float(f) => crate::store::pyfloat::repr(*f),
             Cell::Time(ms) => rfc3339(*ms),

@@ -4,13 +4,18 @@
 use std::io::{self, Write};
 
 use comfy_table::{
-    Attribute, Cell as TCell, Color, ContentArrangement, Table as TTable, TableComponent, presets,
+    Attribute, Cell as TCell, Color, ColumnConstraint, ContentArrangement, Table as TTable,
+    TableComponent, Width, presets,
 };
 
 use super::{Cell, Style, Table};
 
 /// Longest cell text shown in a table.
 const MAX_CELL_CHARS: usize = 200;
+/// Narrowest a wrapping column gets (padding included), so headers and short names stay whole.
+const MIN_WRAPPED_WIDTH: u16 = 12;
+/// Length of an id shown abbreviated when the full table does not fit the terminal.
+const SHORT_ID: usize = 12;
 
 pub fn write_table(out: &mut dyn Write, table: &Table, style: &Style) -> io::Result<()> {
     if table.headers.is_empty() {
@@ -40,10 +45,16 @@ pub fn write_table(out: &mut dyn Write, table: &Table, style: &Style) -> io::Res
             c
         }
     }));
+    let abbreviate_ids = style
+        .width
+        .is_some_and(|w| natural_width(table, style) > usize::from(w));
     for (r, row) in table.rows.iter().enumerate() {
         t.add_row(row.iter().enumerate().map(|(c, cell)| {
             let highlighted = table.highlight.contains(&(r, c)) && !matches!(cell, Cell::Empty);
-            let mut text = shorten(cell.human(style));
+            let mut text = match cell {
+                Cell::Id(id) if abbreviate_ids => id.chars().take(SHORT_ID).collect(),
+                other => shorten(other.human(style)),
+            };
             if highlighted && !style.color {
                 text.push('*');
             }
@@ -59,11 +70,55 @@ pub fn write_table(out: &mut dyn Write, table: &Table, style: &Style) -> io::Res
             tc
         }));
     }
+    // Ids, statuses, times and numbers read wrong when split across lines; let prose columns
+    // absorb a narrow terminal instead.
+    for (index, column) in t.column_iter_mut().enumerate() {
+        if is_atomic_column(table, index, style) {
+            column.set_constraint(ColumnConstraint::ContentWidth);
+        } else {
+            column.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(
+                MIN_WRAPPED_WIDTH,
+            )));
+        }
+    }
     let rendered = t.to_string();
     for line in rendered.lines() {
         writeln!(out, "{}", line.trim_end())?;
     }
     Ok(())
+}
+
+/// A column whose cells are all short single words, ids, numbers or times.
+fn is_atomic_column(table: &Table, index: usize, style: &Style) -> bool {
+    let short_word = |s: &str| s.chars().count() <= 40 && !s.contains(char::is_whitespace);
+    table.rows.iter().all(|row| match &row[index] {
+        Cell::Time(_)
+        | Cell::Duration(_)
+        | Cell::Status(_)
+        | Cell::Int(_)
+        | Cell::Float(_)
+        | Cell::Id(_)
+        | Cell::Bytes(_)
+        | Cell::Empty => true,
+        other => short_word(&other.human(style)),
+    })
+}
+
+/// The width the table would take unwrapped (one space of padding each side of a column).
+fn natural_width(table: &Table, style: &Style) -> usize {
+    (0..table.headers.len())
+        .map(|c| {
+            let cells = table
+                .rows
+                .iter()
+                .map(|row| shorten(row[c].human(style)).chars().count());
+            cells
+                .chain([table.headers[c].chars().count()])
+                .max()
+                .unwrap_or(0)
+                + 2
+        })
+        .sum()
 }
 
 fn shorten(text: String) -> String {

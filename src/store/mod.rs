@@ -395,11 +395,25 @@ impl Store {
     /// Load runs with the selected data, in parallel; runs whose data cannot be read are
     /// reported and left out.
     pub fn load_runs(&self, infos: Vec<RunInfo>, select: &DataSelection) -> Listing<Run> {
+        self.load_runs_where(infos, select, |_| true)
+    }
+
+    /// [`Store::load_runs`], keeping only the runs `keep` accepts; each run is tested on the
+    /// thread that loaded it, so rejected runs never pile up in memory.
+    pub fn load_runs_where(
+        &self,
+        infos: Vec<RunInfo>,
+        select: &DataSelection,
+        keep: impl Fn(&Run) -> bool + Sync,
+    ) -> Listing<Run> {
         let results: Vec<std::result::Result<Run, Problem>> = infos
             .into_par_iter()
-            .map(|info| match info.load_data(select) {
-                Ok(data) => Ok(Run { info, data }),
-                Err(err) => Err(Problem::from_error(&info.dir, &err)),
+            .filter_map(|info| match info.load_data(select) {
+                Ok(data) => {
+                    let run = Run { info, data };
+                    keep(&run).then_some(Ok(run))
+                }
+                Err(err) => Some(Err(Problem::from_error(&info.dir, &err))),
             })
             .collect();
         let mut listing = Listing {
@@ -415,6 +429,32 @@ impl Store {
         listing
     }
 
+    /// Run folders in any experiment (active or deleted) whose name starts with `prefix`,
+    /// sorted; only folder names are read.
+    pub fn run_dirs_with_prefix(&self, prefix: &str) -> Result<Vec<PathBuf>> {
+        let mut exp_dirs = self.experiment_dirs(false)?;
+        exp_dirs.extend(self.experiment_dirs(true)?);
+        let mut out = Vec::new();
+        for exp_dir in &exp_dirs {
+            let Ok(entries) = std::fs::read_dir(exp_dir) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let is_run_name =
+                    !name.starts_with('.') && !run::RESERVED_FOLDERS.contains(&name.as_str());
+                if is_run_name
+                    && name.starts_with(prefix)
+                    && entry.file_type().is_ok_and(|t| t.is_dir())
+                {
+                    out.push(entry.path());
+                }
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
     /// A run by full id or unique prefix, in any experiment (active or deleted).
     pub fn find_run(&self, id_or_prefix: &str) -> Result<RunInfo> {
         let wanted = id_or_prefix.trim();
@@ -424,24 +464,21 @@ impl Store {
                 validate::quote(wanted)
             )));
         }
-        let mut exp_dirs = self.experiment_dirs(false)?;
-        exp_dirs.extend(self.experiment_dirs(true)?);
-        let mut candidates = Vec::new();
-        for exp_dir in &exp_dirs {
+        for exp_dir in self
+            .experiment_dirs(false)?
+            .into_iter()
+            .chain(self.experiment_dirs(true)?)
+        {
             let exact = exp_dir.join(wanted);
             if exact.join("meta.yaml").is_file() {
                 return RunInfo::load(&exact);
             }
-            let Ok(entries) = std::fs::read_dir(exp_dir) else {
-                continue;
-            };
-            for entry in entries.flatten() {
-                let name = entry.file_name().to_string_lossy().into_owned();
-                if name.starts_with(wanted) && entry.path().join("meta.yaml").is_file() {
-                    candidates.push(entry.path());
-                }
-            }
         }
+        let candidates: Vec<PathBuf> = self
+            .run_dirs_with_prefix(wanted)?
+            .into_iter()
+            .filter(|d| d.join("meta.yaml").is_file())
+            .collect();
         match candidates.len() {
             0 => Err(StoreError::NotFound(format!(
                 "no run with id or prefix {}",
@@ -449,7 +486,6 @@ impl Store {
             ))),
             1 => RunInfo::load(&candidates[0]),
             n => {
-                candidates.sort();
                 let mut msg = format!(
                     "run prefix {} is ambiguous: it matches {n} runs:",
                     validate::quote(wanted)
@@ -480,10 +516,5 @@ impl Store {
 
 /// MLflow's default run order: `start_time` DESC, then `run_id` ASC.
 pub fn sort_runs_default(runs: &mut [RunInfo]) {
-    runs.sort_by(|a, b| {
-        b.start_time
-            .unwrap_or(i64::MIN)
-            .cmp(&a.start_time.unwrap_or(i64::MIN))
-            .then_with(|| a.run_id.cmp(&b.run_id))
-    });
+    runs.sort_by(run::default_order);
 }

@@ -152,6 +152,16 @@ impl DataSelection {
             inputs: true,
         }
     }
+
+    /// Widen to cover `other` too.
+    pub fn union(self, other: DataSelection) -> DataSelection {
+        DataSelection {
+            params: self.params.union(other.params),
+            metrics: self.metrics.union(other.metrics),
+            tags: self.tags.union(other.tags),
+            inputs: self.inputs || other.inputs,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -192,6 +202,15 @@ struct InputFile {
     source_type: Option<String>,
     source_id: Option<String>,
     tags: Option<BTreeMap<String, String>>,
+}
+
+/// MLflow's default run order, `start_time` DESC then `run_id` ASC (a run without a start
+/// time, which MLflow cannot sort at all, goes last).
+pub fn default_order(a: &RunInfo, b: &RunInfo) -> std::cmp::Ordering {
+    b.start_time
+        .unwrap_or(i64::MIN)
+        .cmp(&a.start_time.unwrap_or(i64::MIN))
+        .then_with(|| a.run_id.cmp(&b.run_id))
 }
 
 impl RunInfo {

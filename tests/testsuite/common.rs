@@ -226,3 +226,17 @@ pub fn ids(list: &Value) -> Vec<String> {
         })
         .collect()
 }
+
+/// The id of the run named `name` in the store at `root` (any lifecycle stage).
+#[track_caller]
+pub fn run_id_named(root: &Path, name: &str) -> String {
+    let runs = mlrs_json(root, &["runs", "list", "--view", "all"]);
+    runs.as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["info"]["run_name"] == name)
+        .unwrap_or_else(|| panic!("no run {name:?}"))["info"]["run_id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}

@@ -2,11 +2,15 @@
 //! MLflow reading what mlrs wrote. Snapshots regenerate with `SNAPSHOTS=overwrite`.
 
 mod common;
+mod completion;
 mod gc;
 mod logging;
 mod read_fixtures;
 mod registry_read;
 mod registry_write;
+mod search_cli;
+mod search_mlflow;
+mod search_props;
 mod store_errors;
 mod write_interop;
 mod yaml_pyyaml;

@@ -34,18 +34,6 @@ fn find_id(root: &Path, name: &str) -> String {
         .to_owned()
 }
 
-fn run_id_named(root: &Path, name: &str) -> String {
-    let runs = mlrs_json(root, &["runs", "list", "--view", "all"]);
-    runs.as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["info"]["run_name"] == name)
-        .unwrap_or_else(|| panic!("no run {name:?}"))["info"]["run_id"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 /// Every `*.yaml` under the store re-dumped by PyYAML gives the same bytes.
 pub fn assert_yaml_canonical(version: &str, root: &Path) {
     let files: Vec<String> = walkdir::WalkDir::new(root)

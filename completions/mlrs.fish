@@ -1,0 +1,1 @@
+complete --keep-order --exclusive --command mlrs --arguments "(COMPLETE=fish mlrs -- (commandline --current-process --tokenize --cut-at-cursor) (commandline --current-token))"

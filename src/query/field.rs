@@ -1,0 +1,349 @@
+//! What a filter or order-by names: `metrics.rmse`, `params.lr`, `tags.x`, an attribute such
+//! as `start_time`, or a dataset key; resolved from the written identifier with MLflow's rules
+//! (split at the first `.`, entity aliases, quotes and backticks stripped), and read from runs
+//! and experiments.
+
+use super::QueryError;
+use super::lexer::Path;
+use crate::store::run::DatasetInput;
+use crate::store::{Experiment, Run};
+
+/// What is searched: the grammar differs (spec §5 for runs, §10 for experiments).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Runs,
+    Experiments,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Attr {
+    RunId,
+    RunName,
+    Status,
+    UserId,
+    ArtifactUri,
+    StartTime,
+    EndTime,
+    Name,
+    ExperimentId,
+    CreationTime,
+    LastUpdateTime,
+}
+
+impl Attr {
+    pub fn is_numeric(self) -> bool {
+        matches!(
+            self,
+            Attr::StartTime | Attr::EndTime | Attr::CreationTime | Attr::LastUpdateTime
+        )
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Attr::RunId => "run_id",
+            Attr::RunName => "run_name",
+            Attr::Status => "status",
+            Attr::UserId => "user_id",
+            Attr::ArtifactUri => "artifact_uri",
+            Attr::StartTime => "start_time",
+            Attr::EndTime => "end_time",
+            Attr::Name => "name",
+            Attr::ExperimentId => "experiment_id",
+            Attr::CreationTime => "creation_time",
+            Attr::LastUpdateTime => "last_update_time",
+        }
+    }
+
+    /// MLflow's searchable keys and aliases; `run name` aliases are not orderable there.
+    fn parse(target: Target, key: &str, ordering: bool) -> Option<Attr> {
+        Some(match (target, key) {
+            (Target::Runs, "run_id") => Attr::RunId,
+            (Target::Runs, "run_name") => Attr::RunName,
+            (Target::Runs, "run name" | "Run name" | "Run Name") if !ordering => Attr::RunName,
+            (Target::Runs, "status") => Attr::Status,
+            (Target::Runs, "user_id") => Attr::UserId,
+            (Target::Runs, "artifact_uri") => Attr::ArtifactUri,
+            (Target::Runs, "start_time" | "created" | "Created") => Attr::StartTime,
+            (Target::Runs, "end_time") => Attr::EndTime,
+            (Target::Experiments, "name") => Attr::Name,
+            (Target::Experiments, "experiment_id") => Attr::ExperimentId,
+            (Target::Experiments, "creation_time") => Attr::CreationTime,
+            (Target::Experiments, "last_update_time") => Attr::LastUpdateTime,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DatasetKey {
+    Name,
+    Digest,
+    Context,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Field {
+    Metric(String),
+    Param(String),
+    Tag(String),
+    Attr(Attr),
+    Dataset(DatasetKey),
+}
+
+impl Field {
+    /// The column name `mlflow.search_runs()` gives it (`metrics.rmse`, `start_time`).
+    pub fn label(&self) -> String {
+        match self {
+            Field::Metric(k) => format!("metrics.{k}"),
+            Field::Param(k) => format!("params.{k}"),
+            Field::Tag(k) => format!("tags.{k}"),
+            Field::Attr(a) => a.name().to_owned(),
+            Field::Dataset(DatasetKey::Name) => "datasets.name".into(),
+            Field::Dataset(DatasetKey::Digest) => "datasets.digest".into(),
+            Field::Dataset(DatasetKey::Context) => "datasets.context".into(),
+        }
+    }
+
+    pub fn is_numeric(&self) -> bool {
+        match self {
+            Field::Metric(_) => true,
+            Field::Attr(a) => a.is_numeric(),
+            _ => false,
+        }
+    }
+}
+
+fn is_quoted(text: &str, quote: char) -> bool {
+    text.len() >= 2 && text.starts_with(quote) && text.ends_with(quote)
+}
+
+/// MLflow's `_strip_quotes` then `_trim_backticks` on a key.
+fn unquote_key(key: &str) -> &str {
+    let key = if is_quoted(key, '\'') || is_quoted(key, '"') {
+        &key[1..key.len() - 1]
+    } else {
+        key
+    };
+    if is_quoted(key, '`') {
+        &key[1..key.len() - 1]
+    } else {
+        key
+    }
+}
+
+const RUN_ATTRS: &str = "run_id, run_name, status, user_id, artifact_uri, start_time, end_time (aliases: created, `Run Name`)";
+const EXPERIMENT_ATTRS: &str = "name, experiment_id, creation_time, last_update_time";
+
+/// Resolve an identifier written at byte `offset` of `source`.
+pub fn resolve(
+    path: &Path,
+    target: Target,
+    ordering: bool,
+    what: &'static str,
+    source: &str,
+    offset: usize,
+) -> Result<Field, QueryError> {
+    let err = |at: usize, message: String| QueryError::new(what, source, at, message);
+    let (entity, key, key_offset) = match path.raw.split_once('.') {
+        None => (None, path.raw.as_str(), offset),
+        Some((e, k)) => (Some(e), k, offset + e.len() + 1),
+    };
+    let key = unquote_key(key);
+    let attr = |entity_offset: usize| {
+        Attr::parse(target, key, ordering)
+            .map(Field::Attr)
+            .ok_or_else(|| {
+                let (kind, valid) = match target {
+                    Target::Runs => ("a run", RUN_ATTRS),
+                    Target::Experiments => ("an experiment", EXPERIMENT_ATTRS),
+                };
+                err(
+                    entity_offset,
+                    format!("'{key}' is not {kind} attribute; valid attributes: {valid}"),
+                )
+            })
+    };
+    let Some(entity) = entity else {
+        return attr(key_offset);
+    };
+    match target {
+        Target::Runs => {
+            let trimmed = if is_quoted(entity, '`') {
+                &entity[1..entity.len() - 1]
+            } else {
+                entity
+            };
+            match trimmed {
+                "metric" | "metrics" => Ok(Field::Metric(key.to_owned())),
+                "parameter" | "parameters" | "param" | "params" => Ok(Field::Param(key.to_owned())),
+                "tag" | "tags" => Ok(Field::Tag(key.to_owned())),
+                "attribute" | "attributes" | "attr" | "run" => attr(key_offset),
+                "dataset" | "datasets" => match key {
+                    "name" => Ok(Field::Dataset(DatasetKey::Name)),
+                    "digest" => Ok(Field::Dataset(DatasetKey::Digest)),
+                    "context" => Ok(Field::Dataset(DatasetKey::Context)),
+                    _ => Err(err(
+                        key_offset,
+                        format!(
+                            "'{key}' is not a dataset key; use datasets.name, datasets.digest or datasets.context"
+                        ),
+                    )),
+                },
+                _ => Err(err(
+                    offset,
+                    format!(
+                        "'{trimmed}' is not an entity; use metrics., params., tags., attributes. or datasets. (a key with dots or other characters goes in backticks: params.`a-b`)"
+                    ),
+                )),
+            }
+        }
+        Target::Experiments => match entity {
+            "attribute" => attr(key_offset),
+            "tag" | "tags" => Ok(Field::Tag(key.to_owned())),
+            _ => Err(err(
+                offset,
+                format!(
+                    "'{entity}' is not an experiment entity; use tags.<key>, or an attribute ({EXPERIMENT_ATTRS})"
+                ),
+            )),
+        },
+    }
+}
+
+/// A field's value in one run or experiment.
+pub enum Value<'a> {
+    Missing,
+    Float(f64),
+    Int(i64),
+    Text(&'a str),
+}
+
+impl Field {
+    pub fn value<'a, R: Record>(&self, rec: &'a R) -> Value<'a> {
+        let value = match self {
+            Field::Metric(k) => rec.metric(k).map(Value::Float),
+            Field::Param(k) => rec.param(k).map(Value::Text),
+            Field::Tag(k) => rec.tag(k).map(Value::Text),
+            Field::Attr(a) if a.is_numeric() => rec.number(*a).map(Value::Int),
+            Field::Attr(a) => rec.text(*a).map(Value::Text),
+            // Runs have several dataset inputs; filters look at each.
+            Field::Dataset(_) => None,
+        };
+        value.unwrap_or(Value::Missing)
+    }
+}
+
+/// What filters and orders read from a run or an experiment.
+pub trait Record {
+    fn metric(&self, _key: &str) -> Option<f64> {
+        None
+    }
+    fn param(&self, _key: &str) -> Option<&str> {
+        None
+    }
+    fn tag(&self, key: &str) -> Option<&str>;
+    fn text(&self, attr: Attr) -> Option<&str>;
+    fn number(&self, attr: Attr) -> Option<i64>;
+    fn datasets(&self) -> &[DatasetInput] {
+        &[]
+    }
+}
+
+impl Record for Run {
+    fn metric(&self, key: &str) -> Option<f64> {
+        self.data.metrics.get(key).copied()
+    }
+    fn param(&self, key: &str) -> Option<&str> {
+        self.data.params.get(key).map(String::as_str)
+    }
+    fn tag(&self, key: &str) -> Option<&str> {
+        self.data.tags.get(key).map(String::as_str)
+    }
+    fn text(&self, attr: Attr) -> Option<&str> {
+        let i = &self.info;
+        Some(match attr {
+            Attr::RunId => &i.run_id,
+            Attr::RunName => &i.run_name,
+            Attr::Status => i.status.as_str(),
+            Attr::UserId => &i.user_id,
+            Attr::ArtifactUri => &i.artifact_uri,
+            _ => return None,
+        })
+    }
+    fn number(&self, attr: Attr) -> Option<i64> {
+        match attr {
+            Attr::StartTime => self.info.start_time,
+            Attr::EndTime => self.info.end_time,
+            _ => None,
+        }
+    }
+    fn datasets(&self) -> &[DatasetInput] {
+        &self.data.dataset_inputs
+    }
+}
+
+impl Record for Experiment {
+    fn tag(&self, key: &str) -> Option<&str> {
+        self.tags.get(key).map(String::as_str)
+    }
+    fn text(&self, attr: Attr) -> Option<&str> {
+        match attr {
+            Attr::Name => Some(&self.name),
+            Attr::ExperimentId => Some(&self.id),
+            _ => None,
+        }
+    }
+    fn number(&self, attr: Attr) -> Option<i64> {
+        match attr {
+            Attr::CreationTime => self.creation_time,
+            Attr::LastUpdateTime => self.last_update_time,
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field(raw: &str, target: Target) -> Result<Field, QueryError> {
+        let path = Path {
+            raw: raw.into(),
+            bare_word: false,
+        };
+        resolve(&path, target, false, "filter", raw, 0)
+    }
+
+    #[test]
+    fn entities_aliases_and_quoting() {
+        use Target::*;
+        assert_eq!(field("metric.a", Runs), Ok(Field::Metric("a".into())));
+        assert_eq!(field("`params`.a", Runs), Ok(Field::Param("a".into())));
+        assert_eq!(
+            field("tags.mlflow.source.git.commit", Runs),
+            Ok(Field::Tag("mlflow.source.git.commit".into()))
+        );
+        assert_eq!(
+            field("metrics.`val/rmse`", Runs),
+            Ok(Field::Metric("val/rmse".into()))
+        );
+        assert_eq!(field("tags.'a b'", Runs), Ok(Field::Tag("a b".into())));
+        assert_eq!(field("created", Runs), Ok(Field::Attr(Attr::StartTime)));
+        assert_eq!(
+            field("attributes.`Run Name`", Runs),
+            Ok(Field::Attr(Attr::RunName))
+        );
+        assert_eq!(field("\"run_name\"", Runs), Ok(Field::Attr(Attr::RunName)));
+        assert!(field("\"metrics\".a", Runs).is_err());
+        assert!(field("lifecycle_stage", Runs).is_err());
+        assert!(field("experiment_id", Runs).is_err());
+        assert_eq!(
+            field("experiment_id", Experiments),
+            Ok(Field::Attr(Attr::ExperimentId))
+        );
+        assert!(field("attributes.name", Experiments).is_err());
+        assert!(field("params.x", Experiments).is_err());
+        let e = field("datasets.foo", Runs).unwrap_err();
+        assert_eq!(e.column(), 10);
+    }
+}
