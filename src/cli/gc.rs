@@ -121,7 +121,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     for (item, e) in &failed {
         ctx.note(&format!(
             "warning: could not remove {} {}: {e}",
-            noun(item.kind, 1),
+            item.kind.as_str(),
             item.id
         ));
     }
