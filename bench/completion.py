@@ -11,7 +11,7 @@ from common import ENV, MLRS, bench_store, measure, report
 
 def completion(store, words):
     line = ["mlrs", "--store", store] + words
-    env = dict(ENV, COMPLETE="bash", _CLAP_COMPLETE_INDEX=str(len(line) - 1), _CLAP_COMPLETE_COMP_TYPE="9",
+    env = dict(ENV, _MLRS_COMPLETE="bash", _CLAP_COMPLETE_INDEX=str(len(line) - 1), _CLAP_COMPLETE_COMP_TYPE="9",
                _CLAP_COMPLETE_SPACE="true", _CLAP_IFS="\n")
     return [MLRS, "--", *line], env
 

@@ -46,7 +46,7 @@ pub struct Args {
     #[arg(long = "max", value_name = "GLOB", add = complete::metric_keys())]
     higher_is_better: Vec<String>,
     /// Which value of each metric's history to show
-    #[arg(long, value_enum, default_value_t)]
+    #[arg(long, value_enum, ignore_case = true, default_value_t)]
     agg: Agg,
     /// Rows to show, e.g. 'metrics.*', 'params.lr*', 'tags.model.family' (repeatable)
     /// [default: 'params.*' and 'metrics.*']

@@ -13,8 +13,10 @@ use crate::store::location;
 use crate::store::registry::RegisteredModel;
 use crate::store::{RunInfo, Store, ViewType};
 
-/// The variable that switches the binary into completion mode (`COMPLETE=bash mlrs`).
-const VAR: &str = "COMPLETE";
+/// The variable that switches the binary into completion mode (`_MLRS_COMPLETE=bash mlrs`).
+/// Not clap's default `COMPLETE`: a `COMPLETE=1` left in a CI or Make environment would turn
+/// every mlrs call into a failed completion request.
+const VAR: &str = "_MLRS_COMPLETE";
 /// Runs whose names are shown beside their ids; beyond this, ids alone keep completion fast.
 const NAMED_CANDIDATES: usize = 40;
 /// Runs sampled for metric, param and tag keys.
@@ -245,25 +247,15 @@ fn store() -> Option<Store> {
         }
     }
     let cwd = std::env::current_dir().ok()?;
-    let uri = std::env::var("MLFLOW_TRACKING_URI").ok();
+    let uri = super::Env::from_process().tracking_uri;
     let loc = location::resolve(flag.as_deref(), uri.as_deref(), &cwd).ok()?;
     Store::open(&loc.root).ok()
 }
 
 fn model_names() -> Vec<String> {
-    let Some(store) = store() else {
-        return Vec::new();
-    };
-    let Ok(entries) = std::fs::read_dir(store.models_dir()) else {
-        return Vec::new();
-    };
-    let mut names: Vec<String> = entries
-        .flatten()
-        .filter(|e| e.path().join("meta.yaml").is_file())
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
+    store()
+        .map(|s| s.registered_model_names())
+        .unwrap_or_default()
 }
 
 /// Candidates from the first word on the line that names a registered model; none without one.

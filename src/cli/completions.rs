@@ -27,7 +27,7 @@ Install (one line per shell):
   PowerShell:  mlrs completions powershell >> $PROFILE
   elvish:      echo 'eval (mlrs completions elvish | slurp)' >> ~/.config/elvish/rc.elv")]
 pub struct Args {
-    #[arg(value_enum)]
+    #[arg(value_enum, ignore_case = true)]
     shell: Shell,
 }
 

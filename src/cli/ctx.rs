@@ -126,14 +126,41 @@ impl Ctx {
     pub fn report(&self, problems: &[Problem]) {
         let mut err = std::io::stderr().lock();
         for p in problems {
-            let _ = writeln!(err, "mlrs: warning: skipped {p}");
+            let _ = writeln!(
+                err,
+                "mlrs: warning: skipped {}",
+                render::printable(&p.to_string())
+            );
         }
         self.skipped.set(self.skipped.get() + problems.len());
     }
 
     /// A message for the person at the terminal (never data).
     pub fn note(&self, message: &str) {
-        let _ = writeln!(std::io::stderr().lock(), "mlrs: {message}");
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "mlrs: {}",
+            render::printable(message)
+        );
+    }
+
+    /// The experiment MLflow's environment names, as its fluent API reads it:
+    /// `MLFLOW_EXPERIMENT_NAME` (a name) before `MLFLOW_EXPERIMENT_ID` (an id).
+    pub fn env_experiment(&self) -> Option<ExperimentRef> {
+        self.env
+            .experiment_name
+            .clone()
+            .map(ExperimentRef::Name)
+            .or_else(|| self.env.experiment_id.clone().map(ExperimentRef::Id))
+    }
+
+    /// Whether the store folder is missing or empty (a write may create the store there).
+    pub fn store_is_fresh(&self) -> bool {
+        let root = &self.location.root;
+        !root.exists()
+            || std::fs::read_dir(root)
+                .map(|mut d| d.next().is_none())
+                .unwrap_or(false)
     }
 
     /// The run a command acts on: the argument, else `$MLFLOW_RUN_ID`.
@@ -165,6 +192,35 @@ impl Ctx {
     }
 }
 
+/// An experiment as the user or the environment named it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExperimentRef {
+    /// From `-e`: an id, else an exact name.
+    IdOrName(String),
+    Name(String),
+    Id(String),
+}
+
+impl ExperimentRef {
+    pub fn find(&self, store: &Store) -> crate::store::Result<crate::store::Experiment> {
+        match self {
+            ExperimentRef::IdOrName(text) => store.find_experiment(text),
+            ExperimentRef::Name(name) => store.experiment_by_name(name),
+            ExperimentRef::Id(id) => store.experiment_by_id(id)?.ok_or_else(|| {
+                crate::store::StoreError::NotFound(format!("no experiment with id {id:?}"))
+            }),
+        }
+    }
+
+    /// The name to create when the experiment is missing; an id is never taken for a name.
+    pub fn creatable_name(&self) -> Option<&str> {
+        match self {
+            ExperimentRef::IdOrName(name) | ExperimentRef::Name(name) => Some(name),
+            ExperimentRef::Id(_) => None,
+        }
+    }
+}
+
 /// Exit codes scripts can rely on, and error printing.
 pub mod exit {
     use std::process::ExitCode;
@@ -185,7 +241,10 @@ pub mod exit {
         if is_broken_pipe(err) {
             return ExitCode::SUCCESS;
         }
-        eprintln!("mlrs: error: {err:#}");
+        eprintln!(
+            "mlrs: error: {}",
+            crate::render::printable(&format!("{err:#}"))
+        );
         ExitCode::from(code_for(err))
     }
 

@@ -3,7 +3,7 @@
 //! the run ends FINISHED, FAILED or KILLED with the child, and mlrs exits with the child's code.
 
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicI32, Ordering};
 
@@ -13,8 +13,8 @@ use super::Ctx;
 use super::run_context as context;
 use super::runs::{StartArgs, start_run};
 use crate::render::human_duration;
-use crate::store::RunStatus;
 use crate::store::location::file_uri;
+use crate::store::{RunInfo, RunStatus, Store};
 
 const AFTER_HELP: &str = "\
 The command runs with MLFLOW_RUN_ID, MLFLOW_TRACKING_URI, MLFLOW_EXPERIMENT_ID (and
@@ -65,65 +65,17 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         &source_dir,
         vec![(context::COMMAND.to_owned(), command_line)],
     )?;
-    let capture_dir = if args.capture {
-        Some(store.artifact_dir(&run)?)
-    } else {
-        None
-    };
     if !args.quiet {
         ctx.note(&format!(
             "started run {} ({}) in experiment {}",
             run.run_id, run.run_name, run.experiment_id
         ));
     }
-
-    let mut cmd = Command::new(&args.command[0]);
-    cmd.args(&args.command[1..])
-        .env("MLFLOW_RUN_ID", &run.run_id)
-        .env("MLFLOW_TRACKING_URI", file_uri(store.root()))
-        .env("MLFLOW_EXPERIMENT_ID", &run.experiment_id)
-        .env_remove("MLFLOW_EXPERIMENT_NAME");
-    if std::env::var_os("MLFLOW_ALLOW_FILE_STORE").is_none() {
-        cmd.env("MLFLOW_ALLOW_FILE_STORE", "true");
-    }
-    if capture_dir.is_some() {
-        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-        if std::env::var_os("PYTHONUNBUFFERED").is_none() {
-            cmd.env("PYTHONUNBUFFERED", "1");
-        }
-    }
-    install_signal_forwarding();
-    let outcome = match cmd.spawn() {
-        Ok(mut child) => {
-            CHILD.store(child.id() as i32, Ordering::SeqCst);
-            let tees = match &capture_dir {
-                Some(dir) => vec![
-                    tee(
-                        child.stdout.take(),
-                        dir.join("stdout.txt"),
-                        std::io::stdout(),
-                    )?,
-                    tee(
-                        child.stderr.take(),
-                        dir.join("stderr.txt"),
-                        std::io::stderr(),
-                    )?,
-                ],
-                None => Vec::new(),
-            };
-            let status = child.wait();
-            CHILD.store(0, Ordering::SeqCst);
-            for t in tees {
-                let _ = t.join();
-            }
-            status.context("waiting for the command failed")
-        }
-        Err(e) => Err(anyhow::Error::new(e).context(format!("cannot start {:?}", args.command[0]))),
-    };
-
+    // From here on the run exists: whatever happens, it is ended (FAILED when mlrs fails).
+    let outcome = supervise(ctx, &store, &run, &args);
     let (status, code) = match &outcome {
-        Ok(exit) => outcome_of(*exit, RECEIVED.load(Ordering::SeqCst)),
-        Err(_) => (RunStatus::Failed, 127),
+        Ok(done) => *done,
+        Err(_) => (RunStatus::Failed, 1),
     };
     // The child may have renamed or tagged the run; end the current state of it.
     let current = store.find_run(&run.run_id)?;
@@ -143,6 +95,59 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     outcome?;
     ctx.set_exit_code(code);
     Ok(())
+}
+
+/// Run the command and wait for it: the run's status and mlrs's exit code. A command that
+/// cannot be started is FAILED with the shell's code for that, 127.
+fn supervise(ctx: &Ctx, store: &Store, run: &RunInfo, args: &Args) -> Result<(RunStatus, u8)> {
+    let captured = if args.capture {
+        Some((
+            store.create_artifact_file(run, "stdout.txt")?,
+            store.create_artifact_file(run, "stderr.txt")?,
+        ))
+    } else {
+        None
+    };
+    let mut cmd = Command::new(&args.command[0]);
+    cmd.args(&args.command[1..])
+        .env("MLFLOW_RUN_ID", &run.run_id)
+        .env("MLFLOW_TRACKING_URI", file_uri(store.root()))
+        .env("MLFLOW_EXPERIMENT_ID", &run.experiment_id)
+        .env_remove("MLFLOW_EXPERIMENT_NAME");
+    if std::env::var_os("MLFLOW_ALLOW_FILE_STORE").is_none() {
+        cmd.env("MLFLOW_ALLOW_FILE_STORE", "true");
+    }
+    if captured.is_some() {
+        cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+        if std::env::var_os("PYTHONUNBUFFERED").is_none() {
+            cmd.env("PYTHONUNBUFFERED", "1");
+        }
+    }
+    install_signal_forwarding();
+    let mut child = match cmd.spawn() {
+        Ok(child) => child,
+        Err(e) => {
+            ctx.note(&format!("error: cannot start {:?}: {e}", args.command[0]));
+            return Ok((RunStatus::Failed, 127));
+        }
+    };
+    CHILD.store(child.id() as i32, Ordering::SeqCst);
+    let tees = match captured {
+        Some((out, err)) => vec![
+            tee(child.stdout.take(), out, std::io::stdout()),
+            tee(child.stderr.take(), err, std::io::stderr()),
+        ],
+        None => Vec::new(),
+    };
+    let status = child.wait();
+    CHILD.store(0, Ordering::SeqCst);
+    for t in tees {
+        let _ = t.join();
+    }
+    Ok(outcome_of(
+        status.context("waiting for the command failed")?,
+        RECEIVED.load(Ordering::SeqCst),
+    ))
 }
 
 /// The run's status and mlrs's exit code for how the child ended.
@@ -194,14 +199,11 @@ fn install_signal_forwarding() {
 /// Copy a child's stream to our own and to a file, as it comes.
 fn tee(
     source: Option<impl Read + Send + 'static>,
-    file: PathBuf,
+    mut file: std::fs::File,
     mut terminal: impl Write + Send + 'static,
-) -> Result<std::thread::JoinHandle<()>> {
-    let mut source = source.context("the command's output is not captured")?;
-    std::fs::create_dir_all(file.parent().unwrap_or(Path::new(".")))?;
-    let mut out = std::fs::File::create(&file)
-        .with_context(|| format!("cannot create {}", file.display()))?;
-    Ok(std::thread::spawn(move || {
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        let Some(mut source) = source else { return };
         let mut buf = [0u8; 8192];
         while let Ok(n) = source.read(&mut buf) {
             if n == 0 {
@@ -209,9 +211,9 @@ fn tee(
             }
             let _ = terminal.write_all(&buf[..n]);
             let _ = terminal.flush();
-            let _ = out.write_all(&buf[..n]);
+            let _ = file.write_all(&buf[..n]);
         }
-    }))
+    })
 }
 
 /// The command line as a POSIX shell would need it typed.

@@ -8,7 +8,7 @@ use super::shape::{self, experiment_json, key_value_table};
 use super::{Ctx, ViewArg, complete, key_value};
 use crate::query::{self, Target};
 use crate::render::{Cell, Output, Table};
-use crate::store::{Experiment, ViewType};
+use crate::store::{Experiment, Store, ViewType};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -25,7 +25,7 @@ enum Cmd {
     )]
     List {
         /// Which experiments to show
-        #[arg(long, value_enum, default_value_t)]
+        #[arg(long, value_enum, ignore_case = true, default_value_t)]
         view: ViewArg,
         /// Only experiments matching this filter
         #[arg(long, value_name = "EXPR")]
@@ -136,20 +136,24 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             ));
             Ok(())
         }
-        Cmd::Delete { experiments } => for_each(ctx, &experiments, |store, exp| {
-            let deleted = store.delete_experiment(exp)?;
-            Ok(format!(
-                "deleted experiment {} ({})",
-                deleted.id, deleted.name
-            ))
-        }),
-        Cmd::Restore { experiments } => for_each(ctx, &experiments, |store, exp| {
-            let restored = store.restore_experiment(exp)?;
-            Ok(format!(
-                "restored experiment {} ({})",
-                restored.id, restored.name
-            ))
-        }),
+        Cmd::Delete { experiments } => {
+            for_each(ctx, &experiments, Store::check_deletable, |store, exp| {
+                let deleted = store.delete_experiment(exp)?;
+                Ok(format!(
+                    "deleted experiment {} ({})",
+                    deleted.id, deleted.name
+                ))
+            })
+        }
+        Cmd::Restore { experiments } => {
+            for_each(ctx, &experiments, Store::check_restorable, |store, exp| {
+                let restored = store.restore_experiment(exp)?;
+                Ok(format!(
+                    "restored experiment {} ({})",
+                    restored.id, restored.name
+                ))
+            })
+        }
         Cmd::Tag {
             experiment,
             tags,
@@ -167,13 +171,17 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
 fn for_each(
     ctx: &Ctx,
     names: &[String],
-    action: impl Fn(&crate::store::Store, &Experiment) -> crate::store::Result<String>,
+    check: impl Fn(&Store, &Experiment) -> crate::store::Result<()>,
+    action: impl Fn(&Store, &Experiment) -> crate::store::Result<String>,
 ) -> Result<()> {
     let store = ctx.store()?;
     let exps = names
         .iter()
         .map(|n| store.find_experiment(n))
         .collect::<Result<Vec<_>, _>>()?;
+    for exp in &exps {
+        check(&store, exp)?;
+    }
     for exp in &exps {
         ctx.note(&action(&store, exp)?);
     }

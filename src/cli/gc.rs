@@ -192,7 +192,7 @@ impl Progress {
 
 fn noun(kind: Kind, n: usize) -> String {
     let word = match kind {
-        Kind::Leftover => "leftover of an interrupted gc",
+        Kind::Leftover => "leftover of an interrupted command",
         Kind::Experiment => "experiment",
         Kind::Run => "run",
         Kind::LoggedModel => "logged model",
@@ -200,7 +200,7 @@ fn noun(kind: Kind, n: usize) -> String {
     };
     match (n, kind) {
         (1, _) => format!("1 {word}"),
-        (_, Kind::Leftover) => format!("{n} leftovers of an interrupted gc"),
+        (_, Kind::Leftover) => format!("{n} leftovers of an interrupted command"),
         _ => format!("{n} {word}s"),
     }
 }
@@ -329,7 +329,7 @@ fn short_path(store: &Store, path: &Path) -> String {
 fn removal_detail(store: &Store, r: &Removal) -> String {
     let mut parts = vec![match r.kind {
         Kind::Experiment => noun(Kind::Run, r.runs),
-        Kind::Leftover => "left by an interrupted gc".to_owned(),
+        Kind::Leftover => "left by an interrupted command".to_owned(),
         _ => format!("in experiment {}", r.experiment_id),
     }];
     for a in &r.artifacts {

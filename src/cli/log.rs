@@ -9,8 +9,8 @@ use serde_json::Value;
 
 use super::exit::UsageError;
 use super::{Ctx, complete, key_value};
+use crate::pyfloat;
 use crate::store::logging::{Batch, MetricEntry};
-use crate::store::pyfloat;
 
 const AFTER_HELP: &str = "\
 Metrics are KEY=VALUE, optionally with their own step: --metric loss=0.31@12.
@@ -323,6 +323,11 @@ fn python_str(v: &Value) -> Result<String, String> {
         Value::Bool(true) => "True".into(),
         Value::Bool(false) => "False".into(),
         Value::Null => "None".into(),
+        // A JSON float is a Python float to MLflow's client: `str(1e-07)`, not `1e-7`.
+        Value::Number(n) if n.is_f64() => n
+            .as_f64()
+            .map(pyfloat::repr)
+            .unwrap_or_else(|| n.to_string()),
         Value::Number(n) => n.to_string(),
         other => return Err(format!("value {other} must be a string or a number")),
     })
@@ -375,6 +380,21 @@ mod tests {
         assert!(b.metrics[0].value.is_nan());
         assert_eq!((b.metrics[1].timestamp, b.metrics[1].step), (7, 3));
         assert_eq!(b.params, vec![("lr".into(), "0.1".into())]);
+        let mut floats = Batch::default();
+        let text = "{\"param\": \"tiny\", \"value\": 1e-7}\n{\"param\": \"big\", \"value\": 12345678901234567890}\n{\"metric\": \"m\", \"value\": 0.00036188638196123067}\n";
+        parse_batch(text, "f", 0, &mut floats).unwrap();
+        assert_eq!(
+            floats.params[0].1, "1e-07",
+            "as Python's str() of the float"
+        );
+        assert_eq!(
+            floats.params[1].1, "12345678901234567890",
+            "an integer stays one"
+        );
+        assert_eq!(
+            floats.metrics[0].value, 0.00036188638196123067_f64,
+            "parsed exactly (float_roundtrip)"
+        );
         assert_eq!(b.tags, vec![("ok".into(), "True".into())]);
         let doc = "{\"run_id\": \"x\",\n \"params\": [{\"key\": \"a\", \"value\": \"1\"}]}";
         let mut b = Batch::default();

@@ -25,7 +25,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
-pub use ctx::{Ctx, Env, exit};
+pub use ctx::{Ctx, Env, ExperimentRef, exit};
 
 use crate::render::Format;
 use crate::store::ViewType;
@@ -58,10 +58,10 @@ struct GlobalArgs {
     #[arg(short = 's', long, global = true, value_name = "DIR")]
     store: Option<String>,
     /// Output format [default: table on a terminal, tsv otherwise]
-    #[arg(short = 'f', long, global = true, value_enum)]
+    #[arg(short = 'f', long, global = true, value_enum, ignore_case = true)]
     format: Option<FormatArg>,
     /// When to use colours (NO_COLOR is honoured)
-    #[arg(long, global = true, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN")]
+    #[arg(long, global = true, value_enum, ignore_case = true, default_value_t = ColorArg::Auto, value_name = "WHEN")]
     color: ColorArg,
     /// Exit with code 4 when any run or experiment could not be read and was skipped
     #[arg(long, global = true)]

@@ -7,9 +7,9 @@ use serde_json::Value;
 use super::exit::UsageError;
 use super::run_context as context;
 use super::shape::{self, key_value_table, run_info_json, run_json, run_records};
-use super::{Ctx, ViewArg, complete, key_value};
+use super::{Ctx, ExperimentRef, ViewArg, complete, key_value};
 use crate::render::{Cell, Format, Output, Table};
-use crate::store::logging::NewRun;
+use crate::store::logging::{Batch, NewRun};
 use crate::store::{
     DataSelection, Experiment, Run, RunInfo, RunStatus, Store, StoreError, ViewType,
     sort_runs_default,
@@ -37,7 +37,7 @@ enum Cmd {
         #[arg(add = complete::runs())]
         run: Option<String>,
         /// The final status
-        #[arg(long, value_enum, default_value_t = EndStatus::Finished)]
+        #[arg(long, value_enum, ignore_case = true, default_value_t = EndStatus::Finished)]
         status: EndStatus,
     },
     /// List runs, newest first (reads only each run's meta.yaml)
@@ -51,10 +51,10 @@ enum Cmd {
         #[arg(short = 'e', long = "experiment", value_name = "EXP", add = complete::experiments())]
         experiments: Vec<String>,
         /// Which runs to show
-        #[arg(long, value_enum, default_value_t)]
+        #[arg(long, value_enum, ignore_case = true, default_value_t)]
         view: ViewArg,
         /// Show at most N runs
-        #[arg(short = 'n', long, value_name = "N")]
+        #[arg(short = 'n', long, visible_alias = "max", value_name = "N")]
         limit: Option<usize>,
     },
     /// Show one run: info, params, metrics (latest values), tags, dataset inputs
@@ -62,9 +62,9 @@ enum Cmd {
         after_help = "Examples:\n  mlrs runs describe 3df405d6\n  mlrs runs describe $MLFLOW_RUN_ID --format json | jq .data.metrics"
     )]
     Describe {
-        /// Run id or unique prefix
+        /// Run id or unique prefix [default: $MLFLOW_RUN_ID]
         #[arg(add = complete::runs())]
-        run: String,
+        run: Option<String>,
     },
     /// Print every logged value of metrics, in the order logged (nothing is sampled)
     #[command(
@@ -173,7 +173,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         } => list(ctx, &experiments, view.into(), limit),
         Cmd::Describe { run } => {
             let store = ctx.store()?;
-            let info = store.find_run(&run)?;
+            let info = store.find_run(&ctx.run_or_env(run.as_deref())?)?;
             let data = info.load_data(&DataSelection::everything())?;
             let experiment = store.experiment_of(&info)?;
             ctx.print(&describe(&Run { info, data }, &experiment))
@@ -193,29 +193,11 @@ pub fn start_run(
     source_dir: &std::path::Path,
     extra_tags: Vec<(String, String)>,
 ) -> Result<(Store, RunInfo)> {
-    let store = ctx.store_for_write()?;
-    let wanted = args
-        .experiment
-        .clone()
-        .or_else(|| ctx.env.experiment_name.clone())
-        .or_else(|| ctx.env.experiment_id.clone())
-        .unwrap_or_else(|| "0".into());
-    let experiment = match store.find_experiment(&wanted) {
-        Ok(e) => e,
-        Err(crate::store::StoreError::NotFound(_)) if args.create_experiment => {
-            let (e, created) = store.get_or_create_experiment(&wanted, &ctx.cwd)?;
-            if created {
-                ctx.note(&format!("created experiment '{}' (id {})", e.name, e.id));
-            }
-            e
-        }
-        Err(crate::store::StoreError::NotFound(m)) => {
-            return Err(crate::store::StoreError::NotFound(format!(
-                "{m} (add --create-experiment to create it)"
-            ))
-            .into());
-        }
-        Err(e) => return Err(e.into()),
+    let wanted = match &args.experiment {
+        Some(e) => ExperimentRef::IdOrName(e.clone()),
+        None => ctx
+            .env_experiment()
+            .unwrap_or_else(|| ExperimentRef::Id("0".into())),
     };
     let user = context::user();
     let mut tags = vec![
@@ -224,12 +206,6 @@ pub fn start_run(
         (context::SOURCE_TYPE.to_owned(), "LOCAL".to_owned()),
     ];
     tags.extend(context::git_tags(source_dir));
-    if let Some(parent) = &args.parent {
-        tags.push((
-            context::PARENT_RUN.to_owned(),
-            store.find_run(parent)?.run_id,
-        ));
-    }
     if let Some(text) = &args.description {
         tags.push((context::NOTE.to_owned(), text.clone()));
     }
@@ -239,6 +215,44 @@ pub fn start_run(
         tags.retain(|(old, _)| old != k);
         tags.push((k.clone(), v.clone()));
     }
+    // Everything that can be wrong is checked before the first write (the store, the
+    // experiment or the run).
+    Batch {
+        params: args.params.clone(),
+        tags: tags.clone(),
+        ..Batch::default()
+    }
+    .validate()?;
+    let create_store =
+        ctx.store_is_fresh() && (args.create_experiment || wanted == ExperimentRef::Id("0".into()));
+    let store = if create_store {
+        ctx.store_for_write()?
+    } else {
+        ctx.store()?
+    };
+    if let Some(parent) = &args.parent {
+        tags.push((
+            context::PARENT_RUN.to_owned(),
+            store.find_run(parent)?.run_id,
+        ));
+    }
+    let experiment = match (wanted.find(&store), wanted.creatable_name()) {
+        (Ok(e), _) => e,
+        (Err(StoreError::NotFound(_)), Some(name)) if args.create_experiment => {
+            let (e, created) = store.get_or_create_experiment(name, &ctx.cwd)?;
+            if created {
+                ctx.note(&format!("created experiment '{}' (id {})", e.name, e.id));
+            }
+            e
+        }
+        (Err(StoreError::NotFound(m)), Some(_)) => {
+            return Err(StoreError::NotFound(format!(
+                "{m} (add --create-experiment to create it)"
+            ))
+            .into());
+        }
+        (Err(e), _) => return Err(e.into()),
+    };
     // MLflow's user_id is the `mlflow.user` tag the run is created with.
     let user_id = tags
         .iter()
@@ -247,7 +261,8 @@ pub fn start_run(
         .map_or(user, |(_, v)| v.clone());
     let info = store.create_run(NewRun {
         experiment: &experiment,
-        run_name: args.name.as_deref(),
+        // An empty name gets a random one, as in MLflow.
+        run_name: args.name.as_deref().filter(|n| !n.is_empty()),
         user_id: &user_id,
         start_time: store.now_ms(),
         tags,
@@ -264,14 +279,12 @@ pub fn scope(
     names: &[String],
     view: ViewType,
 ) -> Result<Vec<Experiment>> {
-    let from_env: Vec<String> = ctx
-        .env
-        .experiment_id
-        .clone()
-        .or_else(|| ctx.env.experiment_name.clone())
-        .into_iter()
-        .collect();
-    let wanted = if names.is_empty() { &from_env } else { names };
+    if names.is_empty()
+        && let Some(from_env) = ctx.env_experiment()
+    {
+        return Ok(vec![from_env.find(store)?]);
+    }
+    let wanted = names;
     // Runs of deleted experiments are deleted runs, so they belong to non-active views.
     let exp_view = if view == ViewType::ActiveOnly {
         ViewType::ActiveOnly
@@ -431,6 +444,9 @@ fn change_lifecycle(ctx: &Ctx, ids: &[String], delete: bool) -> Result<()> {
         .iter()
         .map(|id| store.find_run(id))
         .collect::<Result<Vec<_>, _>>()?;
+    for run in runs.iter().filter(|r| !delete && !r.is_active()) {
+        store.check_run_restorable(run)?;
+    }
     for run in &runs {
         let verb = if delete { "deleted" } else { "restored" };
         if run.is_active() == delete {

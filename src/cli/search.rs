@@ -42,7 +42,7 @@ pub struct Args {
     #[command(flatten)]
     scope: ScopeArgs,
     /// Show at most N runs
-    #[arg(short = 'n', long = "max", value_name = "N")]
+    #[arg(short = 'n', long = "max", visible_alias = "limit", value_name = "N")]
     max: Option<usize>,
     /// Also show these keys, e.g. 'metrics.*', 'params.lr*', 'tags.mlflow.user' (repeatable)
     #[arg(short = 'c', long = "columns", value_name = "GLOB", add = complete::entity_keys())]
@@ -61,7 +61,7 @@ pub struct ScopeArgs {
     #[arg(short = 'o', long = "order-by", value_name = "ORDER", add = complete::entity_keys())]
     pub order_by: Vec<String>,
     /// Which runs to search
-    #[arg(long, value_enum, default_value_t)]
+    #[arg(long, value_enum, ignore_case = true, default_value_t)]
     pub view: ViewArg,
 }
 

@@ -62,21 +62,21 @@ impl Cell {
             Cell::Empty => String::new(),
             Cell::Text(s) | Cell::Status(s) | Cell::Id(s) => s.clone(),
             Cell::Int(i) => i.to_string(),
-            Cell::Float(f) => crate::store::pyfloat::repr(*f),
+            Cell::Float(f) => crate::pyfloat::repr(*f),
             Cell::Time(ms) => rfc3339(*ms),
             Cell::Duration(ms) => format!("{:.3}", *ms as f64 / 1000.0),
             Cell::Bytes(n) => n.to_string(),
         }
     }
 
-    /// The short, human text (tables, markdown).
+    /// The short, human text (tables, markdown); control characters are shown escaped.
     pub fn human(&self, style: &Style) -> String {
         match self {
             Cell::Float(f) => human_float(*f),
             Cell::Time(ms) => local_time(*ms, style),
             Cell::Duration(ms) => human_duration(*ms),
             Cell::Bytes(n) => human_bytes(*n),
-            other => other.plain(),
+            other => printable(&other.plain()).into_owned(),
         }
     }
 }
@@ -240,6 +240,27 @@ pub fn write_markdown(out: &mut dyn Write, table: &Table, style: &Style) -> io::
     Ok(())
 }
 
+/// Text safe to put on a terminal: control characters (escape sequences could retitle or
+/// recolour it) are shown as `\u{1b}`; newlines and tabs stay.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' && c != '\t' {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect::<String>()
+        .into()
+}
+
 /// A float as JSON: non-finite values become the strings "NaN", "Infinity", "-Infinity" (the
 /// protobuf JSON convention MLflow's REST API uses), so `jq` and every JSON parser accept them.
 pub fn json_float(f: f64) -> Value {
@@ -304,7 +325,7 @@ pub fn human_bytes(n: u64) -> String {
 /// Up to 6 significant digits, like `%g`, for reading in a table.
 pub fn human_float(f: f64) -> String {
     if !f.is_finite() {
-        return crate::store::pyfloat::repr(f);
+        return crate::pyfloat::repr(f);
     }
     if f == 0.0 {
         return if f.is_sign_negative() {

@@ -5,11 +5,11 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("{path}: {source}")]
+    /// The OS error is part of the message, not a chained source, so it is printed once.
+    #[error("{path}: {error}")]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{path}: malformed YAML: {reason}")]
     Yaml { path: PathBuf, reason: String },
@@ -38,10 +38,10 @@ pub enum StoreError {
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 impl StoreError {
-    pub fn io(path: &Path, source: std::io::Error) -> Self {
+    pub fn io(path: &Path, error: std::io::Error) -> Self {
         StoreError::Io {
             path: path.to_path_buf(),
-            source,
+            error,
         }
     }
 
@@ -50,17 +50,6 @@ impl StoreError {
             path: path.to_path_buf(),
             reason: reason.into(),
         }
-    }
-
-    /// True when the error is about the caller's input rather than the store's state.
-    pub fn is_user_error(&self) -> bool {
-        matches!(
-            self,
-            StoreError::NotFound(_)
-                | StoreError::Ambiguous(_)
-                | StoreError::BadInput(_)
-                | StoreError::Conflict(_)
-        )
     }
 }
 
@@ -100,6 +89,12 @@ impl Problem {
 
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.path.display(), self.reason)
+        // A reason that names a file inside `path` already says where.
+        let path = self.path.display().to_string();
+        if self.reason.starts_with(&path) {
+            write!(f, "{}", self.reason)
+        } else {
+            write!(f, "{path}: {}", self.reason)
+        }
     }
 }

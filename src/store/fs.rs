@@ -1,121 +1,193 @@
 //! File primitives every store write goes through: atomic replace, single-`write` append,
-//! advisory locks. Nothing else in the crate opens a file for writing.
+//! folder locks, staging folders, whole-folder removal. Nothing else in the crate opens a
+//! store file for writing.
+//!
+//! Two rules hold for every write here: a file appears whole (temp file, fsync, rename), and
+//! a write never recreates the folder of an entity that was moved or removed meanwhile (it
+//! fails instead), because a half-recreated run folder is a corrupt store for MLflow.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use super::error::{IoContext, Result, StoreError};
+use super::keyed::TEMP_PREFIX;
 
-/// Replace `path` with `bytes` atomically: a temp file in the same folder, fsync, rename, fsync
-/// of the folder. Readers see the old file or the new one, never a mix. Mode is 0644 (or the
-/// old file's mode), not tempfile's 0600, so MLflow under another user can still read it.
+/// Replace `path` with `bytes` atomically, the temp file beside it.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    persist(path, bytes, parent(path)?, true)
+    persist(path, bytes, parent(path)?)
 }
 
-/// [`write_atomic`] with the temp file in `scratch`, a folder on the same filesystem where a
-/// leftover temp file (after a crash) is harmless to readers.
-pub fn write_atomic_via(path: &Path, bytes: &[u8], scratch: &Path) -> Result<()> {
-    persist(path, bytes, scratch, true)
+/// Replace `path` (a file at or below the entity folder `entity`) with `bytes` atomically. The
+/// temp file lives in `entity`, where a leftover after a crash is harmless to readers (a
+/// `params/` or `tags/` folder would make it a key); folders between `entity` and `path` are
+/// created, `entity` itself never is.
+pub fn write_atomic_via(path: &Path, bytes: &[u8], entity: &Path) -> Result<()> {
+    persist(path, bytes, entity)
 }
 
-/// Create `path` with `bytes`, failing when it already exists (for files that are written once).
-pub fn write_new(path: &Path, bytes: &[u8]) -> Result<()> {
-    persist(path, bytes, parent(path)?, false)
-}
-
-fn persist(path: &Path, bytes: &[u8], scratch: &Path, overwrite: bool) -> Result<()> {
-    let dir = parent(path)?;
-    fs::create_dir_all(dir).at(dir)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".mlrs-tmp-")
-        .tempfile_in(scratch)
-        .at(scratch)?;
+fn persist(path: &Path, bytes: &[u8], entity: &Path) -> Result<()> {
+    let mut tmp = temp_file_in(entity)?;
+    create_below(entity, parent(path)?)?;
     tmp.write_all(bytes).at(tmp.path())?;
-    set_mode_like(tmp.as_file(), path).at(tmp.path())?;
+    apply_new_file_mode(tmp.as_file(), path).at(tmp.path())?;
     tmp.as_file().sync_all().at(tmp.path())?;
-    let persisted = if overwrite {
-        tmp.persist(path)
-    } else {
-        tmp.persist_noclobber(path)
-    };
-    persisted.map_err(|e| StoreError::io(path, e.error))?;
-    sync_dir(dir);
+    tmp.persist(path)
+        .map_err(|e| StoreError::io(path, e.error))?;
+    sync_dir(parent(path)?);
     Ok(())
 }
 
-/// Write a file inside a folder nobody reads yet (a run being built): no temp file needed.
-pub fn write_plain(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = parent(path)?;
-    fs::create_dir_all(dir).at(dir)?;
-    fs::write(path, bytes).at(path)
+/// A temp file in `dir`; `dir` must exist (an entity that moved away fails here, early).
+fn temp_file_in(dir: &Path) -> Result<tempfile::NamedTempFile> {
+    tempfile::Builder::new()
+        .prefix(TEMP_PREFIX)
+        .tempfile_in(dir)
+        .map_err(|e| gone_or_io(dir, e))
 }
 
-/// Copy `src` to `dst` so that `dst` appears whole (temp file beside it, then rename).
-pub fn copy_file(src: &Path, dst: &Path) -> Result<PathBuf> {
-    let dir = parent(dst)?;
+fn gone_or_io(dir: &Path, e: std::io::Error) -> StoreError {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        StoreError::Conflict(format!(
+            "{} no longer exists (moved or deleted meanwhile?)",
+            dir.display()
+        ))
+    } else {
+        StoreError::io(dir, e)
+    }
+}
+
+/// Create `dir` and the folders above it, but only below `base`, which must exist.
+fn create_below(base: &Path, dir: &Path) -> Result<()> {
+    if !base.is_dir() {
+        return Err(gone_or_io(base, std::io::ErrorKind::NotFound.into()));
+    }
+    if dir.starts_with(base) && dir != base {
+        fs::create_dir_all(dir).at(dir)?;
+    }
+    Ok(())
+}
+
+/// Create the folder `target` (a run, an experiment, a model, a version) whole: `build` fills
+/// a [`staging_dir`] with [`write_staged`], which is then renamed to `target`. Readers see the
+/// folder complete or not at all; a failed build leaves nothing behind.
+pub fn place_new_folder(
+    root: &Path,
+    target: &Path,
+    build: impl FnOnce(&Path) -> Result<()>,
+) -> Result<()> {
+    let staging = staging_dir(root);
+    let placed = build(&staging).and_then(|()| {
+        fs::create_dir_all(parent(target)?).at(target)?;
+        rename(&staging, target)
+    });
+    if placed.is_err() {
+        let _ = fs::remove_dir_all(&staging);
+    }
+    placed
+}
+
+/// Write a file into a folder nobody reads yet (a staged run), fsynced, so the folder can
+/// be renamed into place whole.
+pub fn write_staged(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = parent(path)?;
     fs::create_dir_all(dir).at(dir)?;
-    let tmp = tempfile::Builder::new()
-        .prefix(".mlrs-tmp-")
-        .tempfile_in(dir)
-        .at(dir)?;
+    let mut file = File::create(path).at(path)?;
+    file.write_all(bytes).at(path)?;
+    apply_new_file_mode(&file, path).at(path)?;
+    file.sync_all().at(path)
+}
+
+/// Copy `src` to `dst` (below the folder `entity`) so that `dst` appears whole.
+pub fn copy_file(src: &Path, dst: &Path, entity: &Path) -> Result<PathBuf> {
+    let tmp = temp_file_in(entity)?;
+    create_below(entity, parent(dst)?)?;
     fs::copy(src, tmp.path()).at(src)?;
+    tmp.as_file().sync_all().at(tmp.path())?;
     tmp.persist(dst).map_err(|e| StoreError::io(dst, e.error))?;
     Ok(dst.to_path_buf())
 }
 
-/// Append one complete line with a single `write(2)` on an `O_APPEND` descriptor, so concurrent
-/// appenders (mlrs or MLflow) interleave whole lines and never tear one.
-pub fn append_line(path: &Path, line: &str) -> Result<()> {
-    debug_assert!(line.ends_with('\n'));
-    append_lines(path, [line])
+/// Create an empty folder below `entity` (copied artifact folders keep their empty ones).
+pub fn create_dir_below(entity: &Path, dir: &Path) -> Result<()> {
+    create_below(entity, dir)
 }
 
-/// Append many lines, each with its own single `write(2)` on one `O_APPEND` descriptor.
-pub fn append_lines<'a>(path: &Path, lines: impl IntoIterator<Item = &'a str>) -> Result<()> {
-    let dir = parent(path)?;
-    fs::create_dir_all(dir).at(dir)?;
+/// Append lines to `path` (below the folder `entity`), each with its own single `write(2)` on
+/// an `O_APPEND` descriptor, so concurrent appenders (mlrs or MLflow) interleave whole lines.
+/// A short write (a full disk) leaves a partial line that makes the file unreadable to both
+/// tools; the error says so, naming the file to repair.
+pub fn append_lines<'a>(
+    path: &Path,
+    lines: impl IntoIterator<Item = &'a str>,
+    entity: &Path,
+) -> Result<()> {
+    create_below(entity, parent(path)?)?;
     let mut file = OpenOptions::new()
         .create(true)
         .append(true)
         .open(path)
         .at(path)?;
     for line in lines {
+        debug_assert!(line.ends_with('\n'));
         let written = file.write(line.as_bytes()).at(path)?;
         if written != line.len() {
             return Err(StoreError::invalid(
                 path,
-                "short append; the last line may be torn",
+                format!(
+                    "short append ({written} of {} bytes): the last line is torn; remove it by hand",
+                    line.len()
+                ),
             ));
         }
     }
     Ok(())
 }
 
-/// An exclusive advisory lock on a folder (`flock` on its descriptor), held until dropped.
-/// Locking the folder itself leaves no lock file behind for MLflow, git or `gc` to meet.
+/// An advisory lock on a folder (`flock` on its descriptor), held until dropped. Locking the
+/// folder itself leaves no lock file behind for MLflow, git or `gc` to meet.
 pub struct Lock {
     _dir: File,
 }
 
 impl Lock {
+    /// Exclusive: nobody else holds the folder's lock, shared or exclusive.
     pub fn acquire(dir: &Path) -> Result<Lock> {
-        let handle = File::open(dir).at(dir)?;
+        let handle = File::open(dir).map_err(|e| gone_or_io(dir, e))?;
         handle.lock().at(dir)?;
+        Ok(Lock { _dir: handle })
+    }
+
+    /// Shared: many holders at once, but no exclusive one.
+    pub fn shared(dir: &Path) -> Result<Lock> {
+        let handle = File::open(dir).map_err(|e| gone_or_io(dir, e))?;
+        handle.lock_shared().at(dir)?;
         Ok(Lock { _dir: handle })
     }
 }
 
-/// The text of `<dir>/meta.yaml`; a missing file means the folder is not a `what` at all.
+/// The text of `<dir>/meta.yaml`; a missing file means the folder is not a `what` at all. An
+/// empty file is read again after 0.1 s and 0.2 s, as MLflow's readers do: MLflow rewrites
+/// meta.yaml in place (truncate, then write), so an empty read is usually a write underway.
 pub fn read_meta(dir: &Path, what: &str) -> Result<(PathBuf, String)> {
     let path = dir.join("meta.yaml");
-    match read_to_string(&path) {
-        Err(StoreError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => Err(
-            StoreError::invalid(dir, format!("not {what}: it has no meta.yaml")),
-        ),
-        other => other.map(|text| (path, text)),
+    for wait_ms in [100, 200, 0] {
+        let text = match read_to_string(&path) {
+            Err(StoreError::Io { error, .. }) if error.kind() == std::io::ErrorKind::NotFound => {
+                return Err(StoreError::invalid(
+                    dir,
+                    format!("not {what}: it has no meta.yaml"),
+                ));
+            }
+            other => other?,
+        };
+        if !text.is_empty() || wait_ms == 0 {
+            return Ok((path, text));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(wait_ms));
     }
+    unreachable!("the last attempt returns")
 }
 
 pub fn read_to_string(path: &Path) -> Result<String> {
@@ -139,15 +211,48 @@ pub fn remove_file(path: &Path) -> Result<()> {
     fs::remove_file(path).at(path)
 }
 
-/// Remove a folder and everything in it so that readers see it whole or gone: it is first
-/// renamed into `scratch` (same filesystem) under a temp name, then deleted there. A crash
-/// in between leaves only a `.mlrs-tmp-*` folder, which no reader takes for data.
-pub fn remove_tree(dir: &Path, scratch: &Path) -> Result<()> {
-    let doomed = scratch.join(format!(
-        "{}{}",
-        super::keyed::TEMP_PREFIX,
-        uuid::Uuid::new_v4().simple()
-    ));
+/// A fresh folder path directly under the store root for building or removing things out of
+/// sight: its name ends with `.trash`, which MLflow skips when it lists experiments, and starts
+/// with `.`, which mlrs skips. (Any other folder there is an "experiment" to MLflow, and a
+/// malformed one makes its `search_experiments` fail.)
+pub fn staging_dir(root: &Path) -> PathBuf {
+    root.join(format!(
+        "{TEMP_PREFIX}{}{}",
+        uuid::Uuid::new_v4().simple(),
+        super::TRASH
+    ))
+}
+
+/// Copy a small folder tree (a registered model: meta.yaml files, tags, aliases) to `dst`,
+/// which must not exist. Symbolic links are copied as links.
+pub fn copy_tree(src: &Path, dst: &Path) -> Result<()> {
+    for entry in walkdir::WalkDir::new(src) {
+        let entry = entry.map_err(|e| {
+            let path = e.path().unwrap_or(src).to_path_buf();
+            StoreError::io(
+                &path,
+                e.into_io_error()
+                    .unwrap_or_else(|| std::io::Error::other("walk failed")),
+            )
+        })?;
+        let target = dst.join(entry.path().strip_prefix(src).unwrap_or(entry.path()));
+        if entry.file_type().is_dir() {
+            fs::create_dir_all(&target).at(&target)?;
+        } else if entry.file_type().is_symlink() {
+            let link = fs::read_link(entry.path()).at(entry.path())?;
+            std::os::unix::fs::symlink(link, &target).at(&target)?;
+        } else {
+            fs::copy(entry.path(), &target).at(entry.path())?;
+            File::open(&target).and_then(|f| f.sync_all()).at(&target)?;
+        }
+    }
+    Ok(())
+}
+
+/// Remove a folder so that readers see it whole or gone: renamed out of sight first (see
+/// [`staging_dir`]), then deleted. Symbolic links inside are removed, never followed.
+pub fn remove_tree(dir: &Path, root: &Path) -> Result<()> {
+    let doomed = staging_dir(root);
     rename(dir, &doomed)?;
     fs::remove_dir_all(&doomed).at(&doomed)
 }
@@ -157,18 +262,41 @@ fn parent(path: &Path) -> Result<&Path> {
         .ok_or_else(|| StoreError::invalid(path, "has no parent folder"))
 }
 
+/// Give a file written at `target` the replaced file's mode, else what the process's umask
+/// allows (0666 & !umask), as MLflow's `open(path, "w")` would; never tempfile's 0600.
 #[cfg(unix)]
-fn set_mode_like(file: &File, target: &Path) -> std::io::Result<()> {
+fn apply_new_file_mode(file: &File, target: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     let mode = fs::metadata(target)
         .map(|m| m.permissions().mode() & 0o7777)
-        .unwrap_or(0o644);
+        .unwrap_or(0o666 & !umask());
     file.set_permissions(fs::Permissions::from_mode(mode))
 }
 
 #[cfg(not(unix))]
-fn set_mode_like(_file: &File, _target: &Path) -> std::io::Result<()> {
+fn apply_new_file_mode(_file: &File, _target: &Path) -> std::io::Result<()> {
     Ok(())
+}
+
+/// The process umask, read once (Linux reports it without changing it).
+#[cfg(unix)]
+fn umask() -> u32 {
+    static UMASK: OnceLock<u32> = OnceLock::new();
+    *UMASK.get_or_init(|| {
+        let from_proc = fs::read_to_string("/proc/self/status").ok().and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Umask:"))
+                .and_then(|v| u32::from_str_radix(v.trim(), 8).ok())
+        });
+        from_proc.unwrap_or_else(|| {
+            // SAFETY: umask(2) cannot fail; it is set back at once, before any file is created.
+            unsafe {
+                let old = libc::umask(0o022);
+                libc::umask(old);
+                old as u32
+            }
+        })
+    })
 }
 
 /// Best effort: persisting the rename itself. Some filesystems refuse fsync on a folder.
@@ -220,4 +348,38 @@ pub fn remove_all(path: &Path) -> Result<()> {
         Ok(_) => fs::remove_file(path),
     };
     removed.at(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_never_recreate_a_vanished_entity() {
+        let tmp = tempfile::tempdir().unwrap();
+        let run = tmp.path().join("exp").join("run");
+        let err = write_atomic_via(&run.join("tags").join("a"), b"x", &run).unwrap_err();
+        assert!(err.to_string().contains("no longer exists"), "{err}");
+        assert!(!tmp.path().join("exp").exists());
+        let err = append_lines(&run.join("metrics").join("m"), ["1 2 3\n"], &run).unwrap_err();
+        assert!(err.to_string().contains("no longer exists"), "{err}");
+        assert!(!tmp.path().join("exp").exists());
+    }
+
+    #[test]
+    fn new_files_follow_the_umask() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("k").join("v");
+        write_atomic_via(&path, b"x", tmp.path()).unwrap();
+        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o666 & !umask());
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+        write_atomic_via(&path, b"y", tmp.path()).unwrap();
+        assert_eq!(
+            fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o640,
+            "a rewrite keeps the mode"
+        );
+    }
 }

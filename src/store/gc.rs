@@ -20,7 +20,7 @@ use regex::Regex;
 
 use super::error::{IoContext, Problem, Result, StoreError};
 use super::registry::LoggedModel;
-use super::{Experiment, MODELS, RunInfo, Store, ViewType, fs, location, validate};
+use super::{Experiment, MODELS, RunInfo, Store, TRASH, ViewType, fs, keyed, location, validate};
 
 /// Where things go on their way out: one rename takes an item out of the store whole, then it
 /// is removed at leisure. MLflow skips folders under the root whose name ends with `.trash`
@@ -89,7 +89,7 @@ impl Age {
 /// What a plan entry is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Kind {
-    /// Something an interrupted gc left in the scratch folder.
+    /// Something an interrupted mlrs command (gc, or one creating a run) left behind.
     Leftover,
     Experiment,
     Run,
@@ -581,15 +581,24 @@ impl Store {
         Ok(used)
     }
 
-    /// Entries an interrupted gc left in the scratch folder.
+    /// What interrupted mlrs commands left: entries of the scratch folder, and staging folders
+    /// at the root ([`fs::staging_dir`]). Every command that stages holds the store lock, at
+    /// least shared, until its folder is renamed away; gc removes them holding it exclusively,
+    /// so what it removes then belongs to no running command.
     fn leftovers(&self) -> Result<Vec<PathBuf>> {
-        let scratch = self.scratch_dir();
-        if !scratch.is_dir() {
-            return Ok(Vec::new());
-        }
         let mut out = Vec::new();
-        for entry in std::fs::read_dir(&scratch).at(&scratch)? {
-            out.push(entry.at(&scratch)?.path());
+        for entry in std::fs::read_dir(&self.root).at(&self.root)? {
+            let entry = entry.at(&self.root)?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with(keyed::TEMP_PREFIX) && name.ends_with(TRASH) {
+                out.push(entry.path());
+            }
+        }
+        let scratch = self.scratch_dir();
+        if scratch.is_dir() {
+            for entry in std::fs::read_dir(&scratch).at(&scratch)? {
+                out.push(entry.at(&scratch)?.path());
+            }
         }
         out.sort();
         Ok(out)

@@ -38,12 +38,14 @@ pub fn read_some<'a>(
                     .map_err(|_| StoreError::invalid(&path, "not valid UTF-8"))?;
                 out.insert(key.to_owned(), value);
             }
+            // A missing key, or a key whose prefix is a file (`a` when asking for `a/b`).
             Err(e)
                 if matches!(
                     e.kind(),
-                    std::io::ErrorKind::NotFound | std::io::ErrorKind::IsADirectory
+                    std::io::ErrorKind::NotFound
+                        | std::io::ErrorKind::IsADirectory
+                        | std::io::ErrorKind::NotADirectory
                 ) => {}
-            Err(e) if e.raw_os_error() == Some(20) => {} // ENOTDIR: a prefix of the key is a file
             Err(e) => return Err(StoreError::io(&path, e)),
         }
     }

@@ -180,12 +180,8 @@ impl Store {
         batch.validate()?;
 
         let run_id = uuid::Uuid::new_v4().simple().to_string();
-        // Built under the root in a folder whose name ends with `.trash`: MLflow skips such
-        // folders when listing experiments (and mlrs skips hidden ones), so a crash mid-way
-        // leaves nothing that either reads as a run or an experiment.
-        let staging = self
-            .root()
-            .join(format!("{}{run_id}{}", keyed::TEMP_PREFIX, super::TRASH));
+        // Built out of sight of both readers, then renamed into place whole.
+        let final_dir = exp.dir.join(&run_id);
         let info = RunInfo {
             run_id: run_id.clone(),
             experiment_id: exp.id.clone(),
@@ -197,32 +193,34 @@ impl Store {
             lifecycle_stage: Lifecycle::Active,
             artifact_uri: run_artifact_uri(&self.experiment_artifact_location(exp), &run_id),
             deleted_time: None,
-            dir: staging.clone(),
+            dir: final_dir.clone(),
         };
-        let build = || -> Result<()> {
+        // Under the shared structure lock, so the experiment cannot be moved away meanwhile.
+        let _structure = self.structure_lock_shared()?;
+        if !exp.dir.join("meta.yaml").is_file() {
+            return Err(StoreError::Conflict(format!(
+                "experiment {} was moved or deleted meanwhile; the run was not created",
+                exp.id
+            )));
+        }
+        fs::place_new_folder(self.root(), &final_dir, |staging| {
             for sub in ["metrics", "params", "artifacts", "tags"] {
                 fs::create_dir_all(&staging.join(sub))?;
             }
             for (k, v) in &batch.params {
-                fs::write_plain(
+                fs::write_staged(
                     &fs::key_path(&staging.join("params"), k),
                     truncate_param(v).0.as_bytes(),
                 )?;
             }
             for (k, v) in &batch.tags {
-                fs::write_plain(&fs::key_path(&staging.join("tags"), k), v.as_bytes())?;
+                fs::write_staged(&fs::key_path(&staging.join("tags"), k), v.as_bytes())?;
             }
-            fs::write_plain(
+            fs::write_staged(
                 &staging.join("meta.yaml"),
                 info.meta_document(None, self.flavor()).as_bytes(),
             )
-        };
-        if let Err(e) = build() {
-            let _ = std::fs::remove_dir_all(&staging);
-            return Err(e);
-        }
-        let final_dir = exp.dir.join(&run_id);
-        fs::rename(&staging, &final_dir)?;
+        })?;
         RunInfo::load(&final_dir)
     }
 
@@ -233,7 +231,7 @@ impl Store {
         batch.validate()?;
         let mut report = LogReport::default();
         // Param immutability is a read-then-write: hold the run's lock across it.
-        let _lock = fs::Lock::acquire(&run.dir)?;
+        let _lock = self.lock_run(run)?;
         let existing = keyed::read_some(
             &run.dir.join("params"),
             batch.params.iter().map(|(k, _)| k.as_str()),
@@ -284,13 +282,11 @@ impl Store {
         }
         for (key, key_lines) in &lines {
             let path = fs::key_path(&run.dir.join("metrics"), key);
-            fs::append_lines(&path, key_lines.iter().map(String::as_str))?;
+            fs::append_lines(&path, key_lines.iter().map(String::as_str), &run.dir)?;
         }
         // Setting mlflow.runName renames the run, as in MLflow.
         if let Some((_, name)) = batch.tags.iter().rev().find(|(k, _)| k == RUN_NAME_TAG) {
-            let mut renamed = RunInfo::load(&run.dir)?;
-            renamed.run_name = name.clone();
-            self.write_run_meta(&renamed)?;
+            self.rewrite_run_meta_locked(run, |r| r.run_name = name.clone())?;
         }
         Ok(report)
     }
@@ -298,11 +294,10 @@ impl Store {
     /// Set a run's terminal status and end time.
     pub fn end_run(&self, run: &RunInfo, status: RunStatus, end_time: i64) -> Result<RunInfo> {
         check_active(run)?;
-        let mut ended = RunInfo::load(&run.dir)?;
-        ended.status = status;
-        ended.end_time = Some(end_time);
-        self.write_run_meta(&ended)?;
-        Ok(ended)
+        self.update_run_meta(run, |r| {
+            r.status = status;
+            r.end_time = Some(end_time);
+        })
     }
 
     /// The local folder of a run's artifacts, or why there is none.
@@ -315,8 +310,30 @@ impl Store {
         })
     }
 
+    /// Where a run's artifact files may be created, and the folder that must already exist for
+    /// that (the run's own folder when the artifacts live inside the store, which is never
+    /// recreated once gone; an outside artifact location is created as MLflow creates it).
+    fn artifact_target(&self, run: &RunInfo) -> Result<(PathBuf, PathBuf)> {
+        let dir = self.artifact_dir(run)?;
+        if dir.starts_with(&run.dir) {
+            return Ok((dir, run.dir.clone()));
+        }
+        fs::create_dir_all(&dir)?;
+        Ok((dir.clone(), dir))
+    }
+
+    /// Create (or truncate) one artifact file of the run, for output that arrives as a stream
+    /// (`mlrs run --capture`).
+    pub fn create_artifact_file(&self, run: &RunInfo, name: &str) -> Result<std::fs::File> {
+        let (dir, entity) = self.artifact_target(run)?;
+        fs::create_dir_below(&entity, &dir)?;
+        let path = dir.join(name);
+        std::fs::File::create(&path).map_err(|e| StoreError::io(&path, e))
+    }
+
     /// Copy a file (or a folder's contents) into the run's artifacts under `dest`, as MLflow's
-    /// `log_artifact` / `log_artifacts` do. Each file lands whole (temp file, then rename).
+    /// `log_artifact` / `log_artifacts` do: symbolic links are followed (their targets are
+    /// copied) and empty folders kept. Each file lands whole (temp file, then rename).
     pub fn log_artifact(
         &self,
         run: &RunInfo,
@@ -324,7 +341,8 @@ impl Store {
         dest: Option<&str>,
     ) -> Result<Vec<PathBuf>> {
         check_active(run)?;
-        let mut target = self.artifact_dir(run)?;
+        let _structure = self.structure_lock_shared()?;
+        let (mut target, entity) = self.artifact_target(run)?;
         if let Some(dest) = dest.map(|d| d.trim_matches('/')).filter(|d| !d.is_empty()) {
             if validate::path_not_unique(dest) {
                 return Err(StoreError::BadInput(format!(
@@ -337,7 +355,8 @@ impl Store {
         let meta = std::fs::metadata(src).map_err(|e| StoreError::io(src, e))?;
         let mut copied = Vec::new();
         if meta.is_dir() {
-            for entry in walkdir::WalkDir::new(src).min_depth(1) {
+            fs::create_dir_below(&entity, &target)?;
+            for entry in walkdir::WalkDir::new(src).min_depth(1).follow_links(true) {
                 let entry = entry.map_err(|e| {
                     StoreError::io(
                         src,
@@ -345,16 +364,18 @@ impl Store {
                             .unwrap_or_else(|| std::io::Error::other("walk failed")),
                     )
                 })?;
-                if entry.file_type().is_file() {
-                    let rel = entry.path().strip_prefix(src).unwrap_or(entry.path());
-                    copied.push(fs::copy_file(entry.path(), &target.join(rel))?);
+                let rel = entry.path().strip_prefix(src).unwrap_or(entry.path());
+                if entry.file_type().is_dir() {
+                    fs::create_dir_below(&entity, &target.join(rel))?;
+                } else {
+                    copied.push(fs::copy_file(entry.path(), &target.join(rel), &entity)?);
                 }
             }
         } else {
             let name = src
                 .file_name()
                 .ok_or_else(|| StoreError::invalid(src, "has no file name"))?;
-            copied.push(fs::copy_file(src, &target.join(name))?);
+            copied.push(fs::copy_file(src, &target.join(name), &entity)?);
         }
         Ok(copied)
     }

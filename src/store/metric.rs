@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::error::{Result, StoreError};
-use super::pyfloat;
+use crate::pyfloat;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct MetricPoint {

@@ -12,7 +12,6 @@ pub mod logging;
 pub mod metric;
 mod names;
 pub mod ops;
-pub mod pyfloat;
 pub mod registry;
 pub mod run;
 pub mod validate;
@@ -118,19 +117,18 @@ impl Store {
     /// Open a store for writing, creating it as MLflow does when the folder does not exist
     /// (the folder, `.trash/`, and the Default experiment `0`).
     pub fn open_or_create(root: &Path, now_override: Option<i64>) -> Result<Store> {
-        if root.exists() {
-            let mut store = Store::open(root).or_else(|e| {
-                let empty = std::fs::read_dir(root)
-                    .map(|mut d| d.next().is_none())
-                    .unwrap_or(false);
-                if empty { Ok(Store::at(root)) } else { Err(e) }
-            })?;
-            store.now_override = now_override;
+        let empty = root.is_dir()
+            && std::fs::read_dir(root)
+                .map(|mut d| d.next().is_none())
+                .unwrap_or(false);
+        if root.exists() && !empty {
+            let store = Store::open(root)?.with_now(now_override);
             fs::create_dir_all(&root.join(TRASH))?;
             return Ok(store);
         }
-        let mut store = Store::at(root);
-        store.now_override = now_override;
+        // MLflow creates the Default experiment only for a folder that does not exist; an
+        // empty one gets it too, or every `runs start` there would fail.
+        let store = Store::at(root).with_now(now_override);
         fs::create_dir_all(&root.join(TRASH))?;
         store.create_default_experiment()?;
         Ok(store)
@@ -167,10 +165,32 @@ impl Store {
         self.root.join(TRASH)
     }
 
-    /// A store-wide lock (on the root folder) for operations that must see and change the
-    /// store as one step (unique experiment names, model version numbers).
+    /// The store-wide exclusive lock (a `flock` on the root folder) for changes to the store's
+    /// structure that must be one step: unique experiment names, moving experiments in and
+    /// out of `.trash`, model version numbers, `gc`. Never taken while holding another lock.
     pub fn lock(&self) -> Result<fs::Lock> {
         fs::Lock::acquire(&self.root)
+    }
+
+    /// The shared side of [`Store::lock`], held by writes into runs so that no experiment is
+    /// moved away under them (which would make the write recreate half a run folder).
+    pub fn structure_lock_shared(&self) -> Result<fs::Lock> {
+        fs::Lock::shared(&self.root)
+    }
+
+    /// Everything a write into one run holds: the shared structure lock, then the run's own
+    /// lock (for read-then-write steps such as param immutability or a meta.yaml update). The
+    /// run must still exist once they are held.
+    pub fn lock_run(&self, run: &RunInfo) -> Result<(fs::Lock, fs::Lock)> {
+        let structure = self.structure_lock_shared()?;
+        let own = fs::Lock::acquire(&run.dir)?;
+        if !run.meta_path().is_file() {
+            return Err(StoreError::Conflict(format!(
+                "run {} was moved or deleted meanwhile",
+                run.run_id
+            )));
+        }
+        Ok((structure, own))
     }
 
     /// Where new runs of `exp` keep their artifacts. A store that was moved or copied still
@@ -180,12 +200,23 @@ impl Store {
         match location::uri_to_local_path(&exp.artifact_location) {
             Some(path)
                 if path.file_name().is_some_and(|n| n == exp.id.as_str())
-                    && path.parent() != Some(&self.root) =>
+                    && self.is_former_root(path.parent()) =>
             {
                 format!("{}/{}", self.root_uri(), exp.id)
             }
             _ => exp.artifact_location.clone(),
         }
+    }
+
+    /// Whether `folder` is where this store used to be: not its root now, and either gone or
+    /// itself an mlruns store (the original of a copy). A configured artifact root (say
+    /// `/data/artifacts/<exp id>`) is neither, and stays where MLflow writes.
+    fn is_former_root(&self, folder: Option<&Path>) -> bool {
+        let Some(folder) = folder else { return false };
+        folder != self.root
+            && (!folder.exists()
+                || folder.join(TRASH).is_dir()
+                || folder.join("0").join("meta.yaml").is_file())
     }
 
     /// The local folder of a run's artifacts, inside this store when the run's recorded
@@ -198,18 +229,29 @@ impl Store {
                 .join(&run.run_id)
                 .join("artifacts"),
         );
-        if default_shape && !path.starts_with(&self.root) {
+        let recorded_root = path.ancestors().nth(3);
+        if default_shape && !path.starts_with(&self.root) && self.is_former_root(recorded_root) {
             return Some(run.dir.join("artifacts"));
         }
         Some(path)
     }
 
+    /// A store root has `.trash/`, the Default experiment, or an experiment folder whose
+    /// meta.yaml names it; an experiment, run or `models/` folder (which has a meta.yaml of its
+    /// own, or holds folders that do) is not a root, so `--store` cannot point writes into one.
     fn looks_like_store(&self) -> bool {
+        let inner_name = self
+            .root
+            .file_name()
+            .is_some_and(|n| n == MODELS || n == TRASH);
+        if self.root.join("meta.yaml").exists() || inner_name {
+            return false;
+        }
         if self.root.join(TRASH).is_dir() || self.root.join("0").join("meta.yaml").is_file() {
             return true;
         }
         self.experiment_dirs(false)
-            .map(|dirs| dirs.iter().any(|d| d.join("meta.yaml").is_file()))
+            .map(|dirs| dirs.iter().any(|d| Experiment::load(d).is_ok()))
             .unwrap_or(false)
     }
 
@@ -246,7 +288,8 @@ impl Store {
         for entry in std::fs::read_dir(&base).map_err(|e| StoreError::io(&base, e))? {
             let entry = entry.map_err(|e| StoreError::io(&base, e))?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            if !entry.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+            // `is_dir` follows symbolic links, as MLflow's `os.path.isdir` does.
+            if !entry.path().is_dir() {
                 continue;
             }
             if !deleted && (name.ends_with(TRASH) || name == MODELS) {
@@ -313,19 +356,21 @@ impl Store {
 
     /// An experiment by id or exact name. Ids win, as in MLflow's CLI.
     pub fn find_experiment(&self, id_or_name: &str) -> Result<Experiment> {
-        if let Some(e) = self.experiment_by_id(id_or_name)? {
-            return Ok(e);
+        match self.experiment_by_id(id_or_name)? {
+            Some(e) => Ok(e),
+            None => self.experiment_by_name(id_or_name),
         }
+    }
+
+    /// An experiment by exact name only (active or deleted), as `MLFLOW_EXPERIMENT_NAME` means.
+    pub fn experiment_by_name(&self, name: &str) -> Result<Experiment> {
         let all = self.experiments(ViewType::All)?;
-        let mut matches: Vec<Experiment> = all
-            .items
-            .into_iter()
-            .filter(|e| e.name == id_or_name)
-            .collect();
+        let mut matches: Vec<Experiment> =
+            all.items.into_iter().filter(|e| e.name == name).collect();
         match matches.len() {
             0 => Err(StoreError::NotFound(format!(
                 "no experiment with id or name {}",
-                validate::quote(id_or_name)
+                validate::quote(name)
             ))),
             1 => Ok(matches.remove(0)),
             _ => {
@@ -334,7 +379,7 @@ impl Store {
                 Err(StoreError::Ambiguous(format!(
                     "{} experiments are named {} (ids {}); use an id",
                     matches.len(),
-                    validate::quote(id_or_name),
+                    validate::quote(name),
                     ids.join(", ")
                 )))
             }
@@ -347,7 +392,7 @@ impl Store {
         let mut out = Vec::new();
         for entry in std::fs::read_dir(dir).map_err(|e| StoreError::io(dir, e))? {
             let entry = entry.map_err(|e| StoreError::io(dir, e))?;
-            if !entry.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+            if !entry.path().is_dir() {
                 continue;
             }
             let name = entry.file_name().to_string_lossy().into_owned();
@@ -368,8 +413,12 @@ impl Store {
         view: ViewType,
     ) -> Result<Listing<RunInfo>> {
         let mut dirs = Vec::new();
+        let mut unlistable = Vec::new();
         for e in experiments {
-            dirs.extend(self.run_dirs(e)?);
+            match self.run_dirs(e) {
+                Ok(found) => dirs.extend(found),
+                Err(err) => unlistable.push(Problem::from_error(&e.dir, &err)),
+            }
         }
         let results: Vec<(PathBuf, Result<RunInfo>)> = dirs
             .into_par_iter()
@@ -380,7 +429,7 @@ impl Store {
             .collect();
         let mut listing = Listing {
             items: Vec::with_capacity(results.len()),
-            problems: Vec::new(),
+            problems: unlistable,
         };
         for (dir, result) in results {
             match result {
@@ -443,10 +492,7 @@ impl Store {
                 let name = entry.file_name().to_string_lossy().into_owned();
                 let is_run_name =
                     !name.starts_with('.') && !run::RESERVED_FOLDERS.contains(&name.as_str());
-                if is_run_name
-                    && name.starts_with(prefix)
-                    && entry.file_type().is_ok_and(|t| t.is_dir())
-                {
+                if is_run_name && name.starts_with(prefix) && entry.path().is_dir() {
                     out.push(entry.path());
                 }
             }

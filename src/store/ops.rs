@@ -29,7 +29,22 @@ impl Store {
             tags: BTreeMap::new(),
             dir: self.root.join("0"),
         };
-        fs::write_new(&exp.meta_path(), exp.new_meta(self.flavor()).as_bytes())
+        self.place_new_experiment(&exp, &[])
+    }
+
+    /// Build a new experiment folder (meta.yaml and tags) out of sight, then rename it into
+    /// place: an experiment folder without its meta.yaml is a "malformed experiment" to MLflow.
+    fn place_new_experiment(&self, exp: &Experiment, tags: &[(String, String)]) -> Result<()> {
+        fs::place_new_folder(self.root(), &exp.dir, |staging| {
+            fs::write_staged(
+                &staging.join("meta.yaml"),
+                exp.new_meta(self.flavor()).as_bytes(),
+            )?;
+            for (k, v) in tags {
+                fs::write_staged(&fs::key_path(&staging.join("tags"), k), v.as_bytes())?;
+            }
+            Ok(())
+        })
     }
 
     /// Create an experiment; names are unique across active and deleted experiments, which is
@@ -71,11 +86,7 @@ impl Store {
             tags: new.tags.iter().cloned().collect(),
             dir: self.root.join(&id),
         };
-        fs::create_dir_all(&exp.dir)?;
-        fs::write_new(&exp.meta_path(), exp.new_meta(self.flavor()).as_bytes())?;
-        for (k, v) in new.tags {
-            write_value(&exp.dir, &exp.tags_dir(), k, v)?;
-        }
+        self.place_new_experiment(&exp, new.tags)?;
         Ok(exp)
     }
 
@@ -113,8 +124,9 @@ impl Store {
         Ok(renamed)
     }
 
-    /// Soft-delete: active runs become deleted, then the folder moves into `.trash/`.
-    pub fn delete_experiment(&self, exp: &Experiment) -> Result<Experiment> {
+    /// Why `exp` cannot be deleted, if it cannot. Callers acting on several experiments check
+    /// them all first, so one bad name changes nothing.
+    pub fn check_deletable(&self, exp: &Experiment) -> Result<()> {
         if exp.id == "0" {
             return Err(StoreError::BadInput(
                 "Cannot delete the default experiment '0'. This is an internally reserved experiment.".into(),
@@ -134,6 +146,13 @@ impl Store {
                 target.display()
             )));
         }
+        Ok(())
+    }
+
+    /// Soft-delete: active runs become deleted, then the folder moves into `.trash/`.
+    pub fn delete_experiment(&self, exp: &Experiment) -> Result<Experiment> {
+        let _lock = self.lock()?;
+        self.check_deletable(exp)?;
         let now = self.now_ms();
         let runs = self.run_infos(std::slice::from_ref(exp), ViewType::ActiveOnly)?;
         for run in &runs.items {
@@ -146,39 +165,42 @@ impl Store {
         updated.lifecycle_stage = Lifecycle::Deleted;
         updated.last_update_time = Some(now);
         fs::write_atomic(&updated.meta_path(), updated.rewritten_meta()?.as_bytes())?;
+        let target = self.trash_dir().join(&exp.id);
         fs::create_dir_all(&self.trash_dir())?;
         fs::rename(&exp.dir, &target)?;
         updated.dir = target;
         Ok(updated)
     }
 
-    /// Undo a delete: the folder moves back and every deleted run becomes active again.
-    pub fn restore_experiment(&self, exp: &Experiment) -> Result<Experiment> {
+    /// Why `exp` cannot be restored, if it cannot.
+    pub fn check_restorable(&self, exp: &Experiment) -> Result<()> {
         if exp.is_active() && !exp.dir.starts_with(self.trash_dir()) {
             return Err(StoreError::BadInput(format!(
                 "experiment {} ({}) is not deleted",
                 exp.id, exp.name
             )));
         }
-        let target = self.root.join(&exp.id);
-        if target.exists() {
+        if self.root.join(&exp.id).exists() {
             return Err(StoreError::Conflict(format!(
                 "Cannot restore experiment with ID {}. An experiment with same ID already exists.",
                 exp.id
             )));
         }
-        let _lock = self.lock()?;
-        if let Some(other) = self
-            .experiments(ViewType::ActiveOnly)?
-            .items
-            .into_iter()
-            .find(|e| e.name == exp.name)
-        {
+        let active = self.experiments(ViewType::ActiveOnly)?.items;
+        if let Some(other) = active.into_iter().find(|e| e.name == exp.name) {
             return Err(StoreError::Conflict(format!(
                 "cannot restore experiment {}: the name '{}' is now used by experiment {}",
                 exp.id, exp.name, other.id
             )));
         }
+        Ok(())
+    }
+
+    /// Undo a delete: the folder moves back and every deleted run becomes active again.
+    pub fn restore_experiment(&self, exp: &Experiment) -> Result<Experiment> {
+        let _lock = self.lock()?;
+        self.check_restorable(exp)?;
+        let target = self.root.join(&exp.id);
         fs::rename(&exp.dir, &target)?;
         let mut restored = exp.clone();
         restored.dir = target;
@@ -221,6 +243,7 @@ impl Store {
                 )));
             }
         }
+        let _structure = self.structure_lock_shared()?;
         for (k, v) in tags {
             write_value(&exp.dir, &exp.tags_dir(), k, v)?;
         }
@@ -231,14 +254,15 @@ impl Store {
     }
 
     pub fn delete_run(&self, run: &RunInfo) -> Result<RunInfo> {
-        let mut deleted = run.clone();
-        deleted.lifecycle_stage = Lifecycle::Deleted;
-        deleted.deleted_time = Some(self.now_ms());
-        self.write_run_meta(&deleted)?;
-        Ok(deleted)
+        let now = self.now_ms();
+        self.update_run_meta(run, |r| {
+            r.lifecycle_stage = Lifecycle::Deleted;
+            r.deleted_time = Some(now);
+        })
     }
 
-    pub fn restore_run(&self, run: &RunInfo) -> Result<RunInfo> {
+    /// Why `run` cannot be restored, if it cannot.
+    pub fn check_run_restorable(&self, run: &RunInfo) -> Result<()> {
         let exp = self.experiment_of(run)?;
         if run.dir.starts_with(self.trash_dir()) || !exp.is_active() {
             return Err(StoreError::BadInput(format!(
@@ -246,14 +270,42 @@ impl Store {
                 run.run_id, exp.id, exp.name
             )));
         }
-        let mut active = run.clone();
-        active.lifecycle_stage = Lifecycle::Active;
-        active.deleted_time = None;
-        self.write_run_meta(&active)?;
-        Ok(active)
+        Ok(())
+    }
+
+    pub fn restore_run(&self, run: &RunInfo) -> Result<RunInfo> {
+        self.check_run_restorable(run)?;
+        self.update_run_meta(run, |r| {
+            r.lifecycle_stage = Lifecycle::Active;
+            r.deleted_time = None;
+        })
+    }
+
+    /// Change a run's meta.yaml as one step against other writers: under the run's lock, the
+    /// current file is read, `change` applied, and the result written back.
+    pub fn update_run_meta(
+        &self,
+        run: &RunInfo,
+        change: impl FnOnce(&mut RunInfo),
+    ) -> Result<RunInfo> {
+        let _locks = self.lock_run(run)?;
+        self.rewrite_run_meta_locked(run, change)
+    }
+
+    /// [`Store::update_run_meta`] for a caller that already holds the run's lock.
+    pub(super) fn rewrite_run_meta_locked(
+        &self,
+        run: &RunInfo,
+        change: impl FnOnce(&mut RunInfo),
+    ) -> Result<RunInfo> {
+        let mut current = RunInfo::load(&run.dir)?;
+        change(&mut current);
+        self.write_run_meta(&current)?;
+        Ok(current)
     }
 
     /// Rewrite a run's meta.yaml atomically from `info`, keeping keys mlrs does not model.
+    /// The caller holds the run's lock or the store's exclusive lock.
     pub fn write_run_meta(&self, info: &RunInfo) -> Result<()> {
         let existing = info.read_meta_map()?;
         let text = info.meta_document(Some(existing), self.flavor());

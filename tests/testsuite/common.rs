@@ -240,3 +240,14 @@ pub fn run_id_named(root: &Path, name: &str) -> String {
         .unwrap()
         .to_owned()
 }
+
+/// The folder of a run in a store (not its artifact_uri: a copied store's runs name the
+/// original folder there).
+pub fn run_dir(root: &Path, run: &str) -> PathBuf {
+    walkdir::WalkDir::new(root)
+        .into_iter()
+        .filter_map(Result::ok)
+        .find(|e| e.file_type().is_dir() && e.file_name().to_string_lossy() == run)
+        .unwrap_or_else(|| panic!("no run folder {run}"))
+        .into_path()
+}

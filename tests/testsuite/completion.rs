@@ -46,7 +46,7 @@ fn candidates(shell: &str, root: &Path, words: &[&str]) -> Vec<String> {
     let mut line = vec!["mlrs", "--store", root.to_str().unwrap()];
     line.extend_from_slice(words);
     let out = mlrs_bare()
-        .env("COMPLETE", shell)
+        .env("_MLRS_COMPLETE", shell)
         .env("_CLAP_COMPLETE_INDEX", (line.len() - 1).to_string())
         .env("_CLAP_COMPLETE_COMP_TYPE", "9")
         .env("_CLAP_COMPLETE_SPACE", "true")

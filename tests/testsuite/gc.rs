@@ -582,7 +582,7 @@ fn clone_run(src: &Path) {
 }
 
 #[test]
-fn what_an_interrupted_gc_leaves_is_invisible_to_mlflow_and_the_rerun_removes_it() {
+fn what_interrupted_commands_leave_is_invisible_to_mlflow_and_gc_removes_it() {
     // The state right after gc moved a run and a whole experiment out, before removing them.
     let store = own_store("2.22.5");
     let root = &store.root;
@@ -595,6 +595,10 @@ fn what_an_interrupted_gc_leaves_is_invisible_to_mlflow_and_the_rerun_removes_it
         std::fs::create_dir_all(&entry).unwrap();
         std::fs::rename(dir, entry.join(what)).unwrap();
     }
+    // And a run half built by a crashed `mlrs runs start` (staged at the root).
+    let staged = root.join(".mlrs-tmp-0123456789abcdef.trash");
+    std::fs::create_dir_all(staged.join("params")).unwrap();
+    std::fs::write(staged.join("meta.yaml"), "run_id: x\n").unwrap();
     mlrs(root)
         .args(["runs", "list", "--view", "all", "--strict"])
         .assert()
@@ -610,9 +614,9 @@ fn what_an_interrupted_gc_leaves_is_invisible_to_mlflow_and_the_rerun_removes_it
         .iter()
         .filter(|r| r["kind"] == "leftover")
         .collect();
-    assert_eq!(leftovers.len(), 2, "{plan:#}");
+    assert_eq!(leftovers.len(), 3, "{plan:#}");
     mlrs_gc(root, NOW_MS, &[]);
-    assert!(!root.join(SCRATCH).exists());
+    assert!(!root.join(SCRATCH).exists() && !staged.exists());
 }
 
 /// The deleted runs mlrs lists, checking that every run reads and nothing is reported broken.

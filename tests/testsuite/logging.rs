@@ -49,17 +49,6 @@ fn changes(
     changed
 }
 
-/// The folder of a run in a store (not its artifact_uri: a copied store's runs name the
-/// original folder there).
-fn run_dir(root: &Path, run: &str) -> PathBuf {
-    walkdir::WalkDir::new(root)
-        .into_iter()
-        .filter_map(Result::ok)
-        .find(|e| e.file_type().is_dir() && e.file_name().to_string_lossy() == run)
-        .unwrap_or_else(|| panic!("no run folder {run}"))
-        .into_path()
-}
-
 fn metric_lines(root: &Path, run: &str, key: &str) -> Vec<String> {
     let path = run_dir(root, run).join("metrics").join(key);
     std::fs::read_to_string(path)
@@ -525,9 +514,27 @@ fn a_writer_killed_mid_batch_leaves_a_readable_store() {
         ])
         .spawn()
         .unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(400));
-    child.kill().unwrap(); // SIGKILL
+    // Kill it (SIGKILL) as soon as metric lines appear, so the kill lands mid-write.
+    let metrics = run_dir(root, &run).join("metrics");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while std::fs::read_dir(&metrics).unwrap().next().is_none() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the batch never started writing"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    child.kill().unwrap();
     child.wait().unwrap();
+    let written: usize = (0..50)
+        .map(|k| {
+            std::fs::read_to_string(metrics.join(format!("k{k}"))).map_or(0, |t| t.lines().count())
+        })
+        .sum();
+    assert!(
+        written > 0 && written < 200_000,
+        "the kill interrupted the batch ({written} lines written)"
+    );
     // Whatever was written is whole lines; both readers read the run.
     let described = mlrs_json(root, &["runs", "describe", &run]);
     assert_eq!(described["info"]["status"], "RUNNING");

@@ -8,6 +8,7 @@ mod logging;
 mod read_fixtures;
 mod registry_read;
 mod registry_write;
+mod robustness;
 mod search_cli;
 mod search_mlflow;
 mod search_props;

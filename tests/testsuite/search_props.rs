@@ -18,7 +18,7 @@ use rayon::prelude::*;
 use serde_json::{Value, json};
 
 use crate::search_mlflow::{mlflow_answers, mlrs_answer};
-use mlrs::store::pyfloat;
+use mlrs::pyfloat;
 
 const BASE: i64 = 1_700_000_000_000;
 const RUNS: usize = 48;

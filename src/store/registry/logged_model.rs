@@ -13,7 +13,8 @@ use serde_json::Value;
 use super::super::error::{Result, StoreError};
 use super::super::metric::{self, MetricPoint};
 use super::super::run::RunInfo;
-use super::super::{Store, fs, keyed, ops, pyfloat, validate, yaml};
+use super::super::{Store, fs, keyed, ops, validate, yaml};
+use crate::pyfloat;
 
 pub const MODEL_VERSIONS_TAG: &str = "mlflow.modelVersions";
 

@@ -507,6 +507,21 @@ impl Store {
         Ok(listing)
     }
 
+    /// The names of the registered models, sorted, reading folder names only (for completion).
+    pub fn registered_model_names(&self) -> Vec<String> {
+        let Ok(entries) = std::fs::read_dir(self.models_dir()) else {
+            return Vec::new();
+        };
+        let mut names: Vec<String> = entries
+            .flatten()
+            .filter(|e| e.path().join("meta.yaml").is_file())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| !n.starts_with(keyed::TEMP_PREFIX))
+            .collect();
+        names.sort();
+        names
+    }
+
     /// One registered model by exact name, with MLflow's message when there is none.
     pub fn registered_model(&self, name: &str) -> Result<RegisteredModel> {
         let dir = self.model_dir(name)?;

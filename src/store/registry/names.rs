@@ -42,6 +42,13 @@ pub fn model_name(name: &str) -> Result<()> {
             "Invalid name: '{name}'. Registered model name cannot contain '%' character"
         )));
     }
+    // Such folders are mlrs's own half-done work, skipped by every listing.
+    if name.starts_with(crate::store::keyed::TEMP_PREFIX) {
+        return Err(StoreError::BadInput(format!(
+            "Invalid model name '{name}': names starting with {} are reserved by mlrs",
+            crate::store::keyed::TEMP_PREFIX
+        )));
+    }
     Ok(())
 }
 

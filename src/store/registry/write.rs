@@ -10,7 +10,7 @@ use super::super::error::{Result, StoreError};
 use super::super::run::RunInfo;
 use super::super::validate::{self, KeyKind};
 use super::super::yaml::{self, Yaml};
-use super::super::{Flavor, Store, fs, ops};
+use super::super::{Flavor, Store, fs, location, ops};
 use super::{LoggedModel, ModelVersion, RegisteredModel, Stage, names};
 
 /// What `mlrs register` asks for: a new version of `name` from `<run artifacts>/<artifact_path>`.
@@ -74,11 +74,14 @@ impl Store {
                 problems: Vec::new(),
                 dir: dir.clone(),
             };
-            fs::create_dir_all(&dir)?;
-            fs::write_new(
-                &model.meta_path(),
-                model_meta(&model, None, flavor).as_bytes(),
-            )?;
+            // Built out of sight and renamed into place: MLflow cannot read a model folder
+            // without its meta.yaml, so it must never see one.
+            fs::place_new_folder(self.root(), &dir, |staging| {
+                fs::write_staged(
+                    &staging.join("meta.yaml"),
+                    model_meta(&model, None, flavor).as_bytes(),
+                )
+            })?;
         }
         let mut model = RegisteredModel::load(&dir)?;
         let number = model.next_version()?;
@@ -102,14 +105,16 @@ impl Store {
             aliases: Vec::new(),
             dir: dir.join(format!("{}{number}", super::VERSION_PREFIX)),
         };
-        fs::create_dir_all(&version.dir)?;
-        fs::write_new(
-            &version.meta_path(),
-            version_meta(&version, None, flavor).as_bytes(),
-        )?;
-        for (k, v) in new.tags {
-            ops::write_value(&version.dir, &version.tags_dir(), k, v)?;
-        }
+        fs::place_new_folder(self.root(), &version.dir, |staging| {
+            fs::write_staged(
+                &staging.join("meta.yaml"),
+                version_meta(&version, None, flavor).as_bytes(),
+            )?;
+            for (k, v) in new.tags {
+                fs::write_staged(&fs::key_path(&staging.join("tags"), k), v.as_bytes())?;
+            }
+            Ok(())
+        })?;
         for alias in new.aliases {
             self.write_alias(&mut model, alias, number)?;
         }
@@ -139,13 +144,24 @@ impl Store {
                 validate::quote(path)
             )));
         }
-        let uri = if path.is_empty() {
-            run.artifact_uri.clone()
-        } else {
-            format!("{}/{path}", run.artifact_uri.trim_end_matches('/'))
+        // The files are looked for where mlrs keeps this run's artifacts, and the source
+        // recorded is that place: the run's artifact URI as MLflow records it, except in a
+        // copied store, where that URI names the original store's folder.
+        let artifacts_uri = match self.local_artifact_dir(run) {
+            Some(dir)
+                if !dir.starts_with(
+                    location::uri_to_local_path(&run.artifact_uri).unwrap_or_default(),
+                ) =>
+            {
+                location::file_uri(&dir)
+            }
+            _ => run.artifact_uri.clone(),
         };
-        // The files are looked for where mlrs keeps this run's artifacts (inside this store,
-        // even when it was copied); the source recorded is MLflow's, the run's artifact URI.
+        let uri = if path.is_empty() {
+            artifacts_uri
+        } else {
+            format!("{}/{path}", artifacts_uri.trim_end_matches('/'))
+        };
         let local = self
             .local_artifact_dir(run)
             .map(|dir| fs::key_path(&dir, path));
@@ -364,19 +380,32 @@ impl Store {
                 None => Ok(()),
             }
         })?;
-        fs::rename(&model.dir, &new_dir)?;
+        // The renamed model is built as a copy out of sight, then renamed into place, then the
+        // old folder removed: a crash leaves the old model whole, or both (as MLflow's own
+        // rename can), never a mix of names.
+        let old_dir = model.dir.clone();
+        let staging = fs::staging_dir(self.root());
+        fs::copy_tree(&old_dir, &staging)?;
         let now = self.now_ms();
         model.name = new_name.to_owned();
-        model.dir = new_dir;
+        model.dir = staging.clone();
         model.last_updated_timestamp = Some(now);
         self.save_model(&model)?;
         for version in &mut model.versions {
             if let Some(folder) = version.dir.file_name() {
-                version.dir = model.dir.join(folder);
+                version.dir = staging.join(folder);
             }
             version.name = new_name.to_owned();
             version.last_updated_timestamp = Some(now);
             self.save_version(version)?;
+        }
+        fs::rename(&staging, &new_dir)?;
+        fs::remove_tree(&old_dir, self.root())?;
+        model.dir = new_dir;
+        for version in &mut model.versions {
+            if let Some(folder) = version.dir.file_name() {
+                version.dir = model.dir.join(folder);
+            }
         }
         Ok(model)
     }

@@ -555,7 +555,7 @@ fn represent_float(f: f64) -> String {
     if f.is_infinite() {
         return if f > 0.0 { ".inf" } else { "-.inf" }.into();
     }
-    let repr = crate::store::pyfloat::repr(f).to_lowercase();
+    let repr = crate::pyfloat::repr(f).to_lowercase();
     if !repr.contains('.') && repr.contains('e') {
         repr.replacen('e', ".0e", 1)
     } else {
