@@ -291,6 +291,7 @@ fn cell_json(cell: &Cell) -> Value {
         Cell::Empty => Value::Null,
         Cell::Text(s) | Cell::Status(s) | Cell::Id(s) => Value::from(s.as_str()),
         Cell::Int(i) | Cell::Time(i) | Cell::Duration(i) => Value::from(*i),
+        Cell::Bytes(n) => Value::from(*n),
         Cell::Float(f) => json_float(*f),
     }
 }

@@ -9,6 +9,7 @@ mod completions;
 mod ctx;
 mod exec;
 mod experiments;
+mod gc;
 mod history;
 mod log;
 mod model_shape;
@@ -93,6 +94,8 @@ enum Command {
     /// The model registry: list, describe, versions, latest, get, alias, tag, delete, rename
     #[command(alias = "model")]
     Models(models::Args),
+    /// Remove deleted runs and experiments for good (plan first; --dry-run shows it)
+    Gc(gc::Args),
     /// Print the shell completion script for SHELL (bash, zsh, fish, powershell, elvish)
     Completions(completions::Args),
     /// Print the man page
@@ -225,6 +228,7 @@ pub fn main() -> ExitCode {
         Command::Register(args) => register::run(&ctx, args),
         Command::Transition(args) => transition::run(&ctx, args),
         Command::Models(args) => models::run(&ctx, args),
+        Command::Gc(args) => gc::run(&ctx, args),
         Command::Completions(args) => completions::run(&ctx, args),
         Command::Man(args) => completions::man(&ctx, args),
     };

@@ -32,6 +32,8 @@ pub enum Cell {
     Duration(i64),
     /// A run status, coloured in tables.
     Status(String),
+    /// A size: exact in CSV/JSON, `1.2 MiB` in tables.
+    Bytes(u64),
     /// An id (run id): whole when the table fits, else a 12-character prefix, which every mlrs
     /// command still accepts.
     Id(String),
@@ -63,6 +65,7 @@ impl Cell {
             Cell::Float(f) => crate::pyfloat::repr(*f),
             Cell::Time(ms) => rfc3339(*ms),
             Cell::Duration(ms) => format!("{:.3}", *ms as f64 / 1000.0),
+            Cell::Bytes(n) => n.to_string(),
         }
     }
 
@@ -72,6 +75,7 @@ impl Cell {
             Cell::Float(f) => human_float(*f),
             Cell::Time(ms) => local_time(*ms, style),
             Cell::Duration(ms) => human_duration(*ms),
+            Cell::Bytes(n) => human_bytes(*n),
             other => printable(&other.plain()).into_owned(),
         }
     }
@@ -303,6 +307,21 @@ pub fn human_duration(ms: i64) -> String {
     }
 }
 
+/// `512 B`, `1.2 KiB`, `3.4 MiB`, `1.0 GiB` (binary units, one decimal).
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut value = n as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1023.95 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
 /// Up to 6 significant digits, like `%g`, for reading in a table.
 pub fn human_float(f: f64) -> String {
     if !f.is_finite() {
@@ -346,6 +365,10 @@ mod tests {
         assert_eq!(human_duration(7_200), "7.2s");
         assert_eq!(human_duration(192_000), "3m 12s");
         assert_eq!(human_duration(7_500_000), "2h 05m");
+        assert_eq!(human_bytes(1023), "1023 B");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+        assert_eq!(human_bytes(1024 * 1024 - 1), "1.0 MiB");
+        assert_eq!(human_bytes(5 << 30), "5.0 GiB");
     }
 
     #[test]

@@ -98,6 +98,7 @@ fn is_atomic_column(table: &Table, index: usize, style: &Style) -> bool {
         | Cell::Int(_)
         | Cell::Float(_)
         | Cell::Id(_)
+        | Cell::Bytes(_)
         | Cell::Empty => true,
         other => short_word(&other.human(style)),
     })

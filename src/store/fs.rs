@@ -200,12 +200,7 @@ pub fn create_dir_all(path: &Path) -> Result<()> {
 }
 
 pub fn rename(from: &Path, to: &Path) -> Result<()> {
-    fs::rename(from, to).map_err(|e| {
-        StoreError::io(
-            from,
-            std::io::Error::new(e.kind(), format!("cannot move to {}: {e}", to.display())),
-        )
-    })?;
+    fs::rename(from, to).map_err(|e| move_error(from, to, e))?;
     if let Some(dir) = to.parent() {
         sync_dir(dir);
     }
@@ -259,7 +254,7 @@ pub fn copy_tree(src: &Path, dst: &Path) -> Result<()> {
 pub fn remove_tree(dir: &Path, root: &Path) -> Result<()> {
     let doomed = staging_dir(root);
     rename(dir, &doomed)?;
-    fs::remove_dir_all(&doomed).at(&doomed)
+    remove_all(&doomed)
 }
 
 fn parent(path: &Path) -> Result<&Path> {
@@ -315,6 +310,44 @@ fn sync_dir(dir: &Path) {
 pub fn key_path(dir: &Path, key: &str) -> PathBuf {
     key.split('/')
         .fold(dir.to_path_buf(), |p, part| p.join(part))
+}
+
+/// A new, uniquely named folder inside `scratch` (which must exist).
+pub fn scratch_entry(scratch: &Path, prefix: &str) -> Result<PathBuf> {
+    let dir = tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir_in(scratch)
+        .at(scratch)?;
+    Ok(dir.keep())
+}
+
+/// Move `from` (a file, folder or link) to `to` on the same filesystem; a missing `from` is
+/// fine. No fsync: a rename lost to a power cut leaves the thing where it was, for the next
+/// run to take, and syncing once per item would dominate a large removal.
+pub fn move_out(from: &Path, to: &Path) -> Result<()> {
+    match fs::rename(from, to) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        other => other.map_err(|e| move_error(from, to, e)),
+    }
+}
+
+fn move_error(from: &Path, to: &Path, e: std::io::Error) -> StoreError {
+    StoreError::io(
+        from,
+        std::io::Error::new(e.kind(), format!("cannot move to {}: {e}", to.display())),
+    )
+}
+
+/// Remove a file, a link (never what it points to) or a folder tree (links inside are
+/// removed as links too); a missing path is fine.
+pub fn remove_all(path: &Path) -> Result<()> {
+    let removed = match fs::symlink_metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => Err(e),
+        Ok(meta) if meta.is_dir() => fs::remove_dir_all(path),
+        Ok(_) => fs::remove_file(path),
+    };
+    removed.at(path)
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 pub mod error;
 pub mod experiment;
 pub mod fs;
+pub mod gc;
 pub mod keyed;
 pub mod location;
 pub mod logging;

@@ -3,6 +3,7 @@
 
 mod common;
 mod completion;
+mod gc;
 mod logging;
 mod read_fixtures;
 mod registry_read;

@@ -26,6 +26,7 @@ pub struct LoggedModel {
     pub source_run_id: Option<String>,
     pub artifact_location: String,
     pub deleted: bool,
+    pub last_updated_timestamp: Option<i64>,
     pub dir: PathBuf,
 }
 
@@ -49,6 +50,7 @@ struct MetaFile {
     source_run_id: Option<String>,
     artifact_location: Option<String>,
     lifecycle_stage: Option<String>,
+    last_updated_timestamp: Option<i64>,
 }
 
 impl LoggedModel {
@@ -64,6 +66,7 @@ impl LoggedModel {
             source_run_id: meta.source_run_id,
             artifact_location: meta.artifact_location.unwrap_or_default(),
             deleted: meta.lifecycle_stage.as_deref() == Some("deleted"),
+            last_updated_timestamp: meta.last_updated_timestamp,
             dir: dir.to_path_buf(),
         })
     }

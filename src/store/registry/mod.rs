@@ -126,6 +126,25 @@ impl ModelVersion {
             .filter(|s| !s.is_empty())
             .or(self.source.as_deref())
     }
+
+    /// The runs this version points at: its `run_id`, and the run inside a `runs:/<id>/…`
+    /// source.
+    pub fn run_ids(&self) -> Vec<&str> {
+        let from_source = self
+            .source
+            .as_deref()
+            .and_then(|s| s.strip_prefix("runs:/"))
+            .and_then(|rest| rest.split('/').next());
+        let mut ids: Vec<&str> = self
+            .run_id
+            .as_deref()
+            .into_iter()
+            .chain(from_source)
+            .collect();
+        ids.retain(|id| !id.is_empty());
+        ids.dedup();
+        ids
+    }
 }
 
 #[derive(Debug)]
@@ -511,16 +530,7 @@ impl Store {
         let models = self.registered_models()?;
         let mut ids = BTreeSet::new();
         for version in models.items.iter().flat_map(|m| &m.versions) {
-            ids.extend(version.run_id.clone().filter(|id| !id.is_empty()));
-            if let Some(id) = version
-                .source
-                .as_deref()
-                .and_then(|s| s.strip_prefix("runs:/"))
-                .and_then(|rest| rest.split('/').next())
-                .filter(|id| !id.is_empty())
-            {
-                ids.insert(id.to_owned());
-            }
+            ids.extend(version.run_ids().into_iter().map(str::to_owned));
         }
         Ok(Listing {
             items: ids.into_iter().collect(),

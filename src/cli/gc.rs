@@ -1,0 +1,477 @@
+//! `mlrs gc`: permanent deletion. Renders the plan the store computed (what goes, with sizes;
+//! what stays and why), asks on a terminal or requires `--yes` without one, carries it out with
+//! progress on stderr, and closes with a summary. The plan and the result are data (stdout, any
+//! `--format`); the question, the progress and the summary are talk (stderr).
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use anyhow::{Result, anyhow};
+use serde_json::{Value, json};
+
+use super::exit::UsageError;
+use super::{Ctx, complete};
+use crate::render::{Cell, Format, Output, Table, human_bytes};
+use crate::store::Store;
+use crate::store::gc::{Age, Done, KeepReason, Kept, Kind, Plan, Removal, Request};
+
+const AFTER_HELP: &str = "\
+Only deleted runs (`mlrs runs delete`), experiments in .trash (`mlrs experiments delete`) and, in
+MLflow 3 stores, deleted LoggedModels can go. Without ids, everything eligible goes; with ids,
+exactly those and nothing else. Artifacts are removed only where they lie inside the store (never
+at a path outside it, as a copied store records); links are removed, never followed. Runs that
+registered model versions use stay unless --force. An interrupted gc leaves a store MLflow and
+mlrs read normally; run it again to finish.
+
+Examples:
+  mlrs gc --dry-run                          what would go, with sizes, and what stays and why
+  mlrs gc --older-than 30d --yes             all deleted more than 30 days ago (for cron)
+  mlrs gc --run-ids 62bddb66,1a0cd201        exactly these deleted runs; asks first
+  mlrs gc --experiment-ids scratch -n -f json | jq '.remove[].bytes'";
+
+#[derive(clap::Args, Debug)]
+#[command(after_help = AFTER_HELP)]
+pub struct Args {
+    /// Only what was deleted at least this long ago: #d#h#m#s, floats allowed (30d, 1.5h, 2d12h)
+    #[arg(long, value_name = "AGE")]
+    older_than: Option<String>,
+    /// Exactly these deleted runs (ids or unique prefixes)
+    #[arg(long, value_name = "RUN,…", value_delimiter = ',', add = complete::runs())]
+    run_ids: Vec<String>,
+    /// Exactly these deleted experiments, with all their runs (ids or names)
+    #[arg(long, value_name = "EXP,…", value_delimiter = ',', add = complete::experiments())]
+    experiment_ids: Vec<String>,
+    /// Show the plan and remove nothing
+    #[arg(short = 'n', long)]
+    dry_run: bool,
+    /// Remove without asking (required without a terminal)
+    #[arg(short = 'y', long)]
+    yes: bool,
+    /// Also remove runs and LoggedModels that registered model versions use
+    #[arg(long)]
+    force: bool,
+}
+
+pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
+    let store = ctx.store()?;
+    let ids = |list: Vec<String>| -> Vec<String> {
+        list.into_iter()
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
+    let request = Request {
+        run_ids: ids(args.run_ids),
+        experiment_ids: ids(args.experiment_ids),
+        older_than: args.older_than.as_deref().map(Age::parse).transpose()?,
+        force: args.force,
+    };
+    let plan = store.gc_plan(&request)?;
+    ctx.report(&plan.problems);
+    let json = ctx.format == Format::Json;
+    if args.dry_run || plan.remove.is_empty() {
+        let done = (!args.dry_run).then_some(&[][..]);
+        ctx.print(&output(&store, &plan, done))?;
+        let what = if plan.remove.is_empty() {
+            "nothing to remove".to_owned()
+        } else {
+            format!("dry run: would remove {}", going(&plan))
+        };
+        ctx.note(&format!("{what}{}", kept_summary(&plan.keep)));
+        return Ok(());
+    }
+    let can_ask = std::io::stdin().is_terminal();
+    if !args.yes && !can_ask {
+        return Err(UsageError(format!(
+            "gc would remove {} for good; without a terminal to confirm on, pass --yes (or --dry-run to see the plan)",
+            going(&plan)
+        ))
+        .into());
+    }
+    if !json {
+        ctx.print(&output(&store, &plan, None))?;
+    }
+    if !args.yes && !confirm(&format!("remove {} for good?", going(&plan)))? {
+        ctx.note("nothing was removed");
+        return Ok(());
+    }
+    let progress = Progress::new(plan.remove.len());
+    let done = store.gc_execute(&plan, &|items, bytes| progress.show(items, bytes))?;
+    progress.finish();
+    if json {
+        ctx.print(&output(&store, &plan, Some(&done)))?;
+    }
+    ctx.note(&format!(
+        "{}{}",
+        removed_summary(&plan, &done),
+        kept_summary(&plan.keep)
+    ));
+    let failed: Vec<(&Removal, &crate::store::StoreError)> = plan
+        .remove
+        .iter()
+        .zip(&done)
+        .filter_map(|(item, d)| match d {
+            Done::Failed(e) => Some((item, e)),
+            _ => None,
+        })
+        .collect();
+    for (item, e) in &failed {
+        ctx.note(&format!(
+            "warning: could not remove {} {}: {e}",
+            item.kind.as_str(),
+            item.id
+        ));
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(anyhow!(
+            "{} of {} items could not be removed; the store is still readable. Fix the cause and run `mlrs gc` again to finish",
+            failed.len(),
+            plan.remove.len()
+        ))
+    }
+}
+
+/// Ask on stderr, read the answer from the terminal.
+fn confirm(question: &str) -> Result<bool> {
+    let mut err = std::io::stderr().lock();
+    write!(err, "mlrs: {question} [y/N] ")?;
+    err.flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(matches!(
+        answer.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
+}
+
+/// A status line on stderr while items go, only on a terminal, at most ten times a second.
+struct Progress {
+    total: usize,
+    shown: Option<Mutex<Instant>>,
+}
+
+impl Progress {
+    fn new(total: usize) -> Progress {
+        let on_terminal = std::io::stderr().is_terminal();
+        Progress {
+            total,
+            shown: on_terminal.then(|| Mutex::new(Instant::now())),
+        }
+    }
+
+    fn show(&self, items: usize, bytes: u64) {
+        let Some(last) = &self.shown else {
+            return;
+        };
+        let Ok(mut last) = last.lock() else {
+            return;
+        };
+        if last.elapsed() < Duration::from_millis(100) && items < self.total {
+            return;
+        }
+        *last = Instant::now();
+        let _ = write!(
+            std::io::stderr().lock(),
+            "\r\x1b[2Kmlrs: removed {items}/{} ({})",
+            self.total,
+            human_bytes(bytes)
+        );
+    }
+
+    fn finish(&self) {
+        if self.shown.is_some() {
+            let _ = write!(std::io::stderr().lock(), "\r\x1b[2K");
+        }
+    }
+}
+
+fn noun(kind: Kind, n: usize) -> String {
+    let word = match kind {
+        Kind::Leftover => "leftover of an interrupted command",
+        Kind::Experiment => "experiment",
+        Kind::Run => "run",
+        Kind::LoggedModel => "logged model",
+        Kind::Artifacts => "artifact folder",
+    };
+    match (n, kind) {
+        (1, _) => format!("1 {word}"),
+        (_, Kind::Leftover) => format!("{n} leftovers of an interrupted command"),
+        _ => format!("{n} {word}s"),
+    }
+}
+
+/// `1 experiment (2 runs), 1 run and 1 logged model (2.2 KiB)`.
+fn listing<'a>(items: impl Iterator<Item = &'a Removal>) -> String {
+    let mut counts: BTreeMap<Kind, usize> = BTreeMap::new();
+    let (mut inner_runs, mut bytes) = (0, 0);
+    for item in items {
+        *counts.entry(item.kind).or_insert(0) += 1;
+        inner_runs += item.runs;
+        bytes += item.bytes;
+    }
+    let parts: Vec<String> = counts
+        .iter()
+        .map(|(&kind, &n)| match kind {
+            Kind::Experiment if inner_runs > 0 => {
+                format!("{} ({})", noun(kind, n), noun(Kind::Run, inner_runs))
+            }
+            _ => noun(kind, n),
+        })
+        .collect();
+    format!("{} ({})", and_list(parts), human_bytes(bytes))
+}
+
+/// `a, b and c`.
+fn and_list(parts: Vec<String>) -> String {
+    match parts.split_last() {
+        None => "nothing".into(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+fn going(plan: &Plan) -> String {
+    listing(plan.remove.iter())
+}
+
+fn removed_summary(plan: &Plan, done: &[Done]) -> String {
+    let removed = plan
+        .remove
+        .iter()
+        .zip(done)
+        .filter(|(_, d)| matches!(d, Done::Removed))
+        .map(|(r, _)| r);
+    let mut text = format!("removed {}", listing(removed));
+    let skipped = done
+        .iter()
+        .filter(|d| matches!(d, Done::Skipped(_)))
+        .count();
+    if skipped > 0 {
+        text.push_str(&format!(
+            "; {skipped} changed since the plan and were left alone"
+        ));
+    }
+    text
+}
+
+/// Why each group of kept items stays, in a few words.
+fn why_short(reason: &KeepReason, n: usize) -> &'static str {
+    match (reason, n) {
+        (KeepReason::Registered(_), 1) => "used by a registered model (--force removes it)",
+        (KeepReason::Registered(_), _) => "used by registered models (--force removes them)",
+        (KeepReason::HoldsRegistered(_), _) => "holding what registered models use",
+        (KeepReason::OutsideRoot, _) => "outside the store root",
+        (KeepReason::NotLocal, _) => "not on a local disk",
+        (KeepReason::NotItsFolder, _) => "not the owner's own artifact folder",
+        (KeepReason::LinkLeadsOutside, _) => "behind a link leading outside the store",
+        (KeepReason::OtherFilesystem, _) => "on another filesystem",
+        (KeepReason::TooRecent(_), _) => "deleted too recently for --older-than",
+    }
+}
+
+/// `; left in place: 1 run used by a registered model (--force removes it), 2 artifact
+/// folders outside the store root`.
+fn kept_summary(keep: &[Kept]) -> String {
+    if keep.is_empty() {
+        return String::new();
+    }
+    type Group<'a> = (
+        std::mem::Discriminant<KeepReason>,
+        &'a KeepReason,
+        BTreeMap<Kind, usize>,
+    );
+    let mut groups: Vec<Group> = Vec::new();
+    for k in keep {
+        let d = std::mem::discriminant(&k.reason);
+        let at = match groups.iter().position(|g| g.0 == d) {
+            Some(at) => at,
+            None => {
+                groups.push((d, &k.reason, BTreeMap::new()));
+                groups.len() - 1
+            }
+        };
+        *groups[at].2.entry(k.kind).or_insert(0) += 1;
+    }
+    let parts: Vec<String> = groups
+        .iter()
+        .map(|(_, reason, kinds)| {
+            let total = kinds.values().sum();
+            let what = kinds.iter().map(|(&k, &n)| noun(k, n)).collect();
+            format!("{} {}", and_list(what), why_short(reason, total))
+        })
+        .collect();
+    format!("; left in place: {}", parts.join(", "))
+}
+
+/// Run and LoggedModel ids (32 hex digits) may be cut to a prefix in narrow tables; the short
+/// experiment ids and leftover names stay whole.
+fn id_cell(kind: Kind, id: &str) -> Cell {
+    match kind {
+        Kind::Run | Kind::LoggedModel | Kind::Artifacts => Cell::Id(id.to_owned()),
+        Kind::Experiment | Kind::Leftover => Cell::text(id),
+    }
+}
+
+/// A path for tables: relative to the store root when inside it.
+fn short_path(store: &Store, path: &Path) -> String {
+    path.strip_prefix(store.root())
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+/// What the table says about a removal beyond id, name and size (paths are in JSON/CSV).
+fn removal_detail(store: &Store, r: &Removal) -> String {
+    let mut parts = vec![match r.kind {
+        Kind::Experiment => noun(Kind::Run, r.runs),
+        Kind::Leftover => "left by an interrupted command".to_owned(),
+        _ => format!("in experiment {}", r.experiment_id),
+    }];
+    for a in &r.artifacts {
+        parts.push(format!("artifacts at {}", short_path(store, a)));
+    }
+    parts.join("; ")
+}
+
+fn output(store: &Store, plan: &Plan, done: Option<&[Done]>) -> Output {
+    let mut table = Table::new(["Action", "Kind", "ID", "Name", "Size", "Where / why"]);
+    let mut records = Table::new([
+        "action",
+        "kind",
+        "id",
+        "name",
+        "experiment_id",
+        "bytes",
+        "path",
+        "reason",
+    ]);
+    for r in &plan.remove {
+        table.push(vec![
+            Cell::text("remove"),
+            Cell::text(r.kind.as_str()),
+            id_cell(r.kind, &r.id),
+            Cell::text(&r.name),
+            Cell::Bytes(r.bytes),
+            Cell::Text(removal_detail(store, r)),
+        ]);
+        records.push(vec![
+            Cell::text("remove"),
+            Cell::text(r.kind.as_str()),
+            Cell::text(&r.id),
+            Cell::text(&r.name),
+            Cell::text(&r.experiment_id),
+            Cell::Bytes(r.bytes),
+            Cell::Text(r.dir.display().to_string()),
+            Cell::Empty,
+        ]);
+    }
+    for k in &plan.keep {
+        let detail = match k.kind {
+            Kind::Artifacts => format!("{}: {}", k.location, k.reason),
+            _ => k.reason.to_string(),
+        };
+        table.push(vec![
+            Cell::text("keep"),
+            Cell::text(k.kind.as_str()),
+            id_cell(k.kind, &k.id),
+            Cell::text(&k.name),
+            Cell::Empty,
+            Cell::Text(detail),
+        ]);
+        records.push(vec![
+            Cell::text("keep"),
+            Cell::text(k.kind.as_str()),
+            Cell::text(&k.id),
+            Cell::text(&k.name),
+            Cell::Empty,
+            Cell::Empty,
+            Cell::text(&k.location),
+            Cell::Text(k.reason.to_string()),
+        ]);
+    }
+    Output {
+        table,
+        json: plan_json(store, plan, done),
+        records: Some(records),
+    }
+}
+
+fn plan_json(store: &Store, plan: &Plan, done: Option<&[Done]>) -> Value {
+    let remove: Vec<Value> = plan
+        .remove
+        .iter()
+        .map(|r| {
+            let mut v = json!({
+                "kind": r.kind.as_str(),
+                "id": r.id,
+                "name": r.name,
+                "experiment_id": r.experiment_id,
+                "path": r.dir,
+                "bytes": r.bytes,
+                "artifacts": r.artifacts,
+            });
+            if r.kind == Kind::Experiment {
+                v["runs"] = json!(r.runs);
+            }
+            v
+        })
+        .collect();
+    let keep: Vec<Value> = plan
+        .keep
+        .iter()
+        .map(|k| {
+            json!({
+                "kind": k.kind.as_str(),
+                "id": k.id,
+                "name": k.name,
+                "location": k.location,
+                "reason": k.reason.to_string(),
+            })
+        })
+        .collect();
+    let result = done.map(|done| {
+        let mut removed = BTreeMap::new();
+        let mut bytes = 0;
+        let mut skipped = Vec::new();
+        let mut failed = Vec::new();
+        for kind in [
+            Kind::Run,
+            Kind::Experiment,
+            Kind::LoggedModel,
+            Kind::Leftover,
+        ] {
+            removed.insert(kind.as_str(), 0);
+        }
+        for (r, d) in plan.remove.iter().zip(done) {
+            match d {
+                Done::Removed => {
+                    *removed.entry(r.kind.as_str()).or_insert(0) += 1;
+                    bytes += r.bytes;
+                }
+                Done::Skipped(why) => {
+                    skipped.push(json!({"kind": r.kind.as_str(), "id": r.id, "reason": why}));
+                }
+                Done::Failed(e) => failed.push(json!({
+                    "kind": r.kind.as_str(),
+                    "id": r.id,
+                    "path": r.dir,
+                    "error": e.to_string(),
+                })),
+            }
+        }
+        json!({"removed": removed, "bytes_freed": bytes, "skipped": skipped, "failed": failed})
+    });
+    json!({
+        "store": store.root(),
+        "dry_run": done.is_none(),
+        "bytes": plan.bytes(),
+        "remove": remove,
+        "keep": keep,
+        "result": result,
+    })
+}
