@@ -4,7 +4,7 @@
 use anyhow::Result;
 
 use super::model_shape::Shapes;
-use super::{Ctx, complete, exit, key_value};
+use super::{Ctx, complete, key_value};
 use crate::render::{Format, Output, Table};
 use crate::store::registry::write::NewVersion;
 
@@ -39,9 +39,7 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
-    let run_ref = args.run.or_else(|| ctx.env.run_id.clone()).ok_or_else(|| {
-        exit::UsageError("which run? Give a run id (or set MLFLOW_RUN_ID)".into())
-    })?;
+    let run_ref = ctx.run_or_env(args.run.as_deref())?;
     let store = ctx.store()?;
     let run = store.find_run(&run_ref)?;
     let registered = store.register(&NewVersion {
