@@ -342,7 +342,26 @@ fn list(ctx: &Ctx, names: &[String], view: ViewType, limit: Option<usize>) -> Re
     if let Some(n) = limit {
         runs.truncate(n);
     }
-    let now = store.now_ms();
+    // Build only what the format prints: on 100k runs the other shapes cost as much as reading.
+    let output = match ctx.format {
+        Format::Json => Output::new(
+            Table::default(),
+            Value::Array(
+                runs.iter()
+                    .map(|r| serde_json::json!({ "info": run_info_json(r) }))
+                    .collect(),
+            ),
+        ),
+        Format::Csv | Format::Tsv => Output::new(shape::run_info_records(&runs), Value::Null),
+        Format::Table | Format::Markdown => {
+            Output::new(runs_table(&runs, &experiments, store.now_ms()), Value::Null)
+        }
+    };
+    ctx.print(&output)
+}
+
+/// Id, name, (experiment,) status, start, duration, user.
+fn runs_table(runs: &[RunInfo], experiments: &[Experiment], now: i64) -> Table {
     let multi = experiments.len() > 1;
     let names: std::collections::HashMap<&str, &str> = experiments
         .iter()
@@ -353,7 +372,7 @@ fn list(ctx: &Ctx, names: &[String], view: ViewType, limit: Option<usize>) -> Re
         headers.insert(2, "Experiment");
     }
     let mut table = Table::new(headers);
-    for r in &runs {
+    for r in runs {
         let mut row = vec![
             Cell::Id(r.run_id.clone()),
             Cell::text(&r.run_name),
@@ -370,15 +389,7 @@ fn list(ctx: &Ctx, names: &[String], view: ViewType, limit: Option<usize>) -> Re
         }
         table.push(row);
     }
-    ctx.print(&Output {
-        table,
-        json: Value::Array(
-            runs.iter()
-                .map(|r| serde_json::json!({ "info": run_info_json(r) }))
-                .collect(),
-        ),
-        records: Some(shape::run_info_records(&runs)),
-    })
+    table
 }
 
 /// Wall time of a run; a running run counts up to now.

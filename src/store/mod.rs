@@ -288,8 +288,7 @@ impl Store {
         for entry in std::fs::read_dir(&base).map_err(|e| StoreError::io(&base, e))? {
             let entry = entry.map_err(|e| StoreError::io(&base, e))?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            // `is_dir` follows symbolic links, as MLflow's `os.path.isdir` does.
-            if !entry.path().is_dir() {
+            if !is_dir_entry(&entry) {
                 continue;
             }
             if !deleted && (name.ends_with(TRASH) || name == MODELS) {
@@ -392,7 +391,7 @@ impl Store {
         let mut out = Vec::new();
         for entry in std::fs::read_dir(dir).map_err(|e| StoreError::io(dir, e))? {
             let entry = entry.map_err(|e| StoreError::io(dir, e))?;
-            if !entry.path().is_dir() {
+            if !is_dir_entry(&entry) {
                 continue;
             }
             let name = entry.file_name().to_string_lossy().into_owned();
@@ -492,7 +491,7 @@ impl Store {
                 let name = entry.file_name().to_string_lossy().into_owned();
                 let is_run_name =
                     !name.starts_with('.') && !run::RESERVED_FOLDERS.contains(&name.as_str());
-                if is_run_name && name.starts_with(prefix) && entry.path().is_dir() {
+                if is_run_name && name.starts_with(prefix) && is_dir_entry(&entry) {
                     out.push(entry.path());
                 }
             }
@@ -557,6 +556,16 @@ impl Store {
     /// The experiment a run belongs to.
     pub fn experiment_of(&self, run: &RunInfo) -> Result<Experiment> {
         Experiment::load(run.experiment_dir())
+    }
+}
+
+/// A folder, or a link to one (followed, as MLflow's `os.path.isdir` follows it). Only links
+/// cost a `stat`; a listing of 100k runs would otherwise make 100k of them.
+fn is_dir_entry(entry: &std::fs::DirEntry) -> bool {
+    match entry.file_type() {
+        Ok(t) if t.is_symlink() => entry.path().is_dir(),
+        Ok(t) => t.is_dir(),
+        Err(_) => false,
     }
 }
 

@@ -81,14 +81,14 @@ pub struct RunInfo {
     pub dir: PathBuf,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Debug, PartialEq)]
 #[serde(untagged)]
 enum StatusField {
     Code(i64),
     Name(String),
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Debug, PartialEq)]
 #[serde(default)]
 struct MetaFile {
     run_id: Option<String>,
@@ -102,6 +102,53 @@ struct MetaFile {
     lifecycle_stage: Option<String>,
     artifact_uri: Option<String>,
     deleted_time: Option<i64>,
+}
+
+impl MetaFile {
+    /// Read meta.yaml, through the flat-document fast path when the text allows it.
+    fn parse(path: &Path, text: &str) -> Result<MetaFile> {
+        match yaml::flat::parse(text).and_then(|fields| MetaFile::from_flat(&fields)) {
+            Some(meta) => Ok(meta),
+            None => yaml::parse(path, text),
+        }
+    }
+
+    /// The fields of a flat document, typed as yaml_serde types them; `None` for any value
+    /// whose typing is not obvious here (the full parser then decides).
+    fn from_flat(fields: &[(&str, yaml::flat::Flat<'_>)]) -> Option<MetaFile> {
+        use yaml::flat::Flat;
+        let text = |v: &Flat| match v {
+            Flat::Plain(s) => Some(Some((*s).to_owned())),
+            Flat::Quoted(s) => Some(Some(s.clone())),
+            Flat::Null => Some(None),
+            Flat::Empty => None,
+        };
+        let int = |v: &Flat| match v {
+            Flat::Plain(s) if s.bytes().all(|b| b.is_ascii_digit() || b == b'-') => {
+                s.parse().ok().map(Some)
+            }
+            Flat::Null => Some(None),
+            _ => None,
+        };
+        let mut meta = MetaFile::default();
+        for (key, value) in fields {
+            match *key {
+                "run_id" => meta.run_id = text(value)?,
+                "run_uuid" => meta.run_uuid = text(value)?,
+                "experiment_id" => meta.experiment_id = text(value)?,
+                "run_name" => meta.run_name = text(value)?,
+                "user_id" => meta.user_id = text(value)?,
+                "lifecycle_stage" => meta.lifecycle_stage = text(value)?,
+                "artifact_uri" => meta.artifact_uri = text(value)?,
+                "start_time" => meta.start_time = int(value)?,
+                "end_time" => meta.end_time = int(value)?,
+                "deleted_time" => meta.deleted_time = int(value)?,
+                "status" => meta.status = int(value)?.map(StatusField::Code),
+                _ => {}
+            }
+        }
+        Some(meta)
+    }
 }
 
 /// Which keys of a run's data to read. `None` reads nothing, `All` the whole folder.
@@ -239,7 +286,7 @@ impl RunInfo {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let (path, text) = fs::read_meta(dir, "a run")?;
-        let meta: MetaFile = yaml::parse(&path, &text)?;
+        let meta = MetaFile::parse(&path, &text)?;
         let run_id = meta
             .run_id
             .or(meta.run_uuid)
@@ -446,5 +493,44 @@ mod tests {
         assert_eq!(RunStatus::from_code(5), Some(RunStatus::Killed));
         assert_eq!(RunStatus::from_code(0), None);
         assert_eq!(RunStatus::parse("failed"), Some(RunStatus::Failed));
+    }
+
+    /// The fast path reads every run meta.yaml of both reference stores, and awkward variants,
+    /// exactly as the full YAML parser does (or declines).
+    #[test]
+    fn flat_fast_path_agrees_with_the_yaml_parser() {
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut texts: Vec<String> = walkdir::WalkDir::new(&fixtures)
+            .into_iter()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name() == "meta.yaml")
+            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+            .filter(|t| t.contains("run_id:"))
+            .collect();
+        assert!(texts.len() > 50, "the fixture runs are there");
+        for variant in [
+            "run_name: yes\nstatus: 3\n",
+            "run_name: '007'\nstart_time: 12\n",
+            "run_name: 1e3\nend_time: null\n",
+            "run_name: ~\n",
+            "status: '3'\n",
+            "status: RUNNING\n",
+            "start_time: -5\n",
+            "start_time: 0x10\n",
+            "start_time: 1.5\n",
+            "run_name: a 'b' c\n",
+            "run_name: 'it''s'\n",
+            "user_id: Null\n",
+            "tags: []\nx: {}\n",
+        ] {
+            texts.push(variant.to_owned());
+        }
+        for text in &texts {
+            let Some(fast) = yaml::flat::parse(text).and_then(|f| MetaFile::from_flat(&f)) else {
+                continue;
+            };
+            let full: Result<MetaFile> = yaml::parse(Path::new("meta.yaml"), text);
+            assert_eq!(Some(fast), full.ok(), "{text}");
+        }
     }
 }

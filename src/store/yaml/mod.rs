@@ -4,6 +4,7 @@
 //! because no crate reproduces its quoting and folding byte for byte.
 
 mod emit;
+pub mod flat;
 mod resolve;
 
 use std::collections::BTreeMap;
