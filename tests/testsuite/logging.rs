@@ -362,6 +362,71 @@ fn capture_keeps_output_as_artifacts_and_on_the_terminal() {
     assert_eq!(run["info"]["status"], "FAILED");
 }
 
+/// The bash training script the README shows, run as written (with a stand-in trainer), so the
+/// README cannot drift from what mlrs accepts.
+#[test]
+fn the_readme_training_script_runs_as_written() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let start = readme
+        .find("#!/usr/bin/env bash\n")
+        .expect("README shows a bash training script");
+    let script = &readme[start..start + readme[start..].find("```").unwrap()];
+    let work = no_store();
+    let dir = work.dir.path();
+    std::fs::write(dir.join("train.sh"), script).unwrap();
+    std::fs::write(dir.join("train-epoch"), "#!/bin/sh\necho 0.$((9 - $4))\n").unwrap();
+    std::fs::set_permissions(
+        dir.join("train-epoch"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    std::fs::write(dir.join("model.pkl"), "model").unwrap();
+    let bin_dir = Path::new(snapbox::cmd::cargo_bin!("mlrs"))
+        .parent()
+        .unwrap();
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap());
+    let out = Command::new("bash")
+        .arg("train.sh")
+        .current_dir(dir)
+        .env("PATH", path)
+        .env_remove("MLFLOW_TRACKING_URI")
+        .env_remove("MLFLOW_RUN_ID")
+        .env_remove("MLFLOW_EXPERIMENT_NAME")
+        .env_remove("MLFLOW_EXPERIMENT_ID")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "the README's script failed ({}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run_id = run_id_named(&work.root, "bash-loop");
+    let run = mlrs_json(&work.root, &["runs", "describe", &run_id]);
+    assert_eq!(run["info"]["status"], "FINISHED");
+    assert_eq!(run["data"]["params"]["lr"], "0.1");
+    let history = mlrs_json(&work.root, &["runs", "history", &run_id, "loss"]);
+    let steps: Vec<_> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["step"].clone(), m["value"].clone()))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            (json!(1), json!(0.8)),
+            (json!(2), json!(0.7)),
+            (json!(3), json!(0.6))
+        ]
+    );
+    assert!(
+        run_dir(&work.root, &run_id)
+            .join("artifacts/model.pkl")
+            .is_file()
+    );
+}
+
 /// `processes` shell loops, each calling `mlrs log` `calls` times; `target(p)` picks the run.
 fn hammer(root: &Path, processes: usize, calls: usize, target: impl Fn(usize) -> String) {
     let bin = snapbox::cmd::cargo_bin!("mlrs");
