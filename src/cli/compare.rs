@@ -7,7 +7,7 @@ use globset::{GlobBuilder, GlobMatcher};
 use serde_json::{Value, json};
 
 use super::columns::{Columns, Kind};
-use super::exit::UsageError;
+use super::exit::{self, UsageError};
 use super::search::{Query, ScopeArgs, field_cell, find_runs, reload};
 use super::{Ctx, complete};
 use crate::query::{OrderBy, Target, sort_runs};
@@ -138,6 +138,11 @@ fn select_runs(ctx: &Ctx, store: &Store, args: &Args, columns: &Columns) -> Resu
     let order = OrderBy::parse_all(&args.scope.order_by, Target::Runs)?;
     let listing = store.load_runs(infos, &select.union(OrderBy::needs(&order).selection()));
     ctx.report(&listing.problems);
+    if !listing.problems.is_empty() {
+        // The healthy runs are still compared, but a run the user named is missing from the
+        // table: a script must not take that for success.
+        ctx.set_exit_code(exit::ERROR);
+    }
     let mut runs = listing.items;
     if !order.is_empty() {
         sort_runs(&mut runs, &order);

@@ -227,6 +227,13 @@ pub fn start_run(
         ctx.store_is_fresh() && (args.create_experiment || wanted == ExperimentRef::Id("0".into()));
     let store = if create_store {
         ctx.store_for_write()?
+    } else if let (true, Some(name)) = (ctx.store_is_fresh(), wanted.creatable_name()) {
+        // The missing store is not the problem the user has to solve: the experiment is.
+        return Err(StoreError::NotFound(format!(
+            "experiment '{name}' does not exist: there is no store at {} yet (add --create-experiment to create both)",
+            ctx.store_root().display()
+        ))
+        .into());
     } else {
         ctx.store()?
     };

@@ -145,6 +145,26 @@ pub fn append_lines<'a>(
     Ok(())
 }
 
+/// Appending after a last line that has no newline would glue the new line onto it and turn a
+/// torn line into a wrong one that parses. A missing or empty file is fine.
+pub fn check_appendable(path: &Path) -> Result<()> {
+    use std::os::unix::fs::FileExt;
+    let file = match File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(StoreError::io(path, e)),
+    };
+    let len = file.metadata().at(path)?.len();
+    let mut last = [0u8];
+    if len > 0 && file.read_exact_at(&mut last, len - 1).is_ok() && last[0] != b'\n' {
+        return Err(StoreError::invalid(
+            path,
+            "the last line is torn (no newline at its end); complete or remove it before logging more",
+        ));
+    }
+    Ok(())
+}
+
 /// An advisory lock on a folder (`flock` on its descriptor), held until dropped. Locking the
 /// folder itself leaves no lock file behind for MLflow, git or `gc` to meet.
 pub struct Lock {

@@ -256,6 +256,20 @@ impl Store {
                 None => params_to_write.push((k, value)),
             }
         }
+        let mut lines: BTreeMap<PathBuf, Vec<String>> = BTreeMap::new();
+        for m in &batch.metrics {
+            let point = MetricPoint {
+                timestamp: m.timestamp,
+                value: m.value,
+                step: m.step,
+                dataset: None,
+            };
+            let path = fs::key_path(&run.dir.join("metrics"), &m.key);
+            lines.entry(path).or_default().push(point.to_line());
+        }
+        for path in lines.keys() {
+            fs::check_appendable(path)?;
+        }
         for (k, v) in params_to_write {
             fs::write_atomic_via(
                 &fs::key_path(&run.dir.join("params"), k),
@@ -270,19 +284,8 @@ impl Store {
                 &run.dir,
             )?;
         }
-        let mut lines: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-        for m in &batch.metrics {
-            let point = MetricPoint {
-                timestamp: m.timestamp,
-                value: m.value,
-                step: m.step,
-                dataset: None,
-            };
-            lines.entry(&m.key).or_default().push(point.to_line());
-        }
-        for (key, key_lines) in &lines {
-            let path = fs::key_path(&run.dir.join("metrics"), key);
-            fs::append_lines(&path, key_lines.iter().map(String::as_str), &run.dir)?;
+        for (path, key_lines) in &lines {
+            fs::append_lines(path, key_lines.iter().map(String::as_str), &run.dir)?;
         }
         // Setting mlflow.runName renames the run, as in MLflow.
         if let Some((_, name)) = batch.tags.iter().rev().find(|(k, _)| k == RUN_NAME_TAG) {

@@ -176,3 +176,75 @@ fn output_survives_a_closed_pipe() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A metric file whose last line was cut off (a crash, a copy taken mid-write): the run is
+/// broken wherever that file is read, healthy runs stay listed, and nothing is ever appended
+/// onto the torn line (that would turn it into a wrong value that parses).
+#[test]
+fn a_torn_metric_line_is_reported_and_never_appended_to() {
+    let store = fixture_store("3.17.2");
+    let root = &store.root;
+    let runs = ids(&mlrs_json(
+        root,
+        &["search", "metrics.rmse > 0", "--order-by", "metrics.rmse"],
+    ));
+    let (torn, healthy) = (&runs[0], &runs[1]);
+    let rmse = run_dir(root, torn).join("metrics/rmse");
+    let mut content = std::fs::read(&rmse).unwrap();
+    content.extend_from_slice(b"17954360");
+    std::fs::write(&rmse, &content).unwrap();
+
+    let out = mlrs(root)
+        .args(["log", torn, "--param", "new=1", "--metric", "rmse=1.5"])
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("metrics/rmse: the last line is torn"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read(&rmse).unwrap(), content, "nothing appended");
+    assert!(
+        !run_dir(root, torn).join("params/new").exists(),
+        "nothing written"
+    );
+
+    mlrs(root)
+        .args(["runs", "describe", torn])
+        .assert()
+        .code(1)
+        .stderr_eq(str![[r#"
+mlrs: error: [..]/metrics/rmse:[..]: malformed metric line "17954360": [..]
+
+"#]]);
+    // Named in a comparison: the healthy run is still shown, the exit code says one is missing.
+    let out = mlrs(root)
+        .args(["compare", torn, healthy, "-f", "json"])
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(stderr.contains("mlrs: warning: skipped "), "{stderr}");
+    assert!(String::from_utf8_lossy(&out.get_output().stdout).contains(healthy.as_str()));
+    // Found by a search whose JSON includes every metric: reported and left out.
+    let out = mlrs(root)
+        .args(["search", "metrics.rmse > 0", "-f", "json"])
+        .assert()
+        .success();
+    let found: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert!(!ids(&found).contains(torn) && ids(&found).contains(healthy));
+    assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("metrics/rmse"));
+}
+
+#[test]
+fn runs_start_without_a_store_names_the_missing_experiment() {
+    let empty = no_store();
+    mlrs(&empty.root)
+        .args(["runs", "start", "-e", "taxi"])
+        .assert()
+        .code(3)
+        .stderr_eq(str![[r#"
+mlrs: error: experiment 'taxi' does not exist: there is no store at [..]/mlruns yet (add --create-experiment to create both)
+
+"#]]);
+    assert!(!empty.root.exists());
+}
