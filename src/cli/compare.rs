@@ -15,24 +15,29 @@ use crate::render::{Cell, Output, Table, json_float};
 use crate::store::{Run, Store};
 
 const EXAMPLES: &str = "\
+With neither RUN nor --filter, mlrs compares the 10 newest runs (--top N; --order-by changes
+which come first) of the -e experiments, else of $MLFLOW_EXPERIMENT_NAME or
+$MLFLOW_EXPERIMENT_ID, else of every active experiment.
+
 Rows that differ between runs have their key highlighted, and the best value of each metric
 is highlighted (bold green, or a trailing * without colour; **bold** in markdown).
 
 Examples:
   mlrs compare 3df405d6 8ca5e65d 72b5887f
+  mlrs compare -e nyc-taxi-duration --top 3 --only-changed     # its 3 newest runs
   mlrs compare --filter \"params.model_type = 'xgboost'\" -o metrics.rmse --top 5 --only-changed
   mlrs compare a1b2 c3d4 --max r2 --agg min -c 'metrics.*' -c 'tags.model.*' -f markdown";
 
 #[derive(clap::Args, Debug)]
 #[command(after_help = EXAMPLES)]
 pub struct Args {
-    /// Runs to compare: ids or unique prefixes
+    /// Runs to compare: ids or unique prefixes [default: the newest runs, see below]
     #[arg(value_name = "RUN", add = complete::runs())]
     runs: Vec<String>,
     /// Compare the runs this filter finds instead (the syntax of `mlrs search`)
     #[arg(long, value_name = "EXPR")]
     filter: Option<String>,
-    /// How many runs --filter compares [default: 10]
+    /// How many runs to compare with --filter or without RUN [default: 10]
     #[arg(long, value_name = "N")]
     top: Option<usize>,
     /// With --filter: where to search and which runs come first; with RUN…: the column order

@@ -1,7 +1,7 @@
-//! Shell completion: registration scripts (`mlrs completions SHELL`), the man page (`mlrs man`),
+//! Shell completion: registration scripts (`mlrs completions SHELL`), the man pages (`mlrs man`),
 //! and dynamic candidates read from the store the command line points at (experiments, run ids
-//! with their names, metric/param/tag keys, models, versions, aliases). A completer never fails:
-//! on a missing or broken store it offers nothing, and it opens as few files as it can.
+//! with their names, metric/param/tag keys, models, versions, aliases, stages). A completer never
+//! fails: on a missing or broken store it offers nothing, and it opens as few files as it can.
 
 use std::ffi::{OsStr, OsString};
 use std::io::Write;
@@ -10,7 +10,7 @@ use clap_complete::engine::{ArgValueCompleter, CompletionCandidate};
 use clap_complete::env::{CompleteEnv, Shells};
 
 use crate::store::location;
-use crate::store::registry::RegisteredModel;
+use crate::store::registry::{RegisteredModel, Stage};
 use crate::store::{RunInfo, Store, ViewType};
 
 /// The variable that switches the binary into completion mode (`_MLRS_COMPLETE=bash mlrs`).
@@ -41,9 +41,65 @@ pub fn write_registration(shell: &str, out: &mut dyn Write) -> anyhow::Result<()
     Ok(())
 }
 
-pub fn write_man_page(out: &mut dyn Write) -> anyhow::Result<()> {
-    clap_mangen::Man::new(super::command()).render(out)?;
+/// The command line as the man pages show it: without the `help` subcommands, which have no
+/// pages of their own (`--help` is on every page), and built, so that each subcommand knows its
+/// full name (`mlrs-runs-list`).
+fn man_command() -> clap::Command {
+    let mut cmd = super::command().disable_help_subcommand(true);
+    cmd.build();
+    cmd
+}
+
+/// The page of one command. Named by clap's display name, `mlrs-runs-list`, as cargo and git
+/// name theirs: the SUBCOMMANDS section of each page refers to its children by those names.
+fn man_page(cmd: clap::Command) -> clap_mangen::Man {
+    // The default source is the subcommand's own name and version ("list "), which is no
+    // program's.
+    clap_mangen::Man::new(cmd).source(format!("mlrs {}", env!("CARGO_PKG_VERSION")))
+}
+
+/// The man page of `mlrs SUBCOMMAND…` (aliases allowed), of mlrs itself for an empty path.
+pub fn write_man_page(path: &[String], out: &mut dyn Write) -> anyhow::Result<()> {
+    let mut cmd = man_command();
+    for (depth, name) in path.iter().enumerate() {
+        let Some(sub) = cmd.find_subcommand(name) else {
+            let parent: Vec<&str> = std::iter::once("mlrs")
+                .chain(path[..depth].iter().map(String::as_str))
+                .collect();
+            let known: Vec<&str> = cmd.get_subcommands().map(|c| c.get_name()).collect();
+            let has = if known.is_empty() {
+                "no subcommands".to_owned()
+            } else {
+                format!("the subcommands {}", known.join(", "))
+            };
+            return Err(super::exit::UsageError(format!(
+                "no man page for `mlrs {}`: `{}` has {has}",
+                path[..=depth].join(" "),
+                parent.join(" ")
+            ))
+            .into());
+        };
+        cmd = sub.clone();
+    }
+    man_page(cmd).render(out)?;
     Ok(())
+}
+
+/// Every man page, mlrs's and each subcommand's, as file name and contents.
+pub fn man_pages() -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    fn add(cmd: &clap::Command, out: &mut Vec<(String, Vec<u8>)>) -> anyhow::Result<()> {
+        let page = man_page(cmd.clone());
+        let mut bytes = Vec::new();
+        page.render(&mut bytes)?;
+        out.push((page.get_filename(), bytes));
+        for sub in cmd.get_subcommands() {
+            add(sub, out)?;
+        }
+        Ok(())
+    }
+    let mut pages = Vec::new();
+    add(&man_command(), &mut pages)?;
+    Ok(pages)
 }
 
 pub fn experiments() -> ArgValueCompleter {
@@ -195,6 +251,34 @@ pub fn aliases() -> ArgValueCompleter {
     })
 }
 
+/// None, Staging, Production, Archived; with a model on the line, each says which of its
+/// versions are in it now. Any case matches, as `Stage::parse` takes any case, and the canonical
+/// spelling is offered (bash puts it in place; zsh does when its matcher ignores case).
+pub fn stages() -> ArgValueCompleter {
+    ArgValueCompleter::new(|current: &OsStr| {
+        let current = current.to_string_lossy().to_lowercase();
+        let model = model_on_line();
+        Stage::PUBLIC
+            .into_iter()
+            .filter(|s| s.as_str().to_lowercase().starts_with(&current))
+            .map(|stage| {
+                let now: Vec<String> = model
+                    .iter()
+                    .flat_map(|m| m.live_versions())
+                    .filter(|v| v.current_stage == stage)
+                    .map(|v| v.version.to_string())
+                    .collect();
+                let candidate = CompletionCandidate::new(stage.as_str());
+                match now.len() {
+                    0 => candidate,
+                    1 => candidate.help(Some(format!("version {}", now[0]).into())),
+                    _ => candidate.help(Some(format!("versions {}", now.join(", ")).into())),
+                }
+            })
+            .collect()
+    })
+}
+
 /// `MODEL`, then `MODEL@ALIAS`, `MODEL/STAGE`, `MODEL/VERSION`.
 pub fn model_refs() -> ArgValueCompleter {
     ArgValueCompleter::new(|current: &OsStr| {
@@ -211,11 +295,7 @@ pub fn model_refs() -> ArgValueCompleter {
                 continue;
             };
             let mut refs: Vec<String> = m.aliases.keys().map(|a| format!("{name}@{a}")).collect();
-            refs.extend(
-                ["Staging", "Production", "Archived", "None"]
-                    .iter()
-                    .map(|s| format!("{name}/{s}")),
-            );
+            refs.extend(Stage::PUBLIC.map(|s| format!("{name}/{}", s.as_str())));
             refs.extend(m.live_versions().map(|v| format!("{name}/{}", v.version)));
             out.extend(
                 refs.into_iter()
@@ -258,17 +338,21 @@ fn model_names() -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Candidates from the first word on the line that names a registered model; none without one.
-fn for_model_on_line(
-    candidates: impl Fn(&RegisteredModel) -> Vec<CompletionCandidate>,
-) -> Vec<CompletionCandidate> {
+/// The model named by the first word on the line that names a registered model.
+fn model_on_line() -> Option<RegisteredModel> {
     let models = model_names();
     let named = line()
         .iter()
         .map(|w| w.to_string_lossy().into_owned())
-        .find(|w| models.contains(w));
-    let model = named.and_then(|name| store()?.registered_model(&name).ok());
-    model.map(|m| candidates(&m)).unwrap_or_default()
+        .find(|w| models.contains(w))?;
+    store()?.registered_model(&named).ok()
+}
+
+/// Candidates from the model on the line; none without one.
+fn for_model_on_line(
+    candidates: impl Fn(&RegisteredModel) -> Vec<CompletionCandidate>,
+) -> Vec<CompletionCandidate> {
+    model_on_line().map(|m| candidates(&m)).unwrap_or_default()
 }
 
 /// Metric, param and tag keys of a sample of runs: keys are usually shared across runs, and

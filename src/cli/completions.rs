@@ -1,7 +1,7 @@
-//! `mlrs completions SHELL` and `mlrs man`: the completion scripts and the man page, generated
+//! `mlrs completions SHELL` and `mlrs man`: the completion scripts and the man pages, generated
 //! from the clap definition (the files in `completions/` and `man/` are their committed output).
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 use clap::ValueEnum;
 
 use super::{Ctx, complete};
@@ -18,9 +18,10 @@ enum Shell {
 #[derive(clap::Args, Debug)]
 #[command(after_help = "\
 The script asks mlrs itself for candidates, so experiments, run ids (with their names), metric,
-param and tag keys, models, versions and aliases complete from the store on the command line.
+param and tag keys, models, versions, aliases and stages complete from the store on the command
+line.
 
-Install (one line per shell):
+Examples, installing it (one line per shell):
   bash:        echo 'source <(mlrs completions bash)' >> ~/.bashrc
   zsh:         echo 'source <(mlrs completions zsh)' >> ~/.zshrc
   fish:        mlrs completions fish > ~/.config/fish/completions/mlrs.fish
@@ -42,9 +43,36 @@ pub fn run(_ctx: &Ctx, args: Args) -> Result<()> {
 }
 
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Example:\n  mlrs man > ~/.local/share/man/man1/mlrs.1 && man mlrs")]
-pub struct ManArgs {}
+#[command(after_help = "\
+Pages are named as cargo's and git's are: mlrs(1), mlrs-runs(1), mlrs-runs-list(1), ...
 
-pub fn man(_ctx: &Ctx, _args: ManArgs) -> Result<()> {
-    complete::write_man_page(&mut std::io::stdout().lock())
+Examples:
+  mlrs man | man -l -
+  mlrs man models alias set | man -l -
+  mlrs man --dir ~/.local/share/man/man1 && man mlrs-runs-list")]
+pub struct ManArgs {
+    /// The subcommand whose page to print, e.g. `runs list` [default: mlrs's own page]
+    #[arg(value_name = "SUBCOMMAND", conflicts_with = "dir")]
+    path: Vec<String>,
+    /// Write every page (mlrs.1 and one per subcommand) into DIR instead, creating it if needed
+    #[arg(long, value_name = "DIR", value_hint = clap::ValueHint::DirPath)]
+    dir: Option<std::path::PathBuf>,
+}
+
+pub fn man(ctx: &Ctx, args: ManArgs) -> Result<()> {
+    let Some(dir) = args.dir else {
+        return complete::write_man_page(&args.path, &mut std::io::stdout().lock());
+    };
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let pages = complete::man_pages()?;
+    for (name, bytes) in &pages {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    ctx.note(&format!(
+        "wrote {} man pages to {}",
+        pages.len(),
+        dir.display()
+    ));
+    Ok(())
 }

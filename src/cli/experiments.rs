@@ -11,6 +11,10 @@ use crate::render::{Cell, Output, Table};
 use crate::store::{Experiment, Store, ViewType};
 
 #[derive(clap::Args, Debug)]
+#[command(after_help = "\
+Examples:
+  mlrs experiments list
+  mlrs exp describe nyc-taxi-duration --format json")]
 pub struct Args {
     #[command(subcommand)]
     command: Cmd,
@@ -58,7 +62,9 @@ enum Cmd {
         experiment: String,
     },
     /// Rename an experiment
-    #[command(after_help = "Example:\n  mlrs experiments rename nyc-taxi nyc-taxi-2021")]
+    #[command(
+        after_help = "Examples:\n  mlrs experiments rename nyc-taxi-duration nyc-taxi-duration-2021\n  mlrs experiments rename 139239888266706631 'nyc taxi playground'    # by id"
+    )]
     Rename {
         #[arg(allow_hyphen_values = true, add = complete::experiments())]
         experiment: String,
@@ -67,7 +73,7 @@ enum Cmd {
     },
     /// Delete experiments (moved to .trash with their runs; `restore` undoes it)
     #[command(
-        after_help = "Example:\n  mlrs experiments delete scratch\n  mlrs experiments restore scratch"
+        after_help = "Examples:\n  mlrs experiments delete 'nyc taxi sandbox' empty-experiment\n  mlrs experiments delete 246123257067496561    # by id\n  mlrs experiments restore 'nyc taxi sandbox'"
     )]
     Delete {
         #[arg(required = true, allow_hyphen_values = true, add = complete::experiments())]

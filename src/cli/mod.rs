@@ -98,7 +98,7 @@ enum Command {
     Gc(gc::Args),
     /// Print the shell completion script for SHELL (bash, zsh, fish, powershell, elvish)
     Completions(completions::Args),
-    /// Print the man page
+    /// Print the man page of mlrs or of a subcommand, or write them all to a folder
     Man(completions::ManArgs),
 }
 

@@ -21,6 +21,10 @@ use crate::store::{DataSelection, Keys, Store};
 const DESCRIBE_METRICS: usize = 8;
 
 #[derive(clap::Args, Debug)]
+#[command(after_help = "\
+Examples:
+  mlrs models list
+  mlrs models versions nyc-taxi-regressor --stage Production")]
 pub struct Args {
     #[command(subcommand)]
     command: Cmd,
@@ -62,7 +66,7 @@ enum Cmd {
         #[arg(allow_hyphen_values = true, add = complete::models())]
         model: Option<String>,
         /// Only versions in this stage (repeatable)
-        #[arg(long = "stage", value_name = "STAGE")]
+        #[arg(long = "stage", value_name = "STAGE", add = complete::stages())]
         stages: Vec<String>,
         /// Only versions matching this search_model_versions filter
         #[arg(long, value_name = "EXPR")]
@@ -81,7 +85,7 @@ enum Cmd {
         #[arg(allow_hyphen_values = true, add = complete::models())]
         model: String,
         /// Only these stages (repeatable) [default: all four]
-        #[arg(long = "stage", value_name = "STAGE")]
+        #[arg(long = "stage", value_name = "STAGE", add = complete::stages())]
         stages: Vec<String>,
     },
     /// Print where a version's files are (its storage_location), for load_model-style scripts
@@ -93,6 +97,9 @@ enum Cmd {
         reference: String,
     },
     /// Set or delete an alias (aliases are how MLflow >= 2.9 marks versions)
+    #[command(
+        after_help = "Examples:\n  mlrs models alias set nyc-taxi-regressor champion 3\n  mlrs models alias delete nyc-taxi-regressor challenger"
+    )]
     Alias {
         #[command(subcommand)]
         command: AliasCmd,
@@ -109,7 +116,7 @@ enum Cmd {
         #[arg(value_name = "KEY=VALUE", value_parser = key_value, required_unless_present = "delete")]
         tags: Vec<(String, String)>,
         /// Tag a version instead of the model
-        #[arg(long, value_name = "VERSION")]
+        #[arg(long, value_name = "VERSION", add = complete::versions())]
         version: Option<String>,
         /// A tag key to remove (repeatable)
         #[arg(long, value_name = "KEY")]

@@ -31,7 +31,7 @@ pub struct Args {
     #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = key_value)]
     tags: Vec<(String, String)>,
     /// Point this alias at the new version (repeatable)
-    #[arg(long = "alias", value_name = "ALIAS")]
+    #[arg(long = "alias", value_name = "ALIAS", add = complete::aliases())]
     aliases: Vec<String>,
     /// Register even when the artifact path is not found (artifacts stored elsewhere)
     #[arg(long)]

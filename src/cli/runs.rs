@@ -16,6 +16,10 @@ use crate::store::{
 };
 
 #[derive(clap::Args, Debug)]
+#[command(after_help = "\
+Examples:
+  mlrs runs list -e nyc-taxi-duration --limit 5
+  mlrs runs describe 8ca5e65d")]
 pub struct Args {
     #[command(subcommand)]
     command: Cmd,
@@ -79,7 +83,9 @@ enum Cmd {
         metrics: Vec<String>,
     },
     /// Delete runs (soft delete, as MLflow; `restore` undoes it, `gc` makes it permanent)
-    #[command(after_help = "Example:\n  mlrs runs delete 3df405d6 8ca5e65d")]
+    #[command(
+        after_help = "Examples:\n  mlrs runs delete 8ca5e65d 72b5887f\n  mlrs search \"status = 'FAILED'\" -f json | jq -r '.[].info.run_id' | xargs -r mlrs runs delete"
+    )]
     Delete {
         #[arg(required = true, value_name = "RUN", add = complete::runs())]
         runs: Vec<String>,

@@ -23,7 +23,7 @@ pub struct Args {
     #[arg(add = complete::versions())]
     version: String,
     /// None, Staging, Production or Archived (any case)
-    #[arg(required_unless_present = "aliases")]
+    #[arg(required_unless_present = "aliases", add = complete::stages())]
     stage: Option<String>,
     /// Move every other version in the target stage to Archived (Staging and Production only)
     #[arg(long, requires = "stage")]

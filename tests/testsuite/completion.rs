@@ -1,7 +1,9 @@
-//! Shell completion: the committed scripts and man page equal freshly generated ones; the binary
+//! Shell completion: the committed scripts and man pages equal freshly generated ones; the binary
 //! in completion mode offers candidates from the store on the command line (bash and zsh); a
-//! real bash completes a run id through the committed script; a broken store offers nothing.
+//! real bash completes a run id through the committed script; a broken store offers nothing;
+//! every command's --help ends with examples.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
@@ -19,7 +21,7 @@ const SHELL_FILES: [(&str, &str); 5] = [
 #[track_caller]
 fn assert_generated(rel: &str, fresh: &[u8]) {
     let path = repo().join(rel);
-    if std::env::var("SNAPSHOTS").is_ok_and(|v| v == "overwrite") {
+    if overwriting() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, fresh).unwrap();
     }
@@ -31,14 +33,107 @@ fn assert_generated(rel: &str, fresh: &[u8]) {
 }
 
 #[test]
-fn committed_scripts_and_man_page_are_current() {
+fn committed_scripts_are_current() {
     for (shell, rel) in SHELL_FILES {
         let out = mlrs_bare().args(["completions", shell]).assert().success();
         assert_generated(rel, &out.get_output().stdout);
     }
-    let man = mlrs_bare().arg("man").assert().success();
-    assert!(String::from_utf8_lossy(&man.get_output().stdout).contains(".TH mlrs"));
-    assert_generated("man/mlrs.1", &man.get_output().stdout);
+}
+
+fn overwriting() -> bool {
+    std::env::var("SNAPSHOTS").is_ok_and(|v| v == "overwrite")
+}
+
+/// The `*.1` files in a folder.
+fn pages_in(dir: &Path) -> BTreeSet<String> {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".1"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `man/` holds exactly the pages `mlrs man --dir` writes, byte for byte.
+#[test]
+fn committed_man_pages_are_current() {
+    let tmp = tempfile::tempdir().unwrap();
+    mlrs_bare()
+        .args(["man", "--dir"])
+        .arg(tmp.path())
+        .assert()
+        .success();
+    let fresh = pages_in(tmp.path());
+    assert!(fresh.contains("mlrs.1") && fresh.contains("mlrs-models-alias-set.1"));
+    for name in &fresh {
+        let bytes = std::fs::read(tmp.path().join(name)).unwrap();
+        assert_generated(&format!("man/{name}"), &bytes);
+    }
+    let man = repo().join("man");
+    let stale: Vec<String> = pages_in(&man).difference(&fresh).cloned().collect();
+    if overwriting() {
+        for name in &stale {
+            std::fs::remove_file(man.join(name)).unwrap();
+        }
+    } else {
+        assert!(
+            stale.is_empty(),
+            "man/ has pages mlrs no longer makes: {stale:?}; `SNAPSHOTS=overwrite cargo test completion` removes them"
+        );
+    }
+}
+
+/// What a page's SUBCOMMANDS section refers to (`mlrs-runs-list(1)`) is a page of its own.
+#[test]
+fn man_pages_refer_to_pages_that_exist() {
+    let man = repo().join("man");
+    let pages = pages_in(&man);
+    let mut dangling = Vec::new();
+    let mut references = 0;
+    for page in &pages {
+        let text = std::fs::read_to_string(man.join(page)).unwrap();
+        for line in text.lines() {
+            // roff escapes the dashes: `mlrs\-runs\-list(1)`.
+            let line = line.replace("\\-", "-");
+            if let Some(name) = line.strip_suffix("(1)").filter(|n| n.starts_with("mlrs")) {
+                references += 1;
+                if !pages.contains(&format!("{name}.1")) {
+                    dangling.push(format!("{page} → {name}(1)"));
+                }
+            }
+        }
+    }
+    // Every page but mlrs.1 is some group's child.
+    assert_eq!(
+        references,
+        pages.len() - 1,
+        "the references were not all found"
+    );
+    assert!(dangling.is_empty(), "{dangling:?}");
+}
+
+#[test]
+fn man_prints_the_page_of_a_subcommand() {
+    let man = repo().join("man");
+    for (args, page) in [
+        (&[][..], "mlrs.1"),
+        (&["runs", "list"][..], "mlrs-runs-list.1"),
+        (&["exp", "ls"][..], "mlrs-experiments-list.1"),
+        (&["models", "alias"][..], "mlrs-models-alias.1"),
+    ] {
+        let out = mlrs_bare().arg("man").args(args).assert().success();
+        let committed = std::fs::read(man.join(page)).unwrap();
+        assert!(out.get_output().stdout == committed, "mlrs man {args:?}");
+    }
+    mlrs_bare()
+        .args(["man", "runs", "nope"])
+        .assert()
+        .code(2)
+        .stderr_eq(
+            "mlrs: error: no man page for `mlrs runs nope`: `mlrs runs` has the subcommands start, end, list, describe, history, delete, restore\n",
+        );
 }
 
 /// The candidates mlrs offers for the last word of `words` (bash: values; zsh: `value:help`).
@@ -102,28 +197,85 @@ fn candidates_come_from_the_store() {
 
         let models = candidates(shell, root, &["models", "describe", "nyc"]);
         assert_eq!(models, ["nyc-taxi-regressor"], "{shell}");
-        let versions = candidates(shell, root, &["transition", "nyc-taxi-regressor", ""]);
-        assert!(
-            versions.iter().any(|c| c.starts_with('2'))
-                && !versions.iter().any(|c| c.starts_with('5')),
-            "{shell}: deleted v5 is not offered: {versions:?}"
-        );
-        let aliases = candidates(
-            shell,
-            root,
-            &["models", "alias", "delete", "nyc-taxi-regressor", "ch"],
-        );
-        assert_eq!(
-            aliases.len(),
-            2,
-            "{shell}: champion and challenger: {aliases:?}"
-        );
+        for words in [
+            &["models", "alias", "delete", "nyc-taxi-regressor", "ch"][..],
+            &["transition", "nyc-taxi-regressor", "4", "--alias", "ch"][..],
+        ] {
+            let aliases = candidates(shell, root, words);
+            assert_eq!(
+                aliases.len(),
+                2,
+                "{shell} {words:?}: champion and challenger: {aliases:?}"
+            );
+        }
         let refs = candidates(shell, root, &["models", "get", "nyc-taxi-regressor@"]);
         assert!(
             refs.iter()
                 .any(|c| c.starts_with("nyc-taxi-regressor@champion")),
             "{shell}: {refs:?}"
         );
+    }
+}
+
+/// The candidates that are values: on an empty word clap offers the flags as well.
+fn values(shell: &str, root: &Path, words: &[&str]) -> Vec<String> {
+    let mut out = candidates(shell, root, words);
+    out.retain(|c| !c.starts_with('-'));
+    out
+}
+
+#[test]
+fn stages_complete_where_a_stage_is_asked_for() {
+    let store = fixture_store("3.17.2");
+    let root = &store.root;
+    for shell in ["bash", "zsh"] {
+        // With a model on the line, each stage says which of its live versions are in it.
+        let stages = values(shell, root, &["transition", "nyc-taxi-regressor", "4", ""]);
+        let want = if shell == "zsh" {
+            vec![
+                "None:version 4",
+                "Staging:version 3",
+                "Production:version 2",
+                "Archived:versions 1, 6",
+            ]
+        } else {
+            vec!["None", "Staging", "Production", "Archived"]
+        };
+        assert_eq!(stages, want, "{shell}");
+
+        // Any case matches, as `transition` takes any case; the canonical spelling is offered.
+        let prod = values(
+            shell,
+            root,
+            &["transition", "nyc-taxi-regressor", "4", "prod"],
+        );
+        assert_eq!(prod.len(), 1, "{shell}: {prod:?}");
+        assert!(prod[0].starts_with("Production"), "{shell}: {prod:?}");
+
+        // Without a model (every model's versions), the bare stages.
+        let any = values(shell, root, &["models", "versions", "--stage", ""]);
+        assert_eq!(
+            any,
+            ["None", "Staging", "Production", "Archived"],
+            "{shell}"
+        );
+        let latest = values(
+            shell,
+            root,
+            &["models", "latest", "nyc-taxi-regressor", "--stage", "a"],
+        );
+        let want = if shell == "zsh" {
+            "Archived:versions 1, 6"
+        } else {
+            "Archived"
+        };
+        assert_eq!(latest, [want], "{shell}");
+
+        // The versions `transition` offers come from the model on the line too (deleted v5 is
+        // not offered).
+        let versions = values(shell, root, &["transition", "nyc-taxi-regressor", ""]);
+        let numbers: Vec<&str> = versions.iter().map(|c| &c[..1]).collect();
+        assert_eq!(numbers, ["1", "2", "3", "4", "6"], "{shell}: {versions:?}");
     }
 }
 
@@ -195,33 +347,42 @@ printf 'reply:%s\n' "${{COMPREPLY[@]}}"
     );
 }
 
+/// The examples in a help text: the indented lines that call mlrs after its `Examples` heading.
+fn example_lines(after_help: &str) -> usize {
+    after_help
+        .lines()
+        .skip_while(|l| !l.starts_with("Examples"))
+        .filter(|l| l.starts_with("  ") && l.contains("mlrs "))
+        .count()
+}
+
 #[test]
 fn every_subcommand_has_examples_in_its_help() {
     let mut missing = Vec::new();
-    let cmd = mlrs::cli::command();
-    let mut stack: Vec<(String, &clap::Command)> = cmd
-        .get_subcommands()
-        .map(|c| (c.get_name().to_owned(), c))
-        .collect();
-    while let Some((path, sub)) = stack.pop() {
-        let leaf = sub.get_subcommands().next().is_none();
-        if leaf && sub.get_name() != "help" {
-            let help = sub
-                .get_after_help()
-                .map(|h| h.to_string())
-                .unwrap_or_default();
-            if !help.contains("mlrs ") {
-                missing.push(path.clone());
-            }
+    let mut stack = vec![("mlrs".to_owned(), mlrs::cli::command())];
+    while let Some((path, cmd)) = stack.pop() {
+        let subs: Vec<&clap::Command> = cmd
+            .get_subcommands()
+            .filter(|c| c.get_name() != "help")
+            .collect();
+        // A command's own work wants two or three; a group's help only points the way.
+        let wanted = if subs.is_empty() { 2 } else { 1 };
+        let help = cmd
+            .get_after_help()
+            .map(|h| h.to_string())
+            .unwrap_or_default();
+        let found = example_lines(&help);
+        if found < wanted {
+            missing.push(format!("{path}: {found} of {wanted}"));
         }
         stack.extend(
-            sub.get_subcommands()
-                .map(|c| (format!("{path} {}", c.get_name()), c)),
+            subs.into_iter()
+                .map(|c| (format!("{path} {}", c.get_name()), c.clone())),
         );
     }
     missing.sort();
     assert!(
         missing.is_empty(),
-        "subcommands without examples in --help: {missing:?}"
+        "commands with too few examples in --help: {missing:?}"
     );
 }
