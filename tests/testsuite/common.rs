@@ -244,6 +244,13 @@ pub fn run_id_named(root: &Path, name: &str) -> String {
         .to_owned()
 }
 
+pub fn experiment_id_named(root: &Path, name: &str) -> String {
+    mlrs_json(root, &["experiments", "describe", name])["experiment_id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 /// The folder of a run in a store (not its artifact_uri: a copied store's runs name the
 /// original folder there).
 pub fn run_dir(root: &Path, run: &str) -> PathBuf {

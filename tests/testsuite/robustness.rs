@@ -104,10 +104,7 @@ fn symbolic_links_are_followed_as_mlflow_follows_them() {
     let store = fixture_store("3.17.2");
     let root = &store.root;
     // An experiment folder that is a link (a store assembled from several disks).
-    let green = mlrs_json(root, &["experiments", "describe", "green-taxi-tips"])["experiment_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let green = experiment_id_named(root, "green-taxi-tips");
     let elsewhere = store.dir.path().join("elsewhere");
     std::fs::rename(root.join(&green), &elsewhere).unwrap();
     std::os::unix::fs::symlink(&elsewhere, root.join(&green)).unwrap();
@@ -266,10 +263,7 @@ fn runs_start_checks_everything_before_writing() {
 fn the_environment_names_experiments_as_mlflow_reads_it() {
     let store = fixture_store("3.17.2");
     let root = &store.root;
-    let green = mlrs_json(root, &["experiments", "describe", "green-taxi-tips"])["experiment_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let green = experiment_id_named(root, "green-taxi-tips");
     // MLFLOW_EXPERIMENT_NAME wins over MLFLOW_EXPERIMENT_ID, for writing and for listing alike.
     let run = mlrs(root)
         .env("MLFLOW_EXPERIMENT_NAME", "nyc-taxi-duration")
