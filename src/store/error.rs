@@ -45,6 +45,15 @@ impl StoreError {
         }
     }
 
+    /// A failed step of a folder walk under `root`, named by the entry it failed on.
+    pub fn walk(root: &Path, error: walkdir::Error) -> Self {
+        let path = error.path().unwrap_or(root).to_path_buf();
+        let error = error
+            .into_io_error()
+            .unwrap_or_else(|| std::io::Error::other("walk failed (a symbolic link loop)"));
+        StoreError::Io { path, error }
+    }
+
     pub fn invalid(path: &Path, reason: impl Into<String>) -> Self {
         StoreError::Invalid {
             path: path.to_path_buf(),

@@ -247,14 +247,7 @@ pub fn staging_dir(root: &Path) -> PathBuf {
 /// which must not exist. Symbolic links are copied as links.
 pub fn copy_tree(src: &Path, dst: &Path) -> Result<()> {
     for entry in walkdir::WalkDir::new(src) {
-        let entry = entry.map_err(|e| {
-            let path = e.path().unwrap_or(src).to_path_buf();
-            StoreError::io(
-                &path,
-                e.into_io_error()
-                    .unwrap_or_else(|| std::io::Error::other("walk failed")),
-            )
-        })?;
+        let entry = entry.map_err(|e| StoreError::walk(src, e))?;
         let target = dst.join(entry.path().strip_prefix(src).unwrap_or(entry.path()));
         if entry.file_type().is_dir() {
             fs::create_dir_all(&target).at(&target)?;

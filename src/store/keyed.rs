@@ -59,14 +59,7 @@ pub fn list(dir: &Path) -> Result<Vec<(String, std::path::PathBuf)>> {
     }
     let mut out = Vec::new();
     for entry in WalkDir::new(dir).min_depth(1).sort_by_file_name() {
-        let entry = entry.map_err(|e| {
-            let path = e.path().unwrap_or(dir).to_path_buf();
-            StoreError::io(
-                &path,
-                e.into_io_error()
-                    .unwrap_or_else(|| std::io::Error::other("walk failed")),
-            )
-        })?;
+        let entry = entry.map_err(|e| StoreError::walk(dir, e))?;
         if entry.file_type().is_dir()
             || entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX)
         {

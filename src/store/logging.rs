@@ -360,13 +360,7 @@ impl Store {
         if meta.is_dir() {
             fs::create_dir_below(&entity, &target)?;
             for entry in walkdir::WalkDir::new(src).min_depth(1).follow_links(true) {
-                let entry = entry.map_err(|e| {
-                    StoreError::io(
-                        src,
-                        e.into_io_error()
-                            .unwrap_or_else(|| std::io::Error::other("walk failed")),
-                    )
-                })?;
+                let entry = entry.map_err(|e| StoreError::walk(src, e))?;
                 let rel = entry.path().strip_prefix(src).unwrap_or(entry.path());
                 if entry.file_type().is_dir() {
                     fs::create_dir_below(&entity, &target.join(rel))?;
