@@ -44,7 +44,7 @@ impl Env {
 
 pub struct Ctx {
     location: Location,
-    pub format: Format,
+    format: Format,
     pub style: Style,
     pub strict: bool,
     pub env: Env,
