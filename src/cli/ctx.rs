@@ -1,5 +1,6 @@
 //! What every command gets: the resolved store location, output format and style, the
-//! environment MLflow defines, and the two channels — data to stdout, talk to stderr.
+//! environment MLflow defines, and the two channels — data to stdout (`show`, a result in the
+//! chosen form), talk to stderr (`note`, `report`).
 
 use std::cell::Cell;
 use std::io::{IsTerminal, Write};
@@ -117,14 +118,6 @@ impl Ctx {
         for note in notes {
             self.note(&note);
         }
-        Ok(())
-    }
-
-    /// Print one line of data (an id, a path) to stdout.
-    pub fn print_line(&self, line: &str) -> Result<()> {
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "{line}")?;
-        out.flush()?;
         Ok(())
     }
 

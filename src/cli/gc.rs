@@ -1,5 +1,5 @@
-//! `mlrs gc`: permanent deletion. Renders the plan the store computed (what goes, with sizes;
-//! what stays and why), asks on a terminal or requires `--yes` without one, carries it out with
+//! `mlrs gc`: permanent deletion. Shows the plan the store computed (what goes, with sizes;
+//! what stays and why; `shape::gc`), asks on a terminal or requires `--yes` without one, carries it out with
 //! progress on stderr, and closes with a summary. The plan and the result are data (stdout, any
 //! `--format`); the question, the progress and the summary are talk (stderr).
 

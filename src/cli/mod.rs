@@ -1,6 +1,8 @@
-//! The command line: clap definitions, turning parsed arguments into plain values for the
-//! store and query layers, dispatch, and the mapping of errors to exit codes. The only module
-//! that knows about clap; one file per subcommand.
+//! The command line: clap definitions, turning parsed arguments into the use cases' plain
+//! requests (`ops`), dispatch, showing results (`Ctx::show`), and the mapping of errors to exit
+//! codes. The only module that knows about clap; one file per subcommand, and no subcommand
+//! module imports another (shared clap pieces live in `args`). Must not hold use-case logic or
+//! pick an output form itself.
 
 mod args;
 mod compare;

@@ -4,9 +4,9 @@
 
 use globset::{GlobBuilder, GlobMatcher};
 
+use super::UsageError;
 use super::columns::{Columns, Kind};
 use super::find::{FindRequest, find};
-use super::{Outcome, UsageError};
 use crate::query::{OrderBy, Target, sort_runs};
 use crate::render::Cell;
 use crate::shape::field_cell;
@@ -50,11 +50,7 @@ pub struct Compared {
     pub problems: Vec<Problem>,
 }
 
-impl Outcome for Compared {
-    fn problems(&self) -> &[Problem] {
-        &self.problems
-    }
-}
+outcome!(Compared);
 
 /// One row: a key and its value in each run.
 pub struct Row {

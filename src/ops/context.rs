@@ -1,6 +1,7 @@
 //! The system tags MLflow's fluent `start_run` records, found the way MLflow finds them:
 //! `mlflow.user` (getpass), `mlflow.source.name`/`type`, and the git commit, branch and repo
-//! URL of the checkout the source lives in.
+//! URL of the checkout the source lives in. Reads the process environment and asks git; must
+//! not write anything.
 
 use std::path::Path;
 use std::process::Command;

@@ -16,11 +16,7 @@ pub struct ExperimentList {
     pub problems: Vec<Problem>,
 }
 
-impl Outcome for ExperimentList {
-    fn problems(&self) -> &[Problem] {
-        &self.problems
-    }
-}
+outcome!(ExperimentList);
 
 pub fn list(
     store: &Store,

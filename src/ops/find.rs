@@ -5,7 +5,7 @@
 use crate::query::{Field, Filter, OrderBy, Target, sort_runs};
 use crate::store::{DataSelection, Experiment, Listing, Problem, Run, Store, StoreError, ViewType};
 
-use super::{ExperimentRef, Outcome, UsageError};
+use super::{ExperimentRef, UsageError};
 
 /// The experiments a run command looks at.
 #[derive(Debug, Clone, Default)]
@@ -37,11 +37,7 @@ pub struct Found {
     pub problems: Vec<Problem>,
 }
 
-impl Outcome for Found {
-    fn problems(&self) -> &[Problem] {
-        &self.problems
-    }
-}
+outcome!(Found);
 
 impl Found {
     /// Load `select` again for the runs found (their order is kept).

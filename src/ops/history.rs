@@ -4,7 +4,7 @@
 
 use globset::GlobBuilder;
 
-use super::{Outcome, UsageError};
+use super::UsageError;
 use crate::store::metric::MetricPoint;
 use crate::store::{Problem, RunInfo, Store, StoreError};
 
@@ -21,11 +21,7 @@ pub struct Histories {
     pub problems: Vec<Problem>,
 }
 
-impl Outcome for Histories {
-    fn problems(&self) -> &[Problem] {
-        &self.problems
-    }
-}
+outcome!(Histories);
 
 /// The histories of `keys` in `runs`; a run whose metric files cannot be read is skipped.
 pub fn histories(runs: &[RunInfo], keys: &[String]) -> Histories {

@@ -5,6 +5,17 @@
 //! Shared by every front-end (`cli` today). Must not know about clap, print, read the terminal,
 //! or decide output formats (presentation is `shape`'s).
 
+/// `Outcome` for result structs that carry their `problems`.
+macro_rules! outcome {
+    ($($t:ty),*) => {$(
+        impl $crate::ops::Outcome for $t {
+            fn problems(&self) -> &[$crate::store::Problem] {
+                &self.problems
+            }
+        }
+    )*};
+}
+
 pub mod columns;
 pub mod compare;
 pub mod context;

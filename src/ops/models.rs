@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Detail, Outcome, UsageError};
+use super::{Detail, UsageError};
 use crate::query::{self, Filter, OrderBy, Target};
 use crate::store::registry::logged_model::ModelMetric;
 use crate::store::registry::write::{NewVersion, Transitioned};
@@ -426,16 +426,6 @@ pub fn delete_model(
         .into());
     }
     Ok(store.delete_registered_model(model)?)
-}
-
-macro_rules! outcome {
-    ($($t:ty),*) => {$(
-        impl Outcome for $t {
-            fn problems(&self) -> &[Problem] {
-                &self.problems
-            }
-        }
-    )*};
 }
 
 outcome!(ModelList, VersionList, ModelDescribed, VersionShown);

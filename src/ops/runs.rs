@@ -21,11 +21,7 @@ pub struct RunList {
     pub problems: Vec<Problem>,
 }
 
-impl Outcome for RunList {
-    fn problems(&self) -> &[Problem] {
-        &self.problems
-    }
-}
+outcome!(RunList);
 
 pub fn list(store: &Store, req: &ListRequest) -> anyhow::Result<RunList> {
     let scoped = scope(store, &req.scope)?;

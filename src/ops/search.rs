@@ -5,9 +5,9 @@
 use crate::query::{Attr, Field, Needs};
 use crate::store::{DataSelection, Experiment, Problem, Run, Store};
 
+use super::Detail;
 use super::columns::{Columns, Kind};
 use super::find::{FindRequest, find};
-use super::{Detail, Outcome};
 
 pub struct SearchRequest {
     pub find: FindRequest,
@@ -25,11 +25,7 @@ pub struct Searched {
     pub problems: Vec<Problem>,
 }
 
-impl Outcome for Searched {
-    fn problems(&self) -> &[Problem] {
-        &self.problems
-    }
-}
+outcome!(Searched);
 
 pub fn search(store: &Store, req: &SearchRequest) -> anyhow::Result<Searched> {
     let mut found = find(store, &req.find)?;
