@@ -57,12 +57,23 @@ impl Like {
             if states.has(end) && (self.open_end || rest.is_empty() || rest == "\n") {
                 return true;
             }
+            // Waiting in a `%` for a literal: skip to where it (or a newline) appears.
+            if let [i, _] = states.list[..]
+                && let (Some(Piece::Any), Some(&Piece::Lit(l))) =
+                    (self.pieces.get(i), self.pieces.get(i + 1))
+                && !self.ignore_case
+            {
+                // Two `find`s of one char each are memchr scans, many times faster than one
+                // scan for either; the newline is looked for only in the part skipped.
+                let to = rest.find(l).unwrap_or(rest.len());
+                rest = &rest[rest[..to].find('\n').unwrap_or(to)..];
+            }
             let Some(c) = rest.chars().next() else {
                 return false;
             };
             rest = &rest[c.len_utf8()..];
-            let current = states.take();
-            for &i in &current {
+            let previous = states.advance();
+            for &i in &previous {
                 match self.pieces.get(i) {
                     Some(Piece::Any) if c != '\n' => self.enter(&mut states, i),
                     Some(Piece::One) if c != '\n' => self.enter(&mut states, i + 1),
@@ -70,6 +81,7 @@ impl Like {
                     _ => {}
                 }
             }
+            states.spare = previous;
             if states.is_empty() {
                 return false;
             }
@@ -105,6 +117,8 @@ fn fold_eq(a: char, b: char) -> bool {
 struct States {
     list: Vec<usize>,
     mark: Vec<bool>,
+    /// A second list, so a step allocates nothing.
+    spare: Vec<usize>,
 }
 
 impl States {
@@ -112,6 +126,7 @@ impl States {
         States {
             list: Vec::new(),
             mark: vec![false; n],
+            spare: Vec::new(),
         }
     }
 
@@ -133,12 +148,14 @@ impl States {
         self.list.is_empty()
     }
 
-    /// Empty the set, returning what it held.
-    fn take(&mut self) -> Vec<usize> {
+    /// Start an empty set, returning the states it held.
+    fn advance(&mut self) -> Vec<usize> {
         for &i in &self.list {
             self.mark[i] = false;
         }
-        std::mem::take(&mut self.list)
+        let mut fresh = std::mem::take(&mut self.spare);
+        fresh.clear();
+        std::mem::replace(&mut self.list, fresh)
     }
 }
 

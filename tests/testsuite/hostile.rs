@@ -132,31 +132,32 @@ fn messages_quote_a_short_excerpt_of_bad_content() {
 /// and the next rewrite of the run made MLflow read them too.
 #[test]
 fn line_separators_in_names_round_trip_through_mlflow() {
-    let store = fixture_store("3.17.2");
-    let names = ["a\u{2028}b", "p\u{2029}\u{2029}q", "n\u{85}el", "e\u{2028}"];
-    for name in names {
-        let exp = mlrs_stdout(&store.root, &["experiments", "create", name]);
-        let run = mlrs_stdout(
-            &store.root,
-            &["runs", "start", "-e", exp.trim(), "--name", name],
-        );
-        // `end` reads the run's meta.yaml and writes it back.
-        mlrs(&store.root)
-            .args(["runs", "end", run.trim()])
-            .assert()
-            .success();
-        let described = mlrs_json(&store.root, &["runs", "describe", run.trim()]);
-        assert_eq!(described["info"]["run_name"], name, "{name:?}");
-        let exps = mlrs_json(&store.root, &["experiments", "list"]);
-        assert!(exps.as_array().unwrap().iter().any(|e| e["name"] == name));
-    }
     for version in VERSIONS {
+        let store = fixture_store(version);
+        let names = ["a\u{2028}b", "p\u{2029}\u{2029}q", "n\u{85}el", "e\u{2028}"];
+        for name in names {
+            let exp = mlrs_stdout(&store.root, &["experiments", "create", name]);
+            let run = mlrs_stdout(
+                &store.root,
+                &["runs", "start", "-e", exp.trim(), "--name", name],
+            );
+            // `end` reads the run's meta.yaml and writes it back.
+            mlrs(&store.root)
+                .args(["runs", "end", run.trim()])
+                .assert()
+                .success();
+            let described = mlrs_json(&store.root, &["runs", "describe", run.trim()]);
+            assert_eq!(described["info"]["run_name"], name, "{name:?}");
+            let exps = mlrs_json(&store.root, &["experiments", "list"]);
+            assert!(exps.as_array().unwrap().iter().any(|e| e["name"] == name));
+        }
         assert_mlflow_reads_the_same(version, &store.root);
     }
 }
 
 /// Every store `scripts/hostile-stores.py` builds, under every reading command: no panic, no
-/// hang, no message longer than a screen.
+/// hang (a minute, on a loaded machine, for what takes well under a second), no message longer
+/// than a screen.
 #[test]
 fn hostile_stores_never_panic_or_hang() {
     let dir = tempfile::tempdir().unwrap();
@@ -192,13 +193,13 @@ fn hostile_stores_never_panic_or_hang() {
             let started = Instant::now();
             let out = mlrs(&root)
                 .args(*args)
-                .timeout(Duration::from_secs(20))
+                .timeout(Duration::from_secs(60))
                 .output()
                 .unwrap();
             let took = started.elapsed();
             let code = out.status.code();
             if code.is_none_or(|c| c > 4)
-                || took > Duration::from_secs(10)
+                || took > Duration::from_secs(30)
                 || out.stderr.len() > 4000
             {
                 failures.push(format!(
