@@ -9,7 +9,6 @@ use super::columns::{Columns, Kind};
 use super::find::{FindRequest, find};
 use crate::query::{OrderBy, Target, sort_runs};
 use crate::render::Cell;
-use crate::shape::field_cell;
 use crate::store::{Problem, Run, RunInfo, Store};
 
 /// Which runs to compare.
@@ -177,8 +176,13 @@ fn rows(
         for key in columns.keys(kind, runs) {
             let field = kind.field(&key);
             if kind != Kind::Metric {
-                let cells = runs.iter().map(|r| field_cell(r, &field)).collect();
-                push(field.label(), cells, Vec::new());
+                let cells = runs.iter().map(|r| {
+                    Cell::opt_text(match kind {
+                        Kind::Param => r.data.params.get(&key),
+                        _ => r.data.tags.get(&key),
+                    })
+                });
+                push(field.label(), cells.collect(), Vec::new());
                 continue;
             }
             let values = runs

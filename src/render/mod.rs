@@ -117,7 +117,7 @@ pub enum Block {
 /// A result that can present itself in each output form. Only the form chosen by `--format`
 /// is built ([`write`] calls one method).
 pub trait View {
-    /// For people (`table`, `markdown`): one or more blocks, a blank line between tables.
+    /// For people (`table`, `markdown`): blocks in order, a blank line between two tables.
     fn human(&self, style: &Style) -> Vec<Block>;
     /// MLflow's dictionary shapes; `None` when this view has no JSON form of its own (it is
     /// part of a later view's document).
@@ -159,14 +159,16 @@ pub fn write(
         Format::Table | Format::Markdown => view.human(style),
     };
     let mut notes = Vec::new();
-    for (i, block) in blocks.into_iter().enumerate() {
+    let mut tables = 0;
+    for block in blocks {
         match block {
             Block::Note(text) => notes.push(text),
             Block::Text(text) => writeln!(out, "{text}")?,
             Block::Table(table) => {
-                if i > 0 {
+                if tables > 0 {
                     writeln!(out)?;
                 }
+                tables += 1;
                 match format {
                     Format::Table | Format::Json => write_table(out, &table, style)?,
                     Format::Markdown => write_markdown(out, &table, style)?,
@@ -399,6 +401,50 @@ mod tests {
         assert_eq!(human_bytes(1536), "1.5 KiB");
         assert_eq!(human_bytes(1024 * 1024 - 1), "1.0 MiB");
         assert_eq!(human_bytes(5 << 30), "5.0 GiB");
+    }
+
+    /// A view whose every form but `want` panics: only the chosen form may be built.
+    struct Only(&'static str);
+
+    impl View for Only {
+        fn human(&self, _: &Style) -> Vec<Block> {
+            assert_eq!(self.0, "human", "human blocks built for another form");
+            let mut t = Table::new(["a"]);
+            t.push(vec![Cell::Int(1)]);
+            vec![
+                Block::Text("id".into()),
+                Block::Table(t.clone()),
+                Block::Table(t),
+                Block::Note("talk".into()),
+            ]
+        }
+        fn json(&self) -> Option<Value> {
+            assert_eq!(self.0, "json", "JSON built for another form");
+            Some(Value::from(1))
+        }
+        fn records(&self) -> Option<Table> {
+            assert_eq!(self.0, "records", "records built for another form");
+            Some(Table::new(["r"]))
+        }
+    }
+
+    #[test]
+    fn write_builds_only_the_chosen_form() {
+        let style = Style {
+            color: false,
+            width: None,
+            utc: true,
+        };
+        let text = |view: &Only, format| {
+            let mut out = Vec::new();
+            let notes = write(&mut out, view, format, &style).unwrap();
+            (String::from_utf8(out).unwrap(), notes)
+        };
+        assert_eq!(text(&Only("json"), Format::Json).0, "1\n");
+        assert_eq!(text(&Only("records"), Format::Csv).0, "r\n");
+        let (md, notes) = text(&Only("human"), Format::Markdown);
+        assert_eq!(md, "id\n| a |\n| --- |\n| 1 |\n\n| a |\n| --- |\n| 1 |\n");
+        assert_eq!(notes, ["talk"]);
     }
 
     #[test]

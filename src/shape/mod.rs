@@ -10,8 +10,6 @@ mod history;
 pub mod model;
 mod runs;
 
-pub use runs::field_cell;
-
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value, json};

@@ -146,7 +146,7 @@ fn search_table(
 }
 
 /// One value of a run, as a table cell.
-pub fn field_cell(run: &Run, field: &Field) -> Cell {
+fn field_cell(run: &Run, field: &Field) -> Cell {
     match field {
         Field::Metric(k) => Cell::opt_float(run.data.metrics.get(k).copied()),
         Field::Param(k) => Cell::opt_text(run.data.params.get(k)),
