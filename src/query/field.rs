@@ -9,8 +9,8 @@ use crate::store::registry::{ModelVersion, RegisteredModel};
 use crate::store::run::DatasetInput;
 use crate::store::{Experiment, Run};
 
-/// What is searched: the grammar differs (spec §5 for runs, §10 for experiments, §9.3 for the
-/// registry).
+/// What is searched: the grammar differs (docs/format/search.md: runs, experiments and the
+/// registry each have their own).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
     Runs,

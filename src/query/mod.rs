@@ -2,9 +2,9 @@
 //! evaluator. Pure: no I/O, no clap. The store layer's data types are read, never loaded here.
 //!
 //! Semantics are MLflow 3.x's `search_runs` / `search_experiments` / `search_registered_models`
-//! / `search_model_versions` over a file store (spec §5, §10, §9.3), plus extensions MLflow does not have: `OR`, `NOT`, parentheses, `IN`/`NOT IN` lists
-//! and `NOT LIKE`/`NOT ILIKE` on every string key, and relative times (`now`, `now-2d`) on
-//! time attributes. A parsed filter or order tells the caller which data keys it reads
+//! / `search_model_versions` over a file store (docs/format/search.md), plus extensions MLflow
+//! does not have: `OR`, `NOT`, parentheses, `IN`/`NOT IN` lists and `NOT LIKE`/`NOT ILIKE` on
+//! every string key, and relative times (`now`, `now-2d`) on time attributes. A parsed filter or order tells the caller which data keys it reads
 //! ([`Needs`]), so only those files are opened.
 
 mod field;

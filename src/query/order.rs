@@ -1,8 +1,8 @@
 //! `ORDER BY` for runs, experiments and the registry with MLflow's exact order: stable, clauses
 //! applied from last to first (equivalently, compared first to last), real values first in the
-//! requested direction, then NaN, then missing values, whatever the direction (spec §5.3).
-//! Experiments: None last, ties broken by `experiment_id` (spec §10). Registered models and
-//! versions: ties broken by name (and version), spec §9.3.
+//! requested direction, then NaN, then missing values, whatever the direction. Experiments: None
+//! last, ties broken by `experiment_id`. Registered models and versions: ties broken by name (and
+//! version). The rules and their sources: docs/format/search.md.
 
 use std::cmp::Ordering;
 

@@ -3,8 +3,8 @@
 //! [`Store::gc_execute`] carries it out so that an interruption at any moment leaves a store
 //! MLflow and mlrs read normally, and a rerun finishes the job.
 //!
-//! Eligibility is `mlflow gc`'s (spec §8): deleted runs, experiments in `.trash/`, and 3.x
-//! LoggedModels marked deleted, with `--older-than` measured from `deleted_time`,
+//! Eligibility is `mlflow gc`'s (docs/format/gc.md): deleted runs, experiments in `.trash/`,
+//! and 3.x LoggedModels marked deleted, with `--older-than` measured from `deleted_time`,
 //! `last_update_time` and `last_updated_timestamp`. Unlike MLflow, the scope is exactly what was
 //! asked, artifacts are removed only where they lie inside the store root, links are removed as
 //! links, and what registered model versions still use stays unless forced. Never prints.

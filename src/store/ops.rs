@@ -1,5 +1,5 @@
-//! Changes to experiments and runs, with MLflow's semantics (spec §3.2, §4.1) and safe writes:
-//! every meta.yaml is replaced atomically, every check happens before the first write.
+//! Changes to experiments and runs, with MLflow's semantics (docs/format/layout.md) and safe
+//! writes: every meta.yaml is replaced atomically, every check happens before the first write.
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -1,4 +1,4 @@
-//! MLflow's validation rules for keys and names (spec §4.6, §11), with MLflow's wording where
+//! MLflow's validation rules for keys and names (docs/format/metrics-params-tags.md), with MLflow's wording where
 //! it explains the rule. Every name that becomes a file name passes through here first, which
 //! is what keeps `../` and friends out of the store.
 

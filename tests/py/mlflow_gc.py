@@ -4,7 +4,7 @@ order, and print what it said.
     python mlflow_gc.py ROOT ARG... [--- ROOT ARG...]...
 
 Prints JSON: one {"ok": bool, "output": text} per case. MLflow 3.x needs a tracking URI even
-for a file store (spec §8): it is set to each case's root.
+for a file store (docs/format/gc.md): it is set to each case's root.
 """
 import contextlib
 import io

@@ -24,7 +24,7 @@ from record import err, jsonable, paged  # noqa: E402
 
 def client_for(store):
     uri = "file://" + os.path.abspath(store)
-    # 3.x reads a version's LoggedModel through the global tracking URI (spec 9.2).
+    # 3.x reads a version's LoggedModel through the global tracking URI (docs/format/registry.md).
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
     return MlflowClient(tracking_uri=uri, registry_uri=uri)

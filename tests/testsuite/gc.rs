@@ -304,7 +304,7 @@ fn differential(version: &str) {
         let ours = tree(&r.root);
         let theirs = tree(&m.root);
         let what = format!("MLflow {version}, gc {name}");
-        // What MLflow removes beyond what was asked (its scope leaks, spec §8).
+        // What MLflow removes beyond what was asked (its scope leaks, docs/format/gc.md).
         let leaked: Vec<String> = match *name {
             "run-ids" => [Some(exp_folder.clone()), model.clone()]
                 .into_iter()
@@ -405,8 +405,8 @@ fn what_is_too_recent_for_older_than_stays_and_the_plan_says_so() {
 
 #[test]
 fn a_copied_store_never_touches_the_original() {
-    // The copy records the original's absolute paths (spec §13); MLflow's gc would delete the
-    // original's artifacts there (spec §8).
+    // The copy records the original's absolute paths (docs/format/layout.md); MLflow's gc would delete the
+    // original's artifacts there (docs/format/gc.md).
     let original = own_store("3.17.2");
     let elsewhere = tempfile::tempdir().unwrap();
     let copy = elsewhere.path().join("mlruns");

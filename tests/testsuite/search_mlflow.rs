@@ -594,7 +594,7 @@ fn experiment_cases() -> Vec<Case> {
 }
 
 /// `models list` and `models versions` against search_registered_models and
-/// search_model_versions (spec §9.3). The store gets prompts first (see `with_prompts`).
+/// search_model_versions (docs/format/search.md). The store gets prompts first (see `with_prompts`).
 fn registry_cases() -> Vec<Case> {
     let prompt = "tags.`mlflow.prompt.is_prompt`";
     let marked = |rest: &str| format!("{prompt} {rest}");

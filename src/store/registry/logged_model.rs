@@ -1,4 +1,4 @@
-//! The little of MLflow 3.x LoggedModels (`<experiment>/models/<m-id>/`, spec §7) the registry
+//! The little of MLflow 3.x LoggedModels (`<experiment>/models/<m-id>/`, docs/format/registry.md) the registry
 //! needs: finding one by id (a version registered from it shows its metrics and params), finding
 //! a run's model by name (3.x `register_model("runs:/<run>/<name>")` registers the LoggedModel
 //! when the run's artifacts hold no MLmodel), and recording a new version in its

@@ -1,4 +1,4 @@
-//! The file model registry under `<root>/models/` (spec §9): registered models with their
+//! The file model registry under `<root>/models/` (docs/format/registry.md): registered models with their
 //! tags and aliases, model versions with their stages and tags, and the questions MLflow's
 //! registry answers about them (latest versions per stage, versions by alias, `models:/` URIs).
 //! Aliases come from the `aliases/` files; the `aliases:` keys in meta.yaml are stale caches
