@@ -94,7 +94,9 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
                 .literal_separator(false)
                 .build()
                 .map(|g| g.compile_matcher())
-                .map_err(|e| UsageError(format!("bad --max pattern {g:?}: {e}")))
+                .map_err(|e| {
+                    UsageError(format!("bad --max pattern {}: {e}", crate::store::quote(g)))
+                })
         })
         .collect::<Result<Vec<_>, _>>()?;
     let runs = select_runs(ctx, &store, &args, &columns)?;

@@ -116,7 +116,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             tags,
         } => {
             let store = ctx.store_for_write()?;
-            let new = crate::store::ops::NewExperiment {
+            let new = crate::store::NewExperiment {
                 name: &name,
                 artifact_location: artifact_location.as_deref(),
                 tags: &tags,

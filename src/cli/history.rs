@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::Ctx;
 use super::exit::UsageError;
 use crate::render::{Cell, Output, Table, json_float};
-use crate::store::StoreError;
+use crate::store::{StoreError, Subject, quote};
 
 pub fn history(ctx: &Ctx, run: &str, patterns: &[String]) -> Result<()> {
     let store = ctx.store()?;
@@ -22,22 +22,26 @@ pub fn history(ctx: &Ctx, run: &str, patterns: &[String]) -> Result<()> {
             let glob = GlobBuilder::new(pattern)
                 .literal_separator(false)
                 .build()
-                .map_err(|e| UsageError(format!("bad metric pattern {pattern:?}: {e}")))?
+                .map_err(|e| UsageError(format!("bad metric pattern {}: {e}", quote(pattern))))?
                 .compile_matcher();
             available.iter().filter(|k| glob.is_match(k)).collect()
         } else {
             Vec::new()
         };
         if matched.is_empty() {
-            return Err(StoreError::NotFound(format!(
-                "run {} has no metric matching {pattern:?}; its metrics: {}",
-                info.run_id,
-                if available.is_empty() {
-                    "none".to_owned()
-                } else {
-                    available.join(", ")
-                }
-            ))
+            return Err(StoreError::not_found(
+                Subject::input("metric pattern", pattern),
+                format!(
+                    "run {} has no metric matching {}; its metrics: {}",
+                    info.run_id,
+                    quote(pattern),
+                    if available.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        available.join(", ")
+                    }
+                ),
+            )
             .into());
         }
         for k in matched {

@@ -25,7 +25,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
-pub use ctx::{Ctx, Env, ExperimentRef, exit};
+pub(crate) use ctx::{Ctx, Env, ExperimentRef, exit};
 
 use crate::render::Format;
 use crate::store::ViewType;
@@ -45,7 +45,7 @@ Examples:
 
 #[derive(Parser, Debug)]
 #[command(name = "mlrs", version, about = ABOUT, after_help = AFTER_HELP, max_term_width = 100)]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(flatten)]
     global: GlobalArgs,
     #[command(subcommand)]
@@ -154,7 +154,7 @@ impl From<ViewArg> for ViewType {
 fn key_value(s: &str) -> Result<(String, String), String> {
     s.split_once('=')
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .ok_or_else(|| format!("expected KEY=VALUE, got {s:?}"))
+        .ok_or_else(|| format!("expected KEY=VALUE, got {}", crate::store::quote(s)))
 }
 
 /// Subcommands by task, for `mlrs --help`.

@@ -450,11 +450,14 @@ fn resolve<'m>(m: &'m RegisteredModel, reference: &VersionRef) -> Result<&'m Mod
         VersionRef::Alias(a) => m.version_by_alias(a)?,
         VersionRef::Latest => m.newest()?,
         VersionRef::Stage(s) => m.latest_versions(&[*s]).into_iter().next().ok_or_else(|| {
-            crate::store::StoreError::NotFound(format!(
-                "No versions of model with name '{}' and stage '{}' found",
-                m.name,
-                s.as_str()
-            ))
+            crate::store::StoreError::not_found(
+                crate::store::Subject::model(&m.name),
+                format!(
+                    "No versions of model with name '{}' and stage '{}' found",
+                    m.name,
+                    s.as_str()
+                ),
+            )
         })?,
     })
 }

@@ -9,10 +9,10 @@ use super::run_context as context;
 use super::shape::{self, key_value_table, run_info_json, run_json, run_records};
 use super::{Ctx, ExperimentRef, ViewArg, complete, key_value};
 use crate::render::{Cell, Format, Output, Table};
-use crate::store::logging::{Batch, NewRun};
+use crate::store::{Batch, NewRun};
 use crate::store::{
-    DataSelection, Experiment, Run, RunInfo, RunStatus, Store, StoreError, ViewType,
-    sort_runs_default,
+    DataSelection, ErrorKind, Experiment, Run, RunInfo, RunStatus, Store, StoreError, Subject,
+    ViewType, quote, sort_runs_default,
 };
 
 #[derive(clap::Args, Debug)]
@@ -235,10 +235,14 @@ pub fn start_run(
         ctx.store_for_write()?
     } else if let (true, Some(name)) = (ctx.store_is_fresh(), wanted.creatable_name()) {
         // The missing store is not the problem the user has to solve: the experiment is.
-        return Err(StoreError::NotFound(format!(
-            "experiment '{name}' does not exist: there is no store at {} yet (add --create-experiment to create both)",
-            ctx.store_root().display()
-        ))
+        return Err(StoreError::not_found(
+            Subject::input("experiment", name),
+            format!(
+                "experiment '{name}' does not exist: there is no store at {} yet",
+                ctx.store_root().display()
+            ),
+        )
+        .with_hint("add --create-experiment to create both")
         .into());
     } else {
         ctx.store()?
@@ -251,18 +255,15 @@ pub fn start_run(
     }
     let experiment = match (wanted.find(&store), wanted.creatable_name()) {
         (Ok(e), _) => e,
-        (Err(StoreError::NotFound(_)), Some(name)) if args.create_experiment => {
+        (Err(e), Some(name)) if e.kind() == ErrorKind::NotFound && args.create_experiment => {
             let (e, created) = store.get_or_create_experiment(name, &ctx.cwd)?;
             if created {
                 ctx.note(&format!("created experiment '{}' (id {})", e.name, e.id));
             }
             e
         }
-        (Err(StoreError::NotFound(m)), Some(_)) => {
-            return Err(StoreError::NotFound(format!(
-                "{m} (add --create-experiment to create it)"
-            ))
-            .into());
+        (Err(e), Some(_)) if e.kind() == ErrorKind::NotFound => {
+            return Err(e.with_hint("add --create-experiment to create it").into());
         }
         (Err(e), _) => return Err(e.into()),
     };
@@ -313,9 +314,11 @@ pub fn scope(
     let mut out: Vec<Experiment> = Vec::new();
     for name in wanted {
         let found = match store.find_experiment(name) {
-            Err(StoreError::NotFound(_)) if name.contains(['*', '?', '[']) => {
+            Err(e) if e.kind() == ErrorKind::NotFound && name.contains(['*', '?', '[']) => {
                 let glob = globset::Glob::new(name)
-                    .map_err(|e| UsageError(format!("bad experiment pattern {name:?}: {e}")))?
+                    .map_err(|e| {
+                        UsageError(format!("bad experiment pattern {}: {e}", quote(name)))
+                    })?
                     .compile_matcher();
                 let all = match &mut all {
                     Some(all) => all,
@@ -327,9 +330,10 @@ pub fn scope(
                     .cloned()
                     .collect();
                 if matched.is_empty() {
-                    return Err(StoreError::NotFound(format!(
-                        "no experiment name matches the pattern {name:?}"
-                    ))
+                    return Err(StoreError::not_found(
+                        Subject::input("experiment pattern", name),
+                        format!("no experiment name matches the pattern {}", quote(name)),
+                    )
                     .into());
                 }
                 matched

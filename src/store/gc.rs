@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use rayon::prelude::*;
 use regex::Regex;
 
-use super::error::{IoContext, Problem, Result, StoreError};
+use super::error::{IoContext, Problem, Result, StoreError, Subject};
 use super::registry::LoggedModel;
 use super::{Experiment, MODELS, RunInfo, Store, TRASH, ViewType, fs, keyed, location, validate};
 
@@ -61,10 +61,11 @@ impl Age {
     /// MLflow's regex and arithmetic (`timedelta(...).total_seconds() * 1000`, truncated).
     pub fn parse(text: &str) -> Result<Age> {
         let bad = || {
-            StoreError::BadInput(format!(
-                "cannot read the age {}: use #d#h#m#s, e.g. 30d, 12h, 1.5d, 2d8h5m20s",
-                validate::quote(text)
-            ))
+            StoreError::bad_input(
+                Subject::input("age", text),
+                format!("cannot read the age {}", validate::quote(text)),
+            )
+            .with_hint("use #d#h#m#s, e.g. 30d, 12h, 1.5d, 2d8h5m20s")
         };
         let caps = AGE.captures(text).ok_or_else(bad)?;
         let mut micros = 0.0;
@@ -623,10 +624,13 @@ impl Store {
             }
         }
         if !wrong.is_empty() {
-            return Err(StoreError::BadInput(format!(
-                "nothing was removed: only deleted runs and experiments can be removed for good\n  {}",
-                wrong.join("\n  ")
-            )));
+            return Err(StoreError::bad_input(
+                Subject::input("gc request", ""),
+                format!(
+                    "nothing was removed: only deleted runs and experiments can be removed for good\n  {}",
+                    wrong.join("\n  ")
+                ),
+            ));
         }
         Ok(Selection {
             experiments,
@@ -810,9 +814,8 @@ fn logged_models(exp: &Experiment, problems: &mut Vec<Problem>) -> Result<Vec<Lo
 }
 
 impl Store {
-    /// What registered model versions point at: runs (their `run_id` or `runs:/` source, as
-    /// [`Store::registered_run_ids`] counts them, deleted versions included) and 3.x
-    /// LoggedModels. A version that cannot be read is an error: gc cannot know what it protects.
+    /// What registered model versions point at: runs (their `run_id` and the run of a `runs:/`
+    /// source, deleted versions included) and 3.x LoggedModels. A version that cannot be read is an error: gc cannot know what it protects.
     fn references(&self) -> Result<References> {
         let models = self.registered_models()?;
         if let Some(p) = models.problems.first() {

@@ -513,7 +513,8 @@ mlrs: error: nothing was removed: only deleted runs and experiments can be remov
         .assert()
         .code(2)
         .stderr_eq(str![[r#"
-mlrs: error: cannot read the age "30 days": use #d#h#m#s, e.g. 30d, 12h, 1.5d, 2d8h5m20s
+mlrs: error: cannot read the age '30 days'
+hint: use #d#h#m#s, e.g. 30d, 12h, 1.5d, 2d8h5m20s
 
 "#]]);
     // Without a terminal to ask on, gc wants --yes.
@@ -640,6 +641,18 @@ fn deleted_runs_reading_all(root: &Path) -> usize {
         .count()
 }
 
+/// `mlrs gc --yes` on `root`, running in the background.
+fn spawn_gc(root: &Path, stderr: std::process::Stdio) -> std::process::Child {
+    std::process::Command::new(snapbox::cmd::cargo_bin!("mlrs"))
+        .args(["--store", root.to_str().unwrap(), "gc", "--yes"])
+        .env("MLRS_NOW_MS", NOW_MS.to_string())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .unwrap()
+}
+
 #[test]
 fn sigkill_at_any_moment_leaves_a_readable_store_and_a_rerun_finishes() {
     let store = own_store("2.22.5");
@@ -655,14 +668,7 @@ fn sigkill_at_any_moment_leaves_a_readable_store_and_a_rerun_finishes() {
     let (mut interrupted, mut mlflow_checked) = (0, false);
     let mut seed = now_ms() as u64;
     for _ in 0..30 {
-        let mut gc = std::process::Command::new(snapbox::cmd::cargo_bin!("mlrs"))
-            .args(["--store", root.to_str().unwrap(), "gc", "--yes"])
-            .env("MLRS_NOW_MS", NOW_MS.to_string())
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut gc = spawn_gc(root, std::process::Stdio::null());
         seed = seed
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
@@ -759,14 +765,7 @@ fn parallel_gc_on_one_store_all_succeed() {
         let gcs: Vec<_> = (0..6)
             .map(|i| {
                 std::thread::sleep(Duration::from_millis(15 * i));
-                std::process::Command::new(snapbox::cmd::cargo_bin!("mlrs"))
-                    .args(["--store", root.to_str().unwrap(), "gc", "--yes"])
-                    .env("MLRS_NOW_MS", NOW_MS.to_string())
-                    .stdin(std::process::Stdio::null())
-                    .stdout(std::process::Stdio::null())
-                    .stderr(std::process::Stdio::piped())
-                    .spawn()
-                    .unwrap()
+                spawn_gc(root, std::process::Stdio::piped())
             })
             .collect();
         failed.extend(

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use mlrs::store::yaml::{Yaml, to_string};
+use mlrs::store::{Yaml, yaml_to_string as to_string};
 use serde_json::{Value, json};
 
 use crate::common::*;

@@ -13,9 +13,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::error::{Problem, Result, StoreError};
+use super::error::{Problem, Result, StoreError, Subject, quote};
 use super::{Listing, MODELS, Store, fs, keyed, yaml};
-pub use logged_model::{LoggedModel, ModelMetric};
+pub use logged_model::LoggedModel;
 
 /// The tag that marks a registered model (or version) as a prompt. MLflow leaves prompts out
 /// of registry searches unless the filter names this tag (`query::Filter` does the same), and
@@ -60,9 +60,12 @@ impl Stage {
             .into_iter()
             .find(|s| s.as_str().eq_ignore_ascii_case(text))
             .ok_or_else(|| {
-                StoreError::BadInput(format!(
-                    "Invalid Model Version stage: {text}. Value must be one of None, Staging, Production, Archived."
-                ))
+                StoreError::bad_input(
+                    Subject::input("stage", text),
+                    format!(
+                        "Invalid Model Version stage: {text}. Value must be one of None, Staging, Production, Archived."
+                    ),
+                )
             })
     }
 
@@ -257,7 +260,10 @@ impl RegisteredModel {
             .ok_or_else(|| StoreError::invalid(&path, "missing key 'version'"))?;
         let stage_text = meta.current_stage.unwrap_or_else(|| "None".into());
         let current_stage = Stage::from_file(&stage_text).ok_or_else(|| {
-            StoreError::invalid(&path, format!("unknown current_stage {stage_text:?}"))
+            StoreError::invalid(
+                &path,
+                format!("unknown current_stage {}", crate::store::quote(&stage_text)),
+            )
         })?;
         // MLflow matches alias files against the folder's suffix, as text.
         let aliases = self
@@ -298,10 +304,13 @@ impl RegisteredModel {
         self.live_versions()
             .find(|v| v.version == version)
             .ok_or_else(|| {
-                StoreError::NotFound(format!(
-                    "Model Version (name={}, version={version}) not found",
-                    self.name
-                ))
+                StoreError::not_found(
+                    Subject::entity("model version", &format!("{}/{version}", self.name)),
+                    format!(
+                        "Model Version (name={}, version={version}) not found",
+                        self.name
+                    ),
+                )
             })
     }
 
@@ -333,13 +342,14 @@ impl RegisteredModel {
             return self.newest();
         }
         names::alias(alias)?;
-        let text = self.aliases.get(alias).ok_or_else(|| {
-            StoreError::NotFound(format!("Registered model alias {alias} not found."))
-        })?;
+        let text = self
+            .aliases
+            .get(alias)
+            .ok_or_else(|| alias_not_found(alias))?;
         let version = text.trim().parse::<u64>().map_err(|_| {
             StoreError::invalid(
                 &fs::key_path(&self.aliases_dir(), alias),
-                format!("alias file holds {text:?}, not a version number"),
+                format!("alias file holds {}, not a version number", quote(text)),
             )
         })?;
         self.version(version)
@@ -350,10 +360,10 @@ impl RegisteredModel {
         self.live_versions()
             .max_by_key(|v| v.version)
             .ok_or_else(|| {
-                StoreError::NotFound(format!(
-                    "No versions of model with name '{}' found",
-                    self.name
-                ))
+                StoreError::not_found(
+                    Subject::model(&self.name),
+                    format!("No versions of model with name '{}' found", self.name),
+                )
             })
     }
 
@@ -369,6 +379,14 @@ impl RegisteredModel {
     }
 }
 
+/// MLflow's message for an alias that is not set.
+fn alias_not_found(alias: &str) -> StoreError {
+    StoreError::not_found(
+        Subject::entity("alias", alias),
+        format!("Registered model alias {alias} not found."),
+    )
+}
+
 /// Which version a `models:/`-style reference names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VersionRef {
@@ -382,10 +400,13 @@ pub enum VersionRef {
 /// `models:/` prefix) the way MLflow parses `models:/` URIs.
 pub fn parse_model_ref(text: &str) -> Result<(String, VersionRef)> {
     let bad = || {
-        StoreError::BadInput(format!(
-            "not a model reference: {}. Use MODEL/VERSION, MODEL/STAGE, MODEL/latest or MODEL@ALIAS (a models:/ prefix is allowed)",
-            super::validate::quote(text)
-        ))
+        StoreError::bad_input(
+            Subject::input("model reference", text),
+            format!("not a model reference: {}", quote(text)),
+        )
+        .with_hint(
+            "use MODEL/VERSION, MODEL/STAGE, MODEL/latest or MODEL@ALIAS (a models:/ prefix is allowed)",
+        )
     };
     let path = text
         .strip_prefix("models:/")
@@ -416,9 +437,10 @@ pub fn parse_model_ref(text: &str) -> Result<(String, VersionRef)> {
 /// A version number as given on the command line (`3`, or `03` as MLflow 3.x accepts it).
 pub fn parse_version(text: &str) -> Result<u64> {
     text.trim().parse::<u64>().map_err(|_| {
-        StoreError::BadInput(format!(
-            "Parameter 'version' must be an integer, got '{text}'."
-        ))
+        StoreError::bad_input(
+            Subject::input("version", text),
+            format!("Parameter 'version' must be an integer, got '{text}'."),
+        )
     })
 }
 
@@ -513,9 +535,10 @@ impl Store {
     pub fn registered_model(&self, name: &str) -> Result<RegisteredModel> {
         let dir = self.model_dir(name)?;
         if !dir.join("meta.yaml").is_file() {
-            return Err(StoreError::NotFound(format!(
-                "Registered Model with name={name} not found"
-            )));
+            return Err(StoreError::not_found(
+                Subject::model(name),
+                format!("Registered Model with name={name} not found"),
+            ));
         }
         RegisteredModel::load(&dir)
     }

@@ -15,7 +15,6 @@ use serde::de::DeserializeOwned;
 use super::error::{Result, StoreError};
 
 pub use emit::to_string;
-pub use resolve::resolves_to_non_string;
 
 /// A YAML node as PyYAML's `SafeRepresenter` produces it from Python values.
 #[derive(Debug, Clone, PartialEq)]
