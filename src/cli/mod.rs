@@ -2,7 +2,7 @@
 //! store and query layers, dispatch, and the mapping of errors to exit codes. The only module
 //! that knows about clap; one file per subcommand.
 
-mod columns;
+mod args;
 mod compare;
 mod complete;
 mod completions;
@@ -10,22 +10,18 @@ mod ctx;
 mod exec;
 mod experiments;
 mod gc;
-mod history;
 mod log;
-mod model_shape;
 mod models;
 mod register;
-mod run_context;
 mod runs;
 mod search;
-mod shape;
 mod transition;
 
 use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
-pub(crate) use ctx::{Ctx, Env, ExperimentRef, exit};
+pub use ctx::{Ctx, Env, exit};
 
 use crate::render::Format;
 use crate::store::ViewType;
@@ -45,7 +41,7 @@ Examples:
 
 #[derive(Parser, Debug)]
 #[command(name = "mlrs", version, about = ABOUT, after_help = AFTER_HELP, max_term_width = 100)]
-pub(crate) struct Cli {
+pub struct Cli {
     #[command(flatten)]
     global: GlobalArgs,
     #[command(subcommand)]
@@ -154,7 +150,7 @@ impl From<ViewArg> for ViewType {
 fn key_value(s: &str) -> Result<(String, String), String> {
     s.split_once('=')
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .ok_or_else(|| format!("expected KEY=VALUE, got {}", crate::store::quote(s)))
+        .ok_or_else(|| format!("expected KEY=VALUE, got {s:?}"))
 }
 
 /// Subcommands by task, for `mlrs --help`.

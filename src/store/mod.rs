@@ -3,6 +3,7 @@
 //! prints: problems met while listing come back as [`Problem`]s for the caller to report.
 
 mod error;
+mod excerpt;
 mod experiment;
 mod fs;
 pub mod gc;
@@ -10,12 +11,13 @@ mod keyed;
 pub mod location;
 mod logging;
 mod metric;
+pub use metric::MetricPoint;
 mod names;
 mod ops;
 pub mod registry;
 mod run;
 mod validate;
-mod yaml;
+pub mod yaml;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -29,7 +31,6 @@ pub use ops::NewExperiment;
 pub use run::{
     DataSelection, DatasetInput, Keys, Run, RunData, RunInfo, RunStatus, default_order, key_names,
 };
-pub use yaml::{Yaml, to_string as yaml_to_string};
 
 /// Which lifecycle stages a listing includes (MLflow's `ViewType`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

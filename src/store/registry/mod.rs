@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::error::{Problem, Result, StoreError, Subject, quote};
+use super::excerpt::excerpt;
 use super::{Listing, MODELS, Store, fs, keyed, yaml};
 pub use logged_model::LoggedModel;
 
@@ -262,7 +263,7 @@ impl RegisteredModel {
         let current_stage = Stage::from_file(&stage_text).ok_or_else(|| {
             StoreError::invalid(
                 &path,
-                format!("unknown current_stage {}", crate::store::quote(&stage_text)),
+                format!("unknown current_stage {}", quote(&excerpt(&stage_text))),
             )
         })?;
         // MLflow matches alias files against the folder's suffix, as text.
@@ -349,7 +350,10 @@ impl RegisteredModel {
         let version = text.trim().parse::<u64>().map_err(|_| {
             StoreError::invalid(
                 &fs::key_path(&self.aliases_dir(), alias),
-                format!("alias file holds {}, not a version number", quote(text)),
+                format!(
+                    "alias file holds {}, not a version number",
+                    quote(&excerpt(text))
+                ),
             )
         })?;
         self.version(version)
