@@ -34,9 +34,9 @@ pub fn handle_request() {
 /// The script that registers mlrs's completion with `shell`.
 pub fn write_registration(shell: &str, out: &mut dyn Write) -> anyhow::Result<()> {
     let shells = Shells::builtins();
-    let completer = shells
-        .completer(shell)
-        .ok_or_else(|| super::exit::UsageError(format!("unknown shell {shell:?}")))?;
+    let completer = shells.completer(shell).ok_or_else(|| {
+        super::exit::UsageError(format!("unknown shell {}", crate::store::quote(shell)))
+    })?;
     completer.write_registration(VAR, "mlrs", "mlrs", "mlrs", out)?;
     Ok(())
 }
@@ -368,8 +368,8 @@ fn sampled_keys(store: &Store) -> Vec<(&'static str, Vec<String>)> {
     ];
     for dir in dirs.iter().take(KEY_SAMPLE) {
         for (sub, keys) in found.iter_mut() {
-            if let Ok(list) = crate::store::keyed::list(&dir.join(*sub)) {
-                keys.extend(list.into_iter().map(|(k, _)| k));
+            if let Ok(list) = crate::store::key_names(&dir.join(*sub)) {
+                keys.extend(list);
             }
         }
     }

@@ -205,7 +205,7 @@ impl Ctx {
 pub mod exit {
     use std::process::ExitCode;
 
-    use crate::store::StoreError;
+    use crate::store::{ErrorKind, StoreError};
 
     pub const ERROR: u8 = 1;
     pub const USAGE: u8 = 2;
@@ -222,27 +222,24 @@ pub mod exit {
             "mlrs: error: {}",
             crate::render::printable(&format!("{err:#}"))
         );
-        ExitCode::from(code_for(err))
+        let store_error = err.chain().find_map(|c| c.downcast_ref::<StoreError>());
+        if let Some(hint) = store_error.and_then(StoreError::hint) {
+            eprintln!("hint: {}", crate::render::printable(hint));
+        }
+        ExitCode::from(code_for(err, store_error))
     }
 
-    fn code_for(err: &anyhow::Error) -> u8 {
-        for cause in err.chain() {
-            if cause.downcast_ref::<UsageError>().is_some()
-                || cause.downcast_ref::<crate::query::QueryError>().is_some()
-            {
-                return USAGE;
-            }
-            if let Some(e) = cause.downcast_ref::<StoreError>() {
-                return match e {
-                    StoreError::NotFound(_) => NOT_FOUND,
-                    StoreError::BadInput(_)
-                    | StoreError::Ambiguous(_)
-                    | StoreError::Unsupported(_) => USAGE,
-                    _ => ERROR,
-                };
-            }
+    fn code_for(err: &anyhow::Error, store_error: Option<&StoreError>) -> u8 {
+        let usage = err.chain().any(|c| {
+            c.downcast_ref::<UsageError>().is_some()
+                || c.downcast_ref::<crate::query::QueryError>().is_some()
+        });
+        match store_error.map(StoreError::kind) {
+            _ if usage => USAGE,
+            Some(ErrorKind::NotFound) => NOT_FOUND,
+            Some(ErrorKind::BadInput | ErrorKind::Ambiguous | ErrorKind::Unsupported) => USAGE,
+            Some(ErrorKind::Broken | ErrorKind::Conflict) | None => ERROR,
         }
-        ERROR
     }
 
     fn is_broken_pipe(err: &anyhow::Error) -> bool {

@@ -11,7 +11,7 @@ use super::exit::UsageError;
 use super::{Ctx, complete, key_value};
 use crate::ops::log::{LogRequest, log};
 use crate::pyfloat;
-use crate::store::logging::{Batch, MetricEntry};
+use crate::store::{Batch, MetricEntry};
 
 const AFTER_HELP: &str = "\
 Metrics are KEY=VALUE, optionally with their own step: --metric loss=0.31@12.
@@ -104,32 +104,39 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
 fn parse_metric_flag(spec: &str, default_step: i64, timestamp: i64) -> Result<MetricEntry> {
     let (key, rest) = spec.split_once('=').ok_or_else(|| {
         UsageError(format!(
-            "--metric {spec:?}: expected KEY=VALUE or KEY=VALUE@STEP"
+            "--metric {}: expected KEY=VALUE or KEY=VALUE@STEP",
+            crate::store::quote(spec)
         ))
     })?;
     let (value, step) = match rest.rsplit_once('@') {
         Some((v, s)) => (
             v,
-            parse_step(s).map_err(|e| UsageError(format!("--metric {spec:?}: {e}")))?,
+            parse_step(s)
+                .map_err(|e| UsageError(format!("--metric {}: {e}", crate::store::quote(spec))))?,
         ),
         None => (rest, default_step),
     };
     Ok(MetricEntry {
         key: key.to_owned(),
-        value: parse_value(value).map_err(|e| UsageError(format!("--metric {spec:?}: {e}")))?,
+        value: parse_value(value)
+            .map_err(|e| UsageError(format!("--metric {}: {e}", crate::store::quote(spec))))?,
         timestamp,
         step,
     })
 }
 
 fn parse_value(text: &str) -> Result<f64, String> {
-    pyfloat::parse(text)
-        .ok_or_else(|| format!("{text:?} is not a number. Please specify value as a valid double"))
+    pyfloat::parse(text).ok_or_else(|| {
+        format!(
+            "{} is not a number. Please specify value as a valid double",
+            crate::store::quote(text)
+        )
+    })
 }
 
 fn parse_step(text: &str) -> Result<i64, String> {
     pyfloat::parse_int(text).ok_or_else(|| {
-        format!("step {text:?} is not an integer (MLflow can no longer read a run once a non-integer step is logged)")
+        format!("step {} is not an integer (MLflow can no longer read a run once a non-integer step is logged)", crate::store::quote(text))
     })
 }
 
@@ -183,7 +190,8 @@ type Object = serde_json::Map<String, Value>;
 fn check_keys(obj: &Object, allowed: &[&str]) -> Result<(), String> {
     match obj.keys().find(|k| !allowed.contains(&k.as_str())) {
         Some(k) => Err(format!(
-            "unknown key {k:?} (expected {})",
+            "unknown key {} (expected {})",
+            crate::store::quote(k),
             allowed.join(", ")
         )),
         None => Ok(()),
@@ -204,9 +212,10 @@ fn add_entry(obj: &Object, now: i64, batch: &mut Batch) -> Result<(), String> {
         .as_str()
         .ok_or(format!("\"{kind}\" must be a string"))?
         .to_owned();
-    let value = obj
-        .get("value")
-        .ok_or(format!("{kind} {key:?} has no \"value\""))?;
+    let value = obj.get("value").ok_or(format!(
+        "{kind} {} has no \"value\"",
+        crate::store::quote(&key)
+    ))?;
     match *kind {
         "metric" => {
             check_keys(obj, &["metric", "value", "step", "timestamp"])?;
@@ -288,7 +297,8 @@ fn metric(
         Value::String(s) => parse_value(s)?,
         other => {
             return Err(format!(
-                "metric {key:?}: value {other} is not a number. Please specify value as a valid double"
+                "metric {}: value {other} is not a number. Please specify value as a valid double",
+                crate::store::quote(&key)
             ));
         }
     };
@@ -346,7 +356,8 @@ fn parse_artifact(spec: &str) -> Result<(PathBuf, Option<String>)> {
     };
     if !path.exists() {
         return Err(UsageError(format!(
-            "--artifact {spec:?}: {} does not exist",
+            "--artifact {}: {} does not exist",
+            crate::store::quote(spec),
             path.display()
         ))
         .into());
@@ -408,15 +419,15 @@ mod tests {
         for (text, want) in [
             (
                 "{\"metric\": \"a\", \"value\": 1}\n{\"metric\": \"b\", \"value\": 1, \"step\": 1.5}",
-                "f:2: step \"1.5\" is not an integer",
+                "f:2: step '1.5' is not an integer",
             ),
             (
                 "{\"metric\": \"a\", \"value\": 1, \"stpe\": 1}",
-                "f:1: unknown key \"stpe\"",
+                "f:1: unknown key 'stpe'",
             ),
             (
                 "{\"metric\": \"a\", \"value\": \"high\"}",
-                "f:1: \"high\" is not a number",
+                "f:1: 'high' is not a number",
             ),
             ("not json", "f:1: not JSON"),
             (

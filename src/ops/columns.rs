@@ -52,7 +52,8 @@ impl Columns {
         for value in values {
             let bad = || {
                 UsageError(format!(
-                    "bad --columns {value:?}: expected metrics.GLOB, params.GLOB or tags.GLOB (e.g. 'metrics.*', 'params.lr*')"
+                    "bad --columns {}: expected metrics.GLOB, params.GLOB or tags.GLOB (e.g. 'metrics.*', 'params.lr*')",
+                    crate::store::quote(value)
                 ))
             };
             let (kind, key) = value.split_once('.').ok_or_else(bad)?;
@@ -66,7 +67,9 @@ impl Columns {
                 let glob = GlobBuilder::new(key)
                     .literal_separator(false)
                     .build()
-                    .map_err(|e| UsageError(format!("bad --columns {value:?}: {e}")))?;
+                    .map_err(|e| {
+                        UsageError(format!("bad --columns {}: {e}", crate::store::quote(value)))
+                    })?;
                 Pattern::Glob(glob.compile_matcher())
             } else {
                 Pattern::Exact(key.to_owned())

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::Outcome;
 use crate::query::{self, Filter, OrderBy, Target};
-use crate::store::ops::NewExperiment;
+use crate::store::NewExperiment;
 use crate::store::{Experiment, Problem, Store, ViewType};
 
 pub struct ExperimentList {

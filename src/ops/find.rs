@@ -3,7 +3,10 @@
 //! loading more of runs already found. Must not decide what a view shows.
 
 use crate::query::{Field, Filter, OrderBy, Target, sort_runs};
-use crate::store::{DataSelection, Experiment, Listing, Problem, Run, Store, StoreError, ViewType};
+use crate::store::{
+    DataSelection, ErrorKind, Experiment, Listing, Problem, Run, Store, StoreError, Subject,
+    ViewType, quote,
+};
 
 use super::{ExperimentRef, UsageError};
 
@@ -106,9 +109,11 @@ pub fn scope(store: &Store, scope: &Scope) -> anyhow::Result<Listing<Experiment>
     let mut out: Vec<Experiment> = Vec::new();
     for name in &scope.experiments {
         let matched = match store.find_experiment(name) {
-            Err(StoreError::NotFound(_)) if name.contains(['*', '?', '[']) => {
+            Err(e) if e.kind() == ErrorKind::NotFound && name.contains(['*', '?', '[']) => {
                 let glob = globset::Glob::new(name)
-                    .map_err(|e| UsageError(format!("bad experiment pattern {name:?}: {e}")))?
+                    .map_err(|e| {
+                        UsageError(format!("bad experiment pattern {}: {e}", quote(name)))
+                    })?
                     .compile_matcher();
                 let all = match &mut all {
                     Some(all) => all,
@@ -120,9 +125,10 @@ pub fn scope(store: &Store, scope: &Scope) -> anyhow::Result<Listing<Experiment>
                     .cloned()
                     .collect();
                 if matched.is_empty() {
-                    return Err(StoreError::NotFound(format!(
-                        "no experiment name matches the pattern {name:?}"
-                    ))
+                    return Err(StoreError::not_found(
+                        Subject::input("experiment pattern", name),
+                        format!("no experiment name matches the pattern {}", quote(name)),
+                    )
                     .into());
                 }
                 matched

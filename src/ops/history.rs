@@ -5,8 +5,8 @@
 use globset::GlobBuilder;
 
 use super::UsageError;
-use crate::store::metric::MetricPoint;
-use crate::store::{Problem, RunInfo, Store, StoreError};
+use crate::store::MetricPoint;
+use crate::store::{Problem, RunInfo, Store, StoreError, Subject, quote};
 
 /// The points of one metric of one run.
 pub struct Series {
@@ -72,15 +72,19 @@ pub fn history(store: &Store, run: &str, patterns: &[String]) -> anyhow::Result<
             Vec::new()
         };
         if matched.is_empty() {
-            return Err(StoreError::NotFound(format!(
-                "run {} has no metric matching {pattern:?}; its metrics: {}",
-                info.run_id,
-                if available.is_empty() {
-                    "none".to_owned()
-                } else {
-                    available.join(", ")
-                }
-            ))
+            return Err(StoreError::not_found(
+                Subject::input("metric pattern", pattern),
+                format!(
+                    "run {} has no metric matching {}; its metrics: {}",
+                    info.run_id,
+                    quote(pattern),
+                    if available.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        available.join(", ")
+                    }
+                ),
+            )
             .into());
         }
         for k in matched {

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use crate::store::logging::Batch;
+use crate::store::Batch;
 use crate::store::{RunInfo, Store};
 
 pub struct LogRequest {

@@ -57,9 +57,12 @@ impl ExperimentRef {
         match self {
             ExperimentRef::IdOrName(text) => store.find_experiment(text),
             ExperimentRef::Name(name) => store.experiment_by_name(name),
-            ExperimentRef::Id(id) => store
-                .experiment_by_id(id)?
-                .ok_or_else(|| StoreError::NotFound(format!("no experiment with id {id:?}"))),
+            ExperimentRef::Id(id) => store.experiment_by_id(id)?.ok_or_else(|| {
+                StoreError::not_found(
+                    crate::store::Subject::experiment(id),
+                    format!("no experiment with id {}", crate::store::quote(id)),
+                )
+            }),
         }
     }
 

@@ -282,11 +282,14 @@ pub fn get(store: &Store, reference: &str, detail: Detail) -> anyhow::Result<Ver
         VersionRef::Alias(a) => m.version_by_alias(a)?,
         VersionRef::Latest => m.newest()?,
         VersionRef::Stage(s) => m.latest_versions(&[*s]).into_iter().next().ok_or_else(|| {
-            StoreError::NotFound(format!(
-                "No versions of model with name '{}' and stage '{}' found",
-                m.name,
-                s.as_str()
-            ))
+            StoreError::not_found(
+                crate::store::Subject::model(&m.name),
+                format!(
+                    "No versions of model with name '{}' and stage '{}' found",
+                    m.name,
+                    s.as_str()
+                ),
+            )
         })?,
     };
     let location = v.download_uri().map(str::to_owned);

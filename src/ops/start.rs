@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::context;
 use super::{ExperimentRef, Outcome};
-use crate::store::logging::{Batch, NewRun};
+use crate::store::{Batch, NewRun};
 use crate::store::{Experiment, RunInfo, Store, StoreError};
 
 pub struct StartRequest {
@@ -78,10 +78,14 @@ pub fn start(req: &StartRequest) -> anyhow::Result<Started> {
         Store::open_or_create(&req.root, req.now_ms)?
     } else if let (true, Some(name)) = (fresh, wanted.creatable_name()) {
         // The missing store is not the problem the user has to solve: the experiment is.
-        return Err(StoreError::NotFound(format!(
-            "experiment '{name}' does not exist: there is no store at {} yet (add --create-experiment to create both)",
-            req.root.display()
-        ))
+        return Err(StoreError::not_found(
+            crate::store::Subject::input("experiment", name),
+            format!(
+                "experiment '{name}' does not exist: there is no store at {} yet",
+                req.root.display()
+            ),
+        )
+        .with_hint("add --create-experiment to create both")
         .into());
     } else {
         Store::open(&req.root)?.with_now(req.now_ms)
@@ -95,18 +99,17 @@ pub fn start(req: &StartRequest) -> anyhow::Result<Started> {
     let mut created_experiment = None;
     let experiment = match (wanted.find(&store), wanted.creatable_name()) {
         (Ok(e), _) => e,
-        (Err(StoreError::NotFound(_)), Some(name)) if req.create_experiment => {
+        (Err(e), Some(name))
+            if e.kind() == crate::store::ErrorKind::NotFound && req.create_experiment =>
+        {
             let (e, created) = store.get_or_create_experiment(name, &req.cwd)?;
             if created {
                 created_experiment = Some(e.clone());
             }
             e
         }
-        (Err(StoreError::NotFound(m)), Some(_)) => {
-            return Err(StoreError::NotFound(format!(
-                "{m} (add --create-experiment to create it)"
-            ))
-            .into());
+        (Err(e), Some(_)) if e.kind() == crate::store::ErrorKind::NotFound => {
+            return Err(e.with_hint("add --create-experiment to create it").into());
         }
         (Err(e), _) => return Err(e.into()),
     };

@@ -5,8 +5,8 @@
 
 use super::QueryError;
 use super::lexer::Path;
+use crate::store::DatasetInput;
 use crate::store::registry::{ModelVersion, RegisteredModel};
-use crate::store::run::DatasetInput;
 use crate::store::{Experiment, Run};
 
 /// What is searched: the grammar differs (docs/format/search.md: runs, experiments and the

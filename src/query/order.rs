@@ -10,7 +10,7 @@ use super::field::{self, Attr, Field, Record, Target, Value};
 use super::lexer::{Tok, lex};
 use super::{Needs, QueryError};
 use crate::store::registry::{ModelVersion, RegisteredModel};
-use crate::store::{Experiment, Run, run};
+use crate::store::{Experiment, Run, default_order};
 
 const WHAT: &str = "order-by";
 
@@ -149,7 +149,7 @@ fn chain<R: Record>(order: &[OrderBy], a: &R, b: &R) -> Ordering {
 /// One stable sort comparing clauses first to last gives the same order as MLflow's stable
 /// passes from last to first.
 pub fn sort_runs(runs: &mut [Run], order: &[OrderBy]) {
-    runs.sort_by(|a, b| chain(order, a, b).then_with(|| run::default_order(&a.info, &b.info)));
+    runs.sort_by(|a, b| chain(order, a, b).then_with(|| default_order(&a.info, &b.info)));
 }
 
 fn by(attr: Attr, ascending: bool) -> OrderBy {

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::ops::history::Histories;
 use crate::render::{Block, Cell, Style, Table, View, json_float};
-use crate::store::metric::MetricPoint;
+use crate::store::MetricPoint;
 
 impl Histories {
     fn points(&self) -> impl Iterator<Item = (&str, &MetricPoint)> {

@@ -1,5 +1,5 @@
 //! File primitives every store write goes through: atomic replace, single-`write` append,
-//! folder locks, staging folders, whole-folder removal. Nothing else in the crate opens a
+//! streamed files, folder locks, staging folders, whole-folder removal. Nothing else in the crate opens a
 //! store file for writing.
 //!
 //! Two rules hold for every write here: a file appears whole (temp file, fsync, rename), and
@@ -11,7 +11,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use super::error::{IoContext, Result, StoreError};
+use super::error::{IoContext, Result, StoreError, Subject};
 use super::keyed::TEMP_PREFIX;
 
 /// Replace `path` with `bytes` atomically, the temp file beside it.
@@ -49,10 +49,10 @@ fn temp_file_in(dir: &Path) -> Result<tempfile::NamedTempFile> {
 
 fn gone_or_io(dir: &Path, e: std::io::Error) -> StoreError {
     if e.kind() == std::io::ErrorKind::NotFound {
-        StoreError::Conflict(format!(
-            "{} no longer exists (moved or deleted meanwhile?)",
-            dir.display()
-        ))
+        StoreError::conflict(
+            Subject::Path(dir.to_path_buf()),
+            "no longer exists (moved or deleted meanwhile?)",
+        )
     } else {
         StoreError::io(dir, e)
     }
@@ -107,6 +107,14 @@ pub fn copy_file(src: &Path, dst: &Path, entity: &Path) -> Result<PathBuf> {
     tmp.as_file().sync_all().at(tmp.path())?;
     tmp.persist(dst).map_err(|e| StoreError::io(dst, e.error))?;
     Ok(dst.to_path_buf())
+}
+
+/// Create (or truncate) `path` below the folder `entity` for output that arrives as a stream
+/// and so cannot be written whole; like every write here it never recreates a vanished
+/// `entity`.
+pub fn create_streamed(path: &Path, entity: &Path) -> Result<File> {
+    create_below(entity, parent(path)?)?;
+    File::create(path).at(path)
 }
 
 /// Create an empty folder below `entity` (copied artifact folders keep their empty ones).

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use rayon::prelude::*;
 use regex::Regex;
 
-use super::error::{IoContext, Problem, Result, StoreError};
+use super::error::{IoContext, Problem, Result, StoreError, Subject};
 use super::registry::LoggedModel;
 use super::{Experiment, MODELS, RunInfo, Store, TRASH, ViewType, fs, keyed, location, validate};
 
@@ -61,10 +61,11 @@ impl Age {
     /// MLflow's regex and arithmetic (`timedelta(...).total_seconds() * 1000`, truncated).
     pub fn parse(text: &str) -> Result<Age> {
         let bad = || {
-            StoreError::BadInput(format!(
-                "cannot read the age {}: use #d#h#m#s, e.g. 30d, 12h, 1.5d, 2d8h5m20s",
-                validate::quote(text)
-            ))
+            StoreError::bad_input(
+                Subject::input("age", text),
+                format!("cannot read the age {}", validate::quote(text)),
+            )
+            .with_hint("use #d#h#m#s, e.g. 30d, 12h, 1.5d, 2d8h5m20s")
         };
         let caps = AGE.captures(text).ok_or_else(bad)?;
         let mut micros = 0.0;
@@ -266,12 +267,39 @@ struct Selection {
     models: Vec<LoggedModel>,
     /// Deleted, but not long enough ago.
     young: Vec<Candidate>,
+    /// Folders that could not be read while selecting.
+    problems: Vec<Problem>,
+}
+
+/// What protection leaves: candidates to assess, and what stays for the registry's or the
+/// clock's sake.
+struct Protected {
+    candidates: Vec<Candidate>,
+    keep: Vec<Kept>,
+    problems: Vec<Problem>,
+}
+
+/// What becomes of a selected experiment once the registry is consulted.
+enum ExperimentFate {
+    Goes(Candidate),
+    /// Registered model versions use what it holds. When it was named, its deleted runs go
+    /// one by one instead.
+    Stays {
+        kept: Kept,
+        deleted_runs: Vec<RunInfo>,
+    },
 }
 
 /// What the plan looks at, before sizes and places are checked.
 enum Candidate {
     Leftover(PathBuf),
-    Experiment(Experiment, Vec<RunInfo>, usize),
+    Experiment {
+        experiment: Experiment,
+        /// Its readable runs, whose artifact locations are checked.
+        runs: Vec<RunInfo>,
+        /// Its run folders, readable or not.
+        run_folders: usize,
+    },
     Run(RunInfo),
     LoggedModel(LoggedModel),
 }
@@ -280,7 +308,7 @@ impl Candidate {
     fn dir(&self) -> &Path {
         match self {
             Candidate::Leftover(dir) => dir,
-            Candidate::Experiment(e, ..) => &e.dir,
+            Candidate::Experiment { experiment, .. } => &experiment.dir,
             Candidate::Run(r) => &r.dir,
             Candidate::LoggedModel(m) => &m.dir,
         }
@@ -289,7 +317,7 @@ impl Candidate {
     fn experiment_id(&self) -> &str {
         match self {
             Candidate::Leftover(_) => "",
-            Candidate::Experiment(e, ..) => &e.id,
+            Candidate::Experiment { experiment, .. } => &experiment.id,
             Candidate::Run(r) => &r.experiment_id,
             Candidate::LoggedModel(m) => &m.experiment_id,
         }
@@ -302,7 +330,7 @@ impl Candidate {
             Candidate::LoggedModel(m) => {
                 Kept::folder(Kind::LoggedModel, &m.model_id, &m.name, &m.dir, reason)
             }
-            Candidate::Experiment(e, ..) => {
+            Candidate::Experiment { experiment: e, .. } => {
                 Kept::folder(Kind::Experiment, &e.id, &e.name, &e.dir, reason)
             }
             Candidate::Leftover(dir) => {
@@ -331,71 +359,93 @@ impl Store {
     }
 
     /// The whole plan for `req`, checked: naming an active run or experiment, or one deleted
-    /// too recently for `--older-than`, is an error here, before anything is removed.
+    /// too recently for `--older-than`, is an error here, before anything is removed. Planning
+    /// takes no lock, so another gc may remove things meanwhile: what vanished is left out.
     pub fn gc_plan(&self, req: &Request) -> Result<Plan> {
-        let now = self.now_ms();
-        let mut problems = Vec::new();
-        let Selection {
-            experiments,
-            mut runs,
-            models,
-            young,
-        } = if req.names_nothing() {
-            self.everything_eligible(req.older_than.as_ref(), now, &mut problems)?
-        } else {
-            self.named(req, now)?
-        };
+        let selection = self.select(req)?;
         let refs = if req.force {
             References::default()
         } else {
             self.references()?
         };
-        let mut keep = Vec::new();
-        let mut candidates: Vec<Candidate> = self
+        let Protected {
+            candidates,
+            mut keep,
+            mut problems,
+        } = self.protect(selection, &refs, req)?;
+        let mut all: Vec<Candidate> = self
             .leftovers()?
             .into_iter()
             .map(Candidate::Leftover)
             .collect();
+        all.extend(candidates);
+        let (mut remove, kept) = self.assess(all)?;
+        keep.extend(kept);
+        remove.sort_by(|a, b| {
+            (a.kind, &a.experiment_id, &a.id).cmp(&(b.kind, &b.experiment_id, &b.id))
+        });
+        keep.sort_by(|a, b| (a.kind, &a.id).cmp(&(b.kind, &b.id)));
+        problems.retain(|p| exists(&p.path));
+        Ok(Plan {
+            remove,
+            keep,
+            problems,
+        })
+    }
+
+    /// Step 1: what the request picks, each item deleted; the too recent ones apart.
+    fn select(&self, req: &Request) -> Result<Selection> {
+        let now = self.now_ms();
+        if req.names_nothing() {
+            self.everything_eligible(req.older_than.as_ref(), now)
+        } else {
+            self.named(req, now)
+        }
+    }
+
+    /// Step 2: what registered model versions use stays (unless `--force` emptied `refs`), and
+    /// so does what is too recent; the rest become candidates.
+    fn protect(&self, selection: Selection, refs: &References, req: &Request) -> Result<Protected> {
+        let Selection {
+            experiments,
+            mut runs,
+            models,
+            young,
+            problems,
+        } = selection;
+        let mut out = Protected {
+            candidates: Vec::new(),
+            keep: Vec::new(),
+            problems,
+        };
         let mut going = BTreeSet::new();
         for exp in experiments {
-            let dirs = self.run_dirs(&exp)?;
-            let used = self.used_inside(&exp, &dirs, &refs)?;
-            if !used.is_empty() {
-                keep.push(Kept::folder(
-                    Kind::Experiment,
-                    &exp.id,
-                    &exp.name,
-                    &exp.dir,
-                    KeepReason::HoldsRegistered(used),
-                ));
-                // The rest of what was asked for goes run by run.
-                if !req.names_nothing() {
-                    let listing =
-                        self.run_infos(std::slice::from_ref(&exp), ViewType::DeletedOnly)?;
-                    problems.extend(listing.problems);
-                    runs.extend(listing.items);
+            let dir = exp.dir.clone();
+            let fate = self.experiment_fate(exp, refs, !req.names_nothing(), &mut out.problems);
+            match unless_vanished(&dir, fate)? {
+                None => {}
+                Some(ExperimentFate::Goes(candidate)) => {
+                    going.insert(candidate.experiment_id().to_owned());
+                    out.candidates.push(candidate);
                 }
-                continue;
+                Some(ExperimentFate::Stays { kept, deleted_runs }) => {
+                    out.keep.push(kept);
+                    runs.extend(deleted_runs);
+                }
             }
-            let listing = self.run_infos(std::slice::from_ref(&exp), ViewType::All)?;
-            problems.extend(listing.problems);
-            going.insert(exp.id.clone());
-            candidates.push(Candidate::Experiment(exp, listing.items, dirs.len()));
         }
         if let Some(age) = &req.older_than {
             // A young experiment stands for what is inside it; what goes with an old one goes.
             let young_experiments: BTreeSet<&str> = young
                 .iter()
-                .filter_map(|c| match c {
-                    Candidate::Experiment(e, ..) => Some(e.id.as_str()),
-                    _ => None,
-                })
+                .filter(|c| matches!(c, Candidate::Experiment { .. }))
+                .map(Candidate::experiment_id)
                 .collect();
-            keep.extend(
+            out.keep.extend(
                 young
                     .iter()
                     .filter(|c| {
-                        matches!(c, Candidate::Experiment(..))
+                        matches!(c, Candidate::Experiment { .. })
                             || !(going.contains(c.experiment_id())
                                 || young_experiments.contains(c.experiment_id()))
                     })
@@ -418,47 +468,78 @@ impl Store {
             });
         for (used, candidate) in runs.chain(models) {
             match used {
-                Some(versions) => {
-                    keep.push(candidate.kept(KeepReason::Registered(versions.clone())))
-                }
-                None => candidates.push(candidate),
+                Some(versions) => out
+                    .keep
+                    .push(candidate.kept(KeepReason::Registered(versions.clone()))),
+                None => out.candidates.push(candidate),
             }
         }
+        Ok(out)
+    }
+
+    /// An experiment goes whole unless registered model versions use something inside it.
+    /// `one_by_one`: when it stays, its deleted runs are still wanted.
+    fn experiment_fate(
+        &self,
+        exp: Experiment,
+        refs: &References,
+        one_by_one: bool,
+        problems: &mut Vec<Problem>,
+    ) -> Result<ExperimentFate> {
+        let dirs = self.run_dirs(&exp)?;
+        let used = self.used_inside(&exp, &dirs, refs)?;
+        if !used.is_empty() {
+            let deleted_runs = if one_by_one {
+                let listing = self.run_infos(std::slice::from_ref(&exp), ViewType::DeletedOnly)?;
+                problems.extend(listing.problems);
+                listing.items
+            } else {
+                Vec::new()
+            };
+            let kept = Kept::folder(
+                Kind::Experiment,
+                &exp.id,
+                &exp.name,
+                &exp.dir,
+                KeepReason::HoldsRegistered(used),
+            );
+            return Ok(ExperimentFate::Stays { kept, deleted_runs });
+        }
+        let listing = self.run_infos(std::slice::from_ref(&exp), ViewType::All)?;
+        problems.extend(listing.problems);
+        Ok(ExperimentFate::Goes(Candidate::Experiment {
+            experiment: exp,
+            runs: listing.items,
+            run_folders: dirs.len(),
+        }))
+    }
+
+    /// Step 3: sizes and places, in parallel: what goes, and what stays because of where it is.
+    fn assess(&self, candidates: Vec<Candidate>) -> Result<(Vec<Removal>, Vec<Kept>)> {
         let places = Places::of(&self.root)?;
         let assessed = candidates
             .into_par_iter()
-            .map(|c| places.assess(c))
+            .map(|c| {
+                let dir = c.dir().to_path_buf();
+                unless_vanished(&dir, places.assess(c))
+            })
             .collect::<Result<Vec<_>>>()?;
-        let mut remove = Vec::new();
-        for (removal, kept) in assessed {
+        let (mut remove, mut keep) = (Vec::new(), Vec::new());
+        for (removal, kept) in assessed.into_iter().flatten() {
             remove.extend(removal);
             keep.extend(kept);
         }
-        remove.sort_by(|a, b| {
-            (a.kind, &a.experiment_id, &a.id).cmp(&(b.kind, &b.experiment_id, &b.id))
-        });
-        keep.sort_by(|a, b| (a.kind, &a.id).cmp(&(b.kind, &b.id)));
-        Ok(Plan {
-            remove,
-            keep,
-            problems,
-        })
+        Ok((remove, keep))
     }
-
     /// No ids given: every deleted run and LoggedModel, and every experiment in `.trash/`, old
     /// enough (MLflow's `_get_deleted_runs`, `search_experiments(DELETED_ONLY)` and
     /// `_get_deleted_logged_models`).
-    fn everything_eligible(
-        &self,
-        age: Option<&Age>,
-        now: i64,
-        problems: &mut Vec<Problem>,
-    ) -> Result<Selection> {
+    fn everything_eligible(&self, age: Option<&Age>, now: i64) -> Result<Selection> {
         let mut picked = Selection::default();
         let all = self.experiments(ViewType::All)?;
-        problems.extend(all.problems);
+        picked.problems.extend(all.problems);
         let runs = self.run_infos(&all.items, ViewType::DeletedOnly)?;
-        problems.extend(runs.problems);
+        picked.problems.extend(runs.problems);
         for run in runs.items {
             if run_old_enough(&run, age, now) {
                 picked.runs.push(run);
@@ -468,7 +549,7 @@ impl Store {
         }
         let cutoff = now - age.map_or(0, |a| a.ms);
         for exp in &all.items {
-            for model in logged_models(exp, problems)?
+            for model in logged_models(exp, &mut picked.problems)?
                 .into_iter()
                 .filter(|m| m.deleted)
             {
@@ -483,7 +564,11 @@ impl Store {
             if experiment_old_enough(&exp, age, now) {
                 picked.experiments.push(exp);
             } else {
-                picked.young.push(Candidate::Experiment(exp, Vec::new(), 0));
+                picked.young.push(Candidate::Experiment {
+                    experiment: exp,
+                    runs: Vec::new(),
+                    run_folders: 0,
+                });
             }
         }
         Ok(picked)
@@ -539,10 +624,13 @@ impl Store {
             }
         }
         if !wrong.is_empty() {
-            return Err(StoreError::BadInput(format!(
-                "nothing was removed: only deleted runs and experiments can be removed for good\n  {}",
-                wrong.join("\n  ")
-            )));
+            return Err(StoreError::bad_input(
+                Subject::input("gc request", ""),
+                format!(
+                    "nothing was removed: only deleted runs and experiments can be removed for good\n  {}",
+                    wrong.join("\n  ")
+                ),
+            ));
         }
         Ok(Selection {
             experiments,
@@ -594,12 +682,15 @@ impl Store {
                 out.push(entry.path());
             }
         }
+        // Another gc may remove the scratch folder while this one reads it.
         let scratch = self.scratch_dir();
-        if scratch.is_dir() {
-            for entry in std::fs::read_dir(&scratch).at(&scratch)? {
-                out.push(entry.at(&scratch)?.path());
-            }
-        }
+        let entries = std::fs::read_dir(&scratch)
+            .and_then(|d| {
+                d.map(|e| e.map(|e| e.path()))
+                    .collect::<std::io::Result<Vec<_>>>()
+            })
+            .at(&scratch);
+        out.extend(unless_vanished(&scratch, entries)?.unwrap_or_default());
         out.sort();
         Ok(out)
     }
@@ -657,7 +748,7 @@ impl Store {
 
     /// Why an item must not go after all: gone already, or restored since the plan.
     fn changed_since_plan(&self, item: &Removal) -> Result<Option<String>> {
-        if item.dir.symlink_metadata().is_err() {
+        if !exists(&item.dir) {
             return Ok(Some(format!(
                 "no longer at {} (restored or removed since the plan)",
                 item.dir.display()
@@ -670,6 +761,21 @@ impl Store {
         };
         Ok(restored.then(|| "restored since the plan was made".into()))
     }
+}
+
+/// `result` for the folder `dir`, or `None` when it failed because `dir` vanished meanwhile
+/// (another gc removed it): a plan leaves out what is gone.
+fn unless_vanished<T>(dir: &Path, result: Result<T>) -> Result<Option<T>> {
+    match result {
+        Ok(v) => Ok(Some(v)),
+        Err(_) if !exists(dir) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether anything is at `path` (a link counts, followed or not).
+fn exists(path: &Path) -> bool {
+    path.symlink_metadata().is_ok()
 }
 
 fn run_old_enough(run: &RunInfo, age: Option<&Age>, now: i64) -> bool {
@@ -708,9 +814,8 @@ fn logged_models(exp: &Experiment, problems: &mut Vec<Problem>) -> Result<Vec<Lo
 }
 
 impl Store {
-    /// What registered model versions point at: runs (their `run_id` or `runs:/` source, as
-    /// [`Store::registered_run_ids`] counts them, deleted versions included) and 3.x
-    /// LoggedModels. A version that cannot be read is an error: gc cannot know what it protects.
+    /// What registered model versions point at: runs (their `run_id` and the run of a `runs:/`
+    /// source, deleted versions included) and 3.x LoggedModels. A version that cannot be read is an error: gc cannot know what it protects.
     fn references(&self) -> Result<References> {
         let models = self.registered_models()?;
         if let Some(p) = models.problems.first() {
@@ -793,10 +898,14 @@ impl Places {
                     vec![],
                 )
             }
-            Candidate::Experiment(exp, runs, count) => {
+            Candidate::Experiment {
+                experiment: exp,
+                runs,
+                run_folders,
+            } => {
                 let mut r =
                     Removal::new(Kind::Experiment, exp.id.clone(), exp.name, &exp.id, exp.dir);
-                r.runs = count;
+                r.runs = run_folders;
                 let owners = runs.into_iter().map(Owner::from).collect();
                 (r, owners)
             }

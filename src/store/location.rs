@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::error::{Result, StoreError};
+use super::error::{Result, StoreError, Subject, quote};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {
@@ -16,7 +16,6 @@ pub enum Origin {
 #[derive(Debug, Clone)]
 pub struct Location {
     pub root: PathBuf,
-    pub origin: Origin,
 }
 
 pub fn resolve(flag: Option<&str>, tracking_uri: Option<&str>, cwd: &Path) -> Result<Location> {
@@ -31,9 +30,13 @@ pub fn resolve(flag: Option<&str>, tracking_uri: Option<&str>, cwd: &Path) -> Re
             Origin::TrackingUri => "MLFLOW_TRACKING_URI",
             Origin::Default => "the default store",
         };
-        StoreError::Unsupported(format!(
-            "{source} is {text:?}: {why}. mlrs works on MLflow's file store only: a folder such as ./mlruns, or a file: URI (file:///abs/path/mlruns)"
-        ))
+        StoreError::unsupported(
+            Subject::input("store location", text),
+            format!("{source} is {}: {why}", quote(text)),
+        )
+        .with_hint(
+            "mlrs works on MLflow's file store only: a folder such as ./mlruns, or a file: URI (file:///abs/path/mlruns)",
+        )
     })?;
     let root = if path.is_absolute() {
         path
@@ -42,7 +45,6 @@ pub fn resolve(flag: Option<&str>, tracking_uri: Option<&str>, cwd: &Path) -> Re
     };
     Ok(Location {
         root: normalize(&root),
-        origin,
     })
 }
 
@@ -179,9 +181,10 @@ mod tests {
             "databricks://x",
             "file://otherhost/a",
         ] {
-            let err = root(None, Some(uri)).unwrap_err().to_string();
+            let err = root(None, Some(uri)).unwrap_err();
             assert!(
-                err.contains("MLFLOW_TRACKING_URI") && err.contains("file store"),
+                err.to_string().contains("MLFLOW_TRACKING_URI")
+                    && err.hint().is_some_and(|h| h.contains("file store")),
                 "{err}"
             );
         }

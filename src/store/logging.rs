@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::error::{Result, StoreError};
+use super::error::{Result, StoreError, Subject};
 use super::experiment::Experiment;
 use super::metric::MetricPoint;
 use super::run::{RunInfo, RunStatus};
@@ -50,11 +50,14 @@ impl Batch {
         for m in &self.metrics {
             validate::key(KeyKind::Metric, &m.key)?;
             if m.timestamp < 0 {
-                return Err(StoreError::BadInput(format!(
-                    "metric {}: timestamp {} is negative",
-                    validate::quote(&m.key),
-                    m.timestamp
-                )));
+                return Err(StoreError::bad_input(
+                    Subject::key(KeyKind::Metric, &m.key),
+                    format!(
+                        "metric {}: timestamp {} is negative",
+                        validate::quote(&m.key),
+                        m.timestamp
+                    ),
+                ));
             }
         }
         let mut seen: BTreeMap<&str, &str> = BTreeMap::new();
@@ -63,12 +66,15 @@ impl Batch {
             if let Some(old) = seen.insert(k, v)
                 && old != v
             {
-                return Err(StoreError::BadInput(format!(
-                    "param {} is given twice with different values ({} and {})",
-                    validate::quote(k),
-                    validate::quote(old),
-                    validate::quote(v)
-                )));
+                return Err(StoreError::bad_input(
+                    Subject::key(KeyKind::Param, k),
+                    format!(
+                        "param {} is given twice with different values ({} and {})",
+                        validate::quote(k),
+                        validate::quote(old),
+                        validate::quote(v)
+                    ),
+                ));
             }
         }
         for (k, _) in &self.tags {
@@ -89,11 +95,14 @@ fn check_active(run: &RunInfo) -> Result<()> {
     if run.is_active() {
         Ok(())
     } else {
-        Err(StoreError::BadInput(format!(
-            "The run {} must be in the 'active' state. Current state is {}.",
-            run.run_id,
-            run.lifecycle_stage.as_str()
-        )))
+        Err(StoreError::bad_input(
+            Subject::run(&run.run_id),
+            format!(
+                "The run {} must be in the 'active' state. Current state is {}.",
+                run.run_id,
+                run.lifecycle_stage.as_str()
+            ),
+        ))
     }
 }
 
@@ -125,9 +134,13 @@ impl Store {
             .find(|e| e.name == name);
         match existing {
             Some(e) if e.is_active() => Ok((e, false)),
-            Some(e) => Err(StoreError::BadInput(format!(
-                "experiment '{name}' (id {}) is deleted; restore it with `mlrs experiments restore {}`",
-                e.id, e.id
+            Some(e) => Err(StoreError::bad_input(
+                Subject::experiment(&e.id),
+                format!("experiment '{name}' (id {}) is deleted", e.id),
+            )
+            .with_hint(format!(
+                "restore it with `mlrs experiments restore {}`",
+                e.id
             ))),
             None => {
                 let new = super::ops::NewExperiment {
@@ -146,10 +159,13 @@ impl Store {
     pub fn create_run(&self, new: NewRun) -> Result<RunInfo> {
         let exp = new.experiment;
         if !exp.is_active() {
-            return Err(StoreError::BadInput(format!(
-                "Could not create run under non-active experiment with ID {}.",
-                exp.id
-            )));
+            return Err(StoreError::bad_input(
+                Subject::experiment(&exp.id),
+                format!(
+                    "Could not create run under non-active experiment with ID {}.",
+                    exp.id
+                ),
+            ));
         }
         let tag_name = new
             .tags
@@ -159,9 +175,12 @@ impl Store {
         if let (Some(name), Some(tag)) = (new.run_name, tag_name)
             && name != tag
         {
-            return Err(StoreError::BadInput(format!(
-                "Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values (run_name='{name}', mlflow.runName='{tag}')."
-            )));
+            return Err(StoreError::bad_input(
+                Subject::input("run name", name),
+                format!(
+                    "Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values (run_name='{name}', mlflow.runName='{tag}')."
+                ),
+            ));
         }
         let run_name = new
             .run_name
@@ -198,10 +217,13 @@ impl Store {
         // Under the shared structure lock, so the experiment cannot be moved away meanwhile.
         let _structure = self.structure_lock_shared()?;
         if !exp.dir.join("meta.yaml").is_file() {
-            return Err(StoreError::Conflict(format!(
-                "experiment {} was moved or deleted meanwhile; the run was not created",
-                exp.id
-            )));
+            return Err(StoreError::conflict(
+                Subject::experiment(&exp.id),
+                format!(
+                    "experiment {} was moved or deleted meanwhile; the run was not created",
+                    exp.id
+                ),
+            ));
         }
         fs::place_new_folder(self.root(), &final_dir, |staging| {
             for sub in ["metrics", "params", "artifacts", "tags"] {
@@ -245,10 +267,13 @@ impl Store {
             match existing.get(k) {
                 Some(old) if old == value => {}
                 Some(old) => {
-                    return Err(StoreError::BadInput(format!(
-                        "Changing param values is not allowed. Param with key='{k}' was already logged with value='{old}' for run ID='{}'. Attempted logging new value '{value}'.",
-                        run.run_id
-                    )));
+                    return Err(StoreError::bad_input(
+                        Subject::key(KeyKind::Param, k),
+                        format!(
+                            "Changing param values is not allowed. Param with key='{k}' was already logged with value='{old}' for run ID='{}'. Attempted logging new value '{value}'.",
+                            run.run_id
+                        ),
+                    ));
                 }
                 None if params_to_write
                     .iter()
@@ -306,7 +331,7 @@ impl Store {
     /// The local folder of a run's artifacts, or why there is none.
     pub fn artifact_dir(&self, run: &RunInfo) -> Result<PathBuf> {
         self.local_artifact_dir(run).ok_or_else(|| {
-            StoreError::Unsupported(format!(
+            StoreError::unsupported(Subject::run(&run.run_id), format!(
                 "run {} stores its artifacts at {}, which is not a local folder; mlrs copies artifacts only to local artifact locations",
                 run.run_id, run.artifact_uri
             ))
@@ -329,9 +354,7 @@ impl Store {
     /// (`mlrs run --capture`).
     pub fn create_artifact_file(&self, run: &RunInfo, name: &str) -> Result<std::fs::File> {
         let (dir, entity) = self.artifact_target(run)?;
-        fs::create_dir_below(&entity, &dir)?;
-        let path = dir.join(name);
-        std::fs::File::create(&path).map_err(|e| StoreError::io(&path, e))
+        fs::create_streamed(&dir.join(name), &entity)
     }
 
     /// Copy a file (or a folder's contents) into the run's artifacts under `dest`, as MLflow's
@@ -348,10 +371,13 @@ impl Store {
         let (mut target, entity) = self.artifact_target(run)?;
         if let Some(dest) = dest.map(|d| d.trim_matches('/')).filter(|d| !d.is_empty()) {
             if validate::path_not_unique(dest) {
-                return Err(StoreError::BadInput(format!(
-                    "artifact path {} must be a relative path inside the run's artifacts",
-                    validate::quote(dest)
-                )));
+                return Err(StoreError::bad_input(
+                    Subject::input("artifact path", dest),
+                    format!(
+                        "artifact path {} must be a relative path inside the run's artifacts",
+                        validate::quote(dest)
+                    ),
+                ));
             }
             target = fs::key_path(&target, dest);
         }

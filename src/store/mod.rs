@@ -2,20 +2,21 @@
 //! the model registry. This module is the only code that reads or writes store files. It never
 //! prints: problems met while listing come back as [`Problem`]s for the caller to report.
 
-pub mod error;
+mod error;
 mod excerpt;
-pub mod experiment;
-pub mod fs;
+mod experiment;
+mod fs;
 pub mod gc;
-pub mod keyed;
+mod keyed;
 pub mod location;
-pub mod logging;
-pub mod metric;
+mod logging;
+mod metric;
+pub use metric::MetricPoint;
 mod names;
-pub mod ops;
+mod ops;
 pub mod registry;
-pub mod run;
-pub mod validate;
+mod run;
+mod validate;
 pub mod yaml;
 
 use std::path::{Path, PathBuf};
@@ -23,9 +24,13 @@ use std::sync::OnceLock;
 
 use rayon::prelude::*;
 
-pub use error::{Problem, Result, StoreError};
+pub use error::{ErrorKind, Problem, Result, StoreError, Subject, quote};
 pub use experiment::Experiment;
-pub use run::{DataSelection, Keys, Run, RunData, RunInfo, RunStatus};
+pub use logging::{Batch, MetricEntry, NewRun};
+pub use ops::NewExperiment;
+pub use run::{
+    DataSelection, DatasetInput, Keys, Run, RunData, RunInfo, RunStatus, default_order, key_names,
+};
 
 /// Which lifecycle stages a listing includes (MLflow's `ViewType`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -100,10 +105,11 @@ impl Store {
     /// Open an existing store; a missing folder or one that is not a store is an error.
     pub fn open(root: &Path) -> Result<Store> {
         if !root.is_dir() {
-            return Err(StoreError::NotFound(format!(
-                "no MLflow store at {}: the folder does not exist. Pass --store DIR, set MLFLOW_TRACKING_URI, or run where ./mlruns is",
-                root.display()
-            )));
+            return Err(StoreError::not_found(
+                Subject::Path(root.to_path_buf()),
+                "no MLflow store: the folder does not exist",
+            )
+            .with_hint("pass --store DIR, set MLFLOW_TRACKING_URI, or run where ./mlruns is"));
         }
         let store = Store::at(root);
         if !store.looks_like_store() {
@@ -186,10 +192,10 @@ impl Store {
         let structure = self.structure_lock_shared()?;
         let own = fs::Lock::acquire(&run.dir)?;
         if !run.meta_path().is_file() {
-            return Err(StoreError::Conflict(format!(
-                "run {} was moved or deleted meanwhile",
-                run.run_id
-            )));
+            return Err(StoreError::conflict(
+                Subject::run(&run.run_id),
+                format!("run {} was moved or deleted meanwhile", run.run_id),
+            ));
         }
         Ok((structure, own))
     }
@@ -368,20 +374,24 @@ impl Store {
         let mut matches: Vec<Experiment> =
             all.items.into_iter().filter(|e| e.name == name).collect();
         match matches.len() {
-            0 => Err(StoreError::NotFound(format!(
-                "no experiment with id or name {}",
-                validate::quote(name)
-            ))),
+            0 => Err(StoreError::not_found(
+                Subject::input("experiment", name),
+                format!("no experiment with id or name {}", validate::quote(name)),
+            )),
             1 => Ok(matches.remove(0)),
             _ => {
                 matches.sort_by(|a, b| a.id.cmp(&b.id));
                 let ids: Vec<&str> = matches.iter().map(|e| e.id.as_str()).collect();
-                Err(StoreError::Ambiguous(format!(
-                    "{} experiments are named {} (ids {}); use an id",
-                    matches.len(),
-                    validate::quote(name),
-                    ids.join(", ")
-                )))
+                Err(StoreError::ambiguous(
+                    Subject::input("experiment", name),
+                    format!(
+                        "{} experiments are named {} (ids {})",
+                        matches.len(),
+                        validate::quote(name),
+                        ids.join(", ")
+                    ),
+                )
+                .with_hint("use an id"))
             }
         }
     }
@@ -505,10 +515,10 @@ impl Store {
     pub fn find_run(&self, id_or_prefix: &str) -> Result<RunInfo> {
         let wanted = id_or_prefix.trim();
         if wanted.is_empty() || validate::id("run id", wanted).is_err() {
-            return Err(StoreError::BadInput(format!(
-                "{} is not a run id",
-                validate::quote(wanted)
-            )));
+            return Err(StoreError::bad_input(
+                Subject::input("run id", wanted),
+                format!("{} is not a run id", validate::quote(wanted)),
+            ));
         }
         for exp_dir in self
             .experiment_dirs(false)?
@@ -526,10 +536,10 @@ impl Store {
             .filter(|d| d.join("meta.yaml").is_file())
             .collect();
         match candidates.len() {
-            0 => Err(StoreError::NotFound(format!(
-                "no run with id or prefix {}",
-                validate::quote(wanted)
-            ))),
+            0 => Err(StoreError::not_found(
+                Subject::input("run id", wanted),
+                format!("no run with id or prefix {}", validate::quote(wanted)),
+            )),
             1 => RunInfo::load(&candidates[0]),
             n => {
                 let mut msg = format!(
@@ -549,7 +559,7 @@ impl Store {
                 if n > 20 {
                     msg.push_str(&format!("\n  … and {} more", n - 20));
                 }
-                Err(StoreError::Ambiguous(msg))
+                Err(StoreError::ambiguous(Subject::input("run id", wanted), msg))
             }
         }
     }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use super::error::{Result, StoreError};
+use super::error::{Result, StoreError, Subject};
 use super::experiment::{self, Experiment};
 use super::run::RunInfo;
 use super::validate::{self, KeyKind};
@@ -93,14 +93,25 @@ impl Store {
     fn check_name_free(&self, name: &str) -> Result<()> {
         let all = self.experiments(ViewType::All)?;
         if let Some(e) = all.items.iter().find(|e| e.name == name) {
-            return Err(StoreError::Conflict(if e.is_active() {
-                format!("Experiment '{name}' already exists (id {}).", e.id)
-            } else {
-                format!(
-                    "Experiment '{name}' already exists in deleted state (id {}). You can restore the experiment, or permanently delete it with `mlrs gc`.",
-                    e.id
+            let subject = Subject::input("experiment name", name);
+            return Err(if e.is_active() {
+                StoreError::conflict(
+                    subject,
+                    format!("Experiment '{name}' already exists (id {}).", e.id),
                 )
-            }));
+            } else {
+                StoreError::conflict(
+                    subject,
+                    format!(
+                        "Experiment '{name}' already exists in deleted state (id {}).",
+                        e.id
+                    ),
+                )
+                .with_hint(format!(
+                    "restore it (`mlrs experiments restore {}`), or remove it for good with `mlrs gc`",
+                    e.id
+                ))
+            });
         }
         Ok(())
     }
@@ -108,10 +119,14 @@ impl Store {
     pub fn rename_experiment(&self, exp: &Experiment, new_name: &str) -> Result<Experiment> {
         validate::experiment_name(new_name)?;
         if !exp.is_active() {
-            return Err(StoreError::BadInput(format!(
-                "cannot rename experiment {} ({}): it is deleted; restore it first",
-                exp.id, exp.name
-            )));
+            return Err(StoreError::bad_input(
+                Subject::experiment(&exp.id),
+                format!(
+                    "cannot rename experiment {} ({}): it is deleted",
+                    exp.id, exp.name
+                ),
+            )
+            .with_hint("restore it first"));
         }
         let _lock = self.lock()?;
         if new_name != exp.name {
@@ -128,23 +143,27 @@ impl Store {
     /// them all first, so one bad name changes nothing.
     pub fn check_deletable(&self, exp: &Experiment) -> Result<()> {
         if exp.id == "0" {
-            return Err(StoreError::BadInput(
-                "Cannot delete the default experiment '0'. This is an internally reserved experiment.".into(),
+            return Err(StoreError::bad_input(
+                Subject::experiment(&exp.id),
+                "Cannot delete the default experiment '0'. This is an internally reserved experiment.",
             ));
         }
         if !exp.is_active() {
-            return Err(StoreError::BadInput(format!(
-                "experiment {} ({}) is already deleted",
-                exp.id, exp.name
-            )));
+            return Err(StoreError::bad_input(
+                Subject::experiment(&exp.id),
+                format!("experiment {} ({}) is already deleted", exp.id, exp.name),
+            ));
         }
         let target = self.trash_dir().join(&exp.id);
         if target.exists() {
-            return Err(StoreError::Conflict(format!(
-                "cannot delete experiment {}: {} already exists",
-                exp.id,
-                target.display()
-            )));
+            return Err(StoreError::conflict(
+                Subject::experiment(&exp.id),
+                format!(
+                    "cannot delete experiment {}: {} already exists",
+                    exp.id,
+                    target.display()
+                ),
+            ));
         }
         Ok(())
     }
@@ -175,23 +194,29 @@ impl Store {
     /// Why `exp` cannot be restored, if it cannot.
     pub fn check_restorable(&self, exp: &Experiment) -> Result<()> {
         if exp.is_active() && !exp.dir.starts_with(self.trash_dir()) {
-            return Err(StoreError::BadInput(format!(
-                "experiment {} ({}) is not deleted",
-                exp.id, exp.name
-            )));
+            return Err(StoreError::bad_input(
+                Subject::experiment(&exp.id),
+                format!("experiment {} ({}) is not deleted", exp.id, exp.name),
+            ));
         }
         if self.root.join(&exp.id).exists() {
-            return Err(StoreError::Conflict(format!(
-                "Cannot restore experiment with ID {}. An experiment with same ID already exists.",
-                exp.id
-            )));
+            return Err(StoreError::conflict(
+                Subject::experiment(&exp.id),
+                format!(
+                    "Cannot restore experiment with ID {}. An experiment with same ID already exists.",
+                    exp.id
+                ),
+            ));
         }
         let active = self.experiments(ViewType::ActiveOnly)?.items;
         if let Some(other) = active.into_iter().find(|e| e.name == exp.name) {
-            return Err(StoreError::Conflict(format!(
-                "cannot restore experiment {}: the name '{}' is now used by experiment {}",
-                exp.id, exp.name, other.id
-            )));
+            return Err(StoreError::conflict(
+                Subject::experiment(&exp.id),
+                format!(
+                    "cannot restore experiment {}: the name '{}' is now used by experiment {}",
+                    exp.id, exp.name, other.id
+                ),
+            ));
         }
         Ok(())
     }
@@ -226,21 +251,23 @@ impl Store {
         delete: &[String],
     ) -> Result<()> {
         if !exp.is_active() {
-            return Err(StoreError::BadInput(format!(
-                "cannot tag experiment {} ({}): it is deleted",
-                exp.id, exp.name
-            )));
+            return Err(StoreError::bad_input(
+                Subject::experiment(&exp.id),
+                format!(
+                    "cannot tag experiment {} ({}): it is deleted",
+                    exp.id, exp.name
+                ),
+            ));
         }
         for k in tags.iter().map(|(k, _)| k).chain(delete) {
             validate::key(KeyKind::ExperimentTag, k)?;
         }
         for k in delete {
             if !exp.tags.contains_key(k) {
-                return Err(StoreError::NotFound(format!(
-                    "experiment {} has no tag {}",
-                    exp.id,
-                    validate::quote(k)
-                )));
+                return Err(StoreError::not_found(
+                    Subject::key(KeyKind::ExperimentTag, k),
+                    format!("experiment {} has no tag {}", exp.id, validate::quote(k)),
+                ));
             }
         }
         let _structure = self.structure_lock_shared()?;
@@ -265,10 +292,14 @@ impl Store {
     pub fn check_run_restorable(&self, run: &RunInfo) -> Result<()> {
         let exp = self.experiment_of(run)?;
         if run.dir.starts_with(self.trash_dir()) || !exp.is_active() {
-            return Err(StoreError::BadInput(format!(
-                "cannot restore run {}: its experiment {} ({}) is deleted; restore the experiment instead",
-                run.run_id, exp.id, exp.name
-            )));
+            return Err(StoreError::bad_input(
+                Subject::run(&run.run_id),
+                format!(
+                    "cannot restore run {}: its experiment {} ({}) is deleted",
+                    run.run_id, exp.id, exp.name
+                ),
+            )
+            .with_hint("restore the experiment instead"));
         }
         Ok(())
     }

@@ -55,13 +55,6 @@ impl RunStatus {
             .into_iter()
             .find(|s| s.as_str().eq_ignore_ascii_case(text))
     }
-
-    pub fn is_terminal(self) -> bool {
-        matches!(
-            self,
-            RunStatus::Finished | RunStatus::Failed | RunStatus::Killed
-        )
-    }
 }
 
 /// The folder names inside an experiment that are never runs.
@@ -162,10 +155,6 @@ pub enum Keys {
 }
 
 impl Keys {
-    pub fn is_none(&self) -> bool {
-        matches!(self, Keys::None)
-    }
-
     /// Widen to cover `other` too.
     pub fn union(self, other: Keys) -> Keys {
         match (self, other) {
@@ -314,7 +303,10 @@ impl RunInfo {
             Some(StatusField::Code(c)) => RunStatus::from_code(c)
                 .ok_or_else(|| StoreError::invalid(&path, format!("unknown status code {c}")))?,
             Some(StatusField::Name(n)) => RunStatus::parse(&n).ok_or_else(|| {
-                StoreError::invalid(&path, format!("unknown status {:?}", excerpt(&n)))
+                StoreError::invalid(
+                    &path,
+                    format!("unknown status {}", super::quote(&excerpt(&n))),
+                )
             })?,
         };
         let mut run_name = meta.run_name.unwrap_or_default();
@@ -389,10 +381,7 @@ impl RunInfo {
 
     /// Every metric key the run has.
     pub fn metric_keys(&self) -> Result<Vec<String>> {
-        Ok(keyed::list(&self.dir.join("metrics"))?
-            .into_iter()
-            .map(|(k, _)| k)
-            .collect())
+        key_names(&self.dir.join("metrics"))
     }
 
     fn load_dataset_inputs(&self) -> Result<Vec<DatasetInput>> {
@@ -483,6 +472,12 @@ impl RunInfo {
         let path = self.meta_path();
         yaml::parse_map(&path, &fs::read_to_string(&path)?)
     }
+}
+
+/// The keys in a run's `params/`, `metrics/` or `tags/` folder `dir`, sorted (none when it is
+/// missing).
+pub fn key_names(dir: &Path) -> Result<Vec<String>> {
+    Ok(keyed::list(dir)?.into_iter().map(|(k, _)| k).collect())
 }
 
 #[cfg(test)]

@@ -2,7 +2,8 @@
 //! it explains the rule. Every name that becomes a file name passes through here first, which
 //! is what keeps `../` and friends out of the store.
 
-use super::error::{Result, StoreError};
+pub use super::error::quote;
+use super::error::{Result, StoreError, Subject};
 
 pub const MAX_KEY_LENGTH: usize = 250;
 pub const MAX_PARAM_VALUE_LENGTH: usize = 6000;
@@ -75,8 +76,12 @@ fn bad_path_message(name: &str) -> String {
 
 /// Metric, param and tag keys (also experiment and model tags).
 pub fn key(kind: KeyKind, key: &str) -> Result<()> {
-    let invalid =
-        |why: &str| StoreError::BadInput(format!("invalid {} {}: {why}", kind.noun(), quote(key)));
+    let invalid = |why: &str| {
+        StoreError::bad_input(
+            Subject::key(kind, key),
+            format!("invalid {} {}: {why}", kind.noun(), quote(key)),
+        )
+    };
     if key.is_empty() {
         return Err(invalid("must not be empty"));
     }
@@ -100,7 +105,7 @@ pub fn key(kind: KeyKind, key: &str) -> Result<()> {
 }
 
 /// Run ids, experiment ids and the like, before they are used as a folder name.
-pub fn id(what: &str, value: &str) -> Result<()> {
+pub fn id(what: &'static str, value: &str) -> Result<()> {
     // MLflow's `^[a-zA-Z0-9][\w\-]{0,255}$`.
     let mut chars = value.chars();
     let valid = chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
@@ -109,36 +114,41 @@ pub fn id(what: &str, value: &str) -> Result<()> {
     if valid {
         Ok(())
     } else {
-        Err(StoreError::BadInput(format!(
-            "invalid {what} {}: not an id",
-            quote(value)
-        )))
+        Err(StoreError::bad_input(
+            Subject::input(what, value),
+            format!("invalid {what} {}: not an id", quote(value)),
+        ))
     }
 }
 
 pub fn experiment_name(name: &str) -> Result<()> {
     if name.is_empty() {
-        return Err(StoreError::BadInput("Invalid experiment name: ''".into()));
+        return Err(invalid_name(name, "Invalid experiment name: ''".into()));
     }
     if name.chars().count() > MAX_EXPERIMENT_NAME_LENGTH {
-        return Err(StoreError::BadInput(format!(
-            "experiment name exceeds the maximum length of {MAX_EXPERIMENT_NAME_LENGTH} characters"
-        )));
+        return Err(invalid_name(
+            name,
+            format!(
+                "experiment name exceeds the maximum length of {MAX_EXPERIMENT_NAME_LENGTH} characters"
+            ),
+        ));
     }
     // MLflow looks names up with the filter `name = '<name>'`, which cannot express a quote:
     // a name with `'` could be created here but never found by MLflow again.
     if name.contains('\'') {
-        return Err(StoreError::BadInput(format!(
-            "invalid experiment name {}: MLflow cannot look up names containing a single quote (')",
-            quote(name)
-        )));
+        return Err(invalid_name(
+            name,
+            format!(
+                "invalid experiment name {}: MLflow cannot look up names containing a single quote (')",
+                quote(name)
+            ),
+        ));
     }
     Ok(())
 }
 
-/// A JSON-quoted rendering of user input for messages (shows spaces, control characters).
-pub fn quote(s: &str) -> String {
-    serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}"))
+fn invalid_name(name: &str, message: String) -> StoreError {
+    StoreError::bad_input(Subject::input("experiment name", name), message)
 }
 
 #[cfg(test)]

@@ -513,7 +513,8 @@ mlrs: error: nothing was removed: only deleted runs and experiments can be remov
         .assert()
         .code(2)
         .stderr_eq(str![[r#"
-mlrs: error: cannot read the age "30 days": use #d#h#m#s, e.g. 30d, 12h, 1.5d, 2d8h5m20s
+mlrs: error: cannot read the age '30 days'
+hint: use #d#h#m#s, e.g. 30d, 12h, 1.5d, 2d8h5m20s
 
 "#]]);
     // Without a terminal to ask on, gc wants --yes.
@@ -640,6 +641,18 @@ fn deleted_runs_reading_all(root: &Path) -> usize {
         .count()
 }
 
+/// `mlrs gc --yes` on `root`, running in the background.
+fn spawn_gc(root: &Path, stderr: std::process::Stdio) -> std::process::Child {
+    std::process::Command::new(snapbox::cmd::cargo_bin!("mlrs"))
+        .args(["--store", root.to_str().unwrap(), "gc", "--yes"])
+        .env("MLRS_NOW_MS", NOW_MS.to_string())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .unwrap()
+}
+
 #[test]
 fn sigkill_at_any_moment_leaves_a_readable_store_and_a_rerun_finishes() {
     let store = own_store("2.22.5");
@@ -655,14 +668,7 @@ fn sigkill_at_any_moment_leaves_a_readable_store_and_a_rerun_finishes() {
     let (mut interrupted, mut mlflow_checked) = (0, false);
     let mut seed = now_ms() as u64;
     for _ in 0..30 {
-        let mut gc = std::process::Command::new(snapbox::cmd::cargo_bin!("mlrs"))
-            .args(["--store", root.to_str().unwrap(), "gc", "--yes"])
-            .env("MLRS_NOW_MS", NOW_MS.to_string())
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut gc = spawn_gc(root, std::process::Stdio::null());
         seed = seed
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
@@ -724,4 +730,57 @@ fn on_a_terminal_it_shows_the_plan_and_asks() {
         );
         assert_eq!(!run.exists(), removed, "answer {answer}: {text}");
     }
+}
+
+/// A copy of the deleted experiment `src` in `.trash/` of `root`, under a new id and name.
+fn clone_trashed_experiment(src: &Path, root: &Path, n: usize) {
+    let old = src.file_name().unwrap().to_str().unwrap();
+    let new = format!("{old}{n}");
+    let dst = root.join(".trash").join(&new);
+    copy_tree(src, &dst);
+    let meta = dst.join("meta.yaml");
+    let text = std::fs::read_to_string(&meta)
+        .unwrap()
+        .replace(old, &new)
+        .replace(
+            "name: scratch-deleted",
+            &format!("name: scratch-deleted-{n}"),
+        );
+    std::fs::write(meta, text).unwrap();
+}
+
+#[test]
+fn parallel_gc_on_one_store_all_succeed() {
+    // Each gc plans without the lock, some while another removes: what vanished is skipped.
+    let store = own_store("2.22.5");
+    let root = &store.root;
+    let id = experiment_id("2.22.5", "scratch-deleted");
+    let template = store.dir.path().join(&id);
+    copy_tree(&root.join(".trash").join(&id), &template);
+    let mut failed = Vec::new();
+    for round in 0..4 {
+        for i in 0..40 {
+            clone_trashed_experiment(&template, root, round * 100 + i);
+        }
+        let gcs: Vec<_> = (0..6)
+            .map(|i| {
+                std::thread::sleep(Duration::from_millis(15 * i));
+                spawn_gc(root, std::process::Stdio::piped())
+            })
+            .collect();
+        failed.extend(
+            gcs.into_iter()
+                .map(|gc| gc.wait_with_output().unwrap())
+                .filter(|out| !out.status.success())
+                .map(|out| String::from_utf8_lossy(&out.stderr).into_owned()),
+        );
+    }
+    assert!(failed.is_empty(), "{failed:#?}");
+    assert_eq!(deleted_runs_reading_all(root), 0);
+    assert!(
+        std::fs::read_dir(root.join(".trash"))
+            .unwrap()
+            .next()
+            .is_none()
+    );
 }

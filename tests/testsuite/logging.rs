@@ -630,7 +630,7 @@ fn bad_input_writes_nothing() {
             vec!["--metric", "ok=1", "--metric", "a//b=1"],
             None,
             2,
-            "invalid metric key \"a//b\"",
+            "invalid metric key 'a//b'",
         ),
         (
             vec!["--metric", "ok=1", "--metric", "loss=1@1.5"],
@@ -663,7 +663,7 @@ fn bad_input_writes_nothing() {
                 "{\"metric\": \"a\", \"value\": 1}\n{\"metric\": \"b\", \"value\": 1, \"sstep\": 2}\n",
             ),
             2,
-            "stdin:2: unknown key \"sstep\"",
+            "stdin:2: unknown key 'sstep'",
         ),
         (
             vec!["--artifact", "/no/such/file"],

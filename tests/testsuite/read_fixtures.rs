@@ -107,7 +107,7 @@ fn listing_reads_only_meta_yaml() {
         .assert()
         .failure()
         .stderr_eq(snapbox::str![[r#"
-mlrs: error: [..]/metrics/rmse:1: malformed metric line "1 2 3 4": expected 2, 3 or 5 space-separated fields, found 4
+mlrs: error: [..]/metrics/rmse:1: malformed metric line '1 2 3 4': expected 2, 3 or 5 space-separated fields, found 4
 
 "#]]);
 }

@@ -643,7 +643,7 @@ fn bad_input_is_refused_and_changes_nothing() {
         (
             vec!["register", &run, "-n", "x", "--path", "no/such/dir"],
             3,
-            "has no artifact \"no/such/dir\"",
+            "has no artifact 'no/such/dir'",
         ),
         (
             vec!["register", &run, "-n", "x", "--path", "../../etc"],
@@ -658,7 +658,7 @@ fn bad_input_is_refused_and_changes_nothing() {
         (
             vec!["models", "tag", m, "--delete", "nope"],
             3,
-            "model 'nyc-taxi-regressor' has no tag \"nope\"",
+            "model 'nyc-taxi-regressor' has no tag 'nope'",
         ),
         (
             vec!["models", "tag", m, "--version", "5", "a=b"],

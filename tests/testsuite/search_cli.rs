@@ -178,7 +178,7 @@ mlrs: error: invalid order-by at column 14: 'UP' is not a direction; use ASC or 
         .assert()
         .code(3)
         .stderr_eq(str![[r#"
-mlrs: error: no experiment name matches the pattern "zzz*"
+mlrs: error: no experiment name matches the pattern 'zzz*'
 
 "#]]);
 }
@@ -324,7 +324,7 @@ fn runs_history_is_the_whole_series() {
         .assert()
         .code(3)
         .stderr_eq(str![[r#"
-mlrs: error: run [..] has no metric matching "nope"; its metrics: r2, rmse, train/loss, val/rmse, val_rmse
+mlrs: error: run [..] has no metric matching 'nope'; its metrics: r2, rmse, train/loss, val/rmse, val_rmse
 
 "#]]);
 }

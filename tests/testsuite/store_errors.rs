@@ -36,7 +36,8 @@ fn other_backends_are_refused_with_what_is_supported() {
         .assert()
         .code(2)
         .stderr_eq(str![[r#"
-mlrs: error: MLFLOW_TRACKING_URI is "sqlite:///mlflow.db": that is a database backend. mlrs works on MLflow's file store only: a folder such as ./mlruns, or a file: URI (file:///abs/path/mlruns)
+mlrs: error: MLFLOW_TRACKING_URI is 'sqlite:///mlflow.db': that is a database backend
+hint: mlrs works on MLflow's file store only: a folder such as ./mlruns, or a file: URI (file:///abs/path/mlruns)
 
 "#]]);
     mlrs_bare()
@@ -62,7 +63,8 @@ mlrs: error: [..]: not an MLflow file store: no .trash folder and no experiment 
         .assert()
         .code(3)
         .stderr_eq(str![[r#"
-mlrs: error: no MLflow store at [..]/missing: the folder does not exist. Pass --store DIR, set MLFLOW_TRACKING_URI, or run where ./mlruns is
+mlrs: error: [..]/missing: no MLflow store: the folder does not exist
+hint: pass --store DIR, set MLFLOW_TRACKING_URI, or run where ./mlruns is
 
 "#]]);
 }
@@ -130,7 +132,7 @@ fn unknown_run_and_ambiguous_prefix() {
         .assert()
         .code(3)
         .stderr_eq(str![[r#"
-mlrs: error: no run with id or prefix "ffffffffffff"
+mlrs: error: no run with id or prefix 'ffffffffffff'
 
 "#]]);
     mlrs(&store.root)
@@ -214,7 +216,7 @@ fn a_torn_metric_line_is_reported_and_never_appended_to() {
         .assert()
         .code(1)
         .stderr_eq(str![[r#"
-mlrs: error: [..]/metrics/rmse:[..]: malformed metric line "17954360": [..]
+mlrs: error: [..]/metrics/rmse:[..]: malformed metric line '17954360': [..]
 
 "#]]);
     // Named in a comparison: the healthy run is still shown, the exit code says one is missing.
@@ -243,7 +245,8 @@ fn runs_start_without_a_store_names_the_missing_experiment() {
         .assert()
         .code(3)
         .stderr_eq(str![[r#"
-mlrs: error: experiment 'taxi' does not exist: there is no store at [..]/mlruns yet (add --create-experiment to create both)
+mlrs: error: experiment 'taxi' does not exist: there is no store at [..]/mlruns yet
+hint: add --create-experiment to create both
 
 "#]]);
     assert!(!empty.root.exists());

@@ -250,8 +250,13 @@ mlrs: error: Cannot delete the default experiment '0'. This is an internally res
 mlrs: error: Experiment 'nyc-taxi-duration' already exists (id [..]).
 
 "#]]);
-    mlrs(root).args(["experiments", "create", "scratch-deleted"]).assert().code(1).stderr_eq(snapbox::str![[r#"
-mlrs: error: Experiment 'scratch-deleted' already exists in deleted state (id [..]). You can restore the experiment, or permanently delete it with `mlrs gc`.
+    mlrs(root)
+        .args(["experiments", "create", "scratch-deleted"])
+        .assert()
+        .code(1)
+        .stderr_eq(snapbox::str![[r#"
+mlrs: error: Experiment 'scratch-deleted' already exists in deleted state (id [..]).
+hint: restore it (`mlrs experiments restore [..]`), or remove it for good with `mlrs gc`
 
 "#]]);
     mlrs(root)

@@ -13,10 +13,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::error::{Problem, Result, StoreError};
+use super::error::{Problem, Result, StoreError, Subject, quote};
 use super::excerpt::excerpt;
 use super::{Listing, MODELS, Store, fs, keyed, yaml};
-pub use logged_model::{LoggedModel, ModelMetric};
+pub use logged_model::LoggedModel;
 
 /// The tag that marks a registered model (or version) as a prompt. MLflow leaves prompts out
 /// of registry searches unless the filter names this tag (`query::Filter` does the same), and
@@ -61,9 +61,12 @@ impl Stage {
             .into_iter()
             .find(|s| s.as_str().eq_ignore_ascii_case(text))
             .ok_or_else(|| {
-                StoreError::BadInput(format!(
-                    "Invalid Model Version stage: {text}. Value must be one of None, Staging, Production, Archived."
-                ))
+                StoreError::bad_input(
+                    Subject::input("stage", text),
+                    format!(
+                        "Invalid Model Version stage: {text}. Value must be one of None, Staging, Production, Archived."
+                    ),
+                )
             })
     }
 
@@ -260,7 +263,7 @@ impl RegisteredModel {
         let current_stage = Stage::from_file(&stage_text).ok_or_else(|| {
             StoreError::invalid(
                 &path,
-                format!("unknown current_stage {:?}", excerpt(&stage_text)),
+                format!("unknown current_stage {}", quote(&excerpt(&stage_text))),
             )
         })?;
         // MLflow matches alias files against the folder's suffix, as text.
@@ -302,10 +305,13 @@ impl RegisteredModel {
         self.live_versions()
             .find(|v| v.version == version)
             .ok_or_else(|| {
-                StoreError::NotFound(format!(
-                    "Model Version (name={}, version={version}) not found",
-                    self.name
-                ))
+                StoreError::not_found(
+                    Subject::entity("model version", &format!("{}/{version}", self.name)),
+                    format!(
+                        "Model Version (name={}, version={version}) not found",
+                        self.name
+                    ),
+                )
             })
     }
 
@@ -337,13 +343,17 @@ impl RegisteredModel {
             return self.newest();
         }
         names::alias(alias)?;
-        let text = self.aliases.get(alias).ok_or_else(|| {
-            StoreError::NotFound(format!("Registered model alias {alias} not found."))
-        })?;
+        let text = self
+            .aliases
+            .get(alias)
+            .ok_or_else(|| alias_not_found(alias))?;
         let version = text.trim().parse::<u64>().map_err(|_| {
             StoreError::invalid(
                 &fs::key_path(&self.aliases_dir(), alias),
-                format!("alias file holds {:?}, not a version number", excerpt(text)),
+                format!(
+                    "alias file holds {}, not a version number",
+                    quote(&excerpt(text))
+                ),
             )
         })?;
         self.version(version)
@@ -354,10 +364,10 @@ impl RegisteredModel {
         self.live_versions()
             .max_by_key(|v| v.version)
             .ok_or_else(|| {
-                StoreError::NotFound(format!(
-                    "No versions of model with name '{}' found",
-                    self.name
-                ))
+                StoreError::not_found(
+                    Subject::model(&self.name),
+                    format!("No versions of model with name '{}' found", self.name),
+                )
             })
     }
 
@@ -373,6 +383,14 @@ impl RegisteredModel {
     }
 }
 
+/// MLflow's message for an alias that is not set.
+fn alias_not_found(alias: &str) -> StoreError {
+    StoreError::not_found(
+        Subject::entity("alias", alias),
+        format!("Registered model alias {alias} not found."),
+    )
+}
+
 /// Which version a `models:/`-style reference names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum VersionRef {
@@ -386,10 +404,13 @@ pub enum VersionRef {
 /// `models:/` prefix) the way MLflow parses `models:/` URIs.
 pub fn parse_model_ref(text: &str) -> Result<(String, VersionRef)> {
     let bad = || {
-        StoreError::BadInput(format!(
-            "not a model reference: {}. Use MODEL/VERSION, MODEL/STAGE, MODEL/latest or MODEL@ALIAS (a models:/ prefix is allowed)",
-            super::validate::quote(text)
-        ))
+        StoreError::bad_input(
+            Subject::input("model reference", text),
+            format!("not a model reference: {}", quote(text)),
+        )
+        .with_hint(
+            "use MODEL/VERSION, MODEL/STAGE, MODEL/latest or MODEL@ALIAS (a models:/ prefix is allowed)",
+        )
     };
     let path = text
         .strip_prefix("models:/")
@@ -420,9 +441,10 @@ pub fn parse_model_ref(text: &str) -> Result<(String, VersionRef)> {
 /// A version number as given on the command line (`3`, or `03` as MLflow 3.x accepts it).
 pub fn parse_version(text: &str) -> Result<u64> {
     text.trim().parse::<u64>().map_err(|_| {
-        StoreError::BadInput(format!(
-            "Parameter 'version' must be an integer, got '{text}'."
-        ))
+        StoreError::bad_input(
+            Subject::input("version", text),
+            format!("Parameter 'version' must be an integer, got '{text}'."),
+        )
     })
 }
 
@@ -517,9 +539,10 @@ impl Store {
     pub fn registered_model(&self, name: &str) -> Result<RegisteredModel> {
         let dir = self.model_dir(name)?;
         if !dir.join("meta.yaml").is_file() {
-            return Err(StoreError::NotFound(format!(
-                "Registered Model with name={name} not found"
-            )));
+            return Err(StoreError::not_found(
+                Subject::model(name),
+                format!("Registered Model with name={name} not found"),
+            ));
         }
         RegisteredModel::load(&dir)
     }

@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::super::error::{Result, StoreError};
+use super::super::error::{Result, StoreError, Subject};
 use super::super::validate::{self, KeyKind};
 use super::super::{Flavor, validate::path_not_unique};
 
@@ -21,33 +21,42 @@ static VERSION_ALIAS: LazyLock<Regex> =
 /// A registered model name (3.x `_validate_model_name` plus the file store's own checks).
 pub fn model_name(name: &str) -> Result<()> {
     if name.trim().is_empty() {
-        return Err(StoreError::BadInput(
-            "Missing value for required parameter 'name'.".into(),
+        return Err(bad_model_name(
+            name,
+            "Missing value for required parameter 'name'.",
         ));
     }
     if name.contains('/') || name.contains(':') {
-        return Err(StoreError::BadInput(format!(
-            "Invalid model name '{name}'. Names cannot contain '/' or ':'."
-        )));
+        return Err(bad_model_name(
+            name,
+            format!("Invalid model name '{name}'. Names cannot contain '/' or ':'."),
+        ));
     }
     if path_not_unique(name) {
-        return Err(StoreError::BadInput(format!(
-            "Invalid value {} for parameter 'name' supplied: Names may be treated as files in certain cases, and must not resolve to other names when treated as such. This name would resolve to '{}'",
-            validate::quote(name),
-            validate::normpath(name)
-        )));
+        return Err(bad_model_name(
+            name,
+            format!(
+                "Invalid value {} for parameter 'name' supplied: Names may be treated as files in certain cases, and must not resolve to other names when treated as such. This name would resolve to '{}'",
+                validate::quote(name),
+                validate::normpath(name)
+            ),
+        ));
     }
     if name.contains('%') {
-        return Err(StoreError::BadInput(format!(
-            "Invalid name: '{name}'. Registered model name cannot contain '%' character"
-        )));
+        return Err(bad_model_name(
+            name,
+            format!("Invalid name: '{name}'. Registered model name cannot contain '%' character"),
+        ));
     }
     // Such folders are mlrs's own half-done work, skipped by every listing.
     if name.starts_with(crate::store::keyed::TEMP_PREFIX) {
-        return Err(StoreError::BadInput(format!(
-            "Invalid model name '{name}': names starting with {} are reserved by mlrs",
-            crate::store::keyed::TEMP_PREFIX
-        )));
+        return Err(bad_model_name(
+            name,
+            format!(
+                "Invalid model name '{name}': names starting with {} are reserved by mlrs",
+                crate::store::keyed::TEMP_PREFIX
+            ),
+        ));
     }
     Ok(())
 }
@@ -56,19 +65,26 @@ pub fn model_name(name: &str) -> Result<()> {
 /// when an alias is set.
 pub fn alias(alias: &str) -> Result<()> {
     if alias.is_empty() {
-        return Err(StoreError::BadInput(
-            "Registered model alias name cannot be empty.".into(),
+        return Err(bad_alias(
+            alias,
+            "Registered model alias name cannot be empty.",
         ));
     }
     if !ALIAS_CHARS.is_match(alias) {
-        return Err(StoreError::BadInput(format!(
-            "Invalid alias name: '{alias}'. Names may only contain alphanumerics, underscores (_), and dashes (-)."
-        )));
+        return Err(bad_alias(
+            alias,
+            format!(
+                "Invalid alias name: '{alias}'. Names may only contain alphanumerics, underscores (_), and dashes (-)."
+            ),
+        ));
     }
     if alias.chars().count() > MAX_ALIAS_LENGTH {
-        return Err(StoreError::BadInput(format!(
-            "'Registered model alias name' exceeds the maximum length of {MAX_ALIAS_LENGTH} characters"
-        )));
+        return Err(bad_alias(
+            alias,
+            format!(
+                "'Registered model alias name' exceeds the maximum length of {MAX_ALIAS_LENGTH} characters"
+            ),
+        ));
     }
     Ok(())
 }
@@ -77,14 +93,16 @@ pub fn alias(alias: &str) -> Result<()> {
 pub fn new_alias(name: &str) -> Result<()> {
     alias(name)?;
     if name.eq_ignore_ascii_case("latest") {
-        return Err(StoreError::BadInput(
-            "'latest' alias name (case insensitive) is reserved.".into(),
+        return Err(bad_alias(
+            name,
+            "'latest' alias name (case insensitive) is reserved.",
         ));
     }
     if VERSION_ALIAS.is_match(name) {
-        return Err(StoreError::BadInput(format!(
-            "Version alias name '{name}' is reserved."
-        )));
+        return Err(bad_alias(
+            name,
+            format!("Version alias name '{name}' is reserved."),
+        ));
     }
     Ok(())
 }
@@ -102,12 +120,23 @@ pub fn tag(key: &str, value: &str, flavor: Flavor) -> Result<()> {
     validate::key(KeyKind::ModelTag, key)?;
     let limit = max_tag_value(flavor);
     if value.chars().count() > limit {
-        return Err(StoreError::BadInput(format!(
-            "invalid model tag {}: 'value' exceeds the maximum length of {limit} characters",
-            validate::quote(key)
-        )));
+        return Err(StoreError::bad_input(
+            Subject::key(KeyKind::ModelTag, key),
+            format!(
+                "invalid model tag {}: 'value' exceeds the maximum length of {limit} characters",
+                validate::quote(key)
+            ),
+        ));
     }
     Ok(())
+}
+
+fn bad_model_name(name: &str, message: impl Into<String>) -> StoreError {
+    StoreError::bad_input(Subject::input("model name", name), message)
+}
+
+fn bad_alias(alias: &str, message: impl Into<String>) -> StoreError {
+    StoreError::bad_input(Subject::input("alias", alias), message)
 }
 
 #[cfg(test)]

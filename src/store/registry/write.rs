@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use super::super::error::{Result, StoreError};
+use super::super::error::{Result, StoreError, Subject, quote};
 use super::super::run::RunInfo;
 use super::super::validate::{self, KeyKind};
 use super::super::yaml::{self, Yaml};
@@ -39,7 +39,6 @@ struct Source {
 }
 
 pub struct Transitioned {
-    pub version: ModelVersion,
     /// Versions moved to Archived by `archive_existing`.
     pub archived: Vec<u64>,
 }
@@ -139,10 +138,13 @@ impl Store {
     fn resolve_source(&self, run: &RunInfo, path: &str, allow_missing: bool) -> Result<Source> {
         let path = path.trim_matches('/');
         if !path.is_empty() && validate::path_not_unique(path) {
-            return Err(StoreError::BadInput(format!(
-                "invalid artifact path {}: it must be a relative path inside the run's artifacts, without '.' or '..' parts",
-                validate::quote(path)
-            )));
+            return Err(StoreError::bad_input(
+                Subject::input("artifact path", path),
+                format!(
+                    "invalid artifact path {}: it must be a relative path inside the run's artifacts, without '.' or '..' parts",
+                    quote(path)
+                ),
+            ));
         }
         // The files are looked for where mlrs keeps this run's artifacts, and the source
         // recorded is that place: the run's artifact URI as MLflow records it, except in a
@@ -171,13 +173,16 @@ impl Store {
             let mut models = self.logged_models_of_run(run, path)?;
             if models.len() > 1 {
                 let ids: Vec<&str> = models.iter().map(|m| m.model_id.as_str()).collect();
-                return Err(StoreError::Ambiguous(format!(
-                    "run {} logged {} models named {}: {}",
-                    run.run_id,
-                    models.len(),
-                    validate::quote(path),
-                    ids.join(", ")
-                )));
+                return Err(StoreError::ambiguous(
+                    Subject::input("artifact path", path),
+                    format!(
+                        "run {} logged {} models named {}: {}",
+                        run.run_id,
+                        models.len(),
+                        quote(path),
+                        ids.join(", ")
+                    ),
+                ));
             }
             if let Some(model) = models.pop() {
                 return Ok(Source {
@@ -188,20 +193,22 @@ impl Store {
             }
         }
         if !exists && !allow_missing {
-            return Err(match &local {
-                Some(p) => StoreError::NotFound(format!(
-                    "run {} has no artifact {} (at {}); pass --allow-missing to register it anyway",
-                    run.run_id,
-                    validate::quote(path),
-                    p.display()
-                )),
-                None => StoreError::BadInput(format!(
-                    "cannot check that run {} has the artifact {}: its artifacts are at {}; pass --allow-missing to register it anyway",
-                    run.run_id,
-                    validate::quote(path),
-                    run.artifact_uri
-                )),
-            });
+            let err = match &local {
+                Some(p) => StoreError::not_found(
+                    Subject::Path(p.clone()),
+                    format!("run {} has no artifact {} here", run.run_id, quote(path)),
+                ),
+                None => StoreError::bad_input(
+                    Subject::run(&run.run_id),
+                    format!(
+                        "cannot check that run {} has the artifact {}: its artifacts are at {}",
+                        run.run_id,
+                        quote(path),
+                        run.artifact_uri
+                    ),
+                ),
+            };
+            return Err(err.with_hint("pass --allow-missing to register it anyway"));
         }
         Ok(Source {
             source: uri.clone(),
@@ -220,10 +227,13 @@ impl Store {
         archive_existing: bool,
     ) -> Result<Transitioned> {
         if archive_existing && !stage.is_active() {
-            return Err(StoreError::BadInput(format!(
-                "Model version transition cannot archive existing model versions because '{}' is not an Active stage. Valid stages are ['Staging', 'Production']",
-                stage.as_str()
-            )));
+            return Err(StoreError::bad_input(
+                Subject::input("stage", stage.as_str()),
+                format!(
+                    "Model version transition cannot archive existing model versions because '{}' is not an Active stage. Valid stages are ['Staging', 'Production']",
+                    stage.as_str()
+                ),
+            ));
         }
         let (_lock, mut model) = self.locked_model(name, |m| m.version(version).map(|_| ()))?;
         let mut target = model.version(version)?.clone();
@@ -245,10 +255,7 @@ impl Store {
         self.save_version(&target)?;
         model.last_updated_timestamp = Some(now);
         self.save_model(&model)?;
-        Ok(Transitioned {
-            version: target,
-            archived,
-        })
+        Ok(Transitioned { archived })
     }
 
     /// Point `alias` at `version` (moving it when it pointed elsewhere); returns the version it
@@ -269,9 +276,7 @@ impl Store {
             if m.aliases.contains_key(alias) {
                 Ok(())
             } else {
-                Err(StoreError::NotFound(format!(
-                    "Registered model alias {alias} not found."
-                )))
+                Err(super::alias_not_found(alias))
             }
         })?;
         model.aliases.remove(alias);
@@ -305,10 +310,10 @@ impl Store {
                 None => (format!("model '{name}'"), &m.tags),
             };
             match delete.iter().find(|k| !tags.contains_key(*k)) {
-                Some(missing) => Err(StoreError::NotFound(format!(
-                    "{owner} has no tag {}",
-                    validate::quote(missing)
-                ))),
+                Some(missing) => Err(StoreError::not_found(
+                    Subject::key(KeyKind::ModelTag, missing),
+                    format!("{owner} has no tag {}", quote(missing)),
+                )),
                 None => Ok(()),
             }
         })?;
@@ -365,9 +370,10 @@ impl Store {
         let new_dir = self.model_dir(new_name)?;
         let (_lock, mut model) = self.locked_model(name, |m| {
             if new_dir.exists() {
-                return Err(StoreError::Conflict(format!(
-                    "Registered Model (name={new_name}) already exists."
-                )));
+                return Err(StoreError::conflict(
+                    Subject::model(new_name),
+                    format!("Registered Model (name={new_name}) already exists."),
+                ));
             }
             match m.problems.first() {
                 Some(p) => Err(StoreError::invalid(

@@ -17,7 +17,6 @@ use super::error::{Result, StoreError};
 use super::excerpt::excerpt;
 
 pub use emit::to_string;
-pub use resolve::resolves_to_non_string;
 
 /// A YAML node as PyYAML's `SafeRepresenter` produces it from Python values.
 #[derive(Debug, Clone, PartialEq)]
