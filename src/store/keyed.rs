@@ -32,21 +32,18 @@ pub fn read_some<'a>(
             continue;
         }
         let path = fs::key_path(dir, key);
-        match std::fs::read(&path) {
-            Ok(bytes) => {
-                let value = String::from_utf8(bytes)
-                    .map_err(|_| StoreError::invalid(&path, "not valid UTF-8"))?;
-                out.insert(key.to_owned(), value);
-            }
-            // A missing key, or a key whose prefix is a file (`a` when asking for `a/b`).
+        // A missing key, a folder of nested keys (`a` when `a/b` exists), or a key whose
+        // prefix is a file (`a` when asking for `a/b`): not there.
+        match std::fs::metadata(&path) {
             Err(e)
                 if matches!(
                     e.kind(),
-                    std::io::ErrorKind::NotFound
-                        | std::io::ErrorKind::IsADirectory
-                        | std::io::ErrorKind::NotADirectory
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
                 ) => {}
-            Err(e) => return Err(StoreError::io(&path, e)),
+            Ok(meta) if meta.is_dir() => {}
+            _ => {
+                out.insert(key.to_owned(), fs::read_to_string(&path)?);
+            }
         }
     }
     Ok(out)

@@ -362,10 +362,7 @@ impl RunInfo {
                 .collect(),
         };
         for (key, path) in metric_files {
-            let points = metric::parse_file(&path, &fs::read_to_string(&path)?)?;
-            if let Some(latest) = metric::latest(&points) {
-                data.metrics.insert(key, latest.value);
-            }
+            data.metrics.insert(key, metric::read_latest(&path)?.value);
         }
         if select.inputs {
             data.dataset_inputs = self.load_dataset_inputs()?;
@@ -379,10 +376,11 @@ impl RunInfo {
             return Ok(None);
         }
         let path = fs::key_path(&self.dir.join("metrics"), key);
-        if !path.is_file() {
-            return Ok(None);
+        // Only a missing file means "no such metric"; one that cannot be read is an error.
+        match std::fs::symlink_metadata(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            _ => metric::read_points(&path).map(Some),
         }
-        metric::parse_file(&path, &fs::read_to_string(&path)?).map(Some)
     }
 
     /// Every metric key the run has.

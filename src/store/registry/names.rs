@@ -42,6 +42,7 @@ pub fn model_name(name: &str) -> Result<()> {
             "Invalid name: '{name}'. Registered model name cannot contain '%' character"
         )));
     }
+    validate::fits_file_names("model name", name)?;
     // Such folders are mlrs's own half-done work, skipped by every listing.
     if name.starts_with(crate::store::keyed::TEMP_PREFIX) {
         return Err(StoreError::BadInput(format!(
@@ -70,7 +71,7 @@ pub fn alias(alias: &str) -> Result<()> {
             "'Registered model alias name' exceeds the maximum length of {MAX_ALIAS_LENGTH} characters"
         )));
     }
-    Ok(())
+    validate::fits_file_names("alias", alias)
 }
 
 /// [`alias`] plus the reserved names, for aliases about to be set.
