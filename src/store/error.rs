@@ -74,7 +74,7 @@ impl<T> IoContext<T> for std::io::Result<T> {
 }
 
 /// A problem met while reading many entries: reported and skipped, never fatal to a listing.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Problem {
     pub path: PathBuf,
     pub reason: String,

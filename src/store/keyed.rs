@@ -6,7 +6,7 @@ use std::path::Path;
 
 use walkdir::WalkDir;
 
-use super::error::{Result, StoreError};
+use super::error::{Problem, Result, StoreError};
 use super::fs;
 
 /// Names of mlrs's own temporary files, which a crash can leave behind; never keys.
@@ -17,6 +17,21 @@ pub fn read_all(dir: &Path) -> Result<BTreeMap<String, String>> {
     let mut out = BTreeMap::new();
     for (key, path) in list(dir)? {
         out.insert(key, fs::read_to_string(&path)?);
+    }
+    Ok(out)
+}
+
+/// [`read_all`], where a key file that cannot be read is a problem about that key alone:
+/// the other keys, and the experiment or model they belong to, are still read.
+pub fn read_readable(dir: &Path, problems: &mut Vec<Problem>) -> Result<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for (key, path) in list(dir)? {
+        match fs::read_to_string(&path) {
+            Ok(value) => {
+                out.insert(key, value);
+            }
+            Err(err) => problems.push(Problem::from_error(&path, &err)),
+        }
     }
     Ok(out)
 }

@@ -301,7 +301,10 @@ impl Store {
             .collect::<Vec<_>>()
         {
             match result {
-                (_, Ok(e)) => listing.items.push(e),
+                (_, Ok(mut e)) => {
+                    listing.problems.append(&mut e.problems);
+                    listing.items.push(e);
+                }
                 (dir, Err(err)) => {
                     // Hidden folders such as .git or .ipynb_checkpoints are not experiments.
                     if !dir
@@ -436,12 +439,13 @@ impl Store {
         select: &DataSelection,
         keep: impl Fn(&Run) -> bool + Sync,
     ) -> Listing<Run> {
-        let results: Vec<std::result::Result<Run, Problem>> = infos
+        let results: Vec<std::result::Result<(Option<Run>, Vec<Problem>), Problem>> = infos
             .into_par_iter()
             .filter_map(|info| match info.load_data(select) {
-                Ok(data) => {
+                Ok(mut data) => {
+                    let problems = std::mem::take(&mut data.problems);
                     let run = Run { info, data };
-                    keep(&run).then_some(Ok(run))
+                    Some(Ok((keep(&run).then_some(run), problems)))
                 }
                 Err(err) => Some(Err(Problem::from_error(&info.dir, &err))),
             })
@@ -452,10 +456,18 @@ impl Store {
         };
         for r in results {
             match r {
-                Ok(run) => listing.items.push(run),
+                Ok((run, mut problems)) => {
+                    listing.items.extend(run);
+                    listing.problems.append(&mut problems);
+                }
                 Err(p) => listing.problems.push(p),
             }
         }
+        // A broken file shared by many runs (a dataset) is told once.
+        let mut seen = std::collections::HashSet::new();
+        listing
+            .problems
+            .retain(|p| seen.insert((p.path.clone(), p.reason.clone())));
         listing
     }
 

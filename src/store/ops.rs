@@ -28,6 +28,7 @@ impl Store {
             last_update_time: Some(now),
             tags: BTreeMap::new(),
             dir: self.root.join("0"),
+            problems: Vec::new(),
         };
         self.place_new_experiment(&exp, &[])
     }
@@ -85,6 +86,7 @@ impl Store {
             last_update_time: Some(now),
             tags: new.tags.iter().cloned().collect(),
             dir: self.root.join(&id),
+            problems: Vec::new(),
         };
         self.place_new_experiment(&exp, new.tags)?;
         Ok(exp)
