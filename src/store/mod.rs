@@ -439,29 +439,25 @@ impl Store {
         select: &DataSelection,
         keep: impl Fn(&Run) -> bool + Sync,
     ) -> Listing<Run> {
-        let results: Vec<std::result::Result<(Option<Run>, Vec<Problem>), Problem>> = infos
+        // Each run comes back kept or not, with the problems met reading it.
+        let results: Vec<(Option<Run>, Vec<Problem>)> = infos
             .into_par_iter()
-            .filter_map(|info| match info.load_data(select) {
+            .map(|info| match info.load_data(select) {
                 Ok(mut data) => {
                     let problems = std::mem::take(&mut data.problems);
                     let run = Run { info, data };
-                    Some(Ok((keep(&run).then_some(run), problems)))
+                    (keep(&run).then_some(run), problems)
                 }
-                Err(err) => Some(Err(Problem::from_error(&info.dir, &err))),
+                Err(err) => (None, vec![Problem::from_error(&info.dir, &err)]),
             })
             .collect();
         let mut listing = Listing {
             items: Vec::with_capacity(results.len()),
             problems: Vec::new(),
         };
-        for r in results {
-            match r {
-                Ok((run, mut problems)) => {
-                    listing.items.extend(run);
-                    listing.problems.append(&mut problems);
-                }
-                Err(p) => listing.problems.push(p),
-            }
+        for (run, mut problems) in results {
+            listing.items.extend(run);
+            listing.problems.append(&mut problems);
         }
         // A broken file shared by many runs (a dataset) is told once.
         let mut seen = std::collections::HashSet::new();
