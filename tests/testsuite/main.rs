@@ -3,9 +3,9 @@
 
 mod common;
 mod completion;
+mod damaged;
 mod faults;
 mod gc;
-mod hostile;
 mod logging;
 mod read_fixtures;
 mod registry_read;
