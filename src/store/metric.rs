@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use super::error::{IoContext, Result, StoreError};
+use super::excerpt::excerpt;
 use super::fs;
 use crate::pyfloat;
 
@@ -37,9 +38,6 @@ impl MetricPoint {
 /// or five fields with a dataset name and digest), so anything longer is damage, and reading
 /// it whole could take all memory (a 1 GB file of zeros is one "line").
 const MAX_LINE_BYTES: usize = 4096;
-
-/// How much of a bad line an error message quotes.
-const EXCERPT_CHARS: usize = 60;
 
 /// Every point of a metric file, in file order, handed to `each` as it is read: memory stays
 /// bounded by one line whatever the file's size. Any malformed line is an error naming the
@@ -95,15 +93,10 @@ pub fn read_latest(path: &Path) -> Result<MetricPoint> {
 }
 
 fn line_error(path: &Path, line: usize, raw: &str, reason: &str) -> StoreError {
-    let raw = raw.trim_end_matches('\n');
-    let mut text: String = raw.chars().take(EXCERPT_CHARS).collect();
-    if text.len() < raw.len() {
-        text.push('…');
-    }
     StoreError::MetricLine {
         path: path.to_path_buf(),
         line,
-        text,
+        text: excerpt(raw.trim_end_matches('\n')),
         reason: reason.to_owned(),
     }
 }

@@ -6,6 +6,7 @@ mod completion;
 mod damaged;
 mod faults;
 mod gc;
+mod hostile;
 mod logging;
 mod read_fixtures;
 mod registry_read;
