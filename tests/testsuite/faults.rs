@@ -21,7 +21,7 @@ use crate::common::*;
 const STEPS: &str = "write,pwrite64,rename,renameat,renameat2,link,linkat,mkdir,mkdirat,unlink,unlinkat,rmdir,fsync,fdatasync";
 
 /// Kill points tried per command unless `MLRS_FAULTS=all`.
-const SAMPLE: usize = 4;
+const SAMPLE: usize = 3;
 
 struct Scenario {
     area: &'static str,
