@@ -3,6 +3,8 @@
 
 mod common;
 mod completion;
+mod damaged;
+mod faults;
 mod gc;
 mod hostile;
 mod logging;
