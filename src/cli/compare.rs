@@ -19,8 +19,8 @@ With neither RUN nor --filter, mlrs compares the 10 newest runs (--top N; --orde
 which come first) of the -e experiments, else of $MLFLOW_EXPERIMENT_NAME or
 $MLFLOW_EXPERIMENT_ID, else of every active experiment.
 
-Rows that differ between runs have their key highlighted, and the best value of each metric
-is highlighted (bold green, or a trailing * without colour; **bold** in markdown).
+Rows that differ between runs end their key with * (yellow in colour), and the best value of
+each metric ends with ★ (bold green in colour; **bold** in markdown).
 
 Examples:
   mlrs compare 3df405d6 8ca5e65d 72b5887f
@@ -319,16 +319,16 @@ fn output(runs: &[Run], rows: &[Row]) -> Output {
                 .collect(),
         );
         if row.key == "run_id" {
-            // Full ids are in CSV and JSON; eight characters tell runs apart on screen.
+            // Whole when the table fits, else the prefix every table shortens ids to.
             for c in &mut cells {
                 if let Cell::Text(id) = c {
-                    id.truncate(8);
+                    *c = Cell::Id(std::mem::take(id));
                 }
             }
         }
         table.push(std::iter::once(Cell::text(&row.key)).chain(cells).collect());
         if row.changed {
-            table.highlight.push((r, 0));
+            table.changed_rows.push(r);
         }
         table.highlight.extend(row.best.iter().map(|&i| (r, i + 1)));
     }

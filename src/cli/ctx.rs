@@ -59,6 +59,7 @@ impl Ctx {
         no_color: bool,
         strict: bool,
         utc: bool,
+        wide: bool,
         env: Env,
     ) -> Result<Ctx> {
         let cwd = std::env::current_dir().context("cannot read the current folder")?;
@@ -69,8 +70,8 @@ impl Ctx {
                 && !env.no_color
                 && stdout_tty
                 && std::env::var("TERM").map_or(true, |t| t != "dumb"));
-        let width = env.columns.or_else(|| {
-            if stdout_tty {
+        let width = env.columns.filter(|_| !wide).or_else(|| {
+            if stdout_tty && !wide {
                 comfy_table::Table::new().width()
             } else {
                 None
@@ -109,8 +110,20 @@ impl Ctx {
     /// Print a command's output in the chosen format.
     pub fn print(&self, output: &Output) -> Result<()> {
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        render::write(&mut out, output, self.format, &self.style)?;
+        let fit = render::write(&mut out, output, self.format, &self.style)?;
         out.flush()?;
+        if let [first, .., last] | [first @ last] = fit.dropped.as_slice() {
+            let which = if first == last {
+                first.clone()
+            } else {
+                format!("{first} … {last}")
+            };
+            self.note(&format!(
+                "{} of {} columns did not fit the terminal ({which}): pass --wide, or choose columns with -c",
+                fit.dropped.len(),
+                output.table.headers.len(),
+            ));
+        }
         Ok(())
     }
 

@@ -69,6 +69,9 @@ struct GlobalArgs {
     /// Show times in UTC instead of local time
     #[arg(long, global = true)]
     utc: bool,
+    /// Show every column of a table, however wide (tables fit the terminal otherwise)
+    #[arg(long, global = true)]
+    wide: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -213,6 +216,7 @@ pub fn main() -> ExitCode {
         cli.global.color == ColorArg::Never,
         cli.global.strict,
         cli.global.utc,
+        cli.global.wide,
         env,
     ) {
         Ok(ctx) => ctx,
