@@ -45,6 +45,8 @@ pub struct Ctx {
     pub format: Format,
     pub style: Style,
     pub strict: bool,
+    /// Whether long tables on a terminal go through `$PAGER` (`--no-pager` says no).
+    pager: bool,
     pub env: Env,
     pub cwd: PathBuf,
     skipped: Cell<usize>,
@@ -60,6 +62,7 @@ impl Ctx {
         strict: bool,
         utc: bool,
         wide: bool,
+        pager: bool,
         env: Env,
     ) -> Result<Ctx> {
         let cwd = std::env::current_dir().context("cannot read the current folder")?;
@@ -86,6 +89,7 @@ impl Ctx {
             }),
             style: Style { color, width, utc },
             strict,
+            pager,
             env,
             cwd,
             skipped: Cell::new(0),
@@ -109,9 +113,17 @@ impl Ctx {
 
     /// Print a command's output in the chosen format.
     pub fn print(&self, output: &Output) -> Result<()> {
-        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        let fit = render::write(&mut out, output, self.format, &self.style)?;
-        out.flush()?;
+        let fit = if self.format == Format::Table {
+            let mut text = Vec::new();
+            let fit = render::write(&mut text, output, self.format, &self.style)?;
+            super::pager::show(&text, self.pager)?;
+            fit
+        } else {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let fit = render::write(&mut out, output, self.format, &self.style)?;
+            out.flush()?;
+            fit
+        };
         if let [first, .., last] | [first @ last] = fit.dropped.as_slice() {
             let which = if first == last {
                 first.clone()

@@ -14,6 +14,7 @@ mod history;
 mod log;
 mod model_shape;
 mod models;
+mod pager;
 mod register;
 mod run_context;
 mod runs;
@@ -52,7 +53,9 @@ pub struct Cli {
     command: Command,
 }
 
+/// Options every subcommand takes, shown once under their own heading in each `--help`.
 #[derive(clap::Args, Debug)]
+#[command(next_help_heading = "Global options")]
 struct GlobalArgs {
     /// The store folder or file: URI [default: $MLFLOW_TRACKING_URI, else ./mlruns]
     #[arg(short = 's', long, global = true, value_name = "DIR")]
@@ -72,6 +75,9 @@ struct GlobalArgs {
     /// Show every column of a table, however wide (tables fit the terminal otherwise)
     #[arg(long, global = true)]
     wide: bool,
+    /// Print long tables straight to the terminal instead of through $PAGER (less -FRX)
+    #[arg(long, global = true)]
+    no_pager: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -217,6 +223,7 @@ pub fn main() -> ExitCode {
         cli.global.strict,
         cli.global.utc,
         cli.global.wide,
+        !cli.global.no_pager,
         env,
     ) {
         Ok(ctx) => ctx,

@@ -476,7 +476,7 @@ fn cases() -> Vec<Case> {
         runs("metrics.rmse 6").error("expected an operator"),
         runs("metrics.rmse <").error("expected a number"),
         runs("< 6").error("expected a key"),
-        runs("metrics.rmse < 6 , params.x = 'y'").error("unexpected ','"),
+        runs("metrics.rmse < 6 , params.x = 'y'").error("expected AND or OR before ','"),
         runs("metrics.rmse < 6 AND (").error("expected a condition"),
         runs("status = 'RUNNING' AND NOT").error("expected a condition"),
         runs("metrics.rmse < 6 AND OR").error("expected a condition"),
