@@ -4,6 +4,7 @@
 mod common;
 mod completion;
 mod gc;
+mod hostile;
 mod logging;
 mod newcomer;
 mod read_fixtures;
