@@ -96,6 +96,11 @@ pub fn key(kind: KeyKind, key: &str) -> Result<()> {
     if path_not_unique(key) {
         return Err(invalid(&bad_path_message(key)));
     }
+    // MLflow writes such keys, but no filter can name them (its lexer drops the spaces), and
+    // `--metric 'loss = 3'` making the key "loss " is a typo, not a wish.
+    if key.starts_with(' ') || key.ends_with(' ') {
+        return Err(invalid("must not begin or end with a space"));
+    }
     if key.chars().count() > MAX_KEY_LENGTH {
         return Err(invalid(&format!(
             "exceeds the maximum length of {MAX_KEY_LENGTH} characters"
@@ -219,7 +224,7 @@ mod tests {
             assert!(key(KeyKind::Metric, good).is_ok(), "{good}");
         }
         for bad in [
-            "a//b", "a/./b", "a/", "/abs", "../x", ".", "", "..y", "a$b", "a\nb",
+            "a//b", "a/./b", "a/", "/abs", "../x", ".", "", "..y", "a$b", "a\nb", "loss ", " loss",
         ] {
             assert!(key(KeyKind::Metric, bad).is_err(), "{bad}");
         }

@@ -8,6 +8,7 @@ mod faults;
 mod gc;
 mod hostile;
 mod logging;
+mod newcomer;
 mod read_fixtures;
 mod registry_read;
 mod registry_write;
