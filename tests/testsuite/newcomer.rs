@@ -156,3 +156,48 @@ fn long_tables_on_a_terminal_go_through_the_pager() {
         "{direct}"
     );
 }
+
+#[test]
+fn run_without_dashes_and_ending_twice_say_what_to_do() {
+    let store = no_store();
+    let out = mlrs(&store.root)
+        .args(["run", "echo", "hi"])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("mlrs run [OPTIONS] -- echo hi"), "{err}");
+    assert!(!store.root.exists(), "nothing was created");
+
+    let run = mlrs_stdout(&store.root, &["runs", "start", "-e", "e", "--create-experiment"]);
+    let run = run.trim();
+    mlrs(&store.root).args(["runs", "end", run]).assert().success();
+    let meta = || std::fs::read_to_string(find_meta(&store.root, run)).unwrap();
+    let before = meta();
+    let out = mlrs(&store.root)
+        .env("MLRS_NOW_MS", (NOW_MS + 60_000).to_string())
+        .args(["runs", "end", run, "--status", "FAILED"])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("already ended") && err.contains("--force"), "{err}");
+    assert_eq!(meta(), before, "the end time is kept");
+    mlrs(&store.root)
+        .env("MLRS_NOW_MS", (NOW_MS + 60_000).to_string())
+        .args(["runs", "end", run, "--status", "FAILED", "--force"])
+        .assert()
+        .success();
+    assert!(meta().contains("status: 4"), "{}", meta());
+}
+
+fn find_meta(root: &std::path::Path, run: &str) -> std::path::PathBuf {
+    walkdir::WalkDir::new(root)
+        .into_iter()
+        .filter_map(Result::ok)
+        .find(|e| e.file_name() == run)
+        .map(|e| e.path().join("meta.yaml"))
+        .expect("run folder")
+}
