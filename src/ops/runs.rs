@@ -4,7 +4,7 @@
 use super::Outcome;
 use super::find::{Scope, scope};
 use crate::store::{
-    DataSelection, Experiment, Problem, Run, RunInfo, RunStatus, Store, StoreError,
+    DataSelection, Experiment, Problem, Run, RunInfo, RunStatus, Store, StoreError, Subject,
     sort_runs_default,
 };
 
@@ -66,11 +66,11 @@ pub fn describe(store: &Store, run: &str) -> anyhow::Result<Described> {
 pub fn end(store: &Store, run: &str, status: RunStatus, force: bool) -> anyhow::Result<RunInfo> {
     let info = store.find_run(run)?;
     if info.status.is_terminal() && info.end_time.is_some() && !force {
-        return Err(StoreError::BadInput(format!(
-            "run {} already ended ({}); pass --force to end it again with a new end time",
-            info.run_id,
-            info.status.as_str()
-        ))
+        return Err(StoreError::bad_input(
+            Subject::run(&info.run_id),
+            format!("already ended ({})", info.status.as_str()),
+        )
+        .with_hint("pass --force to end it again with a new status and end time")
         .into());
     }
     Ok(store.end_run(&info, status, store.now_ms())?)

@@ -23,6 +23,14 @@ pub enum RunStatus {
 }
 
 impl RunStatus {
+    /// FINISHED, FAILED or KILLED: the run has ended.
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            RunStatus::Finished | RunStatus::Failed | RunStatus::Killed
+        )
+    }
+
     pub const ALL: [RunStatus; 5] = [
         RunStatus::Running,
         RunStatus::Scheduled,
