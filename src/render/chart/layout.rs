@@ -10,6 +10,9 @@ const MAX_LABEL: usize = 32;
 const MIN_CHART_WIDTH: u16 = 40;
 const MIN_CHART_HEIGHT: u16 = 10;
 
+/// Legend rows: each item's column, label and palette index (`u8::MAX` for plain text).
+pub type Legend = Vec<Vec<(u16, String, u8)>>;
+
 /// The legend's items as rows of `(column, entry)`, flowed to `width`; at most `max_rows` rows,
 /// the last one ending in `+N more` when not all fit.
 pub fn legend_rows(
@@ -60,7 +63,11 @@ pub fn draw_legend(grid: &mut Grid, rows: &[Vec<(u16, String, u8)>], x: u16, y: 
                 grid.text(at, y, label, None);
                 continue;
             }
-            let glyph = if color { '━' } else { palette::marker(*c) };
+            let glyph = if color && !palette::repeats(*c) {
+                '━'
+            } else {
+                palette::marker(*c)
+            };
             grid.set(
                 at,
                 y,

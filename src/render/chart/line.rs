@@ -2,8 +2,9 @@
 //! runs' lines in braille (or blocks), markers along them when colour is off, the legend.
 
 use super::LineChart;
-use super::canvas::{Cell, Dots, Grid};
+use super::canvas::{Cell, Grid};
 use super::data::{downsample, ema, segments};
+use super::frame::{Axis, Plot, frame};
 use super::layout::{draw_legend, legend_rows};
 use super::palette;
 use super::scale::{Scale, Unit};
@@ -38,95 +39,27 @@ pub fn lines(points: &[(f64, f64)], smooth: Option<f64>) -> Vec<(Vec<(f64, f64)>
 pub fn draw(chart: &LineChart, width: u16, height: u16, with_legend: bool) -> Grid {
     let o = &chart.options;
     let mut grid = Grid::new(width, height);
-    let title_rows = u16::from(!chart.title.is_empty());
-    grid.text(0, 0, &chart.title, None);
-    let entries = chart.legend();
     let mut legend = if with_legend {
-        legend_rows(&entries, width, (height as usize / 4).max(1))
+        legend_rows(&chart.legend(), width, (height as usize / 4).max(1))
     } else {
         Vec::new()
     };
-    // The plot needs at least two rows; the legend gives way first.
-    if height < title_rows + 2 + 2 + legend.len() as u16 {
-        legend.clear();
-    }
-    let plot_h = height.saturating_sub(title_rows + 2 + legend.len() as u16);
-    if plot_h < 2 || width < 16 {
+    let Some(plot) = frame(
+        &mut grid,
+        &chart.title,
+        &mut legend,
+        &o.x_label,
+        o.symbols,
+        |y_count| {
+            let (x, y) = scales(chart, y_count);
+            (Axis::numeric(x), Axis::numeric(y))
+        },
+    ) else {
         return grid;
-    }
-    let y_count = (plot_h as usize / 3).max(2);
-    let (xs, ys) = scales(chart, y_count);
-    let y_ticks = ys.ticks(y_count);
-    let label_w = y_ticks
-        .iter()
-        .map(|t| t.1.chars().count())
-        .max()
-        .unwrap_or(1) as u16;
-    let left = label_w + 1;
-    let plot_w = width.saturating_sub(left + 2);
-    if plot_w < 4 {
-        return grid;
-    }
-    let top = title_rows;
-    let (dx, dy) = o.symbols.dots();
-    let (w_dots, h_dots) = (plot_w as usize * dx, plot_h as usize * dy);
-    let to_dot = |x: f64, y: f64| {
-        (
-            xs.unit(x) * (w_dots - 1) as f64,
-            (1.0 - ys.unit(y)) * (h_dots - 1) as f64,
-        )
     };
-
-    // Axes and ticks.
-    for r in 0..plot_h {
-        grid.text(left as i64, (top + r) as i64, "│", None);
-    }
-    let axis_row = (top + plot_h) as i64;
-    grid.text(left as i64, axis_row, "└", None);
-    for c in 1..=plot_w + 1 {
-        grid.text((left + c) as i64, axis_row, "─", None);
-    }
-    for (v, label) in &y_ticks {
-        let row = (to_dot(xs.lo, *v).1 / dy as f64).round() as i64;
-        if row < 0 || row >= plot_h as i64 {
-            continue;
-        }
-        let pad = label_w as usize - label.chars().count();
-        grid.text(
-            0,
-            top as i64 + row,
-            &format!("{}{label}", " ".repeat(pad)),
-            None,
-        );
-        let ch = if row == plot_h as i64 - 1 {
-            "├"
-        } else {
-            "┤"
-        };
-        grid.text(left as i64, top as i64 + row, ch, None);
-    }
-    let mut free_from = 0i64;
-    for (v, label) in xs.ticks((plot_w as usize / 12).max(2)) {
-        let col = (to_dot(v, ys.lo).0 / dx as f64).round() as i64;
-        if col < 0 || col >= plot_w as i64 {
-            continue;
-        }
-        let at = left as i64 + 1 + col;
-        grid.text(at, axis_row, "┬", None);
-        let len = label.chars().count() as i64;
-        let start = (at - len / 2).clamp(0, width as i64 - len);
-        if start >= free_from {
-            grid.text(start, axis_row + 1, &label, None);
-            free_from = start + len + 1;
-        }
-    }
-    let unit_len = o.x_label.chars().count() as i64;
-    if free_from + unit_len < width as i64 {
-        grid.text(width as i64 - unit_len, axis_row + 1, &o.x_label, None);
-    }
-
+    let (w_dots, _) = plot.dot_size();
     // Lines: every run's faint raw line first, then the lines on top, in order.
-    let mut dots = Dots::new(o.symbols, plot_w, plot_h);
+    let mut dots = plot.dots();
     let mut ends: Vec<Vec<(i64, i64)>> = vec![Vec::new(); chart.series.len()];
     let series_lines: Vec<_> = chart
         .series
@@ -140,8 +73,8 @@ pub fn draw(chart: &LineChart, width: u16, height: u16, with_legend: bool) -> Gr
                     continue;
                 }
                 for seg in segments(points, o.log_y) {
-                    let seg = downsample(seg, xs.lo, xs.hi, w_dots);
-                    let mut prev = to_dot(seg[0].0, seg[0].1);
+                    let seg = downsample(seg, plot.x.lo, plot.x.hi, w_dots);
+                    let mut prev = plot.to_dot(seg[0].0, seg[0].1);
                     dots.set(
                         prev.0.round() as i64,
                         prev.1.round() as i64,
@@ -149,25 +82,21 @@ pub fn draw(chart: &LineChart, width: u16, height: u16, with_legend: bool) -> Gr
                         *dim,
                     );
                     for &(x, y) in &seg[1..] {
-                        let next = to_dot(x, y);
+                        let next = plot.to_dot(x, y);
                         dots.line(prev, next, Some(s.color), *dim);
                         prev = next;
                     }
                     if !dim {
-                        ends[i].extend(seg.iter().map(|&(x, y)| {
-                            let (cx, cy) = to_dot(x, y);
-                            ((cx / dx as f64) as i64, (cy / dy as f64) as i64)
-                        }));
+                        ends[i].extend(seg.iter().map(|&(x, y)| plot.cell(plot.to_dot(x, y))));
                     }
                 }
             }
         }
     }
-    let (x0, y0) = (left + 1, top);
-    dots.paint(&mut grid, x0, y0);
-    if !o.color {
-        for (i, s) in chart.series.iter().enumerate() {
-            mark(&mut grid, &ends[i], s.color, i, (plot_w, plot_h), (x0, y0));
+    dots.paint(&mut grid, plot.left, plot.top);
+    for (i, s) in chart.series.iter().enumerate() {
+        if !o.color || palette::repeats(s.color) {
+            mark(&mut grid, &plot, &ends[i], s.color, i);
         }
     }
     draw_legend(&mut grid, &legend, 0, height - legend.len() as u16, o.color);
@@ -176,27 +105,18 @@ pub fn draw(chart: &LineChart, width: u16, height: u16, with_legend: bool) -> Gr
 
 /// Put a run's marker on its points: on every point when they are few, else every few columns
 /// (shifted per run, so the markers of close lines do not cover each other).
-fn mark(
-    grid: &mut Grid,
-    ends: &[(i64, i64)],
-    color: u8,
-    index: usize,
-    size: (u16, u16),
-    at: (u16, u16),
-) {
-    let inside =
-        |&&(c, r): &&(i64, i64)| c >= 0 && r >= 0 && c < size.0 as i64 && r < size.1 as i64;
-    let few = ends.len() <= size.0 as usize / 3;
+fn mark(grid: &mut Grid, plot: &Plot, ends: &[(i64, i64)], color: u8, index: usize) {
+    let few = ends.len() <= plot.w as usize / 3;
     let offset = (index * 3 % MARKER_SPACING) as i64;
     let mut last_col = i64::MIN;
-    for &(c, r) in ends.iter().filter(inside) {
+    for &(c, r) in ends.iter().filter(|&&p| plot.inside(p)) {
         if c == last_col || (!few && c.rem_euclid(MARKER_SPACING as i64) != offset) {
             continue;
         }
         last_col = c;
         grid.set(
-            at.0 as i64 + c,
-            at.1 as i64 + r,
+            plot.left as i64 + c,
+            plot.top as i64 + r,
             Cell {
                 ch: palette::marker(color),
                 color: Some(color),

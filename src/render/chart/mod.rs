@@ -12,6 +12,7 @@
 mod ansi;
 mod canvas;
 mod data;
+mod frame;
 mod layout;
 mod line;
 pub mod palette;

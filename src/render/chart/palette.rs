@@ -1,12 +1,15 @@
-//! Colours and markers. Index 0–7 is Okabe–Ito's colourblind-safe set (black swapped for grey,
-//! which reads on dark and light backgrounds), one per run; 8–15 is viridis, a sequential scale
-//! for values (scatter `--color`, parallel coordinates). Markers stand in for colours when
-//! colour is off, so runs stay apart in a log file.
+//! Colours and markers. Indexes 0–99 are runs: Okabe–Ito's colourblind-safe set of eight (black
+//! swapped for grey, which reads on dark and light backgrounds), repeating, with ten markers
+//! that stand in for colours when colour is off (and tell the ninth run from the first when it
+//! is on). Indexes 100–107 are viridis, a sequential scale for values (scatter colour,
+//! parallel coordinates).
 
-/// How many distinct run colours (and markers) there are before they repeat.
+/// How many distinct run colours there are before they repeat.
 pub const RUN_COLORS: u8 = 8;
+/// Where the sequential colours start.
+const SEQUENTIAL: u8 = 100;
 
-const RGB: [(u8, u8, u8); 16] = [
+const RUNS: [(u8, u8, u8); 8] = [
     (0x00, 0x72, 0xB2), // blue
     (0xE6, 0x9F, 0x00), // orange
     (0x00, 0x9E, 0x73), // bluish green
@@ -15,7 +18,10 @@ const RGB: [(u8, u8, u8); 16] = [
     (0xCC, 0x79, 0xA7), // reddish purple
     (0xF0, 0xE4, 0x42), // yellow
     (0x99, 0x99, 0x99), // grey
-    (0x44, 0x01, 0x54), // viridis, low …
+];
+
+const VIRIDIS: [(u8, u8, u8); 8] = [
+    (0x44, 0x01, 0x54), // low …
     (0x46, 0x32, 0x7E),
     (0x36, 0x5C, 0x8D),
     (0x27, 0x7F, 0x8E),
@@ -25,19 +31,28 @@ const RGB: [(u8, u8, u8); 16] = [
     (0xFD, 0xE7, 0x25), // … high
 ];
 
-const MARKERS: [char; 8] = ['●', '×', '▲', '■', '○', '+', '◆', '□'];
+const MARKERS: [char; 10] = ['●', '×', '▲', '■', '○', '+', '◆', '□', '▼', '◇'];
 
 /// The marker of the best run or point (never a run's own marker).
 pub const BEST: char = '★';
 
 /// The colour of run `i` (its index among the runs shown).
 pub fn run_color(i: usize) -> u8 {
-    (i % RUN_COLORS as usize) as u8
+    (i % SEQUENTIAL as usize) as u8
+}
+
+/// Whether a run's colour repeats an earlier run's, so it needs its marker even in colour.
+pub fn repeats(index: u8) -> bool {
+    (RUN_COLORS..SEQUENTIAL).contains(&index)
 }
 
 /// Red, green, blue of a palette index.
 pub fn rgb(index: u8) -> (u8, u8, u8) {
-    RGB[index as usize % RGB.len()]
+    if index >= SEQUENTIAL {
+        VIRIDIS[(index - SEQUENTIAL) as usize % VIRIDIS.len()]
+    } else {
+        RUNS[index as usize % RUNS.len()]
+    }
 }
 
 /// `#rrggbb` of a palette index.
@@ -61,7 +76,7 @@ pub fn marker(index: u8) -> char {
 /// The sequential colour for `t` in 0..=1 (outside is clamped; NaN is the low end).
 pub fn sequential(t: f64) -> u8 {
     let t = if t.is_nan() { 0.0 } else { t.clamp(0.0, 1.0) };
-    8 + (t * 7.0).round() as u8
+    SEQUENTIAL + (t * 7.0).round() as u8
 }
 
 #[cfg(test)]
@@ -71,9 +86,11 @@ mod tests {
     #[test]
     fn palette_maps() {
         assert_eq!(hex(0), "#0072b2");
-        assert_eq!(sequential(0.0), 8);
-        assert_eq!(sequential(1.0), 15);
+        assert_eq!(hex(run_color(8)), hex(0));
+        assert_eq!(hex(sequential(0.0)), "#440154");
+        assert_eq!(hex(sequential(1.0)), "#fde725");
         assert_eq!(ansi256(7), 16 + 36 * 3 + 6 * 3 + 3);
-        assert_ne!(marker(run_color(0)), marker(run_color(1)));
+        let markers: Vec<char> = (0..10).map(|i| marker(run_color(i))).collect();
+        assert!((1..10).all(|i| !markers[..i].contains(&markers[i])));
     }
 }

@@ -6,9 +6,11 @@ use chrono::{DateTime, Local, Utc};
 /// What the numbers on an axis are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Unit {
-    /// Plain numbers (values, steps).
+    /// Plain numbers (values).
     #[default]
     Number,
+    /// Whole numbers (steps): ticks never fall between them.
+    Integer,
     /// Milliseconds since the epoch, shown as clock times (local, or UTC when `utc`).
     Time { utc: bool },
     /// Milliseconds from a start, shown as durations.
@@ -102,6 +104,7 @@ impl Scale {
         let raw = (self.hi - self.lo) / count.max(1) as f64;
         match self.unit {
             Unit::Number => nice_step(raw),
+            Unit::Integer => nice_step(raw).max(1.0),
             Unit::Time { .. } | Unit::Elapsed => time_step(raw),
         }
     }
@@ -157,7 +160,7 @@ impl Scale {
     /// A value as shown on this axis, at the precision a step of `step` needs.
     pub fn label(&self, v: f64, step: f64, span: f64) -> String {
         match self.unit {
-            Unit::Number => number(v, step),
+            Unit::Number | Unit::Integer => number(v, step),
             Unit::Elapsed => duration(v, step),
             Unit::Time { utc } => clock(v, step, span, utc),
         }
@@ -166,7 +169,7 @@ impl Scale {
     /// A value at the precision the axis shows (legend entries, readouts).
     pub fn show(&self, v: f64) -> String {
         match self.unit {
-            Unit::Number => number(v, v.abs() / 1000.0),
+            Unit::Number | Unit::Integer => number(v, v.abs() / 1000.0),
             _ => self.label(v, (self.hi - self.lo) / 100.0, self.hi - self.lo),
         }
     }
@@ -242,11 +245,20 @@ pub fn number(v: f64, step: f64) -> String {
     } else {
         a
     };
-    for (div, suffix) in [(1e9, "G"), (1e6, "M"), (1e3, "k")] {
-        if a >= div && step >= div / 10.0 {
-            return format!("{}{suffix}", number(v / div, step / div));
+    if a < 1e12 {
+        for (div, suffix) in [(1e9, "G"), (1e6, "M"), (1e3, "k")] {
+            if a >= div && step >= div / 10.0 {
+                return format!("{}{suffix}", fixed(v / div, step / div));
+            }
         }
+    } else if step >= 1e11 {
+        return trim_exp(&format!("{v:.1e}"));
     }
+    fixed(v, step)
+}
+
+/// `v` with the decimals `step` needs.
+fn fixed(v: f64, step: f64) -> String {
     let decimals = (-step.log10().floor()).clamp(0.0, 10.0) as usize;
     let text = format!("{v:.decimals$}");
     if text.parse::<f64>() == Ok(0.0) {
@@ -344,6 +356,8 @@ mod tests {
         assert_eq!(number(1.5e-7, 1e-7), "1.5e-7");
         assert_eq!(number(2_500_000.0, 500_000.0), "2.5M");
         assert_eq!(number(0.25, 0.05), "0.25");
+        assert_eq!(number(1e12, 2e11), "1e12");
+        assert_eq!(number(1.5e9, 5e8), "1.5G");
         assert_eq!(duration(150_000.0, 30_000.0), "2m30s");
         assert_eq!(duration(0.0, 60_000.0), "0s");
         assert_eq!(duration(1500.0, 500.0), "1.5s");

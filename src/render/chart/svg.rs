@@ -145,7 +145,7 @@ fn panel(s: &mut String, chart: &LineChart, x: f64, y: f64, w: f64, h: f64) {
         (x as u32) * 100_000 + y as u32
     );
     let cols = (pw * 2.0) as usize;
-    for (i, series) in chart.series.iter().enumerate() {
+    for series in &chart.series {
         for (points, faint) in lines(&series.points, o.smooth) {
             let mut d = String::new();
             for seg in segments(&points, o.log_y) {
@@ -160,7 +160,7 @@ fn panel(s: &mut String, chart: &LineChart, x: f64, y: f64, w: f64, h: f64) {
                 }
             }
             // Colours repeat after eight runs; the later runs are dashed.
-            let dash = if i >= palette::RUN_COLORS as usize {
+            let dash = if palette::repeats(series.color) {
                 " stroke-dasharray=\"6 3\""
             } else {
                 ""

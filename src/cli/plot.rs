@@ -1,0 +1,329 @@
+//! `mlrs plot`: metric histories as line charts in the terminal (or an SVG file), one chart per
+//! metric; `--scatter` and `--parallel` for params against metrics. Picks the runs and turns
+//! options into chart options; loading is `ops::plot`, drawing `render::chart`.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result};
+use clap::ValueEnum;
+
+use super::exit::UsageError;
+use super::search::{Query, ScopeArgs, find_runs};
+use super::{Ctx, complete};
+use crate::ops::plot::{KeyPatterns, XAxis, histories, metric_keys};
+use crate::render::chart::{self, ChartOptions, LineChart, Series, Symbols, Unit, palette};
+use crate::store::{RunInfo, Store, StoreError};
+
+const EXAMPLES: &str = "\
+Without RUN or --filter, mlrs plots the 10 newest runs (--top N) that logged the metric, of the
+-e experiments, else of $MLFLOW_EXPERIMENT_NAME or $MLFLOW_EXPERIMENT_ID, else of every active
+experiment. Words after the first METRIC that look like run ids (4 or more hex digits) are RUN.
+
+Colours come from a colourblind-safe palette; without colour (NO_COLOR, a pipe, --color never)
+each run gets its own marker (● × ▲ ■ ○ + ◆ □) along its line and in the legend.
+
+Examples:
+  mlrs plot validation-rmse -e nyc-taxi-duration          # the 10 newest runs, overlaid
+  mlrs plot 'train/*' 3df405d6 8ca5e65d                    # two runs, every train/ metric
+  mlrs plot rmse --filter \"params.model = 'xgboost'\" -o metrics.rmse --top 5 --smooth 0.6
+  mlrs plot loss --x relative --log-y --ylim 0.01: --width 120 --height 30
+  mlrs plot validation-rmse --output rmse.svg              # a standalone SVG file
+  mlrs plot --scatter params.max_depth metrics.rmse --color-by params.min_samples_leaf
+  mlrs plot --parallel 'params.*' metrics.rmse";
+
+#[derive(clap::Args, Debug)]
+#[command(after_help = EXAMPLES)]
+pub struct Args {
+    /// Metrics to plot (names or globs such as 'train/*'), then optionally runs (ids or prefixes)
+    #[arg(value_name = "METRIC|RUN", add = complete::metric_keys())]
+    words: Vec<String>,
+    /// Plot the runs this filter finds (the syntax of `mlrs search`)
+    #[arg(long, value_name = "EXPR")]
+    filter: Option<String>,
+    /// How many runs to plot with --filter or without RUN [default: 10]
+    #[arg(long, value_name = "N")]
+    top: Option<usize>,
+    #[command(flatten)]
+    scope: ScopeArgs,
+    /// What x is: the logged step, the clock time, or the time since the run's first value
+    #[arg(
+        long = "x",
+        value_enum,
+        ignore_case = true,
+        default_value_t,
+        value_name = "X"
+    )]
+    x: XArg,
+    /// Logarithmic y axis (values ≤ 0 are left out)
+    #[arg(long)]
+    log_y: bool,
+    /// Smooth the lines: exponential moving average with this weight (0–0.999, like MLflow's
+    /// slider), the raw line faint behind
+    #[arg(long, value_name = "ALPHA")]
+    smooth: Option<f64>,
+    /// Y range LO:HI (either end may be left out: '0:', ':1.5')
+    #[arg(long, value_name = "LO:HI", allow_hyphen_values = true)]
+    ylim: Option<String>,
+    /// X range LO:HI (either end may be left out)
+    #[arg(long, value_name = "LO:HI", allow_hyphen_values = true)]
+    xlim: Option<String>,
+    /// Width in columns (SVG: pixels ÷ 8) [default: the terminal's, else 80]
+    #[arg(long, value_name = "COLS")]
+    width: Option<u16>,
+    /// Height in rows (SVG: pixels ÷ 16) [default: the terminal's, else 24]
+    #[arg(long, value_name = "ROWS")]
+    height: Option<u16>,
+    /// Write the chart to FILE.svg instead of the terminal
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// How lines are drawn: braille dots (2×4 a cell) or blocks (2×2) for fonts without braille
+    #[arg(long, value_enum, ignore_case = true, default_value_t)]
+    symbols: SymbolsArg,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, Default)]
+enum XArg {
+    #[default]
+    Step,
+    Time,
+    Relative,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, Default)]
+enum SymbolsArg {
+    #[default]
+    Braille,
+    Block,
+}
+
+pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
+    let store = ctx.store()?;
+    let (metrics, run_words) = split_words(&args.words)?;
+    let patterns = KeyPatterns::parse(&metrics)?;
+    let runs = select_runs(ctx, &store, &args, &run_words, &patterns)?;
+    let keys = patterns.select(&metric_keys(&runs));
+    if keys.is_empty() {
+        return Err(StoreError::NotFound(format!(
+            "no run{} logged a metric matching {}",
+            if run_words.is_empty() {
+                " found"
+            } else {
+                " given"
+            },
+            metrics.join(", ")
+        ))
+        .into());
+    }
+    let x = match args.x {
+        XArg::Step => XAxis::Step,
+        XArg::Time => XAxis::Time,
+        XArg::Relative => XAxis::Relative,
+    };
+    let options = ChartOptions {
+        x_unit: match x {
+            XAxis::Step => Unit::Integer,
+            XAxis::Time => Unit::Time { utc: ctx.style.utc },
+            XAxis::Relative => Unit::Elapsed,
+        },
+        x_label: match x {
+            XAxis::Step => "step",
+            XAxis::Time => "time",
+            XAxis::Relative => "relative time",
+        }
+        .into(),
+        log_y: args.log_y,
+        smooth: args.smooth.map(check_smooth).transpose()?,
+        xlim: args
+            .xlim
+            .as_deref()
+            .map(limits)
+            .transpose()?
+            .unwrap_or_default(),
+        ylim: args
+            .ylim
+            .as_deref()
+            .map(limits)
+            .transpose()?
+            .unwrap_or_default(),
+        color: ctx.style.color,
+        symbols: match args.symbols {
+            SymbolsArg::Braille => Symbols::Braille,
+            SymbolsArg::Block => Symbols::Block,
+        },
+        legend: true,
+    };
+    let labels = super::compare::run_labels(&runs);
+    let charts: Vec<LineChart> = histories(&runs, &keys, x)?
+        .into_iter()
+        .map(|m| LineChart {
+            title: m.key,
+            series: m
+                .lines
+                .into_iter()
+                .map(|l| Series {
+                    label: labels[l.run].clone(),
+                    color: palette::run_color(l.run),
+                    points: l.points,
+                })
+                .collect(),
+            options: options.clone(),
+        })
+        .collect();
+    let (width, height) = size(ctx, args.width, args.height);
+    if let Some(path) = &args.output {
+        return write_svg(ctx, path, &charts, width, height);
+    }
+    let grid = chart::draw_figure(&charts, width, height);
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    chart::write_ansi(&mut out, &grid, ctx.style.color)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// The metric patterns, then the words that name runs.
+fn split_words(words: &[String]) -> Result<(Vec<String>, Vec<String>), UsageError> {
+    let Some((first, rest)) = words.split_first() else {
+        return Err(UsageError(
+            "give a METRIC to plot (or --scatter X Y, or --parallel KEY…)".into(),
+        ));
+    };
+    let looks_like_run = |w: &String| w.len() >= 4 && w.chars().all(|c| c.is_ascii_hexdigit());
+    let mut metrics = vec![first.clone()];
+    let mut runs = Vec::new();
+    for w in rest {
+        if looks_like_run(w) {
+            runs.push(w.clone());
+        } else if runs.is_empty() {
+            metrics.push(w.clone());
+        } else {
+            return Err(UsageError(format!(
+                "{w:?} comes after a run id; give the metrics first, then the runs"
+            )));
+        }
+    }
+    Ok((metrics, runs))
+}
+
+/// The runs named, or the newest `--top` of those the query finds that logged a matching
+/// metric.
+fn select_runs(
+    ctx: &Ctx,
+    store: &Store,
+    args: &Args,
+    run_words: &[String],
+    patterns: &KeyPatterns,
+) -> Result<Vec<RunInfo>> {
+    if !run_words.is_empty() {
+        if args.filter.is_some() || args.top.is_some() || !args.scope.experiments.is_empty() {
+            return Err(UsageError(
+                "give RUN ids, or --filter/--top/-e to find runs, not both".into(),
+            )
+            .into());
+        }
+        let mut infos: Vec<RunInfo> = Vec::new();
+        for id in run_words {
+            let info = store.find_run(id)?;
+            if !infos.iter().any(|i| i.run_id == info.run_id) {
+                infos.push(info);
+            }
+        }
+        return Ok(infos);
+    }
+    let found = find_runs(
+        ctx,
+        store,
+        &Query {
+            filter: args.filter.as_deref().unwrap_or(""),
+            order_by: &args.scope.order_by,
+            experiments: &args.scope.experiments,
+            view: args.scope.view.into(),
+            limit: None,
+        },
+    )?;
+    let top = args.top.unwrap_or(10);
+    let mut picked = Vec::new();
+    for run in found.runs {
+        if picked.len() == top {
+            break;
+        }
+        let logged = run
+            .info
+            .metric_keys()
+            .unwrap_or_default()
+            .iter()
+            .any(|k| patterns.matches(k));
+        if logged {
+            picked.push(run.info);
+        }
+    }
+    Ok(picked)
+}
+
+fn check_smooth(alpha: f64) -> Result<f64, UsageError> {
+    if (0.0..1.0).contains(&alpha) {
+        Ok(alpha)
+    } else {
+        Err(UsageError(format!(
+            "--smooth takes a weight from 0 to 0.999, not {alpha}"
+        )))
+    }
+}
+
+/// `LO:HI`, either side optional (`0:`, `:1.5`, `-1:1`).
+fn limits(text: &str) -> Result<(Option<f64>, Option<f64>), UsageError> {
+    let bad = || {
+        UsageError(format!(
+            "bad range {text:?}: expected LO:HI, e.g. 0:1.5, 0: or :10"
+        ))
+    };
+    let (lo, hi) = text.split_once(':').ok_or_else(bad)?;
+    let num = |s: &str| -> Result<Option<f64>, UsageError> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Ok(None);
+        }
+        s.parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .map(Some)
+            .ok_or_else(bad)
+    };
+    let (lo, hi) = (num(lo)?, num(hi)?);
+    if let (Some(l), Some(h)) = (lo, hi)
+        && l >= h
+    {
+        return Err(bad());
+    }
+    Ok((lo, hi))
+}
+
+/// The chart size: the flags, else the terminal's (one row kept for the prompt), else 80×24.
+fn size(ctx: &Ctx, width: Option<u16>, height: Option<u16>) -> (u16, u16) {
+    let terminal = std::io::stdout()
+        .is_terminal()
+        .then(terminal_size::terminal_size)
+        .flatten();
+    let w = width
+        .or(ctx.style.width)
+        .or(terminal.map(|(w, _)| w.0))
+        .unwrap_or(80);
+    let h = height
+        .or(terminal.map(|(_, h)| h.0.saturating_sub(1)))
+        .unwrap_or(24);
+    (w.max(1), h.max(1))
+}
+
+fn write_svg(ctx: &Ctx, path: &PathBuf, charts: &[LineChart], w: u16, h: u16) -> Result<()> {
+    if path.extension().and_then(|e| e.to_str()) != Some("svg") {
+        return Err(UsageError(format!(
+            "--output {}: only .svg files can be written (PNG would need font files)",
+            path.display()
+        ))
+        .into());
+    }
+    let svg = chart::to_svg(charts, w as u32 * 8, h as u32 * 16);
+    std::fs::write(path, svg).with_context(|| format!("cannot write {}", path.display()))?;
+    ctx.note(&format!("wrote {}", path.display()));
+    Ok(())
+}
