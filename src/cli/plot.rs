@@ -8,12 +8,17 @@ use std::path::PathBuf;
 use anyhow::{Context as _, Result};
 use clap::ValueEnum;
 
+use super::columns::{Columns, Kind};
 use super::exit::UsageError;
-use super::search::{Query, ScopeArgs, find_runs};
+use super::search::{Query, ScopeArgs, find_runs, reload};
 use super::{Ctx, complete};
-use crate::ops::plot::{KeyPatterns, XAxis, histories, metric_keys};
-use crate::render::chart::{self, ChartOptions, LineChart, Series, Symbols, Unit, palette};
-use crate::store::{RunInfo, Store, StoreError};
+use crate::ops::plot::{Axis, KeyPatterns, Value, XAxis, axis, histories, metric_keys, value};
+use crate::query::{Field, best, direction, metric_globs};
+use crate::render::chart::{
+    self, ChartOptions, LegendEntry, LineChart, ParallelChart, ParallelRun, Scale, ScatterChart,
+    ScatterPoint, Series, Symbols, Unit, palette,
+};
+use crate::store::{DataSelection, RunInfo, Store, StoreError};
 
 const EXAMPLES: &str = "\
 Without RUN or --filter, mlrs plots the 10 newest runs (--top N) that logged the metric, of the
@@ -80,6 +85,25 @@ pub struct Args {
     /// How lines are drawn: braille dots (2×4 a cell) or blocks (2×2) for fonts without braille
     #[arg(long, value_enum, ignore_case = true, default_value_t)]
     symbols: SymbolsArg,
+    /// A scatter plot of two keys, one point per run (params, metrics or tags; numbers or
+    /// categories), the best run a star
+    #[arg(long, num_args = 2, value_names = ["X", "Y"], conflicts_with_all = ["parallel", "words"], add = complete::entity_keys())]
+    scatter: Vec<String>,
+    /// Colour the scatter points by this key
+    #[arg(long, value_name = "KEY", requires = "scatter", add = complete::entity_keys())]
+    color_by: Option<String>,
+    /// Parallel coordinates over these keys (globs such as 'params.*'), lines coloured by the
+    /// last one
+    #[arg(long, num_args = 1.., value_name = "KEY", conflicts_with = "words", add = complete::entity_keys())]
+    parallel: Vec<String>,
+    /// Metrics where lower is better, for the best run (globs) [default: names with loss,
+    /// error, rmse, mae, mse]
+    #[arg(long = "min", value_name = "GLOB")]
+    lower_is_better: Vec<String>,
+    /// Metrics where higher is better (globs) [default: names with acc, r2, auc, f1,
+    /// precision, recall, score]
+    #[arg(long = "max", value_name = "GLOB")]
+    higher_is_better: Vec<String>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, Default)]
@@ -99,6 +123,9 @@ enum SymbolsArg {
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let store = ctx.store()?;
+    if !args.scatter.is_empty() || !args.parallel.is_empty() {
+        return by_run(ctx, &store, &args);
+    }
     let (metrics, run_words) = split_words(&args.words)?;
     let patterns = KeyPatterns::parse(&metrics)?;
     let runs = select_runs(ctx, &store, &args, &run_words, &patterns)?;
@@ -147,10 +174,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             .transpose()?
             .unwrap_or_default(),
         color: ctx.style.color,
-        symbols: match args.symbols {
-            SymbolsArg::Braille => Symbols::Braille,
-            SymbolsArg::Block => Symbols::Block,
-        },
+        symbols: symbols(args.symbols),
         legend: true,
     };
     let labels = super::compare::run_labels(&runs);
@@ -174,11 +198,207 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     if let Some(path) = &args.output {
         return write_svg(ctx, path, &charts, width, height);
     }
-    let grid = chart::draw_figure(&charts, width, height);
+    print(ctx, &chart::draw_figure(&charts, width, height))
+}
+
+fn print(ctx: &Ctx, grid: &chart::Grid) -> Result<()> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    chart::write_ansi(&mut out, &grid, ctx.style.color)?;
+    chart::write_ansi(&mut out, grid, ctx.style.color)?;
     out.flush()?;
     Ok(())
+}
+
+/// `--scatter` and `--parallel`: one value of each key per run, over the runs the query finds
+/// (all of them, or `--top N`).
+fn by_run(ctx: &Ctx, store: &Store, args: &Args) -> Result<()> {
+    if args.output.is_some() {
+        return Err(UsageError("--output writes line charts only".into()).into());
+    }
+    let specs: Vec<&String> = args
+        .scatter
+        .iter()
+        .chain(&args.color_by)
+        .chain(&args.parallel)
+        .collect();
+    let columns = specs
+        .iter()
+        .map(|s| Columns::parse(std::slice::from_ref(*s)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let select = columns
+        .iter()
+        .fold(DataSelection::default(), |acc, c| acc.union(c.selection()));
+    let found = find_runs(
+        ctx,
+        store,
+        &Query {
+            filter: args.filter.as_deref().unwrap_or(""),
+            order_by: &args.scope.order_by,
+            experiments: &args.scope.experiments,
+            view: args.scope.view.into(),
+            limit: args.top,
+        },
+    )?;
+    let runs = reload(ctx, store, found.runs, &select);
+    // Each spec's keys, in the order given (a glob may stand for several).
+    let fields: Vec<Vec<Field>> = columns
+        .iter()
+        .map(|c| {
+            Kind::ALL
+                .iter()
+                .flat_map(|&k| c.keys(k, &runs).into_iter().map(move |key| k.field(&key)))
+                .collect()
+        })
+        .collect();
+    for (spec, f) in specs.iter().zip(&fields) {
+        if f.is_empty() {
+            return Err(StoreError::NotFound(format!("no run found has {spec}")).into());
+        }
+    }
+    let min = metric_globs(&args.lower_is_better).map_err(UsageError)?;
+    let max = metric_globs(&args.higher_is_better).map_err(UsageError)?;
+    let dir = |f: &Field| match f {
+        Field::Metric(k) => direction(k, &min, &max),
+        _ => None,
+    };
+    let column = |f: &Field| axis(&runs.iter().map(|r| value(r, f)).collect::<Vec<_>>());
+    let (width, height) = size(ctx, args.width, args.height);
+    let symbols = symbols(args.symbols);
+    let labels =
+        super::compare::run_labels(&runs.iter().map(|r| r.info.clone()).collect::<Vec<_>>());
+    if !args.scatter.is_empty() {
+        let (fx, fy) = (&fields[0][0], &fields[1][0]);
+        let (xa, ya) = (column(fx), column(fy));
+        let best = [fy, fx].into_iter().find_map(|f| {
+            let d = dir(f)?;
+            let values = runs.iter().map(|r| match value(r, f) {
+                Some(Value::Number(v)) => Some(v),
+                _ => None,
+            });
+            Some((f, best(values, d)?))
+        });
+        let (colors, mut legend) = match args.color_by.as_ref().map(|_| &fields[2][0]) {
+            Some(f) => colour_by(&column(f), &f.label()),
+            None => (vec![0; runs.len()], Vec::new()),
+        };
+        if let Some((f, i)) = best {
+            legend.push(LegendEntry {
+                label: format!("{} best {}: {}", palette::BEST, f.label(), labels[i]),
+                color: u8::MAX,
+            });
+        }
+        let points = runs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, _)| {
+                Some(ScatterPoint {
+                    x: position(&xa, i)?,
+                    y: position(&ya, i)?,
+                    color: colors[i],
+                    best: best.is_some_and(|(_, b)| b == i),
+                })
+            })
+            .collect();
+        let chart = ScatterChart {
+            title: fy.label(),
+            x_label: fx.label(),
+            x: render_axis(&xa),
+            y: render_axis(&ya),
+            points,
+            legend,
+            color: ctx.style.color,
+            symbols,
+        };
+        return print(ctx, &chart::draw_scatter(&chart, width, height));
+    }
+    let axes_fields: Vec<&Field> = fields.iter().flatten().collect();
+    let last = axes_fields[axes_fields.len() - 1];
+    let columns_of: Vec<Axis> = axes_fields.iter().map(|f| column(f)).collect();
+    let (colors, legend) = colour_by(&columns_of[columns_of.len() - 1], &last.label());
+    let best_run = dir(last).and_then(|d| {
+        best(
+            runs.iter().map(|r| match value(r, last) {
+                Some(Value::Number(v)) => Some(v),
+                _ => None,
+            }),
+            d,
+        )
+    });
+    let chart = ParallelChart {
+        title: format!("{} runs", runs.len()),
+        axes: axes_fields
+            .iter()
+            .zip(&columns_of)
+            .map(|(f, a)| (f.label(), render_axis(a)))
+            .collect(),
+        runs: (0..runs.len())
+            .map(|i| ParallelRun {
+                values: columns_of.iter().map(|a| position(a, i)).collect(),
+                color: colors[i],
+                best: best_run == Some(i),
+            })
+            .collect(),
+        legend,
+        color: ctx.style.color,
+        symbols,
+    };
+    print(ctx, &chart::draw_parallel(&chart, width, height))
+}
+
+/// Run `i`'s place on an axis: its value, or its category's index.
+fn position(axis: &Axis, i: usize) -> Option<f64> {
+    match axis {
+        Axis::Numeric(v) => v[i].filter(|v| v.is_finite()),
+        Axis::Categories { of_run, .. } => of_run[i].map(|c| c as f64),
+    }
+}
+
+fn render_axis(axis: &Axis) -> chart::Axis {
+    match axis {
+        Axis::Numeric(v) => chart::Axis::numeric(Scale::fit(
+            v.iter().flatten().copied(),
+            false,
+            Unit::Number,
+            (None, None),
+            Some(5),
+        )),
+        Axis::Categories { names, .. } => chart::Axis::categories(names.clone()),
+    }
+}
+
+/// Each run's colour by an axis (categories: one run colour each; numbers: the sequential
+/// scale), and the legend that says so.
+fn colour_by(axis: &Axis, name: &str) -> (Vec<u8>, Vec<LegendEntry>) {
+    match axis {
+        Axis::Categories { names, of_run } => (
+            of_run
+                .iter()
+                .map(|c| c.map_or(palette::run_color(0), palette::run_color))
+                .collect(),
+            names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| LegendEntry {
+                    label: format!("{name}={n}"),
+                    color: palette::run_color(i),
+                })
+                .collect(),
+        ),
+        Axis::Numeric(v) => {
+            let scale = Scale::fit(
+                v.iter().flatten().copied(),
+                false,
+                Unit::Number,
+                (None, None),
+                None,
+            );
+            (
+                v.iter()
+                    .map(|x| palette::sequential(x.map_or(f64::NAN, |x| scale.unit(x))))
+                    .collect(),
+                chart::sequential_legend(name, &scale),
+            )
+        }
+    }
 }
 
 /// The metric patterns, then the words that name runs.
@@ -258,6 +478,13 @@ fn select_runs(
         }
     }
     Ok(picked)
+}
+
+fn symbols(arg: SymbolsArg) -> Symbols {
+    match arg {
+        SymbolsArg::Braille => Symbols::Braille,
+        SymbolsArg::Block => Symbols::Block,
+    }
 }
 
 fn check_smooth(alpha: f64) -> Result<f64, UsageError> {

@@ -27,7 +27,7 @@ pub fn legend_rows(
         if e.label.chars().count() > MAX_LABEL {
             label.push('…');
         }
-        let len = label.chars().count() as u16 + 2;
+        let len = label.chars().count() as u16 + if e.color == u8::MAX { 0 } else { 2 };
         if rows.is_empty() || (col > 0 && col + len > width) {
             if rows.len() == max_rows {
                 let more = format!("+{} more", entries.len() - i);
@@ -46,7 +46,9 @@ pub fn legend_rows(
             rows.push(Vec::new());
             col = 0;
         }
-        rows.last_mut().unwrap().push((col, label, e.color));
+        if let Some(row) = rows.last_mut() {
+            row.push((col, label, e.color));
+        }
         col += len + 3;
     }
     rows

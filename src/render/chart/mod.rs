@@ -17,13 +17,18 @@ mod layout;
 mod line;
 pub mod palette;
 mod scale;
+mod scatter;
 mod spark;
 mod svg;
 
 pub use ansi::write_ansi;
 pub use canvas::{Cell, Grid, Symbols};
 pub use data::{downsample, ema, segments};
+pub use frame::Axis;
 pub use scale::{Scale, Unit};
+pub use scatter::{
+    ParallelChart, ParallelRun, ScatterChart, ScatterPoint, draw_parallel, draw_scatter,
+};
 pub use spark::sparkline;
 pub use svg::to_svg;
 
@@ -80,11 +85,26 @@ pub struct LineChart {
     pub options: ChartOptions,
 }
 
-/// A legend line: the run's name in its colour and marker.
+/// A legend line: a name in its colour and marker; `color` `u8::MAX` is plain text.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LegendEntry {
     pub label: String,
     pub color: u8,
+}
+
+/// Legend entries for a sequential colour scale: the low, middle and high values.
+pub fn sequential_legend(name: &str, scale: &Scale) -> Vec<LegendEntry> {
+    let mut entries = vec![LegendEntry {
+        label: format!("{name}:"),
+        color: u8::MAX,
+    }];
+    for t in [0.0, 0.5, 1.0] {
+        entries.push(LegendEntry {
+            label: scale.show(scale.value(t)),
+            color: palette::sequential(t),
+        });
+    }
+    entries
 }
 
 impl LineChart {

@@ -169,7 +169,7 @@ impl Scale {
     /// A value at the precision the axis shows (legend entries, readouts).
     pub fn show(&self, v: f64) -> String {
         match self.unit {
-            Unit::Number | Unit::Integer => number(v, v.abs() / 1000.0),
+            Unit::Number | Unit::Integer => short(v),
             _ => self.label(v, (self.hi - self.lo) / 100.0, self.hi - self.lo),
         }
     }
@@ -267,6 +267,20 @@ fn fixed(v: f64, step: f64) -> String {
     text
 }
 
+/// A value at four significant digits, without trailing zeros.
+pub fn short(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() || !(1e-4..1e15).contains(&v.abs()) {
+        return number(v, v.abs());
+    }
+    let decimals = (3.0 - v.abs().log10().floor()).clamp(0.0, 10.0) as usize;
+    let text = format!("{v:.decimals$}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        text
+    }
+}
+
 /// `1.0e-5` → `1e-5`.
 fn trim_exp(s: &str) -> String {
     s.replace(".0e", "e")
@@ -357,6 +371,10 @@ mod tests {
         assert_eq!(number(2_500_000.0, 500_000.0), "2.5M");
         assert_eq!(number(0.25, 0.05), "0.25");
         assert_eq!(number(1e12, 2e11), "1e12");
+        assert_eq!(short(30.0), "30");
+        assert_eq!(short(1.6), "1.6");
+        assert_eq!(short(5.3456789), "5.346");
+        assert_eq!(short(1234567.0), "1234567");
         assert_eq!(number(1.5e9, 5e8), "1.5G");
         assert_eq!(duration(150_000.0, 30_000.0), "2m30s");
         assert_eq!(duration(0.0, 60_000.0), "0s");
