@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::columns::{Columns, Kind};
 use super::exit::{self, UsageError};
-use super::search::{Query, ScopeArgs, field_cell, find_runs, reload};
+use super::search::{ScopeArgs, field_cell, find_runs, reload};
 use super::{Ctx, complete};
 use crate::query::{Direction, OrderBy, Target, direction, metric_globs, sort_runs};
 use crate::render::{Cell, Output, Table, json_float};
@@ -124,13 +124,9 @@ fn select_runs(ctx: &Ctx, store: &Store, args: &Args, columns: &Columns) -> Resu
         let found = find_runs(
             ctx,
             store,
-            &Query {
-                filter: args.filter.as_deref().unwrap_or(""),
-                order_by: &args.scope.order_by,
-                experiments: &args.scope.experiments,
-                view: args.scope.view.into(),
-                limit: Some(args.top.unwrap_or(10)),
-            },
+            &args
+                .scope
+                .query(args.filter.as_deref(), Some(args.top.unwrap_or(10))),
         )?;
         return Ok(reload(ctx, store, found.runs, &select));
     }

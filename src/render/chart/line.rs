@@ -2,7 +2,7 @@
 //! runs' lines in braille (or blocks), markers along them when colour is off, the legend.
 
 use super::LineChart;
-use super::canvas::{Cell, Grid};
+use super::canvas::Grid;
 use super::data::{downsample, ema, segments};
 use super::frame::{Axis, Plot, frame};
 use super::layout::{draw_legend, legend_rows};
@@ -107,14 +107,11 @@ pub fn draw(chart: &LineChart, width: u16, height: u16, with_legend: bool) -> Gr
     for (i, cell) in singles {
         let color = chart.series[i].color;
         if o.color && !palette::repeats(color) && plot.inside(cell) {
-            grid.set(
+            grid.mark(
                 plot.left as i64 + cell.0,
                 plot.top as i64 + cell.1,
-                Cell {
-                    ch: '●',
-                    color: Some(color),
-                    dim: false,
-                },
+                '●',
+                color,
             );
         }
     }
@@ -133,14 +130,11 @@ fn mark(grid: &mut Grid, plot: &Plot, ends: &[(i64, i64)], color: u8, index: usi
             continue;
         }
         last_col = c;
-        grid.set(
+        grid.mark(
             plot.left as i64 + c,
             plot.top as i64 + r,
-            Cell {
-                ch: palette::marker(color),
-                color: Some(color),
-                dim: false,
-            },
+            palette::marker(color),
+            color,
         );
     }
 }
