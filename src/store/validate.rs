@@ -140,7 +140,9 @@ pub fn fits_path(path: &std::path::Path) -> Result<()> {
     if bytes > MAX_PATH_BYTES {
         return Err(StoreError::bad_input(
             Subject::Path(path.to_path_buf()),
-            format!("the path is {bytes} bytes long, more than the {MAX_PATH_BYTES} the system allows"),
+            format!(
+                "the path is {bytes} bytes long, more than the {MAX_PATH_BYTES} the system allows"
+            ),
         )
         .with_hint("use shorter keys, or a store in a shorter folder"));
     }

@@ -170,9 +170,15 @@ fn run_without_dashes_and_ending_twice_say_what_to_do() {
     assert!(err.contains("mlrs run [OPTIONS] -- echo hi"), "{err}");
     assert!(!store.root.exists(), "nothing was created");
 
-    let run = mlrs_stdout(&store.root, &["runs", "start", "-e", "e", "--create-experiment"]);
+    let run = mlrs_stdout(
+        &store.root,
+        &["runs", "start", "-e", "e", "--create-experiment"],
+    );
     let run = run.trim();
-    mlrs(&store.root).args(["runs", "end", run]).assert().success();
+    mlrs(&store.root)
+        .args(["runs", "end", run])
+        .assert()
+        .success();
     let meta = || std::fs::read_to_string(find_meta(&store.root, run)).unwrap();
     let before = meta();
     let out = mlrs(&store.root)
@@ -183,7 +189,10 @@ fn run_without_dashes_and_ending_twice_say_what_to_do() {
         .get_output()
         .clone();
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("already ended") && err.contains("--force"), "{err}");
+    assert!(
+        err.contains("already ended") && err.contains("--force"),
+        "{err}"
+    );
     assert_eq!(meta(), before, "the end time is kept");
     mlrs(&store.root)
         .env("MLRS_NOW_MS", (NOW_MS + 60_000).to_string())
