@@ -4,6 +4,7 @@
 //! ordering, pure), [`render`] (rows in, bytes out), [`cli`] (clap and dispatch).
 
 pub mod cli;
+pub mod ops;
 pub mod pyfloat;
 pub mod query;
 pub mod render;

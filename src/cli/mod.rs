@@ -15,6 +15,7 @@ mod log;
 mod model_shape;
 mod models;
 mod register;
+mod report;
 mod run_context;
 mod runs;
 mod search;
@@ -87,6 +88,8 @@ enum Command {
     Search(search::Args),
     /// Show runs side by side: params, metrics and tags as rows, differences highlighted
     Compare(compare::Args),
+    /// Write the runs as one self-contained HTML page: table, charts, details (no network)
+    Report(report::Args),
     /// Register a run's model as a new version of a registered model
     Register(register::Args),
     /// Move a model version to a stage and/or point aliases at it
@@ -160,7 +163,7 @@ fn key_value(s: &str) -> Result<(String, String), String> {
 /// Subcommands by task, for `mlrs --help`.
 const TASKS: [(&str, &[&str]); 5] = [
     ("Track runs", &["runs", "log", "run"]),
-    ("Find and compare", &["search", "compare"]),
+    ("Find and compare", &["search", "compare", "report"]),
     ("Organize", &["experiments"]),
     ("Model registry", &["register", "transition", "models"]),
     ("Maintain", &["gc", "completions", "man"]),
@@ -225,6 +228,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => exec::run(&ctx, args),
         Command::Search(args) => search::run(&ctx, args),
         Command::Compare(args) => compare::run(&ctx, args),
+        Command::Report(args) => report::run(&ctx, args),
         Command::Register(args) => register::run(&ctx, args),
         Command::Transition(args) => transition::run(&ctx, args),
         Command::Models(args) => models::run(&ctx, args),

@@ -2,6 +2,7 @@
 //! stores or clap. Time and colour choices arrive in [`Style`]; nothing here reads the
 //! environment.
 
+pub mod report;
 mod table;
 
 use std::io::{self, Write};
