@@ -88,7 +88,14 @@
     shown: [],
     filterError: "",
   };
-  for (var s = 0; s < Math.min(5, N); s++) state.selected.add(s);
+  function coverage(get) { var n = 0; for (var i = 0; i < N; i++) if (get(i) !== null && get(i) !== undefined) n++; return n; }
+  // The chart starts on the metric most runs logged (one with a direction, then the longest
+  // history, first), drawn for the first few runs that logged it.
+  var defaultMetric = metricKeys.slice().sort(function (a, b) {
+    return coverage(function (i) { return lastValues[b][i]; }) - coverage(function (i) { return lastValues[a][i]; }) ||
+      (D.metrics[b].dir ? 1 : 0) - (D.metrics[a].dir ? 1 : 0) || D.metrics[b].longest - D.metrics[a].longest || (a < b ? -1 : 1);
+  })[0];
+  state.order.filter(function (i) { return defaultMetric && lastValues[defaultMetric][i] !== null; }).slice(0, 5).forEach(function (i) { state.selected.add(i); });
 
   // ---- filter: MLflow's syntax for AND-ed comparisons, else a substring ----------------
   function lookup(key) {
@@ -310,7 +317,6 @@
 
   // ---- overlay line charts -------------------------------------------------------------
   var chartState = { metrics: [], x: "step", logY: false, smooth: 0 };
-  var defaultMetric = metricKeys.filter(function (k) { return D.metrics[k].dir; })[0] || metricKeys[0];
   if (defaultMetric) chartState.metrics.push(defaultMetric);
   var metricPick = el("details", { cls: "chooser", id: "metric-chooser" }, [el("summary", { text: "Metrics" })]);
   metricKeys.forEach(function (k) {
@@ -409,7 +415,10 @@
   var numericCols = columns.filter(function (c) { return c.kind === "param" || c.kind === "metric"; });
   var sx = el("select", { id: "scatter-x" }, numericCols.map(function (c) { return el("option", { value: c.key, text: c.key }); }));
   var sy = el("select", { id: "scatter-y" }, numericCols.filter(function (c) { return c.kind === "metric"; }).map(function (c) { return el("option", { value: c.key, text: c.key }); }));
-  var firstParam = numericCols.filter(function (c) { return c.kind === "param"; })[0];
+  // Params that vary, the ones most runs set first.
+  var varied = numericCols.filter(function (c) { return c.kind === "param" && changed(c, state.order); })
+    .sort(function (a, b) { return coverage(b.get) - coverage(a.get); });
+  var firstParam = varied[0];
   if (firstParam) sx.value = firstParam.key;
   if (defaultMetric) sy.value = "metrics." + defaultMetric;
   var scatterCanvas = el("canvas", { id: "scatter", width: "560", height: "380" });
@@ -421,13 +430,13 @@
     el("h2", { text: "Params and metrics" }),
     el("div", { cls: "pair" }, [
       el("div", {}, [el("div", { cls: "toolbar" }, [sx, el("span", { text: "vs" }), sy]), scatterCanvas]),
-      el("div", {}, [el("div", { cls: "toolbar" }, [parAxes, parColor, el("span", { cls: "meta", text: "runs shown in the table; selected ones drawn thick" })]), parCanvas]),
+      el("div", {}, [el("div", { cls: "toolbar" }, [parAxes, parColor, el("span", { cls: "meta", text: "one line per run in the table (selected: thick); dark is the best value of the last axis" })]), parCanvas]),
     ]),
   ]));
   sx.addEventListener("change", drawScatter);
   sy.addEventListener("change", drawScatter);
   parColor.addEventListener("change", drawParallel);
-  var parDefault = columns.filter(function (c) { return c.kind === "param" && changed(c, state.order); }).slice(0, 7);
+  var parDefault = varied.slice(0, 6);
   columns.filter(function (c) { return c.kind === "param" || c.kind === "metric"; }).forEach(function (c) {
     var cb = el("input", { type: "checkbox", "data-key": c.key });
     cb.checked = parDefault.indexOf(c) >= 0;
@@ -474,7 +483,7 @@
     });
     if (bestAt) {
       g.strokeStyle = "#D55E00"; g.lineWidth = 2; g.beginPath(); g.arc(bestAt[0], bestAt[1], 9, 0, 2 * Math.PI); g.stroke(); g.lineWidth = 1;
-      g.fillStyle = "#D55E00"; g.textAlign = "left"; g.fillText("best: " + (D.runs.name[bestAt[2]] || ""), Math.min(bestAt[0] + 12, c.w - 120), bestAt[1] - 8);
+      g.fillStyle = "#D55E00"; g.textAlign = "left"; g.fillText("best: " + (D.runs.name[bestAt[2]] || ""), Math.min(bestAt[0] + 12, c.w - 140), bestAt[1] < T + 20 ? bestAt[1] + 20 : bestAt[1] - 8);
     }
   }
   function ramp(t) {

@@ -105,9 +105,12 @@ fn core_json(report: &Report, page: &Page) -> Value {
                     .get(k)
                     .map_or(Value::Null, |v| json_float(*v))
             });
+            let longest = report.histories.get(k).map_or(0, |runs| {
+                runs.iter().flatten().map(|s| s.logged).max().unwrap_or(0)
+            });
             (
                 k.clone(),
-                json!({"dir": dir.map(|d| d.as_str()), "last": last}),
+                json!({"dir": dir.map(|d| d.as_str()), "last": last, "longest": longest}),
             )
         })
         .collect();

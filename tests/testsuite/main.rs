@@ -8,6 +8,7 @@ mod logging;
 mod read_fixtures;
 mod registry_read;
 mod registry_write;
+mod report;
 mod robustness;
 mod search_cli;
 mod search_mlflow;
