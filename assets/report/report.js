@@ -406,6 +406,7 @@
           legend: { live: true },
         };
         plots.push(new uPlot(opts, data, box));
+        if (!document.body.hasAttribute("data-charts-ms")) document.body.setAttribute("data-charts-ms", String(Math.round(performance.now())));
         if (down.length) box.appendChild(el("p", { cls: "meta", text: "Long histories drawn from their per-column minimum and maximum: " + down.slice(0, 5).join(", ") + (down.length > 5 ? "…" : "") }));
       });
     }).catch(function (e) { charts.textContent = "Could not draw the charts: " + e; });
@@ -575,5 +576,7 @@
 
   refresh();
   drawDetails();
+  // For tests and benchmarks: when the table answered, and when the first charts were drawn.
+  document.body.setAttribute("data-ready-ms", String(Math.round(performance.now())));
   document.body.setAttribute("data-ready", "1");
 })();

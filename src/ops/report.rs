@@ -43,8 +43,8 @@ pub struct Report {
     pub problems: Vec<Problem>,
 }
 
-/// A metric history sorted by step then time; a downsampled one keeps the first, the smallest
-/// and the largest value of each step column (and the first NaN or ±inf, which draw as gaps).
+/// A metric history sorted by step then time; a downsampled one keeps the smallest and the
+/// largest value of each step column (and the first NaN or ±inf, which draw as gaps).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Series {
     pub steps: Vec<i64>,
@@ -86,8 +86,10 @@ pub fn load(store: &Store, req: Request) -> Report {
     let keys: BTreeSet<&String> = runs.iter().flat_map(|r| r.data.metrics.keys()).collect();
     let series_count: usize = runs.iter().map(|r| r.data.metrics.len()).sum();
     let per_series = (history_points / series_count.max(1)).clamp(8, series_points.max(8));
-    let metrics: Vec<(String, Option<Direction>)> =
-        keys.iter().map(|k| ((*k).clone(), direction(k))).collect();
+    let metrics: Vec<(String, Option<Direction>)> = keys
+        .iter()
+        .map(|k| ((*k).clone(), direction(k, &[], &[])))
+        .collect();
 
     let loaded: Vec<RunExtras> = runs
         .par_iter()
@@ -175,8 +177,8 @@ fn model_versions(store: &Store, runs: &[Run]) -> (Vec<ModelVersionRef>, Vec<Pro
 }
 
 /// Sort by step (then time) and, when longer than `max_points`, keep per step column (of
-/// `max_points / 2` equal step ranges) the first point, the smallest and the largest value and
-/// the first non-finite one, in step order: no spike and no gap disappears.
+/// `max_points / 2` equal step ranges) the smallest and the largest value and the first
+/// non-finite one, in step order: no spike and no gap disappears.
 pub(crate) fn downsample(mut points: Vec<MetricPoint>, max_points: usize) -> Series {
     points.sort_by_key(|p| (p.step, p.timestamp));
     let logged = points.len();
@@ -199,7 +201,6 @@ pub(crate) fn downsample(mut points: Vec<MetricPoint>, max_points: usize) -> Ser
         while i < points.len() {
             let col = column(i);
             let (mut min, mut max, mut odd) = (None::<usize>, None::<usize>, None::<usize>);
-            let first = i;
             while i < points.len() && column(i) == col {
                 let v = points[i].value;
                 if !v.is_finite() {
@@ -214,8 +215,7 @@ pub(crate) fn downsample(mut points: Vec<MetricPoint>, max_points: usize) -> Ser
                 }
                 i += 1;
             }
-            let mut chosen: Vec<usize> =
-                [Some(first), min, max, odd].into_iter().flatten().collect();
+            let mut chosen: Vec<usize> = [min, max, odd].into_iter().flatten().collect();
             chosen.sort_unstable();
             chosen.dedup();
             keep.extend(chosen);
@@ -271,7 +271,7 @@ mod tests {
                 values.iter().enumerate().map(|(i, v)| point(i as i64, *v)).collect();
             let s = downsample(points, max_points);
             let columns = (max_points / 2).max(1);
-            prop_assert!(values.len() <= max_points || s.values.len() <= 4 * columns);
+            prop_assert!(values.len() <= max_points || s.values.len() <= 3 * columns);
             let span = (values.len() - 1) as f64;
             let column = |step: usize| if span > 0.0 {
                 ((step as f64 / span * columns as f64) as usize).min(columns - 1)

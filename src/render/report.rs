@@ -16,6 +16,7 @@ use serde_json::{Map, Value, json};
 
 use super::json_float;
 use crate::ops::report::{Report, Series};
+use crate::query::Direction;
 
 const UPLOT_JS: &str = include_str!("../../assets/vendor/uplot/uPlot.iife.min.js");
 const UPLOT_CSS: &str = include_str!("../../assets/vendor/uplot/uPlot.min.css");
@@ -64,6 +65,14 @@ pub fn html(report: &Report, page: &Page) -> String {
     out
 }
 
+/// How the page names a direction (`metrics[k].dir`); it only reads this, never decides.
+fn direction_name(dir: Direction) -> &'static str {
+    match dir {
+        Direction::Minimize => "min",
+        Direction::Maximize => "max",
+    }
+}
+
 /// JSON inside `<script>`: `<` only occurs in strings, where `\u003c` means the same and can
 /// never close the element.
 fn script_safe(json: &str) -> String {
@@ -110,7 +119,7 @@ fn core_json(report: &Report, page: &Page) -> Value {
             });
             (
                 k.clone(),
-                json!({"dir": dir.map(|d| d.as_str()), "last": last, "longest": longest}),
+                json!({"dir": dir.map(direction_name), "last": last, "longest": longest}),
             )
         })
         .collect();
