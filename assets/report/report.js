@@ -90,10 +90,10 @@
   };
   function coverage(get) { var n = 0; for (var i = 0; i < N; i++) if (get(i) !== null && get(i) !== undefined) n++; return n; }
   // The chart starts on the metric most runs logged (one with a direction, then the longest
-  // history, first), drawn for the first few runs that logged it.
+  // history, then a validation metric, first), drawn for the first few runs that logged it.
   var defaultMetric = metricKeys.slice().sort(function (a, b) {
     return coverage(function (i) { return lastValues[b][i]; }) - coverage(function (i) { return lastValues[a][i]; }) ||
-      (D.metrics[b].dir ? 1 : 0) - (D.metrics[a].dir ? 1 : 0) || D.metrics[b].longest - D.metrics[a].longest || (a < b ? -1 : 1);
+      (D.metrics[b].dir ? 1 : 0) - (D.metrics[a].dir ? 1 : 0) || D.metrics[b].longest - D.metrics[a].longest || (/val/i.test(b) ? 1 : 0) - (/val/i.test(a) ? 1 : 0) || (a < b ? -1 : 1);
   })[0];
   state.order.filter(function (i) { return defaultMetric && lastValues[defaultMetric][i] !== null; }).slice(0, 5).forEach(function (i) { state.selected.add(i); });
 

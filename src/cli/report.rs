@@ -55,9 +55,10 @@ pub struct Args {
     refresh: Option<u32>,
 }
 
-/// About 15 MB of packed history in the worst case (noise compresses to ~4 bytes a point):
-/// 10,000 runs × 3 metrics × 100 steps fit whole; more series are drawn from per-column extremes.
-const HISTORY_POINTS: usize = 3_500_000;
+/// About 15 MB of packed history in the worst case (downsampled noise packs to ~9 bytes a
+/// point): 10,000 runs × one metric × 100 steps fit whole; more series are drawn from
+/// per-column extremes.
+const HISTORY_POINTS: usize = 1_500_000;
 /// Two points per pixel column of the widest chart.
 const SERIES_POINTS: usize = 2_400;
 const ARTIFACTS_PER_RUN: usize = 200;
