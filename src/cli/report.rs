@@ -7,11 +7,11 @@ use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
 
-use super::search::{FILTER_HELP, Query, find_runs, reload};
+use super::search::FILTER_HELP;
 use super::{Ctx, ViewArg, complete};
+use crate::ops::find::FindRequest;
 use crate::ops::report::{Request, load};
 use crate::render::report::{Page, html};
-use crate::store::{DataSelection, Keys};
 
 const EXAMPLES: &str = "\
 The page holds the runs table (sort by any column, filter, choose columns, only changed
@@ -65,49 +65,36 @@ const ARTIFACTS_PER_RUN: usize = 200;
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let store = ctx.store()?;
-    let found = find_runs(
-        ctx,
-        &store,
-        &Query {
-            filter: args.filter.as_deref().unwrap_or(""),
-            order_by: &args.order_by,
-            experiments: &args.experiments,
-            view: args.view.into(),
-            limit: None,
-        },
-    )?;
-    let select = DataSelection {
-        params: Keys::All,
-        metrics: Keys::All,
-        tags: Keys::All,
-        inputs: false,
-    };
-    let runs = reload(ctx, &store, found.runs, &select);
-    let title = args.title.unwrap_or_else(|| {
-        let mut names: Vec<&str> = found
-            .experiments
-            .iter()
-            .filter(|e| runs.iter().any(|r| r.info.experiment_id == e.id))
-            .map(|e| e.name.as_str())
-            .collect();
-        names.dedup();
-        match names.len() {
-            0 => "mlrs report".to_owned(),
-            1..=3 => format!("mlrs report: {}", names.join(", ")),
-            n => format!("mlrs report: {n} experiments"),
-        }
-    });
     let report = load(
         &store,
         Request {
-            runs,
-            experiments: found.experiments,
+            find: FindRequest {
+                filter: args.filter.clone().unwrap_or_default(),
+                order_by: args.order_by.clone(),
+                scope: ctx.scope(&args.experiments, args.view.into()),
+                limit: None,
+            },
             history_points: HISTORY_POINTS,
             series_points: SERIES_POINTS,
             artifacts_per_run: ARTIFACTS_PER_RUN,
         },
-    );
-    ctx.report(&report.problems);
+    )?;
+    ctx.report(&report);
+    let title = args.title.unwrap_or_else(|| {
+        let names: Vec<&String> = report.experiment_names.values().collect();
+        match names.len() {
+            0 => "mlrs report".to_owned(),
+            1..=3 => format!(
+                "mlrs report: {}",
+                names
+                    .iter()
+                    .map(|n| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            n => format!("mlrs report: {n} experiments"),
+        }
+    });
     let page = html(
         &report,
         &Page {

@@ -8,16 +8,16 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use rayon::prelude::*;
 
+use super::Outcome;
+use super::find::{FindRequest, find};
 use crate::query::{Direction, direction};
 use crate::store::metric::MetricPoint;
-use crate::store::{Experiment, Problem, Run, Store};
+use crate::store::{DataSelection, Keys, Problem, Run, Store};
 
 /// What to report on.
 pub struct Request {
-    /// The runs, in the order to show them, with their params, metrics and tags loaded.
-    pub runs: Vec<Run>,
-    /// Names for the runs' experiment ids.
-    pub experiments: Vec<Experiment>,
+    /// Which runs, in which order (no limit: the page shows every run found).
+    pub find: FindRequest,
     /// Most history points kept over all runs and metrics; a series longer than its share is
     /// downsampled.
     pub history_points: usize,
@@ -30,7 +30,7 @@ pub struct Request {
 
 pub struct Report {
     pub runs: Vec<Run>,
-    /// Experiment id → name.
+    /// Experiment id → name, for the experiments the runs belong to.
     pub experiment_names: BTreeMap<String, String>,
     /// Every metric key of the runs, sorted, with its direction.
     pub metrics: Vec<(String, Option<Direction>)>,
@@ -75,14 +75,33 @@ type RunExtras = (
 /// Artifact files (relative path, bytes) and how many there are in all.
 pub type Artifacts = (Vec<(String, u64)>, usize);
 
-pub fn load(store: &Store, req: Request) -> Report {
+impl Outcome for Report {
+    fn problems(&self) -> &[Problem] {
+        &self.problems
+    }
+}
+
+/// Find the runs, then read everything the page shows about them.
+pub fn load(store: &Store, req: Request) -> anyhow::Result<Report> {
     let Request {
-        runs,
-        experiments,
+        find: find_request,
         history_points,
         series_points,
         artifacts_per_run,
     } = req;
+    let mut found = find(store, &find_request)?;
+    found.load(
+        store,
+        &DataSelection {
+            params: Keys::All,
+            metrics: Keys::All,
+            tags: Keys::All,
+            inputs: false,
+        },
+    );
+    let runs = std::mem::take(&mut found.runs);
+    let experiments = std::mem::take(&mut found.experiments);
+    let mut problems = std::mem::take(&mut found.problems);
     let keys: BTreeSet<&String> = runs.iter().flat_map(|r| r.data.metrics.keys()).collect();
     let series_count: usize = runs.iter().map(|r| r.data.metrics.len()).sum();
     let per_series = (history_points / series_count.max(1)).clamp(8, series_points.max(8));
@@ -118,7 +137,6 @@ pub fn load(store: &Store, req: Request) -> Report {
         .map(|(k, _)| (k.clone(), vec![None; runs.len()]))
         .collect();
     let mut artifacts = Vec::with_capacity(runs.len());
-    let mut problems = Vec::new();
     for (run_index, (series, files, mut run_problems)) in loaded.into_iter().enumerate() {
         for (metric, s) in series {
             if let Some(slot) = histories.get_mut(&metrics[metric].0) {
@@ -133,15 +151,19 @@ pub fn load(store: &Store, req: Request) -> Report {
     }
     let (models, model_problems) = model_versions(store, &runs);
     problems.extend(model_problems);
-    Report {
-        experiment_names: experiments.into_iter().map(|e| (e.id, e.name)).collect(),
+    Ok(Report {
+        experiment_names: experiments
+            .into_iter()
+            .filter(|e| runs.iter().any(|r| r.info.experiment_id == e.id))
+            .map(|e| (e.id, e.name))
+            .collect(),
         metrics,
         histories,
         artifacts,
         models,
         problems,
         runs,
-    }
+    })
 }
 
 fn model_versions(store: &Store, runs: &[Run]) -> (Vec<ModelVersionRef>, Vec<Problem>) {
