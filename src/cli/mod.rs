@@ -17,6 +17,7 @@ mod models;
 mod pager;
 mod plot;
 mod register;
+mod report;
 mod runs;
 mod search;
 mod transition;
@@ -98,6 +99,8 @@ enum Command {
     /// Metric histories as line charts in the terminal or an SVG file; scatter and parallel
     /// coordinates of params against metrics
     Plot(plot::Args),
+    /// Write the runs as one self-contained HTML page: table, charts, details (no network)
+    Report(report::Args),
     /// Register a run's model as a new version of a registered model
     Register(register::Args),
     /// Move a model version to a stage and/or point aliases at it
@@ -171,7 +174,7 @@ fn key_value(s: &str) -> Result<(String, String), String> {
 /// Subcommands by task, for `mlrs --help`.
 const TASKS: [(&str, &[&str]); 5] = [
     ("Track runs", &["runs", "log", "run"]),
-    ("Find and compare", &["search", "compare", "plot"]),
+    ("Find and compare", &["search", "compare", "plot", "report"]),
     ("Organize", &["experiments"]),
     ("Model registry", &["register", "transition", "models"]),
     ("Maintain", &["gc", "completions", "man"]),
@@ -239,6 +242,7 @@ pub fn main() -> ExitCode {
         Command::Search(args) => search::run(&ctx, args),
         Command::Compare(args) => compare::run(&ctx, args),
         Command::Plot(args) => plot::run(&ctx, args),
+        Command::Report(args) => report::run(&ctx, args),
         Command::Register(args) => register::run(&ctx, args),
         Command::Transition(args) => transition::run(&ctx, args),
         Command::Models(args) => models::run(&ctx, args),

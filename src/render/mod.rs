@@ -4,6 +4,7 @@
 //! environment.
 
 pub mod chart;
+pub mod report;
 mod table;
 
 use std::io::{self, Write};

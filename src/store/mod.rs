@@ -244,6 +244,35 @@ impl Store {
         Some(path)
     }
 
+    /// The files under a run's local artifact folder (paths relative to it, `/`-separated,
+    /// sorted, with sizes), at most `limit` of them, and how many there are in all. A run
+    /// without a local artifact folder has none; links are not followed (an artifact tree may
+    /// point anywhere).
+    pub fn artifact_files(
+        &self,
+        run: &RunInfo,
+        limit: usize,
+    ) -> Result<(Vec<(String, u64)>, usize)> {
+        let Some(dir) = self.local_artifact_dir(run).filter(|d| d.is_dir()) else {
+            return Ok((Vec::new(), 0));
+        };
+        let mut files = Vec::new();
+        let mut total = 0;
+        for entry in walkdir::WalkDir::new(&dir).min_depth(1).sort_by_file_name() {
+            let entry = entry.map_err(|e| StoreError::walk(&dir, e))?;
+            if entry.file_type().is_dir() {
+                continue;
+            }
+            total += 1;
+            if files.len() < limit {
+                let rel = entry.path().strip_prefix(&dir).unwrap_or(entry.path());
+                let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+                files.push((rel.to_string_lossy().into_owned(), size));
+            }
+        }
+        Ok((files, total))
+    }
+
     /// The generation of MLflow that wrote this store, from the Default experiment (or any
     /// experiment) meta.yaml; a store with none is written as the newest MLflow would.
     pub fn flavor(&self) -> Flavor {

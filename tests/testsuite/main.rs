@@ -13,6 +13,7 @@ mod plot;
 mod read_fixtures;
 mod registry_read;
 mod registry_write;
+mod report;
 mod robustness;
 mod search_cli;
 mod search_mlflow;
