@@ -132,7 +132,15 @@ pub fn expected(version: &str) -> Value {
 pub fn python(version: &str) -> Option<PathBuf> {
     let venvs = std::env::var_os("MLRS_MLFLOW_VENVS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join(".venvs"));
+        .unwrap_or_else(|| {
+            // scripts/test's default: outside the clone, shared by every clone.
+            std::env::var_os("XDG_CACHE_HOME")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| {
+                    PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache")
+                })
+                .join("mlrs/venvs")
+        });
     let py = venvs
         .join(format!("mlflow-{version}"))
         .join("bin")
