@@ -3,6 +3,7 @@
 
 mod common;
 mod completion;
+mod direction;
 mod gc;
 mod hostile;
 mod logging;
