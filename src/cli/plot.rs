@@ -128,7 +128,10 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let keys = patterns.select(&metric_keys(&runs));
     if keys.is_empty() {
         return Err(StoreError::not_found(
-            Subject::input("metric pattern", &metrics.join(", ")),
+            Subject::Input {
+                what: "metric",
+                text: metrics.join(" "),
+            },
             format!(
                 "no run{} logged a metric matching {}",
                 if run_words.is_empty() {
@@ -246,7 +249,10 @@ fn by_run(ctx: &Ctx, store: &Store, args: &Args) -> Result<()> {
     for (spec, f) in specs.iter().zip(&fields) {
         if !f.iter().any(|f| runs.iter().any(|r| value(r, f).is_some())) {
             return Err(StoreError::not_found(
-                Subject::input("key", spec),
+                Subject::Input {
+                    what: "key",
+                    text: spec.to_string(),
+                },
                 format!("no run found has {spec}"),
             )
             .into());

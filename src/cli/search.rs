@@ -22,8 +22,7 @@ Filter syntax: MLflow's search_runs, plus the extensions marked *
 A run without the key never matches a comparison (use IS NULL, or NOT*).";
 
 const SEARCH_EXAMPLES: &str = "\
-The best value of each metric column is highlighted (bold green, or a trailing * without
-colour): lower for names with loss, error, rmse, mae or mse, higher for acc, r2, auc, f1,
+The best value of each metric column ends with ★ (bold green in colour; **bold** in markdown): lower for names with loss, error, rmse, mae or mse, higher for acc, r2, auc, f1,
 precision, recall or score, none for other metrics unless --lower-is-better/--higher-is-better
 name them.
 

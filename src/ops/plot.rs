@@ -51,8 +51,11 @@ impl KeyPatterns {
                     .build()
                     .map_err(|e| {
                         StoreError::bad_input(
-                            Subject::input("metric pattern", &p),
-                            format!("bad metric pattern {p:?}: {e}"),
+                            Subject::Input {
+                                what: "metric pattern",
+                                text: p.to_string(),
+                            },
+                            format!("bad metric pattern: {e}"),
                         )
                     })?;
                 Ok((p, Some(glob.compile_matcher())))

@@ -50,8 +50,8 @@ fn compare_marks_higher_r2_and_leaves_unknown_directions_unmarked() {
             .skip(1)
             .collect::<Vec<_>>()
     };
-    assert_eq!(line("metrics.r2"), ["0.65*", "0.38"], "{out}");
-    assert_eq!(line("metrics.rmse"), ["5.7*", "8.3"], "{out}");
+    assert_eq!(line("metrics.r2"), ["0.65★", "0.38"], "{out}");
+    assert_eq!(line("metrics.rmse"), ["5.7★", "8.3"], "{out}");
     assert_eq!(line("metrics.epoch_time"), ["1", "2"], "{out}");
     let flagged = mlrs_stdout(
         &store.root,
@@ -67,7 +67,7 @@ fn compare_marks_higher_r2_and_leaves_unknown_directions_unmarked() {
             "table",
         ],
     );
-    assert!(flagged.contains(" 2*"), "{flagged}");
+    assert!(flagged.contains(" 2★"), "{flagged}");
 }
 
 #[test]
@@ -88,9 +88,9 @@ fn search_marks_the_best_value_per_metric_column() {
             "table",
         ],
     );
-    assert!(out.contains("0.65*"), "{out}");
+    assert!(out.contains("0.65★"), "{out}");
     assert!(
-        !out.contains("0.38*") && !out.contains("1*") && !out.contains("2*"),
+        !out.contains("0.38★") && !out.contains("1★") && !out.contains("2★"),
         "{out}"
     );
     let out = mlrs_stdout(
@@ -106,7 +106,7 @@ fn search_marks_the_best_value_per_metric_column() {
             "table",
         ],
     );
-    assert!(out.contains("0.38*") && !out.contains("0.65*"), "{out}");
+    assert!(out.contains("0.38★") && !out.contains("0.65★"), "{out}");
 }
 
 #[test]

@@ -3,10 +3,13 @@
 
 mod common;
 mod completion;
+mod damaged;
 mod direction;
+mod faults;
 mod gc;
 mod hostile;
 mod logging;
+mod newcomer;
 mod plot;
 mod read_fixtures;
 mod registry_read;
