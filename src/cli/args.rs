@@ -37,6 +37,19 @@ impl ScopeArgs {
     }
 }
 
+/// Which way is better for a metric (`compare`, `search`, `plot`); names decide otherwise.
+#[derive(clap::Args, Debug)]
+pub struct DirectionArgs {
+    /// Metrics matching GLOB anywhere in the key are better lower (repeatable) [default: names
+    /// with loss, error, rmse, mae, mse]
+    #[arg(long = "lower-is-better", value_name = "GLOB", add = complete::metric_keys())]
+    pub lower: Vec<String>,
+    /// Metrics matching GLOB anywhere in the key are better higher (repeatable) [default:
+    /// names with acc, r2, auc, f1, precision, recall, score]
+    #[arg(long = "higher-is-better", value_name = "GLOB", add = complete::metric_keys())]
+    pub higher: Vec<String>,
+}
+
 /// How a new run is described (`runs start`, `mlrs run`).
 #[derive(clap::Args, Debug, Clone)]
 pub struct StartArgs {

@@ -4,7 +4,7 @@
 use anyhow::Result;
 use clap::ValueEnum;
 
-use super::args::ScopeArgs;
+use super::args::{DirectionArgs, ScopeArgs};
 use super::exit::{self, UsageError};
 use super::{Ctx, complete};
 use crate::ops::columns::Columns;
@@ -16,13 +16,15 @@ which come first) of the -e experiments, else of $MLFLOW_EXPERIMENT_NAME or
 $MLFLOW_EXPERIMENT_ID, else of every active experiment.
 
 Rows that differ between runs end their key with * (yellow in colour), and the best value of
-each metric ends with ★ (bold green in colour; **bold** in markdown).
+each metric ends with ★ (bold green in colour; **bold** in markdown). Lower is better for names
+with loss, error, rmse, mae or mse, higher for acc, r2, auc, f1, precision, recall or score;
+other metrics get no mark unless --lower-is-better/--higher-is-better name them.
 
 Examples:
   mlrs compare 3df405d6 8ca5e65d 72b5887f
-  mlrs compare -e nyc-taxi-duration --top 3 --only-changed     # its 3 newest runs
+  mlrs compare -e nyc-taxi-duration -n 3 --only-changed       # its 3 newest runs
   mlrs compare --filter \"params.model_type = 'xgboost'\" -o metrics.rmse --top 5 --only-changed
-  mlrs compare a1b2 c3d4 --max r2 --agg min -c 'metrics.*' -c 'tags.model.*' -f markdown";
+  mlrs compare a1b2 c3d4 --higher-is-better epoch --agg min -c 'metrics.*' -c 'tags.model.*' -f markdown";
 
 #[derive(clap::Args, Debug)]
 #[command(after_help = EXAMPLES)]
@@ -34,7 +36,7 @@ pub struct Args {
     #[arg(long, value_name = "EXPR")]
     filter: Option<String>,
     /// How many runs to compare with --filter or without RUN [default: 10]
-    #[arg(long, value_name = "N")]
+    #[arg(short = 'n', long, visible_alias = "max", value_name = "N")]
     top: Option<usize>,
     /// With --filter: where to search and which runs come first; with RUN…: the column order
     #[command(flatten)]
@@ -42,10 +44,8 @@ pub struct Args {
     /// Hide rows whose value is the same in every run
     #[arg(long)]
     only_changed: bool,
-    /// Metrics where higher is better, e.g. 'r2' or '*accuracy*' (repeatable) [default: lower
-    /// is better]
-    #[arg(long = "max", value_name = "GLOB", add = complete::metric_keys())]
-    higher_is_better: Vec<String>,
+    #[command(flatten)]
+    directions: DirectionArgs,
     /// Which value of each metric's history to show
     #[arg(long, value_enum, ignore_case = true, default_value_t)]
     agg: AggArg,
@@ -102,7 +102,8 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             runs,
             columns,
             agg: args.agg.into(),
-            higher_is_better: args.higher_is_better,
+            lower_is_better: args.directions.lower,
+            higher_is_better: args.directions.higher,
             only_changed: args.only_changed,
         },
     )?;

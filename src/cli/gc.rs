@@ -29,7 +29,7 @@ Examples:
   mlrs gc --dry-run                          what would go, with sizes, and what stays and why
   mlrs gc --older-than 30d --yes             all deleted more than 30 days ago (for cron)
   mlrs gc --run-ids 62bddb66,1a0cd201        exactly these deleted runs; asks first
-  mlrs gc --experiment-ids scratch -n -f json | jq '.remove[].bytes'";
+  mlrs gc --experiment-ids scratch --dry-run -f json | jq '.remove[].bytes'";
 
 #[derive(clap::Args, Debug)]
 #[command(after_help = AFTER_HELP)]
@@ -44,7 +44,7 @@ pub struct Args {
     #[arg(long, value_name = "EXP,…", value_delimiter = ',', add = complete::experiments())]
     experiment_ids: Vec<String>,
     /// Show the plan and remove nothing
-    #[arg(short = 'n', long)]
+    #[arg(long)]
     dry_run: bool,
     /// Remove without asking (required without a terminal)
     #[arg(short = 'y', long)]

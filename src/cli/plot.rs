@@ -8,13 +8,13 @@ use std::path::PathBuf;
 use anyhow::{Context as _, Result};
 use clap::ValueEnum;
 
-use super::args::ScopeArgs;
+use super::args::{DirectionArgs, ScopeArgs};
 use super::exit::UsageError;
 use super::{Ctx, complete};
 use crate::ops::columns::{Columns, Kind};
 use crate::ops::find::find;
 use crate::ops::plot::{Axis, KeyPatterns, Value, XAxis, axis, histories, metric_keys, value};
-use crate::query::{Field, best, direction, metric_globs};
+use crate::query::{Directions, Field, best};
 use crate::render::chart::{
     self, ChartOptions, LegendEntry, LineChart, ParallelChart, ParallelRun, Scale, ScatterChart,
     ScatterPoint, Series, Symbols, Unit, palette,
@@ -98,14 +98,8 @@ pub struct Args {
     /// last one
     #[arg(long, num_args = 1.., value_name = "KEY", conflicts_with = "words", add = complete::entity_keys())]
     parallel: Vec<String>,
-    /// Metrics where lower is better, for the best run (globs) [default: names with loss,
-    /// error, rmse, mae, mse]
-    #[arg(long = "min", value_name = "GLOB")]
-    lower_is_better: Vec<String>,
-    /// Metrics where higher is better (globs) [default: names with acc, r2, auc, f1,
-    /// precision, recall, score]
-    #[arg(long = "max", value_name = "GLOB")]
-    higher_is_better: Vec<String>,
+    #[command(flatten)]
+    directions: DirectionArgs,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, Default)]
@@ -264,10 +258,10 @@ fn by_run(ctx: &Ctx, store: &Store, args: &Args) -> Result<()> {
             .into());
         }
     }
-    let min = metric_globs(&args.lower_is_better).map_err(UsageError)?;
-    let max = metric_globs(&args.higher_is_better).map_err(UsageError)?;
+    let directions =
+        Directions::parse(&args.directions.lower, &args.directions.higher).map_err(UsageError)?;
     let dir = |f: &Field| match f {
-        Field::Metric(k) => direction(k, &min, &max),
+        Field::Metric(k) => directions.of(k),
         _ => None,
     };
     let column = |f: &Field| axis(&runs.iter().map(|r| value(r, f)).collect::<Vec<_>>());

@@ -4,7 +4,7 @@
 
 use anyhow::Result;
 
-use super::args::ScopeArgs;
+use super::args::{DirectionArgs, ScopeArgs};
 use super::{Ctx, complete};
 use crate::ops::columns::Columns;
 use crate::ops::search::{SearchRequest, search};
@@ -22,6 +22,10 @@ Filter syntax: MLflow's search_runs, plus the extensions marked *
 A run without the key never matches a comparison (use IS NULL, or NOT*).";
 
 const SEARCH_EXAMPLES: &str = "\
+The best value of each metric column ends with ★ (bold green in colour; **bold** in markdown): lower for names with loss, error, rmse, mae or mse, higher for acc, r2, auc, f1,
+precision, recall or score, none for other metrics unless --lower-is-better/--higher-is-better
+name them.
+
 Examples:
   mlrs search 'metrics.rmse < 6 and params.model_type = \"xgboost\"' --order-by 'metrics.rmse'
   mlrs search \"tags.model.family IN ('tree', 'boosting') OR metrics.r2 > 0.9\" -c 'params.*'
@@ -42,6 +46,8 @@ pub struct Args {
     /// Also show these keys, e.g. 'metrics.*', 'params.lr*', 'tags.mlflow.user' (repeatable)
     #[arg(short = 'c', long = "columns", value_name = "GLOB", add = complete::entity_keys())]
     columns: Vec<String>,
+    #[command(flatten)]
+    directions: DirectionArgs,
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
@@ -52,6 +58,8 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             find: args.scope.find(ctx, args.filter.as_deref(), args.max),
             columns: Columns::parse(&args.columns)?,
             detail: ctx.detail(),
+            lower_is_better: args.directions.lower,
+            higher_is_better: args.directions.higher,
         },
     )?;
     ctx.show(&searched)

@@ -2,12 +2,10 @@
 //! keys, one row per key with each run's value (a metric's latest, min or max), whether the
 //! row changes between runs and which runs hold the best value. Must not build the view.
 
-use globset::{GlobBuilder, GlobMatcher};
-
 use super::UsageError;
 use super::columns::{Columns, Kind};
 use super::find::{FindRequest, find};
-use crate::query::{OrderBy, Target, sort_runs};
+use crate::query::{Directions, OrderBy, Target, best_all, sort_runs};
 use crate::render::Cell;
 use crate::store::{Problem, Run, RunInfo, Store};
 
@@ -25,7 +23,9 @@ pub struct CompareRequest {
     pub runs: Runs,
     pub columns: Columns,
     pub agg: Agg,
-    /// Metrics where higher is better (globs; a `metrics.` prefix is allowed).
+    /// Metrics where lower, or higher, is better (globs; a `metrics.` prefix is allowed),
+    /// before the names decide.
+    pub lower_is_better: Vec<String>,
     pub higher_is_better: Vec<String>,
     /// Leave out rows whose value is the same in every run.
     pub only_changed: bool,
@@ -61,19 +61,10 @@ pub struct Row {
 }
 
 pub fn compare(store: &Store, req: &CompareRequest) -> anyhow::Result<Compared> {
-    let higher = req
-        .higher_is_better
-        .iter()
-        .map(|g| {
-            GlobBuilder::new(g.strip_prefix("metrics.").unwrap_or(g))
-                .literal_separator(false)
-                .build()
-                .map(|g| g.compile_matcher())
-                .map_err(|e| UsageError(format!("bad --max pattern {g:?}: {e}")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let directions =
+        Directions::parse(&req.lower_is_better, &req.higher_is_better).map_err(UsageError)?;
     let (runs, problems, named) = select_runs(store, req)?;
-    let rows = rows(&runs, &req.columns, req.agg, &higher)?
+    let rows = rows(&runs, &req.columns, req.agg, &directions)?
         .into_iter()
         .filter(|r| !req.only_changed || r.changed || r.key == "run_id")
         .collect();
@@ -127,7 +118,7 @@ fn rows(
     runs: &[Run],
     columns: &Columns,
     agg: Agg,
-    higher: &[GlobMatcher],
+    directions: &Directions,
 ) -> crate::store::Result<Vec<Row>> {
     let mut rows = Vec::new();
     let mut push = |key: String, cells: Vec<Cell>, best: Vec<usize>| {
@@ -194,7 +185,7 @@ fn rows(
                 Agg::Min => format!("min({})", field.label()),
                 Agg::Max => format!("max({})", field.label()),
             };
-            let best = best_of(&values, higher.iter().any(|g| g.is_match(&key)));
+            let best = best_all(&values, directions.of(&key));
             push(
                 label,
                 values.into_iter().map(Cell::opt_float).collect(),
@@ -224,54 +215,9 @@ fn metric_value(run: &Run, key: &str, agg: Agg) -> crate::store::Result<Option<f
     Ok(Some(folded.unwrap_or(f64::NAN)))
 }
 
-/// The runs holding the best finite value, when the finite values are not all the same.
-fn best_of(values: &[Option<f64>], maximize: bool) -> Vec<usize> {
-    let finite: Vec<f64> = values
-        .iter()
-        .flatten()
-        .copied()
-        .filter(|v| v.is_finite())
-        .collect();
-    let Some(&first) = finite.first() else {
-        return Vec::new();
-    };
-    if finite.iter().all(|&v| v == first) {
-        return Vec::new();
-    }
-    let best = finite
-        .iter()
-        .copied()
-        .fold(first, |a, v| if maximize { a.max(v) } else { a.min(v) });
-    values
-        .iter()
-        .enumerate()
-        .filter(|(_, v)| **v == Some(best))
-        .map(|(i, _)| i)
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn best_needs_a_difference() {
-        assert_eq!(best_of(&[Some(2.0), Some(1.0), Some(1.0)], false), [1, 2]);
-        assert_eq!(best_of(&[Some(2.0), None, Some(1.0)], true), [0]);
-        assert!(best_of(&[Some(2.0), Some(2.0), None], true).is_empty());
-        assert_eq!(
-            best_of(
-                &[
-                    Some(f64::NAN),
-                    Some(f64::NEG_INFINITY),
-                    Some(3.0),
-                    Some(4.0)
-                ],
-                false
-            ),
-            [2]
-        );
-    }
 
     #[test]
     fn change_treats_nan_as_equal_and_missing_as_different() {

@@ -2,18 +2,21 @@
 //! keys the filter and order mention plus the requested columns, or everything for MLflow's
 //! dictionaries. Must not build the view itself.
 
-use crate::query::{Attr, Field, Needs};
+use crate::query::{Attr, Directions, Field, Needs, best_all};
 use crate::store::{DataSelection, Experiment, Problem, Run, Store};
 
-use super::Detail;
 use super::columns::{Columns, Kind};
 use super::find::{FindRequest, find};
+use super::{Detail, UsageError};
 
 pub struct SearchRequest {
     pub find: FindRequest,
     /// Keys to show beyond those the filter and order mention.
     pub columns: Columns,
     pub detail: Detail,
+    /// Metrics where lower, or higher, is better (globs), before the names decide.
+    pub lower_is_better: Vec<String>,
+    pub higher_is_better: Vec<String>,
 }
 
 pub struct Searched {
@@ -23,11 +26,16 @@ pub struct Searched {
     pub fields: Vec<Field>,
     pub experiments: Vec<Experiment>,
     pub problems: Vec<Problem>,
+    /// For each of `fields`, the indexes of the runs holding its best value (metrics with a
+    /// direction only).
+    pub best: Vec<Vec<usize>>,
 }
 
 outcome!(Searched);
 
 pub fn search(store: &Store, req: &SearchRequest) -> anyhow::Result<Searched> {
+    let directions =
+        Directions::parse(&req.lower_is_better, &req.higher_is_better).map_err(UsageError)?;
     let mut found = find(store, &req.find)?;
     let mut fields: Vec<Field> = std::mem::take(&mut found.fields)
         .into_iter()
@@ -63,7 +71,22 @@ pub fn search(store: &Store, req: &SearchRequest) -> anyhow::Result<Searched> {
             run.data.tags.retain(|k, _| shown(Kind::Tag, k));
         }
     }
+    let best = fields
+        .iter()
+        .map(|f| match f {
+            Field::Metric(key) => {
+                let values: Vec<Option<f64>> = found
+                    .runs
+                    .iter()
+                    .map(|r| r.data.metrics.get(key).copied())
+                    .collect();
+                best_all(&values, directions.of(key))
+            }
+            _ => Vec::new(),
+        })
+        .collect();
     Ok(Searched {
+        best,
         runs: found.runs,
         fields,
         experiments: found.experiments,

@@ -39,17 +39,62 @@ pub fn direction(
     }
 }
 
-/// Metric globs as users write them (`r2`, `'*accuracy*'`, `metrics.f1`); `*` crosses `/`.
+/// Metric globs as users write them (`r2`, `'*accuracy*'`, `metrics.f1`), matching anywhere
+/// in the key (`r2` matches `training_r2_score`, as the name rule does); `*` crosses `/`.
 pub fn metric_globs(patterns: &[String]) -> Result<Vec<GlobMatcher>, String> {
     patterns
         .iter()
         .map(|p| {
-            GlobBuilder::new(p.strip_prefix("metrics.").unwrap_or(p))
+            let core = p.strip_prefix("metrics.").unwrap_or(p).trim_matches('*');
+            GlobBuilder::new(&format!("*{core}*"))
                 .literal_separator(false)
                 .build()
                 .map(|g| g.compile_matcher())
                 .map_err(|e| format!("bad metric pattern {p:?}: {e}"))
         })
+        .collect()
+}
+
+/// The user's direction globs (`--lower-is-better`, `--higher-is-better`), checked before names.
+#[derive(Debug, Default)]
+pub struct Directions {
+    lower: Vec<GlobMatcher>,
+    higher: Vec<GlobMatcher>,
+}
+
+impl Directions {
+    pub fn parse(lower: &[String], higher: &[String]) -> Result<Directions, String> {
+        Ok(Directions {
+            lower: metric_globs(lower)?,
+            higher: metric_globs(higher)?,
+        })
+    }
+
+    /// The direction of metric `key` (without the `metrics.` prefix).
+    pub fn of(&self, key: &str) -> Option<Direction> {
+        direction(key, &self.lower, &self.higher)
+    }
+}
+
+/// Every run holding the best finite value, none when there is no direction or when the
+/// finite values are all the same (nothing stands out).
+pub fn best_all(values: &[Option<f64>], dir: Option<Direction>) -> Vec<usize> {
+    let Some(dir) = dir else {
+        return Vec::new();
+    };
+    let finite = || values.iter().flatten().filter(|v| v.is_finite());
+    let Some(first) = finite().next() else {
+        return Vec::new();
+    };
+    if finite().all(|v| v == first) {
+        return Vec::new();
+    }
+    let best = best(values.iter().copied(), dir).and_then(|i| values[i]);
+    values
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| **v == best)
+        .map(|(i, _)| i)
         .collect()
 }
 
@@ -94,6 +139,25 @@ mod tests {
         let min = metric_globs(&["*acc*".into()]).unwrap();
         assert_eq!(direction("acc", &min, &max), Some(Minimize));
         assert!(metric_globs(&["[".into()]).is_err());
+        let r2 = metric_globs(&["r2".into()]).unwrap();
+        assert_eq!(direction("training_r2_score", &r2, &[]), Some(Minimize));
+    }
+
+    #[test]
+    fn best_all_needs_a_direction_and_a_difference() {
+        use Direction::*;
+        let v = [Some(2.0), Some(1.0), Some(1.0)];
+        assert_eq!(best_all(&v, Some(Minimize)), [1, 2]);
+        assert_eq!(best_all(&[Some(2.0), None, Some(1.0)], Some(Maximize)), [0]);
+        assert!(best_all(&v, None).is_empty());
+        assert!(best_all(&[Some(2.0), Some(2.0), None], Some(Maximize)).is_empty());
+        let odd = [
+            Some(f64::NAN),
+            Some(f64::NEG_INFINITY),
+            Some(3.0),
+            Some(4.0),
+        ];
+        assert_eq!(best_all(&odd, Some(Minimize)), [2]);
     }
 
     #[test]

@@ -105,7 +105,13 @@ impl View for Searched {
             .map(|e| (e.id.as_str(), e.name.as_str()))
             .collect();
         let names = (self.experiments.len() > 1).then_some(&names);
-        vec![Block::Table(search_table(&self.runs, &self.fields, names))]
+        let mut table = search_table(&self.runs, &self.fields, names);
+        // The key columns come after id, name, (experiment,) status and start.
+        let first = table.headers.len() - self.fields.len();
+        for (c, rows) in self.best.iter().enumerate() {
+            table.highlight.extend(rows.iter().map(|&r| (r, first + c)));
+        }
+        vec![Block::Table(table)]
     }
 
     fn json(&self) -> Option<Value> {

@@ -4,6 +4,7 @@
 mod common;
 mod completion;
 mod damaged;
+mod direction;
 mod faults;
 mod gc;
 mod hostile;

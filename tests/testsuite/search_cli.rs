@@ -191,8 +191,6 @@ fn compare_marks_differences_and_best_values() {
         .arg("compare")
         .args(&runs)
         .args([
-            "--max",
-            "r2",
             "--columns",
             "params.model_type",
             "--columns",
