@@ -80,7 +80,7 @@ impl ArtifactRoot {
             listing.items.push(ArtifactEntry {
                 path: rel.to_string_lossy().into_owned(),
                 is_dir: meta.is_dir(),
-                file_size: meta.is_file().then(|| meta.len()),
+                file_size: meta.is_file().then_some(meta.len()),
             });
         }
         Ok(listing)

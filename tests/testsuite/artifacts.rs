@@ -203,7 +203,7 @@ fn a_copied_store_whose_recorded_folder_is_gone_reads_its_own_artifacts() {
             repo().join("fixtures/mlflow-3.17.2/mlruns").display()
         );
         let recorded = "file:///work/main/fixtures/mlflow-3.17.2/mlruns";
-        let text = text.replace(&old, gone).replace(&recorded, gone);
+        let text = text.replace(&old, gone).replace(recorded, gone);
         std::fs::write(entry.path(), text).unwrap();
     }
     let meta = std::fs::read_to_string(store.path(&format!("{EXP}/{RUN}/meta.yaml"))).unwrap();
