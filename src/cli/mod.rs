@@ -15,6 +15,7 @@ mod experiments;
 mod gc;
 mod log;
 mod models;
+mod pager;
 mod register;
 mod runs;
 mod search;
@@ -51,7 +52,9 @@ pub struct Cli {
     command: Command,
 }
 
+/// Options every subcommand takes, shown once under their own heading in each `--help`.
 #[derive(clap::Args, Debug)]
+#[command(next_help_heading = "Global options")]
 struct GlobalArgs {
     /// The store folder or file: URI [default: $MLFLOW_TRACKING_URI, else ./mlruns]
     #[arg(short = 's', long, global = true, value_name = "DIR")]
@@ -68,6 +71,12 @@ struct GlobalArgs {
     /// Show times in UTC instead of local time
     #[arg(long, global = true)]
     utc: bool,
+    /// Show every column of a table, however wide (tables fit the terminal otherwise)
+    #[arg(long, global = true)]
+    wide: bool,
+    /// Print long tables straight to the terminal instead of through $PAGER (less -FRX)
+    #[arg(long, global = true)]
+    no_pager: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -215,6 +224,8 @@ pub fn main() -> ExitCode {
         cli.global.color == ColorArg::Never,
         cli.global.strict,
         cli.global.utc,
+        cli.global.wide,
+        !cli.global.no_pager,
         env,
     ) {
         Ok(ctx) => ctx,

@@ -14,16 +14,16 @@ impl View for Compared {
         for (r, row) in self.rows.iter().enumerate() {
             let mut cells = row.cells.clone();
             if row.key == "run_id" {
-                // Full ids are in CSV and JSON; eight characters tell runs apart on screen.
+                // Whole when the table fits, else the prefix every table shortens ids to.
                 for c in &mut cells {
                     if let Cell::Text(id) = c {
-                        id.truncate(8);
+                        *c = Cell::Id(std::mem::take(id));
                     }
                 }
             }
             table.push(std::iter::once(Cell::text(&row.key)).chain(cells).collect());
             if row.changed {
-                table.highlight.push((r, 0));
+                table.changed_rows.push(r);
             }
             table.highlight.extend(row.best.iter().map(|&i| (r, i + 1)));
         }

@@ -4,9 +4,12 @@
 mod artifacts;
 mod common;
 mod completion;
+mod damaged;
+mod faults;
 mod gc;
 mod hostile;
 mod logging;
+mod newcomer;
 mod read_fixtures;
 mod registry_read;
 mod registry_write;
