@@ -5,6 +5,7 @@
 //! pick an output form itself.
 
 mod args;
+mod artifacts;
 mod compare;
 mod complete;
 mod completions;
@@ -108,6 +109,9 @@ enum Command {
     /// The model registry: list, describe, versions, latest, get, alias, tag, delete, rename
     #[command(alias = "model")]
     Models(models::Args),
+    /// List a run's artifact files, copy them out, print one
+    #[command(alias = "artifact")]
+    Artifacts(artifacts::Args),
     /// Remove deleted runs and experiments for good (plan first; --dry-run shows it)
     Gc(gc::Args),
     /// Print the shell completion script for SHELL (bash, zsh, fish, powershell, elvish)
@@ -236,6 +240,7 @@ pub fn main() -> ExitCode {
         Command::Register(args) => register::run(&ctx, args),
         Command::Transition(args) => transition::run(&ctx, args),
         Command::Models(args) => models::run(&ctx, args),
+        Command::Artifacts(args) => artifacts::run(&ctx, args),
         Command::Gc(args) => gc::run(&ctx, args),
         Command::Completions(args) => completions::run(&ctx, args),
         Command::Man(args) => completions::man(&ctx, args),

@@ -5,6 +5,7 @@ use anyhow::Result;
 use clap::Subcommand;
 
 use super::{Ctx, complete, key_value};
+use crate::ops::artifacts;
 use crate::ops::models::{self, VersionsRequest};
 use crate::store::Store;
 use crate::store::registry::parse_version;
@@ -79,11 +80,14 @@ enum Cmd {
     },
     /// Print where a version's files are (its storage_location), for load_model-style scripts
     #[command(
-        after_help = "MODEL@ALIAS, MODEL/VERSION, MODEL/STAGE or MODEL/latest, as in models:/ URIs.\n\nExamples:\n  mlrs models get nyc-taxi-regressor@champion\n  mlrs models get nyc-taxi-regressor/Production\n  python -c \"import mlflow.pyfunc, sys; mlflow.pyfunc.load_model(sys.argv[1])\" \"$(mlrs models get nyc-taxi-regressor/3)\""
+        after_help = "MODEL@ALIAS, MODEL/VERSION, MODEL/STAGE or MODEL/latest, as in models:/ URIs.\n\nExamples:\n  mlrs models get nyc-taxi-regressor@champion\n  mlrs models get nyc-taxi-regressor/Production\n  python -c \"import mlflow.pyfunc, sys; mlflow.pyfunc.load_model(sys.argv[1])\" \"$(mlrs models get nyc-taxi-regressor/3)\"\n  mlrs models get nyc-taxi-regressor@champion --download ./model"
     )]
     Get {
         #[arg(value_name = "REF", allow_hyphen_values = true, add = complete::model_refs())]
         reference: String,
+        /// Copy the version's files into DEST (created if missing) instead
+        #[arg(long, value_name = "DEST")]
+        download: Option<std::path::PathBuf>,
     },
     /// Set or delete an alias (aliases are how MLflow >= 2.9 marks versions)
     #[command(
@@ -197,7 +201,18 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         Cmd::Latest { model, stages } => {
             ctx.show(&models::latest(&store, &model, &stages, ctx.detail())?)
         }
-        Cmd::Get { reference } => ctx.show(&models::get(&store, &reference, ctx.detail())?),
+        Cmd::Get {
+            reference,
+            download: Some(dest),
+        } => ctx.show(&artifacts::download_model(
+            &store,
+            &reference,
+            &ctx.cwd.join(dest),
+        )?),
+        Cmd::Get {
+            reference,
+            download: None,
+        } => ctx.show(&models::get(&store, &reference, ctx.detail())?),
         Cmd::Alias { command } => alias(ctx, &store, command),
         Cmd::Tag {
             model,

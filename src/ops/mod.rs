@@ -16,6 +16,7 @@ macro_rules! outcome {
     )*};
 }
 
+pub mod artifacts;
 pub mod columns;
 pub mod compare;
 pub mod context;

@@ -274,9 +274,31 @@ fn shown(
 /// Resolve a `models:/`-style reference (`MODEL/3`, `MODEL@alias`, `MODEL/Production`,
 /// `MODEL/latest`); people get where its files are.
 pub fn get(store: &Store, reference: &str, detail: Detail) -> anyhow::Result<VersionShown> {
-    let (name, version_ref) = parse_model_ref(reference)?;
     let mut problems = Vec::new();
-    let m = load(store, &name, &mut problems)?;
+    let v = find_version(store, reference, &mut problems)?;
+    let location = v.download_uri().map(str::to_owned);
+    if location.is_none() && detail == Detail::Shown {
+        return Err(StoreError::invalid(
+            &v.meta_path(),
+            "the version has neither storage_location nor source",
+        )
+        .into());
+    }
+    let mut out = shown(store, v, detail, location);
+    out.storage_location = true;
+    problems.append(&mut out.problems);
+    out.problems = problems;
+    Ok(out)
+}
+
+/// The version a `models:/`-style reference names.
+pub(crate) fn find_version(
+    store: &Store,
+    reference: &str,
+    problems: &mut Vec<Problem>,
+) -> anyhow::Result<ModelVersion> {
+    let (name, version_ref) = parse_model_ref(reference)?;
+    let m = load(store, &name, problems)?;
     let v = match &version_ref {
         VersionRef::Number(n) => m.version(*n)?,
         VersionRef::Alias(a) => m.version_by_alias(a)?,
@@ -292,19 +314,7 @@ pub fn get(store: &Store, reference: &str, detail: Detail) -> anyhow::Result<Ver
             )
         })?,
     };
-    let location = v.download_uri().map(str::to_owned);
-    if location.is_none() && detail == Detail::Shown {
-        return Err(StoreError::invalid(
-            &v.meta_path(),
-            "the version has neither storage_location nor source",
-        )
-        .into());
-    }
-    let mut out = shown(store, v.clone(), detail, location);
-    out.storage_location = true;
-    problems.append(&mut out.problems);
-    out.problems = problems;
-    Ok(out)
+    Ok(v.clone())
 }
 
 pub struct RegisterRequest {

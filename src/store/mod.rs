@@ -2,6 +2,8 @@
 //! the model registry. This module is the only code that reads or writes store files. It never
 //! prints: problems met while listing come back as [`Problem`]s for the caller to report.
 
+mod artifacts;
+pub use artifacts::{ArtifactEntry, ArtifactRoot};
 mod error;
 mod excerpt;
 mod experiment;

@@ -1,6 +1,7 @@
 //! Integration tests: the real `mlrs` binary over copies of stores real MLflow wrote, and real
 //! MLflow reading what mlrs wrote. Snapshots regenerate with `SNAPSHOTS=overwrite`.
 
+mod artifacts;
 mod common;
 mod completion;
 mod damaged;
