@@ -4,7 +4,9 @@
 //! ordering, pure), [`render`] (rows in, bytes out), [`cli`] (clap and dispatch).
 
 pub mod cli;
+pub mod ops;
 pub mod pyfloat;
 pub mod query;
+pub mod remote;
 pub mod render;
 pub mod store;

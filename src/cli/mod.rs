@@ -19,6 +19,7 @@ mod run_context;
 mod runs;
 mod search;
 mod shape;
+mod sync;
 mod transition;
 
 use std::process::ExitCode;
@@ -94,6 +95,8 @@ enum Command {
     /// The model registry: list, describe, versions, latest, get, alias, tag, delete, rename
     #[command(alias = "model")]
     Models(models::Args),
+    /// Push the store into a running MLflow tracking server, incrementally
+    Sync(sync::Args),
     /// Remove deleted runs and experiments for good (plan first; --dry-run shows it)
     Gc(gc::Args),
     /// Print the shell completion script for SHELL (bash, zsh, fish, powershell, elvish)
@@ -163,7 +166,7 @@ const TASKS: [(&str, &[&str]); 5] = [
     ("Find and compare", &["search", "compare"]),
     ("Organize", &["experiments"]),
     ("Model registry", &["register", "transition", "models"]),
-    ("Maintain", &["gc", "completions", "man"]),
+    ("Maintain", &["sync", "gc", "completions", "man"]),
 ];
 
 /// The command line definition, with `mlrs --help` listing the subcommands by task.
@@ -229,6 +232,7 @@ pub fn main() -> ExitCode {
         Command::Transition(args) => transition::run(&ctx, args),
         Command::Models(args) => models::run(&ctx, args),
         Command::Gc(args) => gc::run(&ctx, args),
+        Command::Sync(args) => sync::run(&ctx, args),
         Command::Completions(args) => completions::run(&ctx, args),
         Command::Man(args) => completions::man(&ctx, args),
     };

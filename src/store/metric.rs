@@ -81,6 +81,29 @@ pub fn parse_file(path: &Path, text: &str) -> Result<Vec<MetricPoint>> {
     Ok(points)
 }
 
+/// The whole lines of a metric file from byte `offset` on, and the offset after the last whole
+/// line: what a reader that already has the first `offset` bytes is missing. A last line
+/// without its newline may still be being written and is left for the next read. A file
+/// shorter than `offset` was rewritten; it is read again from the start.
+pub fn read_appended(path: &Path, offset: u64) -> Result<(Vec<MetricPoint>, u64)> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = std::fs::File::open(path).map_err(|e| StoreError::io(path, e))?;
+    let len = file.metadata().map_err(|e| StoreError::io(path, e))?.len();
+    let start = if len < offset { 0 } else { offset };
+    file.seek(SeekFrom::Start(start))
+        .map_err(|e| StoreError::io(path, e))?;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)
+        .map_err(|e| StoreError::io(path, e))?;
+    let whole = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    if whole == 0 {
+        return Ok((Vec::new(), start));
+    }
+    let text = std::str::from_utf8(&bytes[..whole])
+        .map_err(|_| StoreError::invalid(path, "metric file is not UTF-8"))?;
+    Ok((parse_file(path, text)?, start + whole as u64))
+}
+
 /// MLflow's latest value: `max(points, key=lambda m: (m.step, m.timestamp, m.value))` with
 /// Python semantics (the first maximum wins; any comparison with NaN is false).
 pub fn latest(points: &[MetricPoint]) -> Option<&MetricPoint> {
@@ -164,6 +187,22 @@ mod tests {
         ] {
             assert!(parse_file(Path::new("m"), bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn appended_lines_stop_at_a_torn_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m");
+        std::fs::write(&path, "1 0.5 0\n2 0.7 1\n3 0.").unwrap();
+        let (points, offset) = read_appended(&path, 0).unwrap();
+        assert_eq!((points.len(), offset), (2, 16));
+        let (points, again) = read_appended(&path, offset).unwrap();
+        assert_eq!((points.len(), again), (0, 16));
+        std::fs::write(&path, "1 0.5 0\n2 0.7 1\n3 0.9 2\n").unwrap();
+        let (points, end) = read_appended(&path, offset).unwrap();
+        assert_eq!((points[0].step, end), (2, 24));
+        std::fs::write(&path, "9 1 0\n").unwrap();
+        assert_eq!(read_appended(&path, end).unwrap().1, 6);
     }
 
     #[test]
