@@ -7,6 +7,7 @@ mod compare;
 mod complete;
 mod completions;
 mod ctx;
+mod doctor;
 mod exec;
 mod experiments;
 mod gc;
@@ -97,6 +98,8 @@ enum Command {
     Models(models::Args),
     /// Push the store into a running MLflow tracking server, incrementally
     Sync(sync::Args),
+    /// Check the store and repair what a copy, a crash or MLflow left wrong (--fix)
+    Doctor(doctor::Args),
     /// Remove deleted runs and experiments for good (plan first; --dry-run shows it)
     Gc(gc::Args),
     /// Print the shell completion script for SHELL (bash, zsh, fish, powershell, elvish)
@@ -166,7 +169,7 @@ const TASKS: [(&str, &[&str]); 5] = [
     ("Find and compare", &["search", "compare"]),
     ("Organize", &["experiments"]),
     ("Model registry", &["register", "transition", "models"]),
-    ("Maintain", &["sync", "gc", "completions", "man"]),
+    ("Maintain", &["sync", "doctor", "gc", "completions", "man"]),
 ];
 
 /// The command line definition, with `mlrs --help` listing the subcommands by task.
@@ -233,6 +236,7 @@ pub fn main() -> ExitCode {
         Command::Models(args) => models::run(&ctx, args),
         Command::Gc(args) => gc::run(&ctx, args),
         Command::Sync(args) => sync::run(&ctx, args),
+        Command::Doctor(args) => doctor::run(&ctx, args),
         Command::Completions(args) => completions::run(&ctx, args),
         Command::Man(args) => completions::man(&ctx, args),
     };

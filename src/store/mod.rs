@@ -2,6 +2,7 @@
 //! the model registry. This module is the only code that reads or writes store files. It never
 //! prints: problems met while listing come back as [`Problem`]s for the caller to report.
 
+pub mod doctor;
 pub mod error;
 pub mod experiment;
 pub mod fs;

@@ -3,6 +3,7 @@
 
 mod common;
 mod completion;
+mod doctor;
 mod gc;
 mod logging;
 mod read_fixtures;
