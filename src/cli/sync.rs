@@ -79,6 +79,10 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     } else {
         ViewArg::Active
     };
+    let registry = !args.no_registry && args.filter.is_none() && args.experiments.is_empty();
+    if !args.no_registry && !registry {
+        ctx.note("the model registry is synced only with the whole store (no -e, no --filter)");
+    }
     let bar = Bar::default();
     loop {
         let experiments = runs::scope(ctx, &store, &args.experiments, view.into())?;
@@ -90,7 +94,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             include_deleted: args.include_deleted,
             dry_run: args.dry_run,
             jobs: args.jobs,
-            registry: !args.no_registry && args.filter.is_none() && args.experiments.is_empty(),
+            registry,
         };
         let summary = sync::sync(&client, &request, &bar)?;
         // With --follow, passes that found nothing new print nothing.
