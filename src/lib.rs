@@ -1,7 +1,9 @@
 //! mlrs: a fast command-line tool for MLflow's file-based tracking store.
 //!
 //! Layers: [`store`] (the on-disk model, the only reader and writer), [`query`] (filters and
-//! ordering, pure), [`render`] (rows in, bytes out), [`cli`] (clap and dispatch).
+//! ordering, pure), [`ops`] (the use cases: plain requests in, plain results out), [`shape`]
+//! (each result as tables, MLflow's JSON and records), [`render`] (views in, bytes out),
+//! [`cli`] (clap: parse, call one use case, show its result).
 
 pub mod cli;
 pub mod ops;
@@ -9,4 +11,5 @@ pub mod pyfloat;
 pub mod query;
 pub mod remote;
 pub mod render;
+pub mod shape;
 pub mod store;

@@ -2,11 +2,9 @@
 //! `--fix`, make exactly those repairs. The checks and repairs are in `store::doctor`.
 
 use anyhow::Result;
-use serde_json::json;
 
 use super::Ctx;
-use crate::render::{Cell, Output, Table};
-use crate::store::doctor::Finding;
+use crate::shape::sync::DoctorReport;
 
 const EXAMPLES: &str = "\
 Checks: paths naming the folder a copied or moved store came from (artifact locations, model
@@ -33,9 +31,11 @@ pub struct Args {
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let store = ctx.store()?;
     let findings = store.examine()?;
-    ctx.print(&output(&store, &findings))?;
+    ctx.show(&DoctorReport {
+        root: store.root(),
+        findings: &findings,
+    })?;
     if findings.is_empty() {
-        ctx.note("no problems found");
         return Ok(());
     }
     if !args.fix {
@@ -58,34 +58,4 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         ctx.set_exit_code(super::exit::ERROR);
     }
     Ok(())
-}
-
-fn output(store: &crate::store::Store, findings: &[Finding]) -> Output {
-    let mut table = Table::new(["Problem", "Path", "Found", "Repair"]);
-    let mut list = Vec::new();
-    for f in findings {
-        let path = f
-            .path
-            .strip_prefix(store.root())
-            .unwrap_or(&f.path)
-            .display()
-            .to_string();
-        let repair = f.repair.as_ref().map(|r| r.describe());
-        table.push(vec![
-            Cell::text(f.kind.as_str()),
-            Cell::text(path.clone()),
-            Cell::text(f.found.clone()),
-            Cell::text(
-                repair
-                    .clone()
-                    .unwrap_or_else(|| "none (needs a person)".into()),
-            ),
-        ]);
-        list.push(json!({ "problem": f.kind, "path": path, "found": f.found, "repair": repair }));
-    }
-    Output {
-        json: json!(list),
-        records: Some(table.clone()),
-        table,
-    }
 }

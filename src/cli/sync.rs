@@ -5,13 +5,13 @@
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
-use serde_json::json;
 
-use super::{Ctx, ViewArg, complete, exit::UsageError, runs};
+use super::{Ctx, ViewArg, complete, exit::UsageError};
+use crate::ops::find;
 use crate::ops::sync::{self, Progress, Request, Summary};
 use crate::query::{Filter, Target};
 use crate::remote::{Auth, Client};
-use crate::render::{Cell, Output, Table};
+use crate::shape::sync::SyncReport;
 
 const EXAMPLES: &str = "\
 Each run is created once on the server (tagged mlrs.sync.source_run = its local id); a rerun
@@ -85,7 +85,11 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     }
     let bar = Bar::default();
     loop {
-        let experiments = runs::scope(ctx, &store, &args.experiments, view.into())?;
+        let scoped = find::scope(&store, &ctx.scope(&args.experiments, view.into()))?;
+        for p in &scoped.problems {
+            ctx.note(&format!("warning: skipped {p}"));
+        }
+        let experiments = scoped.items;
         let started = Instant::now();
         let request = Request {
             store: &store,
@@ -137,63 +141,9 @@ fn report(ctx: &Ctx, summary: &Summary, took: Duration) -> Result<()> {
     for failure in &summary.failures {
         ctx.note(&format!("warning: {failure}"));
     }
-    if summary.dry_run {
-        let mut table = Table::new([
-            "Action", "Run", "Name", "Exp", "Params", "Tags", "Points", "Inputs", "Files",
-        ]);
-        for p in &summary.planned {
-            table.push(vec![
-                Cell::text(p.action),
-                Cell::Id(p.run_id.clone()),
-                Cell::text(p.run_name.clone()),
-                Cell::text(p.experiment_id.clone()),
-                Cell::Int(p.params as i64),
-                Cell::Int(p.tags as i64),
-                Cell::Int(p.metric_points as i64),
-                Cell::Int(p.dataset_inputs as i64),
-                Cell::Int(p.artifact_files as i64),
-            ]);
-        }
-        ctx.print(&Output {
-            json: serde_json::to_value(summary)?,
-            records: Some(table.clone()),
-            table,
-        })?;
-        ctx.note(&format!(
-            "dry run: {} run(s) to create, {} to update, {} unchanged; nothing was sent",
-            summary.runs_created, summary.runs_updated, summary.runs_unchanged
-        ));
-        return Ok(());
-    }
-    let mut table = Table::new(["What", "Count"]);
-    let rows: [(&str, u64); 12] = [
-        ("experiments created", summary.experiments_created as u64),
-        ("runs created", summary.runs_created as u64),
-        ("runs updated", summary.runs_updated as u64),
-        ("runs unchanged", summary.runs_unchanged as u64),
-        ("deleted runs skipped", summary.runs_skipped_deleted as u64),
-        ("params", summary.params as u64),
-        ("tags", summary.tags as u64),
-        ("metric points", summary.metric_points as u64),
-        ("dataset inputs", summary.dataset_inputs as u64),
-        ("artifact files", summary.artifact_files as u64),
-        ("models created", summary.models_created as u64),
-        ("model versions created", summary.versions_created as u64),
-    ];
-    for (what, n) in rows {
-        table.push(vec![Cell::text(what), Cell::Int(n as i64)]);
-    }
-    table.push(vec![
-        Cell::text("artifact bytes"),
-        Cell::Bytes(summary.artifact_bytes),
-    ]);
-    let mut value = serde_json::to_value(summary)?;
-    value["seconds"] = json!(took.as_secs_f64());
-    value.as_object_mut().map(|o| o.remove("planned"));
-    ctx.print(&Output {
-        json: value,
-        records: Some(table.clone()),
-        table,
+    ctx.show(&SyncReport {
+        summary,
+        seconds: took.as_secs_f64(),
     })
 }
 

@@ -15,6 +15,7 @@
 //! run a fingerprint of its files, so a rerun with nothing new reads file sizes and times only
 //! and makes no request per run.
 
+use std::collections::btree_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
@@ -600,7 +601,7 @@ fn sync_experiment(
 ) -> Result<()> {
     if !state.experiments.contains_key(&exp.id) {
         let remote = match client.experiment_by_name(&exp.name)? {
-            Some((id, stage, _)) => {
+            Some((id, stage)) => {
                 if stage == Lifecycle::Deleted.as_str() {
                     client.set_experiment_deleted(&id, false)?;
                 }
@@ -1011,70 +1012,33 @@ fn sync_model(
         model.versions.iter().filter(|v| !v.is_deleted()).collect();
     versions.sort_by_key(|v| v.version);
     for v in versions {
-        if !ms.versions.contains_key(&v.version) {
-            let identity = format!(
-                "{}/{}/{}",
-                v.run_id.as_deref().unwrap_or(source_store),
-                model.name,
-                v.version
-            );
-            let found = remote_versions.get_or_insert_with(|| {
-                client
-                    .model_versions(&model.name)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter_map(|(n, tags)| tags.get(SOURCE_VERSION_TAG).map(|t| (t.clone(), n)))
-                    .collect()
-            });
-            let remote = match found.get(&identity) {
-                Some(n) => n.clone(),
-                None => {
-                    if v.source
-                        .as_deref()
-                        .is_some_and(|s| s.starts_with("models:/"))
-                    {
-                        note(
-                            summary,
-                            &format!(
-                                "model {} version {} was not sent: its source {} is an MLflow 3 \
-                             logged model, which sync does not send yet",
-                                model.name,
-                                v.version,
-                                v.source.as_deref().unwrap_or_default()
-                            ),
-                        );
-                        continue;
-                    }
-                    let Some((source, run_id)) = version_source(v, runs) else {
-                        summary.failures.push(format!(
-                            "model {} version {}: its source {} is not a run synced to the server; skipped",
-                            model.name,
-                            v.version,
-                            v.source.as_deref().unwrap_or("(none)")
-                        ));
-                        continue;
-                    };
-                    let n = client.create_model_version(
-                        &model.name,
-                        &source,
-                        run_id.as_deref(),
-                        v.description.as_deref(),
-                        &[(SOURCE_VERSION_TAG, &identity)],
-                    )?;
-                    summary.versions_created += 1;
-                    n
-                }
-            };
-            ms.versions.insert(
-                v.version,
-                VersionState {
+        let vs = match ms.versions.entry(v.version) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(slot) => {
+                let found = match &mut remote_versions {
+                    Some(found) => found,
+                    None => remote_versions.insert(
+                        client
+                            .model_versions(&model.name)?
+                            .into_iter()
+                            .filter_map(|(n, tags)| {
+                                tags.get(SOURCE_VERSION_TAG).map(|t| (t.clone(), n))
+                            })
+                            .collect(),
+                    ),
+                };
+                let Some(remote) =
+                    remote_version(client, model, v, runs, source_store, found, summary)?
+                else {
+                    continue;
+                };
+                slot.insert(VersionState {
                     remote,
                     stage: Stage::None.as_str().to_owned(),
                     ..VersionState::default()
-                },
-            );
-        }
-        let vs = ms.versions.get_mut(&v.version).expect("inserted above");
+                })
+            }
+        };
         for (k, value) in &v.tags {
             let h = hash_of(value);
             if vs.tags.get(k) != Some(&h) {
@@ -1102,6 +1066,56 @@ fn sync_model(
     }
     state.models.insert(model.name.clone(), ms);
     Ok(())
+}
+
+/// The server's number for local version `v`: the one made from it earlier (found by its
+/// [`SOURCE_VERSION_TAG`]), else a new one; `None` when it cannot be sent (said in `summary`).
+fn remote_version(
+    client: &Client,
+    model: &RegisteredModel,
+    v: &ModelVersion,
+    runs: &BTreeMap<String, RunState>,
+    source_store: &str,
+    found: &HashMap<String, String>,
+    summary: &mut Summary,
+) -> Result<Option<String>> {
+    let identity = format!(
+        "{}/{}/{}",
+        v.run_id.as_deref().unwrap_or(source_store),
+        model.name,
+        v.version
+    );
+    if let Some(n) = found.get(&identity) {
+        return Ok(Some(n.clone()));
+    }
+    let source = v.source.as_deref().unwrap_or("(none)");
+    if source.starts_with("models:/") {
+        note(
+            summary,
+            &format!(
+                "model {} version {} was not sent: its source {source} is an MLflow 3 logged \
+                 model, which sync does not send yet",
+                model.name, v.version
+            ),
+        );
+        return Ok(None);
+    }
+    let Some((source, run_id)) = version_source(v, runs) else {
+        summary.failures.push(format!(
+            "model {} version {}: its source {source} is not a run synced to the server; skipped",
+            model.name, v.version
+        ));
+        return Ok(None);
+    };
+    let n = client.create_model_version(
+        &model.name,
+        &source,
+        run_id.as_deref(),
+        v.description.as_deref(),
+        &[(SOURCE_VERSION_TAG, &identity)],
+    )?;
+    summary.versions_created += 1;
+    Ok(Some(n))
 }
 
 /// The source a version gets on the server: its run's artifact location there, plus the path

@@ -224,18 +224,14 @@ impl Client {
         )
     }
 
-    /// The id of the experiment named `name`, with its lifecycle stage and tags.
-    pub fn experiment_by_name(
-        &self,
-        name: &str,
-    ) -> Result<Option<(String, String, BTreeMap<String, String>)>> {
+    /// The id of the experiment named `name` and its lifecycle stage.
+    pub fn experiment_by_name(&self, name: &str) -> Result<Option<(String, String)>> {
         match self.get("experiments/get-by-name", &[("experiment_name", name)]) {
             Ok(reply) => {
                 let exp = &reply["experiment"];
                 Ok(Some((
                     text(&exp["experiment_id"]),
                     text(&exp["lifecycle_stage"]),
-                    tag_map(&exp["tags"]),
                 )))
             }
             Err(e) if e.is_not_found() => Ok(None),

@@ -4,6 +4,7 @@
 
 pub mod doctor;
 pub mod error;
+mod excerpt;
 pub mod experiment;
 pub mod fs;
 pub mod gc;

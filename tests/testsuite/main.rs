@@ -5,6 +5,7 @@ mod common;
 mod completion;
 mod doctor;
 mod gc;
+mod hostile;
 mod logging;
 mod read_fixtures;
 mod registry_read;

@@ -1,9 +1,9 @@
-//! `--columns` patterns (`metrics.*`, `params.lr*`, `tags.mlflow.user`): which params,
-//! metrics and tags a table shows, and what must be read from disk for them.
+//! Column patterns (`metrics.*`, `params.lr*`, `tags.mlflow.user`): which params, metrics and
+//! tags a view shows, and what must be read from disk for them. Must not read the disk itself.
 
 use globset::{GlobBuilder, GlobMatcher};
 
-use super::exit::UsageError;
+use super::UsageError;
 use crate::query::Field;
 use crate::store::{DataSelection, Keys, Run};
 
