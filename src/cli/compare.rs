@@ -6,11 +6,10 @@ use clap::ValueEnum;
 use globset::{GlobBuilder, GlobMatcher};
 use serde_json::{Value, json};
 
-use super::columns::{Columns, Kind};
 use super::exit::{self, UsageError};
 use super::search::{Query, ScopeArgs, field_cell, find_runs, reload};
 use super::{Ctx, complete};
-use crate::query::{OrderBy, Target, sort_runs};
+use crate::query::{Columns, Kind, OrderBy, Target, sort_runs};
 use crate::render::{Cell, Output, Table, json_float};
 use crate::store::{Run, Store};
 
@@ -82,9 +81,9 @@ struct Row {
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let store = ctx.store()?;
     let columns = if args.columns.is_empty() {
-        Columns::parse(&["params.*".into(), "metrics.*".into()])?
+        Columns::parse(&["params.*".into(), "metrics.*".into()]).map_err(UsageError)?
     } else {
-        Columns::parse(&args.columns)?
+        Columns::parse(&args.columns).map_err(UsageError)?
     };
     let higher = args
         .higher_is_better

@@ -2,7 +2,6 @@
 //! store and query layers, dispatch, and the mapping of errors to exit codes. The only module
 //! that knows about clap; one file per subcommand.
 
-mod columns;
 mod compare;
 mod complete;
 mod completions;
@@ -20,6 +19,7 @@ mod runs;
 mod search;
 mod shape;
 mod transition;
+mod ui;
 
 use std::process::ExitCode;
 
@@ -94,6 +94,8 @@ enum Command {
     /// The model registry: list, describe, versions, latest, get, alias, tag, delete, rename
     #[command(alias = "model")]
     Models(models::Args),
+    /// Browse the store in a full-screen terminal UI: runs, charts, compare, registry, live
+    Ui(ui::Args),
     /// Remove deleted runs and experiments for good (plan first; --dry-run shows it)
     Gc(gc::Args),
     /// Print the shell completion script for SHELL (bash, zsh, fish, powershell, elvish)
@@ -160,7 +162,7 @@ fn key_value(s: &str) -> Result<(String, String), String> {
 /// Subcommands by task, for `mlrs --help`.
 const TASKS: [(&str, &[&str]); 5] = [
     ("Track runs", &["runs", "log", "run"]),
-    ("Find and compare", &["search", "compare"]),
+    ("Find and compare", &["search", "compare", "ui"]),
     ("Organize", &["experiments"]),
     ("Model registry", &["register", "transition", "models"]),
     ("Maintain", &["gc", "completions", "man"]),
@@ -228,6 +230,7 @@ pub fn main() -> ExitCode {
         Command::Register(args) => register::run(&ctx, args),
         Command::Transition(args) => transition::run(&ctx, args),
         Command::Models(args) => models::run(&ctx, args),
+        Command::Ui(args) => ui::run(&ctx, args),
         Command::Gc(args) => gc::run(&ctx, args),
         Command::Completions(args) => completions::run(&ctx, args),
         Command::Man(args) => completions::man(&ctx, args),

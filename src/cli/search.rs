@@ -7,10 +7,10 @@ use std::collections::HashMap;
 use anyhow::Result;
 use serde_json::Value;
 
-use super::columns::{Columns, Kind};
 use super::shape::{run_json, run_records};
+use super::exit::UsageError;
 use super::{Ctx, ViewArg, complete, runs};
-use crate::query::{Attr, Field, Filter, OrderBy, Target, sort_runs};
+use crate::query::{Attr, Columns, Field, Filter, Kind, OrderBy, Target, sort_runs};
 use crate::render::{Cell, Format, Output, Table};
 use crate::store::{DataSelection, Experiment, Run, Store, ViewType};
 
@@ -122,7 +122,7 @@ pub fn reload(ctx: &Ctx, store: &Store, runs: Vec<Run>, select: &DataSelection) 
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let store = ctx.store()?;
-    let columns = Columns::parse(&args.columns)?;
+    let columns = Columns::parse(&args.columns).map_err(UsageError)?;
     let found = find_runs(
         ctx,
         &store,

@@ -7,6 +7,8 @@
 //! time attributes. A parsed filter or order tells the caller which data keys it reads
 //! ([`Needs`]), so only those files are opened.
 
+mod columns;
+mod direction;
 mod field;
 mod filter;
 mod lexer;
@@ -15,7 +17,9 @@ mod order;
 use std::collections::BTreeSet;
 use std::fmt;
 
-pub use field::{Attr, DatasetKey, Field, Record, Target};
+pub use columns::{Columns, Kind};
+pub use direction::{Direction, direction};
+pub use field::{Attr, DatasetKey, Field, Record, Target, Value};
 pub use filter::Filter;
 pub use order::{OrderBy, sort_experiments, sort_model_versions, sort_models, sort_runs};
 

@@ -3,8 +3,7 @@
 
 use globset::{GlobBuilder, GlobMatcher};
 
-use super::exit::UsageError;
-use crate::query::Field;
+use super::Field;
 use crate::store::{DataSelection, Keys, Run};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,13 +46,13 @@ pub struct Columns {
 
 impl Columns {
     /// Parse `kind.pattern` values; `*` and `?` match any character, `/` and `.` included.
-    pub fn parse(values: &[String]) -> Result<Columns, UsageError> {
+    pub fn parse(values: &[String]) -> Result<Columns, String> {
         let mut specs = Vec::new();
         for value in values {
             let bad = || {
-                UsageError(format!(
+                format!(
                     "bad --columns {value:?}: expected metrics.GLOB, params.GLOB or tags.GLOB (e.g. 'metrics.*', 'params.lr*')"
-                ))
+                )
             };
             let (kind, key) = value.split_once('.').ok_or_else(bad)?;
             let kind = match kind {
@@ -66,7 +65,7 @@ impl Columns {
                 let glob = GlobBuilder::new(key)
                     .literal_separator(false)
                     .build()
-                    .map_err(|e| UsageError(format!("bad --columns {value:?}: {e}")))?;
+                    .map_err(|e| format!("bad --columns {value:?}: {e}"))?;
                 Pattern::Glob(glob.compile_matcher())
             } else {
                 Pattern::Exact(key.to_owned())
@@ -123,7 +122,7 @@ impl Columns {
         out
     }
 
-    fn matches(&self, kind: Kind, key: &str) -> bool {
+    pub fn matches(&self, kind: Kind, key: &str) -> bool {
         self.specs.iter().any(|(k, p)| {
             *k == kind
                 && match p {

@@ -1,0 +1,359 @@
+//! The UI's one door to the store: every read and write the UI makes goes through here, as
+//! plain values in and out, so moving to the use-case layer is a change in this file only.
+//! Must not draw, and must not call the command-line front-end.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::store::logging::Batch;
+use crate::store::metric::MetricPoint;
+use crate::store::registry::{RegisteredModel, Stage};
+use crate::store::{
+    DataSelection, Experiment, Keys, Listing, Problem, Run, RunData, RunInfo, Store, StoreError,
+    ViewType,
+};
+
+/// An experiment with its run counts.
+#[derive(Debug, Clone)]
+pub(crate) struct ExperimentRow {
+    pub experiment: Experiment,
+    pub active: usize,
+    pub deleted: usize,
+}
+
+/// The active experiments named by `wanted` (ids, names or name globs), or all of them.
+pub(crate) fn experiments(store: &Store, wanted: &[String]) -> anyhow::Result<Vec<Experiment>> {
+    let all = store.experiments(ViewType::ActiveOnly)?.items;
+    if wanted.is_empty() {
+        return Ok(all);
+    }
+    let mut out: Vec<Experiment> = Vec::new();
+    for name in wanted {
+        let found: Vec<Experiment> = match store.find_experiment(name) {
+            Ok(e) => vec![e],
+            Err(StoreError::NotFound(m)) if name.contains(['*', '?', '[']) => {
+                let glob = globset::Glob::new(name)?.compile_matcher();
+                let matched: Vec<Experiment> = all
+                    .iter()
+                    .filter(|e| glob.is_match(&e.name))
+                    .cloned()
+                    .collect();
+                if matched.is_empty() {
+                    return Err(StoreError::NotFound(m).into());
+                }
+                matched
+            }
+            Err(e) => return Err(e.into()),
+        };
+        for e in found {
+            if !out.iter().any(|o| o.id == e.id) {
+                out.push(e);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Every run of `experiments`, deleted ones too, with meta.yaml read and no data yet.
+pub(crate) fn run_infos(store: &Store, experiments: &[Experiment]) -> anyhow::Result<Listing<Run>> {
+    let listing = store.run_infos(experiments, ViewType::All)?;
+    Ok(Listing {
+        items: listing
+            .items
+            .into_iter()
+            .map(|info| Run {
+                info,
+                data: RunData::default(),
+            })
+            .collect(),
+        problems: listing.problems,
+    })
+}
+
+/// What the table can show: params, latest metrics and tags (dataset inputs wait for detail).
+pub(crate) fn table_selection() -> DataSelection {
+    DataSelection {
+        params: Keys::All,
+        metrics: Keys::All,
+        tags: Keys::All,
+        inputs: false,
+    }
+}
+
+/// Load the table's data of runs, in parallel.
+pub(crate) fn load_data(store: &Store, runs: Vec<Run>) -> Listing<Run> {
+    store.load_runs(runs.into_iter().map(|r| r.info).collect(), &table_selection())
+}
+
+pub(crate) fn count(experiments: &[Experiment], runs: &[Run]) -> Vec<ExperimentRow> {
+    experiments
+        .iter()
+        .map(|e| {
+            let mine = runs.iter().filter(|r| r.info.experiment_id == e.id);
+            let (active, deleted) = mine.fold((0, 0), |(a, d), r| {
+                if r.info.is_active() {
+                    (a + 1, d)
+                } else {
+                    (a, d + 1)
+                }
+            });
+            ExperimentRow {
+                experiment: e.clone(),
+                active,
+                deleted,
+            }
+        })
+        .collect()
+}
+
+/// A file or folder under a run's artifact root.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Artifact {
+    /// Relative to the artifact root, `/`-separated.
+    pub path: String,
+    pub depth: usize,
+    /// `None` for folders.
+    pub size: Option<u64>,
+    pub full: PathBuf,
+}
+
+/// A registered version made from a run.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct MadeVersion {
+    pub model: String,
+    pub version: u64,
+    pub stage: String,
+}
+
+/// Everything the run detail shows.
+#[derive(Debug, Clone)]
+pub(crate) struct RunDetail {
+    pub run: Run,
+    pub experiment: String,
+    /// Each metric's values in logged order.
+    pub histories: BTreeMap<String, Vec<f64>>,
+    pub artifacts: Vec<Artifact>,
+    pub versions: Vec<MadeVersion>,
+}
+
+pub(crate) fn run_detail(store: &Store, run_id: &str) -> anyhow::Result<RunDetail> {
+    let info = store.find_run(run_id)?;
+    let data = info.load_data(&DataSelection::everything())?;
+    let experiment = store.experiment_of(&info)?.name;
+    let mut histories = BTreeMap::new();
+    for key in data.metrics.keys() {
+        let points = info.metric_history(key)?.unwrap_or_default();
+        histories.insert(key.clone(), points.iter().map(|p| p.value).collect());
+    }
+    let artifacts = store
+        .local_artifact_dir(&info)
+        .map(|dir| artifact_tree(&dir))
+        .unwrap_or_default();
+    let models = store.registered_models()?.items;
+    let versions = made_from(&models, &info.run_id);
+    Ok(RunDetail {
+        run: Run { info, data },
+        experiment,
+        histories,
+        artifacts,
+        versions,
+    })
+}
+
+fn made_from(models: &[RegisteredModel], run_id: &str) -> Vec<MadeVersion> {
+    let mut out = Vec::new();
+    for m in models {
+        for v in m.live_versions() {
+            if v.run_ids().contains(&run_id) {
+                out.push(MadeVersion {
+                    model: m.name.clone(),
+                    version: v.version,
+                    stage: v.current_stage.as_str().to_owned(),
+                });
+            }
+        }
+    }
+    out
+}
+
+fn artifact_tree(root: &Path) -> Vec<Artifact> {
+    walkdir::WalkDir::new(root)
+        .min_depth(1)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .map(|e| {
+            let meta = e.metadata().ok();
+            let is_dir = e.file_type().is_dir();
+            Artifact {
+                path: e
+                    .path()
+                    .strip_prefix(root)
+                    .unwrap_or(e.path())
+                    .to_string_lossy()
+                    .into_owned(),
+                depth: e.depth() - 1,
+                size: if is_dir { None } else { meta.map(|m| m.len()) },
+                full: e.path().to_path_buf(),
+            }
+        })
+        .collect()
+}
+
+/// The first `limit` bytes of a file as text; `None` when it is not text.
+pub(crate) fn read_text(path: &Path, limit: u64) -> anyhow::Result<Option<String>> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?.take(limit).read_to_end(&mut bytes)?;
+    if bytes.contains(&0) {
+        return Ok(None);
+    }
+    Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+}
+
+/// The metric points of a run, each key's file read from `offset` on (0 the first time), and
+/// the new offsets: a running run's chart grows by what was appended, nothing else is re-read.
+pub(crate) fn metric_points_since(
+    info: &RunInfo,
+    key: &str,
+    offset: u64,
+) -> anyhow::Result<(Vec<MetricPoint>, u64)> {
+    use std::io::{Seek, SeekFrom};
+    let path = info.dir.join("metrics").join(key);
+    let mut file = match std::fs::File::open(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Vec::new(), offset)),
+        Err(e) => return Err(e.into()),
+    };
+    file.seek(SeekFrom::Start(offset))?;
+    let mut text = String::new();
+    file.read_to_string(&mut text)?;
+    // A line still being written waits for the next read.
+    let complete = text.rfind('\n').map_or(0, |i| i + 1);
+    let points = crate::store::metric::parse_file(&path, &text[..complete])?;
+    Ok((points, offset + complete as u64))
+}
+
+pub(crate) fn models(store: &Store) -> anyhow::Result<Listing<RegisteredModel>> {
+    Ok(store.registered_models()?)
+}
+
+/// A change the UI can make, each through the store code the CLI uses.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Action {
+    DeleteRun(String),
+    RestoreRun(String),
+    SetTag {
+        run: String,
+        key: String,
+        value: String,
+    },
+    RenameRun {
+        run: String,
+        name: String,
+    },
+    Transition {
+        model: String,
+        version: u64,
+        stage: String,
+    },
+    SetAlias {
+        model: String,
+        alias: String,
+        version: u64,
+    },
+}
+
+impl Action {
+    /// The question the confirmation asks.
+    pub fn describe(&self) -> String {
+        let short = |id: &str| id.chars().take(8).collect::<String>();
+        match self {
+            Action::DeleteRun(r) => format!("Delete run {}?", short(r)),
+            Action::RestoreRun(r) => format!("Restore run {}?", short(r)),
+            Action::SetTag { run, key, value } => {
+                format!("Set tag {key}={value} on run {}?", short(run))
+            }
+            Action::RenameRun { run, name } => format!("Rename run {} to {name:?}?", short(run)),
+            Action::Transition {
+                model,
+                version,
+                stage,
+            } => format!("Move {model} version {version} to stage {stage}?"),
+            Action::SetAlias {
+                model,
+                alias,
+                version,
+            } => format!("Point alias @{alias} of {model} at version {version}?"),
+        }
+    }
+}
+
+/// Carry out `action`; the answer is a line for the status bar.
+pub(crate) fn apply(store: &Store, action: &Action) -> anyhow::Result<String> {
+    match action {
+        Action::DeleteRun(id) => {
+            let run = store.delete_run(&store.find_run(id)?)?;
+            Ok(format!("deleted run {} ({})", run.run_id, run.run_name))
+        }
+        Action::RestoreRun(id) => {
+            let run = store.find_run(id)?;
+            store.check_run_restorable(&run)?;
+            let run = store.restore_run(&run)?;
+            Ok(format!("restored run {} ({})", run.run_id, run.run_name))
+        }
+        Action::SetTag { run, key, value } => {
+            log_tags(store, run, vec![(key.clone(), value.clone())])?;
+            Ok(format!("set tag {key} on run {run}"))
+        }
+        Action::RenameRun { run, name } => {
+            log_tags(
+                store,
+                run,
+                vec![(crate::store::logging::RUN_NAME_TAG.into(), name.clone())],
+            )?;
+            Ok(format!("renamed run {run} to {name}"))
+        }
+        Action::Transition {
+            model,
+            version,
+            stage,
+        } => {
+            let stage = Stage::parse(stage)?;
+            store.transition(model, *version, stage, false)?;
+            Ok(format!("{model} version {version} is now {}", stage.as_str()))
+        }
+        Action::SetAlias {
+            model,
+            alias,
+            version,
+        } => {
+            crate::store::registry::names::new_alias(alias)?;
+            store.registered_model(model)?.version(*version)?;
+            store.set_alias(model, alias, *version)?;
+            Ok(format!("@{alias} of {model} points at version {version}"))
+        }
+    }
+}
+
+fn log_tags(store: &Store, run: &str, tags: Vec<(String, String)>) -> anyhow::Result<()> {
+    let info = store.find_run(run)?;
+    let batch = Batch {
+        tags,
+        ..Batch::default()
+    };
+    batch.validate()?;
+    store.log_batch(&info, &batch)?;
+    Ok(())
+}
+
+/// One line per problem, for the status bar.
+pub(crate) fn problem_line(problems: &[Problem]) -> Option<String> {
+    let first = problems.first()?;
+    Some(format!(
+        "{} broken entr{} skipped, e.g. {}",
+        problems.len(),
+        if problems.len() == 1 { "y" } else { "ies" },
+        first
+    ))
+}

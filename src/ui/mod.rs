@@ -1,0 +1,175 @@
+//! `mlrs ui`: the store in a full-screen terminal UI, in The Elm Architecture: one `Model`,
+//! `Msg`s from the terminal, a background loader and a timer, `update` for the next state and
+//! `view` to draw it; one file per component. This module owns the terminal: raw mode, the
+//! alternate screen and the mouse are set up here and always given back (on exit, on panic,
+//! on SIGTERM). Reads and writes go through `data`; it must not call the command line.
+
+mod charts;
+mod compare;
+mod confirm;
+mod data;
+mod detail;
+mod experiments;
+mod filter_bar;
+mod help;
+mod live;
+mod model;
+mod registry;
+mod runs_table;
+mod theme;
+mod view;
+
+#[cfg(test)]
+mod tests;
+
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event};
+use crossterm::execute;
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use ratatui::layout::Rect;
+
+pub use model::Options;
+use model::{Model, Msg, update};
+
+use crate::store::Store;
+
+/// How often the live refresh looks at the store.
+const TICK: Duration = Duration::from_millis(500);
+
+static TERMINATED: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_terminate(_: libc::c_int) {
+    TERMINATED.store(true, Ordering::Relaxed);
+}
+
+fn restore_terminal() {
+    let _ = disable_raw_mode();
+    let _ = execute!(std::io::stdout(), LeaveAlternateScreen, DisableMouseCapture);
+}
+
+/// Run the UI until the user quits.
+pub fn run(store: Store, opts: &Options) -> anyhow::Result<()> {
+    let mut model = Model::new(store, opts)?;
+    let (tx, rx) = mpsc::channel();
+    let root = model.store.root().to_path_buf();
+    let infos = model.runs.clone();
+    std::thread::spawn(move || {
+        if let Ok(store) = Store::open(&root) {
+            let loaded = data::load_data(&store, infos);
+            let _ = tx.send(Msg::Loaded(loaded.items, loaded.problems));
+        }
+    });
+
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_terminal();
+        previous(info);
+    }));
+    // SAFETY: the handler only stores into an atomic, which is async-signal-safe.
+    unsafe {
+        libc::signal(libc::SIGTERM, on_terminate as *const () as libc::sighandler_t);
+        libc::signal(libc::SIGHUP, on_terminate as *const () as libc::sighandler_t);
+    }
+    enable_raw_mode()?;
+    let result = (|| {
+        execute!(std::io::stdout(), EnterAlternateScreen, EnableMouseCapture)?;
+        let mut terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
+        let size = terminal.size()?;
+        update(&mut model, Msg::Resize(size.width, size.height));
+        event_loop(&mut terminal, &mut model, &rx)
+    })();
+    restore_terminal();
+    result
+}
+
+fn event_loop(
+    terminal: &mut Terminal<CrosstermBackend<std::io::Stdout>>,
+    model: &mut Model,
+    rx: &mpsc::Receiver<Msg>,
+) -> anyhow::Result<()> {
+    let mut last_tick = Instant::now();
+    loop {
+        terminal.draw(|f| view::view(model, f))?;
+        if let Some(text) = model.copy.take() {
+            copy_osc52(&text)?;
+        }
+        if model.quit || TERMINATED.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        let wait = TICK.saturating_sub(last_tick.elapsed()).min(Duration::from_millis(100));
+        if event::poll(wait)? {
+            let msg = match event::read()? {
+                Event::Key(k) if k.kind != event::KeyEventKind::Release => Some(Msg::Key(k)),
+                Event::Mouse(mouse) => Some(Msg::Mouse(mouse)),
+                Event::Resize(w, h) => Some(Msg::Resize(w, h)),
+                _ => None,
+            };
+            if let Some(msg) = msg {
+                update(model, msg);
+            }
+        }
+        while let Ok(msg) = rx.try_recv() {
+            update(model, msg);
+        }
+        if last_tick.elapsed() >= TICK {
+            last_tick = Instant::now();
+            update(model, Msg::Tick);
+        }
+    }
+}
+
+/// Put text on the clipboard of the terminal, even over SSH, with the OSC 52 sequence.
+fn copy_osc52(text: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout();
+    write!(out, "\x1b]52;c;{}\x07", base64(text.as_bytes()))?;
+    out.flush()
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, &b)| acc | u32::from(b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ABC[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// `text` cut to `width` characters, with `…` when cut.
+pub(crate) fn clip(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// A `width`×`height` box in the middle of `area` (smaller when `area` is).
+pub(crate) fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
