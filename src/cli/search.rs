@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use anyhow::Result;
 use serde_json::Value;
 
-use super::shape::{run_json, run_records};
 use super::exit::UsageError;
+use super::shape::{run_json, run_records};
 use super::{Ctx, ViewArg, complete, runs};
 use crate::query::{Attr, Columns, Field, Filter, Kind, OrderBy, Target, sort_runs};
 use crate::render::{Cell, Format, Output, Table};

@@ -194,9 +194,7 @@ pub(crate) fn key(m: &mut Model, key: KeyEvent) {
         KeyCode::Char('p') if !c.runs.is_empty() => {
             c.pinned = Some(c.pinned.map_or(0, |p| (p + 1) % c.runs.len()));
         }
-        KeyCode::Char('n') | KeyCode::PageDown | KeyCode::Char('j') | KeyCode::Down => {
-            c.page += 1
-        }
+        KeyCode::Char('n') | KeyCode::PageDown | KeyCode::Char('j') | KeyCode::Down => c.page += 1,
         KeyCode::Char('N') | KeyCode::PageUp | KeyCode::Char('k') | KeyCode::Up => {
             c.page = c.page.saturating_sub(1)
         }
@@ -207,8 +205,13 @@ pub(crate) fn key(m: &mut Model, key: KeyEvent) {
 pub(crate) fn render(m: &Model, f: &mut Frame, area: Rect) {
     let theme = m.theme();
     let c = &m.charts;
-    let [legend_area, grid_area] =
-        Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
+    let error_rows = u16::from(c.error.is_some());
+    let [legend_area, error_area, grid_area] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(error_rows),
+        Constraint::Fill(1),
+    ])
+    .areas(area);
     let mut legend: Vec<Span> = Vec::new();
     for (i, run) in c.runs.iter().enumerate() {
         let pin = if c.pinned == Some(i) { "📌" } else { "" };
@@ -235,12 +238,12 @@ pub(crate) fn render(m: &Model, f: &mut Frame, area: Rect) {
         theme.dim(),
     ));
     f.render_widget(Paragraph::new(Line::from(legend)), legend_area);
+    // A broken metric file costs its own line only.
     if let Some(e) = &c.error {
         f.render_widget(
             Paragraph::new(Span::styled(e.clone(), theme.error())),
-            grid_area,
+            error_area,
         );
-        return;
     }
     if c.keys.is_empty() {
         f.render_widget(
@@ -257,7 +260,12 @@ pub(crate) fn render(m: &Model, f: &mut Frame, area: Rect) {
     let row_areas = Layout::vertical(vec![Constraint::Fill(1); rows]).split(grid_area);
     let mut cells = Vec::new();
     for r in row_areas.iter() {
-        cells.extend(Layout::horizontal(vec![Constraint::Fill(1); cols]).split(*r).iter().copied());
+        cells.extend(
+            Layout::horizontal(vec![Constraint::Fill(1); cols])
+                .split(*r)
+                .iter()
+                .copied(),
+        );
     }
     for (key, cell) in c.keys.iter().skip(page * per_page).zip(cells) {
         chart(m, key, f, cell, (page + 1, pages));
@@ -273,11 +281,15 @@ fn chart(m: &Model, key: &str, f: &mut Frame, area: Rect, (page, pages): (usize,
         order.retain(|&i| i != p);
         order.push(p);
     }
-    let lines: Vec<(usize, Vec<(f64, f64)>)> =
-        order.iter().map(|&i| (i, c.line(i, key))).collect();
+    let lines: Vec<(usize, Vec<(f64, f64)>)> = order.iter().map(|&i| (i, c.line(i, key))).collect();
     let all = lines.iter().flat_map(|(_, l)| l.iter());
     let (x0, x1, y0, y1) = all.fold(
-        (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY),
+        (
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ),
         |(a, b, cc, d), &(x, y)| (a.min(x), b.max(x), cc.min(y), d.max(y)),
     );
     if !x0.is_finite() {
@@ -287,13 +299,29 @@ fn chart(m: &Model, key: &str, f: &mut Frame, area: Rect, (page, pages): (usize,
         );
         return;
     }
-    let span = (x1 - x0).max(f64::EPSILON);
+    // A single x (one step) still gets a readable axis around it.
+    let (x0, span) = if x1 > x0 {
+        (x0, x1 - x0)
+    } else {
+        (x0 - 0.5, 1.0)
+    };
     let (lo, hi) = (x0 + span * c.window.0, x0 + span * c.window.1);
     let visible: Vec<(usize, Vec<(f64, f64)>)> = lines
         .into_iter()
-        .map(|(i, l)| (i, l.into_iter().filter(|(x, _)| *x >= lo && *x <= hi).collect()))
+        .map(|(i, l)| {
+            (
+                i,
+                l.into_iter()
+                    .filter(|(x, _)| *x >= lo && *x <= hi)
+                    .collect(),
+            )
+        })
         .collect();
-    let (y0, y1) = if y1 > y0 { (y0, y1) } else { (y0 - 1.0, y1 + 1.0) };
+    let (y0, y1) = if y1 > y0 {
+        (y0, y1)
+    } else {
+        (y0 - 1.0, y1 + 1.0)
+    };
     let label = |v: f64| {
         if c.log_y {
             human_float(10f64.powf(v))

@@ -70,8 +70,11 @@ pub(crate) fn render(m: &Model, f: &mut Frame, area: Rect) {
                 }),
                 _ => None,
             };
+            // `≠` says it without colour too.
+            let mark = if differ { "≠ " } else { "  " };
+            let key = format!("{mark}{}", field.label());
             let mut cells = vec![
-                Cell::from(super::clip(&field.label(), usize::from(KEY_WIDTH))).style(if differ {
+                Cell::from(super::clip(&key, usize::from(KEY_WIDTH))).style(if differ {
                     theme.changed()
                 } else {
                     theme.dim()
@@ -82,11 +85,11 @@ pub(crate) fn render(m: &Model, f: &mut Frame, area: Rect) {
                     Field::Metric(k) => best.is_some() && r.data.metrics.get(k).copied() == best,
                     _ => false,
                 };
-                let cell = Cell::from(super::clip(&v, usize::from(RUN_WIDTH)));
                 cells.push(if is_best && differ {
-                    cell.style(theme.best())
+                    Cell::from(super::clip(&format!("{v}*"), usize::from(RUN_WIDTH)))
+                        .style(theme.best())
                 } else {
-                    cell
+                    Cell::from(super::clip(&v, usize::from(RUN_WIDTH)))
                 });
             }
             Row::new(cells)

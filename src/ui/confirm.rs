@@ -23,9 +23,11 @@ pub(crate) fn render(m: &Model, action: &Action, f: &mut Frame, area: Rect) {
     let popup = super::centered(area, 60, 5);
     f.render_widget(Clear, popup);
     f.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: true })
-            .block(Block::bordered().title(" Confirm ").border_style(theme.error())),
+        Paragraph::new(lines).wrap(Wrap { trim: true }).block(
+            Block::bordered()
+                .title(" Confirm ")
+                .border_style(theme.error()),
+        ),
         popup,
     );
 }

@@ -83,7 +83,10 @@ pub(crate) fn table_selection() -> DataSelection {
 
 /// Load the table's data of runs, in parallel.
 pub(crate) fn load_data(store: &Store, runs: Vec<Run>) -> Listing<Run> {
-    store.load_runs(runs.into_iter().map(|r| r.info).collect(), &table_selection())
+    store.load_runs(
+        runs.into_iter().map(|r| r.info).collect(),
+        &table_selection(),
+    )
 }
 
 pub(crate) fn count(experiments: &[Experiment], runs: &[Run]) -> Vec<ExperimentRow> {
@@ -204,7 +207,9 @@ fn artifact_tree(root: &Path) -> Vec<Artifact> {
 /// The first `limit` bytes of a file as text; `None` when it is not text.
 pub(crate) fn read_text(path: &Path, limit: u64) -> anyhow::Result<Option<String>> {
     let mut bytes = Vec::new();
-    std::fs::File::open(path)?.take(limit).read_to_end(&mut bytes)?;
+    std::fs::File::open(path)?
+        .take(limit)
+        .read_to_end(&mut bytes)?;
     if bytes.contains(&0) {
         return Ok(None);
     }
@@ -321,7 +326,10 @@ pub(crate) fn apply(store: &Store, action: &Action) -> anyhow::Result<String> {
         } => {
             let stage = Stage::parse(stage)?;
             store.transition(model, *version, stage, false)?;
-            Ok(format!("{model} version {version} is now {}", stage.as_str()))
+            Ok(format!(
+                "{model} version {version} is now {}",
+                stage.as_str()
+            ))
         }
         Action::SetAlias {
             model,

@@ -73,7 +73,11 @@ pub(crate) fn items(d: &RunDetail, utc: bool) -> Vec<Item> {
     let data = &d.run.data;
     if !data.params.is_empty() {
         out.push(Item::Section("Params"));
-        out.extend(data.params.iter().map(|(k, v)| Item::Pair(k.clone(), v.clone())));
+        out.extend(
+            data.params
+                .iter()
+                .map(|(k, v)| Item::Pair(k.clone(), v.clone())),
+        );
     }
     if !data.metrics.is_empty() {
         out.push(Item::Section("Metrics (latest, history)"));
@@ -88,12 +92,20 @@ pub(crate) fn items(d: &RunDetail, utc: bool) -> Vec<Item> {
     }
     if !data.tags.is_empty() {
         out.push(Item::Section("Tags"));
-        out.extend(data.tags.iter().map(|(k, v)| Item::Pair(k.clone(), v.clone())));
+        out.extend(
+            data.tags
+                .iter()
+                .map(|(k, v)| Item::Pair(k.clone(), v.clone())),
+        );
     }
     if !data.dataset_inputs.is_empty() {
         out.push(Item::Section("Datasets"));
         for i in &data.dataset_inputs {
-            let context = i.tags.get("mlflow.data.context").cloned().unwrap_or("-".into());
+            let context = i
+                .tags
+                .get("mlflow.data.context")
+                .cloned()
+                .unwrap_or("-".into());
             out.push(Item::Pair(
                 context,
                 format!("{} ({})", i.dataset.name, i.dataset.digest),
@@ -168,11 +180,17 @@ pub(crate) fn render(m: &Model, f: &mut Frame, area: Rect) {
             let mut line = match item {
                 Item::Section(s) => Line::from(Span::styled(*s, theme.header())),
                 Item::Pair(k, v) => Line::from(vec![
-                    Span::styled(format!("  {:<key_width$} ", super::clip(k, key_width)), theme.key()),
+                    Span::styled(
+                        format!("  {:<key_width$} ", super::clip(k, key_width)),
+                        theme.key(),
+                    ),
                     Span::raw(crate::render::printable(v).into_owned()),
                 ]),
                 Item::Metric(k, v, spark) => Line::from(vec![
-                    Span::styled(format!("  {:<key_width$} ", super::clip(k, key_width)), theme.key()),
+                    Span::styled(
+                        format!("  {:<key_width$} ", super::clip(k, key_width)),
+                        theme.key(),
+                    ),
                     Span::raw(format!("{:<12} ", human_float(*v))),
                     Span::styled(spark.clone(), theme.line(0)),
                 ]),
@@ -199,18 +217,8 @@ pub(crate) fn render(m: &Model, f: &mut Frame, area: Rect) {
     f.render_widget(Paragraph::new(lines).block(block), area);
 }
 
-pub(crate) fn render_viewer(
-    title: &str,
-    lines: &[String],
-    top: usize,
-    f: &mut Frame,
-    area: Rect,
-) {
-    let block = Block::bordered().title(format!(
-        " {title} · line {}/{} ",
-        top + 1,
-        lines.len()
-    ));
+pub(crate) fn render_viewer(title: &str, lines: &[String], top: usize, f: &mut Frame, area: Rect) {
+    let block = Block::bordered().title(format!(" {title} · line {}/{} ", top + 1, lines.len()));
     let inner = block.inner(area);
     let text: Vec<Line> = lines
         .iter()

@@ -40,8 +40,10 @@ pub(crate) fn render(m: &Model, f: &mut Frame, area: Rect) {
                 row.active.to_string()
             };
             let name_width = width.saturating_sub(counts.len() + 3);
-            let name = super::clip(&row.experiment.name, name_width);
-            let text = format!("{tick}{name:<name_width$} {counts:>}");
+            let text = format!(
+                "{tick}{} {counts}",
+                super::pad(&row.experiment.name, name_width)
+            );
             let style = if focused && i == m.exp_cursor {
                 theme.cursor()
             } else {

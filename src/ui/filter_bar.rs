@@ -10,9 +10,7 @@ use super::model::{Model, Overlay, View};
 
 /// Lines the error box needs above the bar (0 when there is none).
 pub(crate) fn error_height(m: &Model) -> u16 {
-    m.error
-        .as_ref()
-        .map_or(0, |e| e.lines().count() as u16 + 2)
+    m.error.as_ref().map_or(0, |e| e.lines().count() as u16 + 2)
 }
 
 pub(crate) fn render_error(m: &Model, f: &mut Frame, area: Rect) {
@@ -59,7 +57,12 @@ fn hints(m: &Model) -> Line<'static> {
             ("R", "models"),
             ("q", "quit"),
         ],
-        View::Detail => &[("j/k", "move"), ("⏎", "open"), ("esc", "back"), ("q", "quit")],
+        View::Detail => &[
+            ("j/k", "move"),
+            ("⏎", "open"),
+            ("esc", "back"),
+            ("q", "quit"),
+        ],
         View::Viewer(..) => &[("j/k", "scroll"), ("esc", "back"), ("q", "quit")],
         View::Charts => &[
             ("l", "log-y"),
@@ -80,7 +83,7 @@ fn hints(m: &Model) -> Line<'static> {
     let mut spans = Vec::new();
     for (k, what) in keys {
         spans.push(Span::styled(*k, theme.key()));
-        spans.push(Span::raw(format!(" {what}  ")));
+        spans.push(Span::raw(format!(" {what} ")));
     }
     Line::from(spans)
 }

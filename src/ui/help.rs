@@ -1,7 +1,7 @@
 //! The `?` overlay: every key, by view. Draws only.
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
@@ -15,50 +15,44 @@ pub(crate) const KEYS: &[(&str, &[(&str, &str)])] = &[
             ("q, Ctrl-C", "quit"),
             ("?", "this help"),
             ("Esc", "back"),
-            ("j/k, ↓/↑", "move (g/G first/last, Ctrl-d/u half page)"),
+            ("j/k, ↓/↑", "move; g/G ends; Ctrl-d/u"),
         ],
     ),
     (
         "Runs",
         &[
-            ("Tab", "switch experiments pane / runs table"),
-            ("␣ (pane)", "show or hide an experiment's runs"),
+            ("Tab", "experiments pane ↔ runs"),
+            ("␣ (pane)", "scope to experiments"),
             ("h/l, ←/→", "choose a column"),
-            ("s / S", "sort by it (again: reverse) / default order"),
-            ("/", "filter (MLflow syntax, plus OR, NOT, ( ))"),
-            ("c", "columns: metrics.* params.lr* tags.x"),
-            ("o", "only columns whose values differ"),
+            ("s / S", "sort (again: reverse) / unsort"),
+            ("/", "filter (mlrs search syntax)"),
+            ("c", "columns: metrics.* params.lr*"),
+            ("o", "only columns that differ"),
             ("D", "show deleted runs"),
             ("␣", "mark a run"),
             ("⏎", "run detail"),
-            ("v / C", "chart / compare marked runs"),
+            ("v / C", "chart / compare marked"),
             ("R", "model registry"),
-            ("x", "delete or restore the run"),
-            ("t / n", "set a tag / rename the run"),
-            ("y", "copy the run id (OSC 52)"),
+            ("x", "delete / restore the run"),
+            ("t / n", "set a tag / rename"),
+            ("y", "copy run id (OSC 52)"),
             ("r", "reload"),
         ],
     ),
-    (
-        "Detail",
-        &[("⏎", "open a text artifact or a model version's run")],
-    ),
+    ("Detail", &[("⏎", "open artifact / version")]),
     (
         "Charts",
         &[
-            ("l / m / x", "log-y / smoothing / x: step, time, relative"),
-            ("+/-, wheel", "zoom x; ←/→ pan; 0 reset"),
-            (",/.", "move the cursor (values read off the lines)"),
-            ("p", "pin the first run on top"),
-            ("n / N", "next / previous page of charts"),
+            ("l / m / x", "log-y / smooth / x axis"),
+            ("+/-, wheel", "zoom; ←/→ pan; 0 reset"),
+            (",/.", "cursor with values"),
+            ("p", "pin a run on top"),
+            ("n / N", "next / previous page"),
         ],
     ),
     (
         "Registry",
-        &[
-            ("⏎", "open the version's source run"),
-            ("t / a", "move to a stage / point an alias at it"),
-        ],
+        &[("⏎", "open the source run"), ("t / a", "stage / alias it")],
     ),
 ];
 
@@ -69,15 +63,29 @@ pub(crate) fn render(m: &Model, f: &mut Frame, area: Rect) {
         lines.push(Line::from(Span::styled(*section, theme.header())));
         for (k, what) in *keys {
             lines.push(Line::from(vec![
-                Span::styled(format!("  {k:<12}"), theme.key()),
+                Span::styled(format!(" {k:<10}"), theme.key()),
                 Span::raw(*what),
             ]));
         }
     }
-    let popup = super::centered(area, 64, lines.len() as u16 + 2);
+    // Two columns when one does not fit (80×24 is the smallest screen kept usable).
+    let one_column = lines.len() as u16 + 2 <= area.height;
+    let (width, height) = if one_column {
+        (64, lines.len() as u16 + 2)
+    } else {
+        (area.width, lines.len().div_ceil(2) as u16 + 2)
+    };
+    let popup = super::centered(area, width, height);
     f.render_widget(Clear, popup);
-    f.render_widget(
-        Paragraph::new(lines).block(Block::bordered().title(" Keys (any key closes) ")),
-        popup,
-    );
+    let block = Block::bordered().title(" Keys (any key closes) ");
+    let inner = block.inner(popup);
+    f.render_widget(block, popup);
+    if one_column {
+        f.render_widget(Paragraph::new(lines), inner);
+    } else {
+        let right = lines.split_off(lines.len().div_ceil(2));
+        let [a, b] = Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).areas(inner);
+        f.render_widget(Paragraph::new(lines), a);
+        f.render_widget(Paragraph::new(right), b);
+    }
 }

@@ -75,8 +75,14 @@ pub fn run(store: Store, opts: &Options) -> anyhow::Result<()> {
     }));
     // SAFETY: the handler only stores into an atomic, which is async-signal-safe.
     unsafe {
-        libc::signal(libc::SIGTERM, on_terminate as *const () as libc::sighandler_t);
-        libc::signal(libc::SIGHUP, on_terminate as *const () as libc::sighandler_t);
+        libc::signal(
+            libc::SIGTERM,
+            on_terminate as *const () as libc::sighandler_t,
+        );
+        libc::signal(
+            libc::SIGHUP,
+            on_terminate as *const () as libc::sighandler_t,
+        );
     }
     enable_raw_mode()?;
     let result = (|| {
@@ -104,7 +110,9 @@ fn event_loop(
         if model.quit || TERMINATED.load(Ordering::Relaxed) {
             return Ok(());
         }
-        let wait = TICK.saturating_sub(last_tick.elapsed()).min(Duration::from_millis(100));
+        let wait = TICK
+            .saturating_sub(last_tick.elapsed())
+            .min(Duration::from_millis(100));
         if event::poll(wait)? {
             let msg = match event::read()? {
                 Event::Key(k) if k.kind != event::KeyEventKind::Release => Some(Msg::Key(k)),
@@ -152,13 +160,31 @@ fn base64(bytes: &[u8]) -> String {
     out
 }
 
-/// `text` cut to `width` characters, with `…` when cut.
+/// `text` cut to `width` terminal cells (wide characters count two), with `…` when cut.
 pub(crate) fn clip(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
+    use unicode_width::UnicodeWidthChar;
+    if unicode_width::UnicodeWidthStr::width(text) <= width {
         return text.to_owned();
     }
-    let mut out: String = text.chars().take(width.saturating_sub(1)).collect();
+    let mut out = String::new();
+    let mut used = 0;
+    for ch in text.chars() {
+        let w = ch.width().unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        used += w;
+        out.push(ch);
+    }
     out.push('…');
+    out
+}
+
+/// `text` clipped and padded with spaces to exactly `width` terminal cells.
+pub(crate) fn pad(text: &str, width: usize) -> String {
+    let mut out = clip(text, width);
+    let used = unicode_width::UnicodeWidthStr::width(out.as_str());
+    out.push_str(&" ".repeat(width.saturating_sub(used)));
     out
 }
 

@@ -9,9 +9,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKi
 use super::charts::ChartState;
 use super::data::{self, Action, ExperimentRow, RunDetail};
 use super::registry::RegistryState;
-use crate::query::{
-    Attr, Columns, Field, Filter, Kind, OrderBy, Target, direction, sort_runs,
-};
+use crate::query::{Attr, Columns, Field, Filter, Kind, OrderBy, Target, direction, sort_runs};
 use crate::store::{Experiment, Problem, Run, Store};
 
 /// Something that happened: a key, the mouse, data arriving, time passing.
@@ -286,15 +284,21 @@ impl Model {
         let runs: Vec<&Run> = shown.iter().map(|&i| &self.runs[i]).collect();
         let mut out = Vec::new();
         for kind in [Kind::Metric, Kind::Param, Kind::Tag] {
-            let mut keys: BTreeSet<&String> = BTreeSet::new();
+            // The keys most runs have come first: they are the ones worth the room.
+            let mut counts: HashMap<&String, usize> = HashMap::new();
             for r in &runs {
                 let map_keys: Box<dyn Iterator<Item = &String>> = match kind {
                     Kind::Metric => Box::new(r.data.metrics.keys()),
                     Kind::Param => Box::new(r.data.params.keys()),
                     Kind::Tag => Box::new(r.data.tags.keys()),
                 };
-                keys.extend(map_keys.filter(|k| columns.matches(kind, k)));
+                for k in map_keys.filter(|k| columns.matches(kind, k)) {
+                    *counts.entry(k).or_default() += 1;
+                }
             }
+            let mut keys: Vec<(&String, usize)> = counts.into_iter().collect();
+            keys.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+            let keys = keys.into_iter().map(|(k, _)| k);
             for key in keys {
                 let field = kind.field(key);
                 if !self.only_changed || differs(&runs, &field) {
@@ -461,14 +465,15 @@ impl Model {
                 })
             }
             Input::Rename => run.map(|run| Action::RenameRun { run, name: text }),
-            Input::Stage => self
-                .registry
-                .selected_version()
-                .map(|(model, version)| Action::Transition {
-                    model,
-                    version,
-                    stage: text,
-                }),
+            Input::Stage => {
+                self.registry
+                    .selected_version()
+                    .map(|(model, version)| Action::Transition {
+                        model,
+                        version,
+                        stage: text,
+                    })
+            }
             Input::Alias => {
                 self.registry
                     .selected_version()
@@ -707,7 +712,9 @@ fn runs_key(m: &mut Model, key: KeyEvent) {
         return;
     }
     m.message = None;
-    let run = m.current().map(|r| (r.info.run_id.clone(), r.info.is_active()));
+    let run = m
+        .current()
+        .map(|r| (r.info.run_id.clone(), r.info.is_active()));
     match key.code {
         KeyCode::Tab => {
             m.focus = match m.focus {
@@ -780,7 +787,10 @@ fn runs_key(m: &mut Model, key: KeyEvent) {
         },
         KeyCode::Char('t') if run.is_some() => m.input(Input::SetTag, String::new()),
         KeyCode::Char('n') if run.is_some() => {
-            let name = m.current().map(|r| r.info.run_name.clone()).unwrap_or_default();
+            let name = m
+                .current()
+                .map(|r| r.info.run_name.clone())
+                .unwrap_or_default();
             m.input(Input::Rename, name);
         }
         _ => {}

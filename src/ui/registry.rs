@@ -42,7 +42,8 @@ impl RegistryState {
                 .map(|(j, _)| j)
                 .collect();
             versions.sort_by_key(|&j| std::cmp::Reverse(model.versions[j].version));
-            self.lines.extend(versions.into_iter().map(|j| (i, Some(j))));
+            self.lines
+                .extend(versions.into_iter().map(|j| (i, Some(j))));
         }
         if let Some((name, version)) = selected {
             self.select(&name, version);
@@ -66,7 +67,8 @@ impl RegistryState {
 
     pub fn select(&mut self, name: &str, version: u64) {
         if let Some(i) = self.lines.iter().position(|&(m, v)| {
-            self.models[m].name == name && v.is_some_and(|v| self.models[m].versions[v].version == version)
+            self.models[m].name == name
+                && v.is_some_and(|v| self.models[m].versions[v].version == version)
         }) {
             self.cursor = i;
         }

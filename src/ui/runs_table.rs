@@ -18,10 +18,11 @@ const ID_WIDTH: u16 = 8;
 
 fn width(field: &Field) -> u16 {
     match field {
-        Field::Attr(Attr::RunName) => 20,
+        Field::Attr(Attr::RunName) => 18,
         Field::Attr(Attr::Status) => 8,
         Field::Attr(Attr::StartTime) => 11,
-        other => (header(other).chars().count() as u16).clamp(8, 14),
+        // One more for the sort arrow.
+        other => (header(other).chars().count() as u16 + 1).clamp(8, 14),
     }
 }
 
@@ -131,7 +132,10 @@ pub(crate) fn render(m: &Model, f: &mut Frame, area: Rect) {
                     }
                     Field::Attr(Attr::Status) => style = theme.status(&value),
                     Field::Metric(k) => {
-                        if m.best.get(k).is_some_and(|b| run.data.metrics.get(k) == Some(b)) {
+                        if m.best
+                            .get(k)
+                            .is_some_and(|b| run.data.metrics.get(k) == Some(b))
+                        {
                             style = theme.best();
                             value.push('*');
                         }

@@ -44,7 +44,8 @@ impl Theme {
         self.fg(Color::Yellow, Modifier::BOLD)
     }
     pub fn best(self) -> Style {
-        self.fg(Color::Green, Modifier::BOLD).add_modifier(Modifier::BOLD)
+        self.fg(Color::Green, Modifier::BOLD)
+            .add_modifier(Modifier::BOLD)
     }
     pub fn changed(self) -> Style {
         self.fg(Color::Yellow, Modifier::BOLD)

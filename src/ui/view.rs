@@ -7,9 +7,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::model::{Focus, Model, Overlay, View};
-use super::{charts, compare, confirm, detail, experiments, filter_bar, help, registry, runs_table};
+use super::{
+    charts, compare, confirm, detail, experiments, filter_bar, help, registry, runs_table,
+};
 
-/// The experiments pane's width; below 70 columns it shows only while focused.
+/// The experiments pane's width; below 100 columns it shows only while focused (Tab), so an
+/// 80-column terminal keeps its room for the table.
 const PANE: u16 = 24;
 
 pub(crate) fn view(m: &Model, f: &mut Frame) {
@@ -36,10 +39,13 @@ pub(crate) fn view(m: &Model, f: &mut Frame) {
     if m.read_only {
         spans.push(Span::raw("· read-only "));
     }
-    f.render_widget(Paragraph::new(Line::from(spans)).style(theme.title()), title);
+    f.render_widget(
+        Paragraph::new(Line::from(spans)).style(theme.title()),
+        title,
+    );
     match &m.view {
         View::Runs => {
-            let pane = if body.width >= 70 || m.focus == Focus::Experiments {
+            let pane = if body.width >= 100 || m.focus == Focus::Experiments {
                 PANE.min(body.width / 2)
             } else {
                 0
