@@ -169,7 +169,7 @@ pub(crate) fn key(m: &mut Model, key: KeyEvent) {
         KeyCode::Char('l') => c.log_y = !c.log_y,
         KeyCode::Char('m') => {
             c.smooth = match c.smooth {
-                s if s == 0.0 => 0.6,
+                0.0 => 0.6,
                 s if s < 0.8 => 0.9,
                 _ => 0.0,
             }

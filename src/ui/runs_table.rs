@@ -131,14 +131,13 @@ pub(crate) fn render(m: &Model, f: &mut Frame, area: Rect) {
                         value = format!("{}└ {value}", "  ".repeat(row.depth - 1));
                     }
                     Field::Attr(Attr::Status) => style = theme.status(&value),
-                    Field::Metric(k) => {
+                    Field::Metric(k)
                         if m.best
                             .get(k)
-                            .is_some_and(|b| run.data.metrics.get(k) == Some(b))
-                        {
-                            style = theme.best();
-                            value.push('*');
-                        }
+                            .is_some_and(|b| run.data.metrics.get(k) == Some(b)) =>
+                    {
+                        style = theme.best();
+                        value.push('*');
                     }
                     _ => {}
                 }
