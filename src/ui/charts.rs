@@ -272,6 +272,15 @@ pub(crate) fn render(m: &Model, f: &mut Frame, area: Rect) {
     }
 }
 
+/// Short enough for a narrow axis: exponents for very large and very small values.
+fn axis_label(v: f64) -> String {
+    if v != 0.0 && !(1e-3..1e5).contains(&v.abs()) {
+        format!("{v:.2e}")
+    } else {
+        human_float(v)
+    }
+}
+
 fn chart(m: &Model, key: &str, f: &mut Frame, area: Rect, (page, pages): (usize, usize)) {
     let theme = m.theme();
     let c = &m.charts;
@@ -322,13 +331,7 @@ fn chart(m: &Model, key: &str, f: &mut Frame, area: Rect, (page, pages): (usize,
     } else {
         (y0 - 1.0, y1 + 1.0)
     };
-    let label = |v: f64| {
-        if c.log_y {
-            human_float(10f64.powf(v))
-        } else {
-            human_float(v)
-        }
-    };
+    let label = |v: f64| axis_label(if c.log_y { 10f64.powf(v) } else { v });
     let mut title = format!(" {key} ");
     if let Some(at) = c.cursor {
         let x = lo + (hi - lo) * at;
@@ -375,7 +378,7 @@ fn chart(m: &Model, key: &str, f: &mut Frame, area: Rect, (page, pages): (usize,
         .x_axis(
             Axis::default()
                 .bounds([lo, hi])
-                .labels(vec![human_float(lo), human_float(hi)])
+                .labels(vec![axis_label(lo), axis_label(hi)])
                 .style(theme.dim()),
         )
         .y_axis(

@@ -65,7 +65,7 @@ pub(crate) fn render(m: &Model, f: &mut Frame, area: Rect) {
                 Field::Metric(k) => direction(k).and_then(|dir| {
                     runs.iter()
                         .filter_map(|r| r.data.metrics.get(k).copied())
-                        .filter(|v| !v.is_nan())
+                        .filter(|v| v.is_finite())
                         .reduce(|a, b| if dir.better(b, a) { b } else { a })
                 }),
                 _ => None,

@@ -113,7 +113,11 @@ fn event_loop(
         let wait = TICK
             .saturating_sub(last_tick.elapsed())
             .min(Duration::from_millis(100));
-        if event::poll(wait)? {
+        // Everything already typed is handled before the next draw (a pasted filter is one
+        // frame, not one per character).
+        let mut timeout = wait;
+        while event::poll(timeout)? {
+            timeout = Duration::ZERO;
             let msg = match event::read()? {
                 Event::Key(k) if k.kind != event::KeyEventKind::Release => Some(Msg::Key(k)),
                 Event::Mouse(mouse) => Some(Msg::Mouse(mouse)),
@@ -122,6 +126,9 @@ fn event_loop(
             };
             if let Some(msg) = msg {
                 update(model, msg);
+            }
+            if model.quit {
+                break;
             }
         }
         while let Ok(msg) = rx.try_recv() {

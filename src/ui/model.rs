@@ -512,7 +512,7 @@ fn best_values(runs: &[Run], shown: &[usize], columns: &[Field]) -> HashMap<Stri
         let mut top: Option<f64> = None;
         for &i in shown {
             if let Some(&v) = runs[i].data.metrics.get(key)
-                && !v.is_nan()
+                && v.is_finite()
                 && top.is_none_or(|t| dir.better(v, t))
             {
                 top = Some(v);

@@ -191,3 +191,23 @@ fn base64_matches_the_rfc() {
     assert_eq!(super::base64(b"fooba"), "Zm9vYmE=");
     assert_eq!(super::base64(b"f"), "Zg==");
 }
+
+#[test]
+fn detail_artifacts_open_in_the_viewer_and_versions_are_listed() {
+    let mut m = model();
+    keys(&mut m, "/attributes.run_name = 'tip-rf-d4'\n\nG");
+    assert_data_eq!(screen(&m), file!["snapshots/detail_end.txt"]);
+    let d = m.detail.as_ref().unwrap();
+    let readme = super::detail::items(d, true)
+        .iter()
+        .position(|i| {
+            matches!(i, super::detail::Item::Artifact(a) if d.artifacts[*a].path.ends_with("README.txt"))
+        })
+        .unwrap();
+    m.detail_cursor = readme;
+    keys(&mut m, "\n");
+    assert!(matches!(m.view, View::Viewer(..)));
+    assert_data_eq!(screen(&m), file!["snapshots/viewer.txt"]);
+    keys(&mut m, "\x1b");
+    assert_eq!(m.view, View::Detail);
+}
