@@ -11,7 +11,7 @@ use super::search::{Query, ScopeArgs, field_cell, find_runs, reload};
 use super::{Ctx, complete};
 use crate::query::{Columns, Kind, OrderBy, Target, sort_runs};
 use crate::render::{Cell, Output, Table, json_float};
-use crate::store::{Run, Store};
+use crate::store::{Run, RunInfo, Store};
 
 const EXAMPLES: &str = "\
 With neither RUN nor --filter, mlrs compares the 10 newest runs (--top N; --order-by changes
@@ -132,10 +132,7 @@ fn select_runs(ctx: &Ctx, store: &Store, args: &Args, columns: &Columns) -> Resu
     let mut infos = Vec::new();
     for id in &args.runs {
         let info = store.find_run(id)?;
-        if !infos
-            .iter()
-            .any(|i: &crate::store::RunInfo| i.run_id == info.run_id)
-        {
+        if !infos.iter().any(|i: &RunInfo| i.run_id == info.run_id) {
             infos.push(info);
         }
     }
@@ -279,13 +276,14 @@ fn best_of(values: &[Option<f64>], maximize: bool) -> Vec<usize> {
         .collect()
 }
 
-/// Column headers for people: run names, with a short id where a name is empty or repeated.
-fn run_labels(runs: &[Run]) -> Vec<String> {
+/// Column headers and legends for people: run names, with a short id where a name is empty or
+/// repeated.
+pub fn run_labels(runs: &[RunInfo]) -> Vec<String> {
     runs.iter()
         .map(|r| {
-            let short = &r.info.run_id[..r.info.run_id.len().min(8)];
-            let name = &r.info.run_name;
-            let repeated = runs.iter().filter(|o| &o.info.run_name == name).count() > 1;
+            let short = &r.run_id[..r.run_id.len().min(8)];
+            let name = &r.run_name;
+            let repeated = runs.iter().filter(|o| &o.run_name == name).count() > 1;
             match (name.is_empty(), repeated) {
                 (true, _) => short.to_owned(),
                 (false, true) => format!("{name} ({short})"),
@@ -306,7 +304,8 @@ fn cell_json(cell: &Cell) -> Value {
 }
 
 fn output(runs: &[Run], rows: &[Row]) -> Output {
-    let mut table = Table::new(std::iter::once("Key".to_string()).chain(run_labels(runs)));
+    let infos: Vec<RunInfo> = runs.iter().map(|r| r.info.clone()).collect();
+    let mut table = Table::new(std::iter::once("Key".to_string()).chain(run_labels(&infos)));
     let mut records = Table::new(
         std::iter::once("key".to_string()).chain(runs.iter().map(|r| r.info.run_id.clone())),
     );

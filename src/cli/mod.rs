@@ -13,6 +13,7 @@ mod history;
 mod log;
 mod model_shape;
 mod models;
+mod plot;
 mod register;
 mod run_context;
 mod runs;
@@ -87,6 +88,9 @@ enum Command {
     Search(search::Args),
     /// Show runs side by side: params, metrics and tags as rows, differences highlighted
     Compare(compare::Args),
+    /// Metric histories as line charts in the terminal or an SVG file; scatter and parallel
+    /// coordinates of params against metrics
+    Plot(plot::Args),
     /// Register a run's model as a new version of a registered model
     Register(register::Args),
     /// Move a model version to a stage and/or point aliases at it
@@ -162,7 +166,7 @@ fn key_value(s: &str) -> Result<(String, String), String> {
 /// Subcommands by task, for `mlrs --help`.
 const TASKS: [(&str, &[&str]); 5] = [
     ("Track runs", &["runs", "log", "run"]),
-    ("Find and compare", &["search", "compare", "ui"]),
+    ("Find and compare", &["search", "compare", "plot", "ui"]),
     ("Organize", &["experiments"]),
     ("Model registry", &["register", "transition", "models"]),
     ("Maintain", &["gc", "completions", "man"]),
@@ -227,6 +231,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => exec::run(&ctx, args),
         Command::Search(args) => search::run(&ctx, args),
         Command::Compare(args) => compare::run(&ctx, args),
+        Command::Plot(args) => plot::run(&ctx, args),
         Command::Register(args) => register::run(&ctx, args),
         Command::Transition(args) => transition::run(&ctx, args),
         Command::Models(args) => models::run(&ctx, args),

@@ -18,7 +18,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 pub use columns::{Columns, Kind};
-pub use direction::{Direction, direction};
+pub use direction::{Direction, best, direction, metric_globs};
 pub use field::{Attr, DatasetKey, Field, Record, Target, Value};
 pub use filter::Filter;
 pub use order::{OrderBy, sort_experiments, sort_model_versions, sort_models, sort_runs};

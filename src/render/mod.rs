@@ -2,6 +2,7 @@
 //! stores or clap. Time and colour choices arrive in [`Style`]; nothing here reads the
 //! environment.
 
+pub mod chart;
 mod table;
 
 use std::io::{self, Write};

@@ -9,7 +9,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::widgets::{Block, Cell, Row, Table};
 
 use super::model::Model;
-use crate::query::{Field, Kind, direction};
+use crate::query::{Field, Kind, best, direction};
 use crate::store::Run;
 
 const KEY_WIDTH: u16 = 24;
@@ -62,12 +62,9 @@ pub(crate) fn render(m: &Model, f: &mut Frame, area: Rect) {
                 .collect();
             let differ = values.iter().any(|v| *v != values[0]);
             let best = match field {
-                Field::Metric(k) => direction(k).and_then(|dir| {
-                    runs.iter()
-                        .filter_map(|r| r.data.metrics.get(k).copied())
-                        .filter(|v| v.is_finite())
-                        .reduce(|a, b| if dir.better(b, a) { b } else { a })
-                }),
+                Field::Metric(k) => direction(k, &[], &[])
+                    .and_then(|dir| best(runs.iter().map(|r| r.data.metrics.get(k).copied()), dir))
+                    .map(|i| runs[i].data.metrics[k]),
                 _ => None,
             };
             // `≠` says it without colour too.

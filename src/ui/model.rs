@@ -9,7 +9,9 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKi
 use super::charts::ChartState;
 use super::data::{self, Action, ExperimentRow, RunDetail};
 use super::registry::RegistryState;
-use crate::query::{Attr, Columns, Field, Filter, Kind, OrderBy, Target, direction, sort_runs};
+use crate::query::{
+    Attr, Columns, Field, Filter, Kind, OrderBy, Target, best, direction, sort_runs,
+};
 use crate::store::{Experiment, Problem, Run, Store};
 
 /// Something that happened: a key, the mouse, data arriving, time passing.
@@ -505,24 +507,20 @@ fn differs(runs: &[&Run], field: &Field) -> bool {
 }
 
 fn best_values(runs: &[Run], shown: &[usize], columns: &[Field]) -> HashMap<String, f64> {
-    let mut best = HashMap::new();
+    let mut out = HashMap::new();
     for field in columns {
         let Field::Metric(key) = field else { continue };
-        let Some(dir) = direction(key) else { continue };
-        let mut top: Option<f64> = None;
-        for &i in shown {
-            if let Some(&v) = runs[i].data.metrics.get(key)
-                && v.is_finite()
-                && top.is_none_or(|t| dir.better(v, t))
-            {
-                top = Some(v);
-            }
-        }
-        if let Some(t) = top {
-            best.insert(key.clone(), t);
+        let Some(dir) = direction(key, &[], &[]) else {
+            continue;
+        };
+        let values = shown
+            .iter()
+            .map(|&i| runs[i].data.metrics.get(key).copied());
+        if let Some(i) = best(values, dir) {
+            out.insert(key.clone(), runs[shown[i]].data.metrics[key]);
         }
     }
-    best
+    out
 }
 
 /// Runs in their order, each child right under its parent when the parent is shown too.
