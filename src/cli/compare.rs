@@ -52,6 +52,9 @@ pub struct Args {
     /// Which value of each metric's history to show
     #[arg(long, value_enum, ignore_case = true, default_value_t)]
     agg: Agg,
+    /// Add a row with each run's history of METRIC as a sparkline (repeatable)
+    #[arg(long, value_name = "METRIC", add = complete::metric_keys())]
+    spark: Vec<String>,
     /// Rows to show, e.g. 'metrics.*', 'params.lr*', 'tags.model.family' (repeatable)
     /// [default: 'params.*' and 'metrics.*']
     #[arg(short = 'c', long = "columns", value_name = "GLOB", add = complete::entity_keys())]
@@ -101,10 +104,19 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         ctx.note("no runs match the filter");
         return Ok(());
     }
-    let rows = rows(&runs, &columns, args.agg, &higher)?
+    let mut rows = rows(&runs, &columns, args.agg, &higher)?
         .into_iter()
         .filter(|r| !args.only_changed || r.changed || r.key == "run_id")
         .collect::<Vec<_>>();
+    let infos: Vec<RunInfo> = runs.iter().map(|r| r.info.clone()).collect();
+    for key in &args.spark {
+        rows.push(Row {
+            key: format!("spark({key})"),
+            cells: super::plot::spark_cells(&infos, key)?,
+            best: Vec::new(),
+            changed: false,
+        });
+    }
     ctx.print(&output(&runs, &rows))
 }
 

@@ -7,7 +7,8 @@ use serde_json::{Value, json};
 
 use super::Ctx;
 use super::exit::UsageError;
-use crate::render::{Cell, Output, Table, json_float};
+use crate::render::chart::{self, SPARK_WIDTH};
+use crate::render::{self, Cell, Format, Output, Table, json_float};
 use crate::store::StoreError;
 
 pub fn history(ctx: &Ctx, run: &str, patterns: &[String]) -> Result<()> {
@@ -56,8 +57,25 @@ pub fn history(ctx: &Ctx, run: &str, patterns: &[String]) -> Result<()> {
         "dataset_digest",
     ]);
     let mut json = Vec::new();
+    let mut sparks = String::new();
+    let key_w = keys.iter().map(|k| k.chars().count()).max().unwrap_or(0);
     for key in keys {
-        for p in info.metric_history(key)?.unwrap_or_default() {
+        let history = info.metric_history(key)?.unwrap_or_default();
+        let values: Vec<f64> = history.iter().map(|p| p.value).collect();
+        let finite = values.iter().copied().filter(|v| v.is_finite());
+        let (lo, hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+        sparks.push_str(&format!(
+            "{:<key_w$}  {}  {} value{}, {} … {}\n",
+            render::printable(key),
+            chart::sparkline(&values, SPARK_WIDTH),
+            values.len(),
+            if values.len() == 1 { "" } else { "s" },
+            render::human_float(lo),
+            render::human_float(hi),
+        ));
+        for p in history {
             let (name, digest) = p.dataset.clone().unwrap_or_default();
             table.push(vec![
                 Cell::text(key),
@@ -93,6 +111,10 @@ pub fn history(ctx: &Ctx, run: &str, patterns: &[String]) -> Result<()> {
         table.rows.iter_mut().for_each(|r| {
             r.pop();
         });
+    }
+    // A curve per metric above the table, for people; scripts get the rows only.
+    if ctx.format == Format::Table {
+        ctx.print_line(&sparks)?;
     }
     ctx.print(&Output {
         table,

@@ -200,6 +200,18 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     print(ctx, &chart::draw_figure(&charts, width, height))
 }
 
+/// Each run's history of `key` as a sparkline cell (empty for runs without it), for the
+/// `--spark` columns of `compare` and `search`.
+pub fn spark_cells(runs: &[RunInfo], key: &str) -> Result<Vec<crate::render::Cell>> {
+    let key = key.strip_prefix("metrics.").unwrap_or(key).to_owned();
+    let mut cells = vec![crate::render::Cell::Empty; runs.len()];
+    for line in histories(runs, &[key], XAxis::Step)?.remove(0).lines {
+        let values: Vec<f64> = line.points.iter().map(|p| p.1).collect();
+        cells[line.run] = crate::render::Cell::text(chart::sparkline(&values, chart::SPARK_WIDTH));
+    }
+    Ok(cells)
+}
+
 fn print(ctx: &Ctx, grid: &chart::Grid) -> Result<()> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     chart::write_ansi(&mut out, grid, ctx.style.color)?;
@@ -250,7 +262,7 @@ fn by_run(ctx: &Ctx, store: &Store, args: &Args) -> Result<()> {
         })
         .collect();
     for (spec, f) in specs.iter().zip(&fields) {
-        if f.is_empty() {
+        if !f.iter().any(|f| runs.iter().any(|r| value(r, f).is_some())) {
             return Err(StoreError::NotFound(format!("no run found has {spec}")).into());
         }
     }

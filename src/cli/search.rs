@@ -47,6 +47,9 @@ pub struct Args {
     /// Also show these keys, e.g. 'metrics.*', 'params.lr*', 'tags.mlflow.user' (repeatable)
     #[arg(short = 'c', long = "columns", value_name = "GLOB", add = complete::entity_keys())]
     columns: Vec<String>,
+    /// Add a column with each run's history of METRIC as a sparkline (repeatable)
+    #[arg(long, value_name = "METRIC", add = complete::metric_keys())]
+    spark: Vec<String>,
 }
 
 /// Where to search and in which order; shared with `compare`.
@@ -176,11 +179,22 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         .iter()
         .map(|e| (e.id.as_str(), e.name.as_str()))
         .collect();
-    let table = search_table(
+    let mut table = search_table(
         &runs,
         &fields,
         (found.experiments.len() > 1).then_some(&names),
     );
+    let infos: Vec<_> = runs.iter().map(|r| r.info.clone()).collect();
+    for key in &args.spark {
+        table.headers.push(format!("spark({key})"));
+        for (row, cell) in table
+            .rows
+            .iter_mut()
+            .zip(super::plot::spark_cells(&infos, key)?)
+        {
+            row.push(cell);
+        }
+    }
     // CSV/TSV: `search_runs()` columns for the keys shown.
     for run in &mut runs {
         let shown = |kind: Kind, key: &String| fields.contains(&kind.field(key));

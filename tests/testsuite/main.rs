@@ -5,6 +5,7 @@ mod common;
 mod completion;
 mod gc;
 mod logging;
+mod plot;
 mod read_fixtures;
 mod registry_read;
 mod registry_write;

@@ -18,7 +18,9 @@ pub fn write_ansi(out: &mut dyn Write, grid: &Grid, color: bool) -> io::Result<(
                 (None, false)
             };
             if style != current {
-                line.push_str("\x1b[0m");
+                if current != (None, false) {
+                    line.push_str("\x1b[0m");
+                }
                 if style.1 {
                     line.push_str("\x1b[2m");
                 }

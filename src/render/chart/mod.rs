@@ -29,7 +29,7 @@ pub use scale::{Scale, Unit};
 pub use scatter::{
     ParallelChart, ParallelRun, ScatterChart, ScatterPoint, draw_parallel, draw_scatter,
 };
-pub use spark::sparkline;
+pub use spark::{SPARK_WIDTH, sparkline};
 pub use svg::to_svg;
 
 /// One line: a run's values of one metric, `(x, y)` in the order to draw them. Non-finite

@@ -1,5 +1,8 @@
 //! Sparklines: a history in a few block characters (`▁▂▃▄▅▆▇█`), for table cells.
 
+/// How wide sparklines are in tables.
+pub const SPARK_WIDTH: usize = 16;
+
 const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
 /// At most `width` characters for `values` in order: each character is the mean of its share
