@@ -1,20 +1,23 @@
 //! The charts view: one chart per metric of the chosen runs, each run a line, in a grid that
 //! pages; log-y, smoothing, x by step, time or relative time, zoom and pan (keys and mouse
 //! wheel), a cursor whose values are read off every line, and a pinned run drawn on top.
-//! Points are read once and then only what was appended (`grow`).
+//! Points are read once and then only what was appended (`grow`). Charts are drawn by the
+//! chart engine `mlrs plot` uses (`render::chart`) and copied cell by cell into the screen.
 
 use std::collections::BTreeMap;
 
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::symbols::Marker;
+use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, Paragraph};
+use ratatui::widgets::{Block, Paragraph, Widget};
 
 use super::data;
 use super::model::Model;
-use crate::render::human_float;
+use super::theme::Theme;
+use crate::render::chart::{self, ChartOptions, Grid, LineChart, Series, Symbols, Unit, palette};
 use crate::store::RunInfo;
 use crate::store::metric::MetricPoint;
 
@@ -26,8 +29,9 @@ pub(crate) enum XAxis {
     Relative,
 }
 
+/// A metric file of a run read so far.
 #[derive(Debug, Default)]
-struct Series {
+struct Read {
     points: Vec<MetricPoint>,
     offset: u64,
 }
@@ -36,7 +40,7 @@ struct Series {
 pub(crate) struct ChartState {
     pub runs: Vec<RunInfo>,
     pub keys: Vec<String>,
-    series: BTreeMap<(usize, String), Series>,
+    series: BTreeMap<(usize, String), Read>,
     pub page: usize,
     pub log_y: bool,
     /// Exponential smoothing weight: 0 (off), 0.6, 0.9.
@@ -119,37 +123,22 @@ impl ChartState {
         self.window = (lo + shift, hi + shift);
     }
 
-    /// One run's line of one metric: x by the chosen axis, smoothed, log-scaled.
+    /// One run's points of one metric, x by the chosen axis (ms for times, as the engine's
+    /// time units want).
     fn line(&self, run: usize, key: &str) -> Vec<(f64, f64)> {
         let Some(s) = self.series.get(&(run, key.to_owned())) else {
             return Vec::new();
         };
         let t0 = s.points.first().map_or(0, |p| p.timestamp);
-        let mut ema: Option<f64> = None;
         s.points
             .iter()
-            .filter_map(|p| {
+            .map(|p| {
                 let x = match self.x {
                     XAxis::Step => p.step as f64,
-                    XAxis::Time => p.timestamp as f64 / 1000.0,
-                    XAxis::Relative => (p.timestamp - t0) as f64 / 1000.0,
+                    XAxis::Time => p.timestamp as f64,
+                    XAxis::Relative => (p.timestamp - t0) as f64,
                 };
-                let mut y = p.value;
-                if !y.is_finite() {
-                    return None;
-                }
-                if self.smooth > 0.0 {
-                    let e = ema.map_or(y, |e| self.smooth * e + (1.0 - self.smooth) * y);
-                    ema = Some(e);
-                    y = e;
-                }
-                if self.log_y {
-                    if y <= 0.0 {
-                        return None;
-                    }
-                    y = y.log10();
-                }
-                Some((x, y))
+                (x, p.value)
             })
             .collect()
     }
@@ -217,7 +206,7 @@ pub(crate) fn render(m: &Model, f: &mut Frame, area: Rect) {
         let pin = if c.pinned == Some(i) { "📌" } else { "" };
         legend.push(Span::styled(
             format!("━ {}{pin}  ", run.run_name),
-            theme.line(i),
+            theme.line(usize::from(palette::run_color(i))),
         ));
     }
     let x = match c.x {
@@ -272,17 +261,7 @@ pub(crate) fn render(m: &Model, f: &mut Frame, area: Rect) {
     }
 }
 
-/// Short enough for a narrow axis: exponents for very large and very small values.
-fn axis_label(v: f64) -> String {
-    if v != 0.0 && !(1e-3..1e5).contains(&v.abs()) {
-        format!("{v:.2e}")
-    } else {
-        human_float(v)
-    }
-}
-
 fn chart(m: &Model, key: &str, f: &mut Frame, area: Rect, (page, pages): (usize, usize)) {
-    let theme = m.theme();
     let c = &m.charts;
     let mut order: Vec<usize> = (0..c.runs.len()).collect();
     // The pinned run is drawn last, on top of the others.
@@ -291,101 +270,117 @@ fn chart(m: &Model, key: &str, f: &mut Frame, area: Rect, (page, pages): (usize,
         order.push(p);
     }
     let lines: Vec<(usize, Vec<(f64, f64)>)> = order.iter().map(|&i| (i, c.line(i, key))).collect();
-    let all = lines.iter().flat_map(|(_, l)| l.iter());
-    let (x0, x1, y0, y1) = all.fold(
-        (
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-        ),
-        |(a, b, cc, d), &(x, y)| (a.min(x), b.max(x), cc.min(y), d.max(y)),
-    );
-    if !x0.is_finite() {
-        f.render_widget(
-            Paragraph::new("no points").block(Block::bordered().title(format!(" {key} "))),
-            area,
-        );
-        return;
-    }
-    // A single x (one step) still gets a readable axis around it.
-    let (x0, span) = if x1 > x0 {
-        (x0, x1 - x0)
-    } else {
-        (x0 - 0.5, 1.0)
+    let finite = || {
+        lines
+            .iter()
+            .flat_map(|(_, l)| l.iter())
+            .filter(|p| p.0.is_finite() && p.1.is_finite())
     };
+    let (x0, x1) = finite().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &(x, _)| {
+        (a.min(x), b.max(x))
+    });
+    let span = if x1 > x0 { x1 - x0 } else { 0.0 };
     let (lo, hi) = (x0 + span * c.window.0, x0 + span * c.window.1);
-    let visible: Vec<(usize, Vec<(f64, f64)>)> = lines
-        .into_iter()
-        .map(|(i, l)| {
-            (
-                i,
-                l.into_iter()
-                    .filter(|(x, _)| *x >= lo && *x <= hi)
-                    .collect(),
-            )
+    let zoomed = c.window != (0.0, 1.0) && span > 0.0;
+    let mut title = key.to_owned();
+    let mut series: Vec<Series> = lines
+        .iter()
+        .map(|(i, l)| Series {
+            label: c.runs[*i].run_name.clone(),
+            color: palette::run_color(*i),
+            points: l.clone(),
         })
         .collect();
-    let (y0, y1) = if y1 > y0 {
-        (y0, y1)
-    } else {
-        (y0 - 1.0, y1 + 1.0)
-    };
-    let label = |v: f64| axis_label(if c.log_y { 10f64.powf(v) } else { v });
-    let mut title = format!(" {key} ");
-    if let Some(at) = c.cursor {
+    if let (Some(at), true) = (c.cursor, x0.is_finite()) {
         let x = lo + (hi - lo) * at;
-        let readout: Vec<String> = visible
+        let readout: Vec<String> = lines
             .iter()
             .filter_map(|(i, l)| {
                 let p = l.iter().rev().find(|(px, _)| *px <= x).or(l.first())?;
-                Some(format!("{}={}", i + 1, label(p.1)))
+                Some(format!("{}={}", i + 1, crate::render::human_float(p.1)))
             })
             .collect();
-        title = format!(" {key} @{} {} ", human_float(x), readout.join(" "));
+        title = format!(
+            "{key} @{} {}",
+            crate::render::human_float(x),
+            readout.join(" ")
+        );
+        let (y0, y1) = finite()
+            .filter(|p| p.0 >= lo && p.0 <= hi)
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &(_, y)| {
+                (a.min(y), b.max(y))
+            });
+        if y0.is_finite() {
+            series.push(Series {
+                label: "cursor".into(),
+                color: palette::run_color(palette::RUN_COLORS as usize - 1),
+                points: vec![(x, y0), (x, y1)],
+            });
+        }
     }
     if pages > 1 {
-        title.push_str(&format!("[{page}/{pages}] "));
+        title.push_str(&format!(" [{page}/{pages}]"));
     }
-    let cursor_line: Vec<(f64, f64)> = c
-        .cursor
-        .map(|at| {
-            let x = lo + (hi - lo) * at;
-            vec![(x, y0), (x, y1)]
-        })
-        .unwrap_or_default();
-    let mut datasets: Vec<Dataset> = visible
-        .iter()
-        .map(|(i, l)| {
-            Dataset::default()
-                .marker(Marker::Braille)
-                .graph_type(GraphType::Line)
-                .style(theme.line(*i))
-                .data(l)
-        })
-        .collect();
-    if !cursor_line.is_empty() {
-        datasets.push(
-            Dataset::default()
-                .marker(Marker::Braille)
-                .graph_type(GraphType::Line)
-                .style(theme.dim())
-                .data(&cursor_line),
-        );
+    let (x_unit, x_label) = match c.x {
+        XAxis::Step => (Unit::Integer, "step"),
+        XAxis::Time => (Unit::Time { utc: m.utc }, "time"),
+        XAxis::Relative => (Unit::Elapsed, "relative time"),
+    };
+    let chart = LineChart {
+        title,
+        series,
+        options: ChartOptions {
+            x_unit,
+            x_label: x_label.into(),
+            log_y: c.log_y,
+            smooth: (c.smooth > 0.0).then_some(c.smooth),
+            xlim: if zoomed {
+                (Some(lo), Some(hi))
+            } else {
+                (None, None)
+            },
+            ylim: (None, None),
+            color: m.color,
+            symbols: Symbols::Braille,
+            legend: false,
+        },
+    };
+    let grid = chart::draw(&chart, area.width, area.height);
+    f.render_widget(
+        GridWidget {
+            grid: &grid,
+            theme: m.theme(),
+        },
+        area,
+    );
+}
+
+/// A chart engine grid as a ratatui widget: each cell's character, palette colour and faintness.
+struct GridWidget<'a> {
+    grid: &'a Grid,
+    theme: Theme,
+}
+
+impl Widget for GridWidget<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        for y in 0..self.grid.height.min(area.height) {
+            for x in 0..self.grid.width.min(area.width) {
+                let cell = self.grid.get(x, y);
+                let mut style = match cell.color {
+                    // Runs get the 16-colour palette every terminal has; value scales need 256.
+                    Some(i) if i < 100 => self.theme.line(usize::from(i)),
+                    Some(i) if self.theme.color => {
+                        Style::new().fg(Color::Indexed(palette::ansi256(i)))
+                    }
+                    _ => Style::new(),
+                };
+                if cell.dim {
+                    style = style.add_modifier(Modifier::DIM);
+                }
+                buf[(area.x + x, area.y + y)]
+                    .set_char(cell.ch)
+                    .set_style(style);
+            }
+        }
     }
-    let chart = Chart::new(datasets)
-        .block(Block::bordered().title(title))
-        .x_axis(
-            Axis::default()
-                .bounds([lo, hi])
-                .labels(vec![axis_label(lo), axis_label(hi)])
-                .style(theme.dim()),
-        )
-        .y_axis(
-            Axis::default()
-                .bounds([y0, y1])
-                .labels(vec![label(y0), label(y1)])
-                .style(theme.dim()),
-        );
-    f.render_widget(chart, area);
 }

@@ -24,29 +24,6 @@ pub(crate) enum Item {
     Version(usize),
 }
 
-const SPARK: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
-
-/// The last `width` values as a one-line chart.
-pub(crate) fn sparkline(values: &[f64], width: usize) -> String {
-    let tail: Vec<f64> = values
-        .iter()
-        .copied()
-        .filter(|v| v.is_finite())
-        .skip(values.len().saturating_sub(width))
-        .collect();
-    let (lo, hi) = tail
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
-            (lo.min(v), hi.max(v))
-        });
-    tail.iter()
-        .map(|&v| {
-            let t = if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };
-            SPARK[((t * 7.0).round() as usize).min(7)]
-        })
-        .collect()
-}
-
 pub(crate) fn items(d: &RunDetail, utc: bool) -> Vec<Item> {
     let info = &d.run.info;
     let style = Style {
@@ -85,7 +62,7 @@ pub(crate) fn items(d: &RunDetail, utc: bool) -> Vec<Item> {
             let spark = d
                 .histories
                 .get(k)
-                .map(|h| sparkline(h, 24))
+                .map(|h| crate::render::chart::sparkline(h, 24))
                 .unwrap_or_default();
             out.push(Item::Metric(k.clone(), *v, spark));
         }
