@@ -235,6 +235,9 @@ pub(crate) fn metric_points_since(
     file.read_to_string(&mut text)?;
     // A line still being written waits for the next read.
     let complete = text.rfind('\n').map_or(0, |i| i + 1);
+    if complete == 0 {
+        return Ok((Vec::new(), offset));
+    }
     let points = crate::store::metric::parse_file(&path, &text[..complete])?;
     Ok((points, offset + complete as u64))
 }

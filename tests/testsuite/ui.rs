@@ -51,7 +51,10 @@ impl Screen {
             .status()
             .expect("start tmux");
         assert!(status.success());
-        Some(Screen { socket })
+        let screen = Screen { socket };
+        // Let applications set tmux's paste buffer with OSC 52, as a terminal's clipboard.
+        screen.tmux(&["set-option", "-g", "set-clipboard", "on"]);
+        Some(screen)
     }
 
     fn tmux(&self, args: &[&str]) -> String {
@@ -82,15 +85,20 @@ impl Screen {
     /// Wait until the screen shows `what`; the screen is in the panic message otherwise.
     #[track_caller]
     fn wait_for(&self, what: &str) -> String {
+        self.wait_until(what, |text| text.contains(what))
+    }
+
+    #[track_caller]
+    fn wait_until(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
         loop {
             let text = self.text();
-            if text.contains(what) {
+            if ok(&text) {
                 return text;
             }
             assert!(
                 start.elapsed() < Duration::from_secs(20),
-                "the screen never showed {what:?}; it shows:\n{text}"
+                "the screen never showed {what}; it shows:\n{text}"
             );
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -164,7 +172,7 @@ fn ui_mark_runs_and_chart_them() {
     s.wait_for("2 marked");
     s.keys(&["v"]);
     let screen = s.wait_for("━ xgb-lr0.05  ━ xgb-lr0.1");
-    assert!(screen.contains(" rmse "), "{screen}");
+    assert!(screen.contains("rmse"), "{screen}");
     assert!(
         screen.chars().any(|c| ('⠁'..='⣿').contains(&c)),
         "no lines drawn:\n{screen}"
@@ -249,7 +257,8 @@ fn ui_live_new_runs_appear_and_a_running_chart_grows() {
     };
     s.wait_for("Runs 1");
     s.keys(&["v"]);
-    s.wait_for(" loss ");
+    s.wait_for("━ live-run");
+    s.wait_for("loss");
     // A writer appends a point every 50 ms while the chart is open.
     let root = store.root.clone();
     let writer_run = run.clone();
@@ -270,7 +279,9 @@ fn ui_live_new_runs_appear_and_a_running_chart_grows() {
     });
     writer.join().unwrap();
     // The x axis ends at the last step written.
-    s.wait_for("40│");
+    s.wait_until("an x axis up to step 40", |text| {
+        text.lines().any(|l| l.trim_end().ends_with(" 40"))
+    });
     // A new run shows in the table without a reload.
     s.keys(&["Escape"]);
     mlrs_stdout(
@@ -280,4 +291,63 @@ fn ui_live_new_runs_appear_and_a_running_chart_grows() {
     s.wait_for("Runs 2");
     s.keys(&["q"]);
     s.wait_for("EXIT=0");
+}
+
+#[test]
+fn ui_copies_the_run_id_with_osc52() {
+    let store = fixture_store("3.17.2");
+    let run = run_id_named(&store.root, "xgb-lr0.1");
+    let Some(s) = Screen::open(
+        &store.root,
+        &["--filter", "attributes.run_name = 'xgb-lr0.1'"],
+    ) else {
+        return;
+    };
+    s.wait_for("Runs 1");
+    s.keys(&["y"]);
+    s.wait_for(&format!("copied {run}"));
+    // tmux takes OSC 52 into its paste buffer, as a terminal puts it on the clipboard.
+    let start = Instant::now();
+    while s.tmux(&["show-buffer"]) != run {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the buffer never got {run}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    s.keys(&["q"]);
+}
+
+#[test]
+fn ui_moves_a_model_version_to_a_stage() {
+    let store = fixture_store("3.17.2");
+    let Some(s) = Screen::open(&store.root, &[]) else {
+        return;
+    };
+    s.wait_for("Runs 34");
+    s.keys(&["R"]);
+    s.wait_for("nyc-taxi-regressor");
+    // Down to nyc-taxi-regressor v4 (models sorted by name, versions newest first).
+    let screen = s.text();
+    let line = screen
+        .lines()
+        .position(|l| l.contains("v4 "))
+        .expect("v4 on screen");
+    let first = screen
+        .lines()
+        .position(|l| l.contains("Taxi Fare"))
+        .expect("first model");
+    for _ in first..line {
+        s.keys(&["j"]);
+    }
+    s.keys(&["t"]);
+    s.type_text("Staging");
+    s.keys(&["Enter"]);
+    s.wait_for("Move nyc-taxi-regressor version 4 to stage Staging?");
+    s.keys(&["y"]);
+    s.wait_for("nyc-taxi-regressor version 4 is now Staging");
+    s.keys(&["q"]);
+    s.wait_for("EXIT=0");
+    let v = mlrs_json(&store.root, &["models", "get", "nyc-taxi-regressor/4"]);
+    assert_eq!(v["current_stage"], "Staging", "{v}");
 }
