@@ -81,12 +81,23 @@ pub(crate) fn table_selection() -> DataSelection {
     }
 }
 
-/// Load the table's data of runs, in parallel.
+/// Load the table's data of runs, in parallel. A run whose data cannot be read stays, with no
+/// data, and its problem names its folder (the table marks it broken rather than losing it).
 pub(crate) fn load_data(store: &Store, runs: Vec<Run>) -> Listing<Run> {
-    store.load_runs(
-        runs.into_iter().map(|r| r.info).collect(),
-        &table_selection(),
-    )
+    let infos: Vec<RunInfo> = runs.into_iter().map(|r| r.info).collect();
+    let mut listing = store.load_runs(infos.clone(), &table_selection());
+    let broken: std::collections::HashSet<&Path> =
+        listing.problems.iter().map(|p| p.path.as_path()).collect();
+    let kept: Vec<Run> = infos
+        .into_iter()
+        .filter(|i| broken.contains(i.dir.as_path()))
+        .map(|info| Run {
+            info,
+            data: RunData::default(),
+        })
+        .collect();
+    listing.items.extend(kept);
+    listing
 }
 
 pub(crate) fn count(experiments: &[Experiment], runs: &[Run]) -> Vec<ExperimentRow> {

@@ -31,6 +31,11 @@ pub(crate) fn tick(m: &mut Model) {
             continue;
         }
         if let Ok(listing) = data::run_infos(&m.store, std::slice::from_ref(e)) {
+            // A run folder MLflow has made but not yet written meta.yaml into: look again next
+            // tick (its meta.yaml does not touch the experiment folder's time).
+            if !listing.problems.is_empty() {
+                m.live.seen.remove(&e.dir);
+            }
             fresh.extend(
                 listing
                     .items

@@ -98,6 +98,8 @@ pub(crate) struct Model {
     /// Experiment ids the table shows; empty means all.
     pub scope: BTreeSet<String>,
     pub runs: Vec<Run>,
+    /// Folders of runs whose data could not be read (shown, marked `!`).
+    pub broken: std::collections::HashSet<std::path::PathBuf>,
     pub loading: bool,
     pub rows: Vec<Row>,
     pub cursor: usize,
@@ -158,6 +160,7 @@ impl Model {
             exp_cursor: 0,
             scope: BTreeSet::new(),
             runs: listing.items,
+            broken: Default::default(),
             loading: true,
             rows: Vec::new(),
             cursor: 0,
@@ -409,6 +412,7 @@ impl Model {
                 self.counts = data::count(&experiments, &loaded.items);
                 self.experiments = experiments;
                 self.runs = loaded.items;
+                self.broken = loaded.problems.iter().map(|p| p.path.clone()).collect();
                 let mut problems = infos.problems;
                 problems.extend(loaded.problems);
                 if let Some(line) = data::problem_line(&problems) {
@@ -575,6 +579,7 @@ pub(crate) fn update(m: &mut Model, msg: Msg) {
             m.loading = false;
             m.counts = data::count(&m.experiments, &runs);
             m.runs = runs;
+            m.broken = problems.iter().map(|p| p.path.clone()).collect();
             if let Some(line) = data::problem_line(&problems) {
                 m.message = Some(line);
             }

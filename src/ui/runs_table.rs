@@ -114,10 +114,14 @@ pub(crate) fn render(m: &Model, f: &mut Frame, area: Rect) {
         .map(|(n, row)| {
             let run = &m.runs[row.run];
             let marked = m.marked.contains(&run.info.run_id);
-            let mark = match (marked, run.info.is_active()) {
-                (true, _) => Span::styled("●", theme.marked()),
-                (false, false) => Span::styled("✗", theme.error()),
-                _ => Span::raw(" "),
+            let mark = if m.broken.contains(&run.info.dir) {
+                Span::styled("!", theme.error())
+            } else if marked {
+                Span::styled("●", theme.marked())
+            } else if !run.info.is_active() {
+                Span::styled("✗", theme.error())
+            } else {
+                Span::raw(" ")
             };
             let mut cells = vec![
                 Cell::from(mark),
