@@ -22,6 +22,9 @@ pub(crate) fn tick(m: &mut Model) {
     }
     let mut changed = false;
     let mut fresh = Vec::new();
+    let known: std::collections::HashSet<&std::path::Path> =
+        m.runs.iter().map(|r| r.info.dir.as_path()).collect();
+    let mut retry = Vec::new();
     for e in &m.experiments {
         let Ok(mtime) = std::fs::metadata(&e.dir).and_then(|md| md.modified()) else {
             continue;
@@ -30,19 +33,25 @@ pub(crate) fn tick(m: &mut Model) {
         if first.is_none_or(|old| old == mtime) {
             continue;
         }
-        if let Ok(listing) = data::run_infos(&m.store, std::slice::from_ref(e)) {
-            // A run folder MLflow has made but not yet written meta.yaml into: look again next
-            // tick (its meta.yaml does not touch the experiment folder's time).
-            if !listing.problems.is_empty() {
-                m.live.seen.remove(&e.dir);
+        // Only the folders not seen before are read: a sweep adding runs to a big experiment
+        // costs one directory listing per tick, not a re-read of every run.
+        let Ok(dirs) = m.store.run_dirs(e) else {
+            continue;
+        };
+        for dir in dirs.into_iter().filter(|d| !known.contains(d.as_path())) {
+            match crate::store::RunInfo::load(&dir) {
+                Ok(info) => fresh.push(crate::store::Run {
+                    info,
+                    data: Default::default(),
+                }),
+                // MLflow made the folder and has not written meta.yaml yet; writing it does
+                // not touch the experiment folder's time, so look again next tick.
+                Err(_) => retry.push(e.dir.clone()),
             }
-            fresh.extend(
-                listing
-                    .items
-                    .into_iter()
-                    .filter(|r| !m.runs.iter().any(|o| o.info.run_id == r.info.run_id)),
-            );
         }
+    }
+    for dir in retry {
+        m.live.seen.remove(&dir);
     }
     let running: Vec<usize> = (0..m.runs.len())
         .filter(|&i| m.runs[i].info.status == RunStatus::Running)
