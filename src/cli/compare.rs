@@ -3,13 +3,13 @@
 
 use anyhow::Result;
 use clap::ValueEnum;
-use globset::{GlobBuilder, GlobMatcher};
+use globset::GlobMatcher;
 use serde_json::{Value, json};
 
 use super::exit::{self, UsageError};
-use super::search::{Query, ScopeArgs, field_cell, find_runs, reload};
+use super::search::{ScopeArgs, field_cell, find_runs, reload};
 use super::{Ctx, complete};
-use crate::query::{Columns, Kind, OrderBy, Target, sort_runs};
+use crate::query::{Columns, Direction, Kind, OrderBy, Target, direction, metric_globs, sort_runs};
 use crate::render::{Cell, Output, Table, json_float};
 use crate::store::{Run, RunInfo, Store};
 
@@ -19,7 +19,9 @@ which come first) of the -e experiments, else of $MLFLOW_EXPERIMENT_NAME or
 $MLFLOW_EXPERIMENT_ID, else of every active experiment.
 
 Rows that differ between runs have their key highlighted, and the best value of each metric
-is highlighted (bold green, or a trailing * without colour; **bold** in markdown).
+is highlighted (bold green, or a trailing * without colour; **bold** in markdown): lowest for
+names with loss, error, rmse, mae or mse, highest for acc, r2, auc, f1, precision, recall or
+score, none for other names unless --min or --max names them.
 
 Examples:
   mlrs compare 3df405d6 8ca5e65d 72b5887f
@@ -45,8 +47,12 @@ pub struct Args {
     /// Hide rows whose value is the same in every run
     #[arg(long)]
     only_changed: bool,
-    /// Metrics where higher is better, e.g. 'r2' or '*accuracy*' (repeatable) [default: lower
-    /// is better]
+    /// Metrics where lower is better, e.g. 'val_*' (repeatable) [default: names with loss,
+    /// error, rmse, mae or mse]
+    #[arg(long = "min", value_name = "GLOB", add = complete::metric_keys())]
+    lower_is_better: Vec<String>,
+    /// Metrics where higher is better, e.g. '*accuracy*' (repeatable) [default: names with acc,
+    /// r2, auc, f1, precision, recall or score; other names have no best]
     #[arg(long = "max", value_name = "GLOB", add = complete::metric_keys())]
     higher_is_better: Vec<String>,
     /// Which value of each metric's history to show
@@ -88,23 +94,14 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     } else {
         Columns::parse(&args.columns).map_err(UsageError)?
     };
-    let higher = args
-        .higher_is_better
-        .iter()
-        .map(|g| {
-            GlobBuilder::new(g.strip_prefix("metrics.").unwrap_or(g))
-                .literal_separator(false)
-                .build()
-                .map(|g| g.compile_matcher())
-                .map_err(|e| UsageError(format!("bad --max pattern {g:?}: {e}")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let lower = metric_globs(&args.lower_is_better).map_err(UsageError)?;
+    let higher = metric_globs(&args.higher_is_better).map_err(UsageError)?;
     let runs = select_runs(ctx, &store, &args, &columns)?;
     if runs.is_empty() {
         ctx.note("no runs match the filter");
         return Ok(());
     }
-    let mut rows = rows(&runs, &columns, args.agg, &higher)?
+    let mut rows = rows(&runs, &columns, args.agg, (&lower, &higher))?
         .into_iter()
         .filter(|r| !args.only_changed || r.changed || r.key == "run_id")
         .collect::<Vec<_>>();
@@ -126,13 +123,9 @@ fn select_runs(ctx: &Ctx, store: &Store, args: &Args, columns: &Columns) -> Resu
         let found = find_runs(
             ctx,
             store,
-            &Query {
-                filter: args.filter.as_deref().unwrap_or(""),
-                order_by: &args.scope.order_by,
-                experiments: &args.scope.experiments,
-                view: args.scope.view.into(),
-                limit: Some(args.top.unwrap_or(10)),
-            },
+            &args
+                .scope
+                .query(args.filter.as_deref(), Some(args.top.unwrap_or(10))),
         )?;
         return Ok(reload(ctx, store, found.runs, &select));
     }
@@ -171,7 +164,12 @@ fn same(a: &Cell, b: &Cell) -> bool {
     }
 }
 
-fn rows(runs: &[Run], columns: &Columns, agg: Agg, higher: &[GlobMatcher]) -> Result<Vec<Row>> {
+fn rows(
+    runs: &[Run],
+    columns: &Columns,
+    agg: Agg,
+    (lower, higher): (&[GlobMatcher], &[GlobMatcher]),
+) -> Result<Vec<Row>> {
     let mut rows = Vec::new();
     let mut push = |key: String, cells: Vec<Cell>, best: Vec<usize>| {
         // Run ids always differ; marking them would say nothing.
@@ -232,7 +230,10 @@ fn rows(runs: &[Run], columns: &Columns, agg: Agg, higher: &[GlobMatcher]) -> Re
                 Agg::Min => format!("min({})", field.label()),
                 Agg::Max => format!("max({})", field.label()),
             };
-            let best = best_of(&values, higher.iter().any(|g| g.is_match(&key)));
+            let best = match direction(&key, lower, higher) {
+                Some(d) => best_of(&values, d == Direction::Maximize),
+                None => Vec::new(),
+            };
             push(
                 label,
                 values.into_iter().map(Cell::opt_float).collect(),

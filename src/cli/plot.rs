@@ -9,7 +9,7 @@ use anyhow::{Context as _, Result};
 use clap::ValueEnum;
 
 use super::exit::UsageError;
-use super::search::{Query, ScopeArgs, find_runs, reload};
+use super::search::{ScopeArgs, find_runs, reload};
 use super::{Ctx, complete};
 use crate::ops::plot::{Axis, KeyPatterns, Value, XAxis, axis, histories, metric_keys, value};
 use crate::query::{Columns, Field, Kind, best, direction, metric_globs};
@@ -242,13 +242,7 @@ fn by_run(ctx: &Ctx, store: &Store, args: &Args) -> Result<()> {
     let found = find_runs(
         ctx,
         store,
-        &Query {
-            filter: args.filter.as_deref().unwrap_or(""),
-            order_by: &args.scope.order_by,
-            experiments: &args.scope.experiments,
-            view: args.scope.view.into(),
-            limit: args.top,
-        },
+        &args.scope.query(args.filter.as_deref(), args.top),
     )?;
     let runs = reload(ctx, store, found.runs, &select);
     // Each spec's keys, in the order given (a glob may stand for several).
@@ -462,17 +456,7 @@ fn select_runs(
         }
         return Ok(infos);
     }
-    let found = find_runs(
-        ctx,
-        store,
-        &Query {
-            filter: args.filter.as_deref().unwrap_or(""),
-            order_by: &args.scope.order_by,
-            experiments: &args.scope.experiments,
-            view: args.scope.view.into(),
-            limit: None,
-        },
-    )?;
+    let found = find_runs(ctx, store, &args.scope.query(args.filter.as_deref(), None))?;
     let top = args.top.unwrap_or(10);
     let mut picked = Vec::new();
     for run in found.runs {

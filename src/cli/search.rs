@@ -68,6 +68,19 @@ pub struct ScopeArgs {
     pub view: ViewArg,
 }
 
+impl ScopeArgs {
+    /// The query for `filter` in this scope, cut to `limit` runs.
+    pub fn query<'a>(&'a self, filter: Option<&'a str>, limit: Option<usize>) -> Query<'a> {
+        Query {
+            filter: filter.unwrap_or(""),
+            order_by: &self.order_by,
+            experiments: &self.experiments,
+            view: self.view.into(),
+            limit,
+        }
+    }
+}
+
 /// What to look for; shared with `compare --filter`.
 pub struct Query<'a> {
     pub filter: &'a str,
@@ -129,13 +142,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let found = find_runs(
         ctx,
         &store,
-        &Query {
-            filter: args.filter.as_deref().unwrap_or(""),
-            order_by: &args.scope.order_by,
-            experiments: &args.scope.experiments,
-            view: args.scope.view.into(),
-            limit: args.max,
-        },
+        &args.scope.query(args.filter.as_deref(), args.max),
     )?;
     let mut runs = found.runs;
     if ctx.format == Format::Json {

@@ -47,6 +47,19 @@ impl Grid {
         }
     }
 
+    /// Put a marker glyph in a palette colour at (x, y).
+    pub fn mark(&mut self, x: i64, y: i64, ch: char, color: u8) {
+        self.set(
+            x,
+            y,
+            Cell {
+                ch,
+                color: Some(color),
+                dim: false,
+            },
+        );
+    }
+
     /// Write text from (x, y) on one row, cut at the grid's edge; returns the column after it.
     pub fn text(&mut self, x: i64, y: i64, text: &str, color: Option<u8>) -> i64 {
         let mut col = x;

@@ -23,8 +23,14 @@ pub fn legend_rows(
     let mut rows: Vec<Vec<(u16, String, u8)>> = Vec::new();
     let mut col = 0u16;
     for (i, e) in entries.iter().enumerate() {
-        let mut label: String = e.label.chars().take(MAX_LABEL).collect();
-        if e.label.chars().count() > MAX_LABEL {
+        // Run names are cut so one long name cannot push the others off; notes are whole.
+        let max = if e.color == u8::MAX {
+            width as usize
+        } else {
+            MAX_LABEL
+        };
+        let mut label: String = e.label.chars().take(max).collect();
+        if e.label.chars().count() > max {
             label.push('…');
         }
         let len = label.chars().count() as u16 + if e.color == u8::MAX { 0 } else { 2 };

@@ -2,7 +2,7 @@
 //! runs' lines in braille (or blocks), markers along them when colour is off, the legend.
 
 use super::LineChart;
-use super::canvas::{Cell, Grid};
+use super::canvas::Grid;
 use super::data::{downsample, ema, segments};
 use super::frame::{Axis, Plot, frame};
 use super::layout::{draw_legend, legend_rows};
@@ -61,6 +61,8 @@ pub fn draw(chart: &LineChart, width: u16, height: u16, with_legend: bool) -> Gr
     // Lines: every run's faint raw line first, then the lines on top, in order.
     let mut dots = plot.dots();
     let mut ends: Vec<Vec<(i64, i64)>> = vec![Vec::new(); chart.series.len()];
+    // Points with no neighbour to join: one dot is too small to see, so they get a marker.
+    let mut singles: Vec<(usize, (i64, i64))> = Vec::new();
     let series_lines: Vec<_> = chart
         .series
         .iter()
@@ -88,6 +90,9 @@ pub fn draw(chart: &LineChart, width: u16, height: u16, with_legend: bool) -> Gr
                     }
                     if !dim {
                         ends[i].extend(seg.iter().map(|&(x, y)| plot.cell(plot.to_dot(x, y))));
+                        if seg.len() == 1 {
+                            singles.push((i, plot.cell(prev)));
+                        }
                     }
                 }
             }
@@ -97,6 +102,17 @@ pub fn draw(chart: &LineChart, width: u16, height: u16, with_legend: bool) -> Gr
     for (i, s) in chart.series.iter().enumerate() {
         if !o.color || palette::repeats(s.color) {
             mark(&mut grid, &plot, &ends[i], s.color, i);
+        }
+    }
+    for (i, cell) in singles {
+        let color = chart.series[i].color;
+        if o.color && !palette::repeats(color) && plot.inside(cell) {
+            grid.mark(
+                plot.left as i64 + cell.0,
+                plot.top as i64 + cell.1,
+                '●',
+                color,
+            );
         }
     }
     draw_legend(&mut grid, &legend, 0, height - legend.len() as u16, o.color);
@@ -114,14 +130,11 @@ fn mark(grid: &mut Grid, plot: &Plot, ends: &[(i64, i64)], color: u8, index: usi
             continue;
         }
         last_col = c;
-        grid.set(
+        grid.mark(
             plot.left as i64 + c,
             plot.top as i64 + r,
-            Cell {
-                ch: palette::marker(color),
-                color: Some(color),
-                dim: false,
-            },
+            palette::marker(color),
+            color,
         );
     }
 }

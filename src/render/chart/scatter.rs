@@ -2,7 +2,7 @@
 //! per run across vertical axes, coloured by the last axis) in cells.
 
 use super::LegendEntry;
-use super::canvas::{Cell, Grid, Symbols};
+use super::canvas::{Grid, Symbols};
 use super::frame::{Axis, frame};
 use super::layout::{draw_legend, legend_rows};
 use super::palette;
@@ -61,14 +61,11 @@ pub fn draw_scatter(chart: &ScatterChart, width: u16, height: u16) -> Grid {
         }
         let cell = plot.cell(plot.to_dot(p.x, p.y));
         if plot.inside(cell) {
-            grid.set(
+            grid.mark(
                 plot.left as i64 + cell.0,
                 plot.top as i64 + cell.1,
-                Cell {
-                    ch: glyph(chart.color, p.color, p.best),
-                    color: Some(p.color),
-                    dim: false,
-                },
+                glyph(chart.color, p.color, p.best),
+                p.color,
             );
         }
     }
@@ -173,14 +170,11 @@ pub fn draw_parallel(chart: &ParallelChart, width: u16, height: u16) -> Grid {
             && (run.best || !chart.color)
         {
             let (x, y) = to_dot(n - 1, v);
-            grid.set(
+            grid.mark(
                 x as i64 / dx as i64,
                 top as i64 + y.round() as i64 / dy as i64,
-                Cell {
-                    ch: glyph(chart.color, run.color, run.best),
-                    color: Some(run.color),
-                    dim: false,
-                },
+                glyph(chart.color, run.color, run.best),
+                run.color,
             );
         }
     }
