@@ -8,9 +8,11 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, Result};
 
-use crate::render::{self, Format, Output, Style};
+use crate::ops::find::Scope;
+use crate::ops::{Detail, ExperimentRef, Outcome};
+use crate::render::{self, Format, Style, View};
+use crate::store::Store;
 use crate::store::location::{self, Location};
-use crate::store::{Problem, Store};
 
 /// MLflow's environment variables (and mlrs's test clock), read once at start-up.
 #[derive(Debug, Clone, Default)]
@@ -42,7 +44,7 @@ impl Env {
 
 pub struct Ctx {
     location: Location,
-    pub format: Format,
+    format: Format,
     pub style: Style,
     pub strict: bool,
     pub env: Env,
@@ -106,11 +108,15 @@ impl Ctx {
         Ok(Store::open_or_create(&self.location.root, self.env.now_ms)?)
     }
 
-    /// Print a command's output in the chosen format.
-    pub fn print(&self, output: &Output) -> Result<()> {
+    /// Report what was skipped while `result` was loaded, then print it in the chosen format.
+    pub fn show<T: View + Outcome>(&self, result: &T) -> Result<()> {
+        self.report(result);
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        render::write(&mut out, output, self.format, &self.style)?;
+        let notes = render::write(&mut out, result, self.format, &self.style)?;
         out.flush()?;
+        for note in notes {
+            self.note(&note);
+        }
         Ok(())
     }
 
@@ -123,7 +129,8 @@ impl Ctx {
     }
 
     /// Report entries that could not be read; they were skipped, the rest is shown.
-    pub fn report(&self, problems: &[Problem]) {
+    pub fn report(&self, result: &dyn Outcome) {
+        let problems = result.problems();
         let mut err = std::io::stderr().lock();
         for p in problems {
             let _ = writeln!(
@@ -154,13 +161,22 @@ impl Ctx {
             .or_else(|| self.env.experiment_id.clone().map(ExperimentRef::Id))
     }
 
-    /// Whether the store folder is missing or empty (a write may create the store there).
-    pub fn store_is_fresh(&self) -> bool {
-        let root = &self.location.root;
-        !root.exists()
-            || std::fs::read_dir(root)
-                .map(|mut d| d.next().is_none())
-                .unwrap_or(false)
+    /// The experiments a run command looks at: `names`, else MLflow's environment, else all.
+    pub fn scope(&self, names: &[String], view: crate::store::ViewType) -> Scope {
+        Scope {
+            experiments: names.to_vec(),
+            env: self.env_experiment(),
+            view,
+        }
+    }
+
+    /// How much a result loads: `--format json` shows every field of MLflow's dictionaries.
+    pub fn detail(&self) -> Detail {
+        if self.format == Format::Json {
+            Detail::Everything
+        } else {
+            Detail::Shown
+        }
     }
 
     /// The run a command acts on: the argument, else `$MLFLOW_RUN_ID`.
@@ -192,35 +208,6 @@ impl Ctx {
     }
 }
 
-/// An experiment as the user or the environment named it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ExperimentRef {
-    /// From `-e`: an id, else an exact name.
-    IdOrName(String),
-    Name(String),
-    Id(String),
-}
-
-impl ExperimentRef {
-    pub fn find(&self, store: &Store) -> crate::store::Result<crate::store::Experiment> {
-        match self {
-            ExperimentRef::IdOrName(text) => store.find_experiment(text),
-            ExperimentRef::Name(name) => store.experiment_by_name(name),
-            ExperimentRef::Id(id) => store.experiment_by_id(id)?.ok_or_else(|| {
-                crate::store::StoreError::NotFound(format!("no experiment with id {id:?}"))
-            }),
-        }
-    }
-
-    /// The name to create when the experiment is missing; an id is never taken for a name.
-    pub fn creatable_name(&self) -> Option<&str> {
-        match self {
-            ExperimentRef::IdOrName(name) | ExperimentRef::Name(name) => Some(name),
-            ExperimentRef::Id(_) => None,
-        }
-    }
-}
-
 /// Exit codes scripts can rely on, and error printing.
 pub mod exit {
     use std::process::ExitCode;
@@ -232,10 +219,7 @@ pub mod exit {
     pub const NOT_FOUND: u8 = 3;
     pub const SKIPPED: u8 = 4;
 
-    /// Errors that are about what the user asked rather than what went wrong.
-    #[derive(Debug, thiserror::Error)]
-    #[error("{0}")]
-    pub struct UsageError(pub String);
+    pub use crate::ops::UsageError;
 
     pub fn report(err: &anyhow::Error) -> ExitCode {
         if is_broken_pipe(err) {

@@ -10,8 +10,10 @@ use std::sync::atomic::{AtomicI32, Ordering};
 use anyhow::{Context as _, Result};
 
 use super::Ctx;
-use super::run_context as context;
-use super::runs::{StartArgs, start_run};
+use super::args::{StartArgs, started_note};
+use crate::ops::context;
+use crate::ops::runs::end;
+use crate::ops::start::{Started, start};
 use crate::render::human_duration;
 use crate::store::location::file_uri;
 use crate::store::{RunInfo, RunStatus, Store};
@@ -58,13 +60,10 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         .map(Path::to_path_buf)
         .unwrap_or_else(|| ctx.cwd.clone());
     let command_line = shell_join(&args.command);
-    let (store, run) = start_run(
-        ctx,
-        &args.start,
-        &source,
-        &source_dir,
-        vec![(context::COMMAND.to_owned(), command_line)],
-    )?;
+    let extra_tags = vec![(context::COMMAND.to_owned(), command_line)];
+    let started = start(&args.start.request(ctx, source, source_dir, extra_tags))?;
+    started_note(ctx, &started);
+    let Started { store, run, .. } = started;
     if !args.quiet {
         ctx.note(&format!(
             "started run {} ({}) in experiment {}",
@@ -78,8 +77,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         Err(_) => (RunStatus::Failed, 1),
     };
     // The child may have renamed or tagged the run; end the current state of it.
-    let current = store.find_run(&run.run_id)?;
-    let ended = store.end_run(&current, status, store.now_ms())?;
+    let ended = end(&store, &run.run_id, status)?;
     if !args.quiet {
         let took = ended
             .end_time

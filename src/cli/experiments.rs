@@ -2,13 +2,9 @@
 
 use anyhow::Result;
 use clap::Subcommand;
-use serde_json::Value;
 
-use super::shape::{self, experiment_json, key_value_table};
 use super::{Ctx, ViewArg, complete, key_value};
-use crate::query::{self, Target};
-use crate::render::{Cell, Output, Table};
-use crate::store::{Experiment, Store, ViewType};
+use crate::ops::experiments;
 
 #[derive(clap::Args, Debug)]
 #[command(after_help = "\
@@ -109,187 +105,56 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             view,
             filter,
             order_by,
-        } => list(ctx, view.into(), filter.as_deref().unwrap_or(""), &order_by),
+        } => {
+            let store = ctx.store()?;
+            let filter = filter.unwrap_or_default();
+            ctx.show(&experiments::list(&store, view.into(), &filter, &order_by)?)
+        }
         Cmd::Create {
             name,
             artifact_location,
             tags,
         } => {
             let store = ctx.store_for_write()?;
-            let new = crate::store::ops::NewExperiment {
-                name: &name,
-                artifact_location: artifact_location.as_deref(),
-                tags: &tags,
-            };
-            let exp = store.create_experiment(&new, &ctx.cwd)?;
-            print_id(ctx, &exp)
+            let location = artifact_location.as_deref();
+            ctx.show(&experiments::create(
+                &store, &name, location, &tags, &ctx.cwd,
+            )?)
         }
         Cmd::Describe { experiment } => {
             let store = ctx.store()?;
-            let exp = store.find_experiment(&experiment)?;
-            ctx.print(&describe(&exp))
+            ctx.show(&experiments::describe(&store, &experiment)?)
         }
         Cmd::Rename {
             experiment,
             new_name,
         } => {
             let store = ctx.store()?;
-            let exp = store.find_experiment(&experiment)?;
-            let renamed = store.rename_experiment(&exp, &new_name)?;
+            let (exp, renamed) = experiments::rename(&store, &experiment, &new_name)?;
             ctx.note(&format!(
                 "renamed experiment {} from '{}' to '{}'",
                 renamed.id, exp.name, renamed.name
             ));
             Ok(())
         }
-        Cmd::Delete { experiments } => {
-            for_each(ctx, &experiments, Store::check_deletable, |store, exp| {
-                let deleted = store.delete_experiment(exp)?;
-                Ok(format!(
-                    "deleted experiment {} ({})",
-                    deleted.id, deleted.name
-                ))
-            })
-        }
-        Cmd::Restore { experiments } => {
-            for_each(ctx, &experiments, Store::check_restorable, |store, exp| {
-                let restored = store.restore_experiment(exp)?;
-                Ok(format!(
-                    "restored experiment {} ({})",
-                    restored.id, restored.name
-                ))
-            })
-        }
+        Cmd::Delete { experiments } => set_deleted(ctx, &experiments, true),
+        Cmd::Restore { experiments } => set_deleted(ctx, &experiments, false),
         Cmd::Tag {
             experiment,
             tags,
             delete,
         } => {
             let store = ctx.store()?;
-            let exp = store.find_experiment(&experiment)?;
-            store.set_experiment_tags(&exp, &tags, &delete)?;
-            Ok(())
+            experiments::tag(&store, &experiment, &tags, &delete)
         }
     }
 }
 
-/// Resolve every experiment first (so a typo changes nothing), then act on each.
-fn for_each(
-    ctx: &Ctx,
-    names: &[String],
-    check: impl Fn(&Store, &Experiment) -> crate::store::Result<()>,
-    action: impl Fn(&Store, &Experiment) -> crate::store::Result<String>,
-) -> Result<()> {
+fn set_deleted(ctx: &Ctx, names: &[String], delete: bool) -> Result<()> {
     let store = ctx.store()?;
-    let exps = names
-        .iter()
-        .map(|n| store.find_experiment(n))
-        .collect::<Result<Vec<_>, _>>()?;
-    for exp in &exps {
-        check(&store, exp)?;
-    }
-    for exp in &exps {
-        ctx.note(&action(&store, exp)?);
+    let verb = if delete { "deleted" } else { "restored" };
+    for exp in experiments::set_deleted(&store, names, delete)? {
+        ctx.note(&format!("{verb} experiment {} ({})", exp.id, exp.name));
     }
     Ok(())
-}
-
-fn print_id(ctx: &Ctx, exp: &Experiment) -> Result<()> {
-    if ctx.format == crate::render::Format::Json {
-        ctx.print(&crate::render::Output::new(
-            Table::default(),
-            experiment_json(exp),
-        ))
-    } else {
-        ctx.print_line(&exp.id)
-    }
-}
-
-/// MLflow's `search_experiments`: filter, then its order (the store lists in the default one).
-fn list(ctx: &Ctx, view: ViewType, filter: &str, order_by: &[String]) -> Result<()> {
-    let store = ctx.store()?;
-    let filter = query::Filter::parse(filter, Target::Experiments, store.now_ms())?;
-    let order = query::OrderBy::parse_all(order_by, Target::Experiments)?;
-    let listing = store.experiments(view)?;
-    ctx.report(&listing.problems);
-    let mut experiments: Vec<Experiment> = listing
-        .items
-        .into_iter()
-        .filter(|e| filter.matches(e))
-        .collect();
-    query::sort_experiments(&mut experiments, &order);
-    ctx.print(&experiments_output(&experiments, view))
-}
-
-pub fn experiments_output(exps: &[Experiment], view: ViewType) -> Output {
-    let show_stage = view != ViewType::ActiveOnly;
-    let mut headers = vec!["ID", "Name", "Created", "Tags"];
-    if show_stage {
-        headers.insert(2, "Stage");
-    }
-    let mut table = Table::new(headers);
-    let mut records = Table::new([
-        "experiment_id",
-        "name",
-        "artifact_location",
-        "lifecycle_stage",
-        "creation_time",
-        "last_update_time",
-    ]);
-    for e in exps {
-        let tags = e
-            .tags
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let mut row = vec![
-            Cell::text(&e.id),
-            Cell::text(&e.name),
-            Cell::opt_time(e.creation_time),
-            Cell::Text(tags),
-        ];
-        if show_stage {
-            row.insert(2, Cell::text(e.lifecycle_stage.as_str()));
-        }
-        table.push(row);
-        records.push(vec![
-            Cell::text(&e.id),
-            Cell::text(&e.name),
-            Cell::text(&e.artifact_location),
-            Cell::text(e.lifecycle_stage.as_str()),
-            Cell::opt_time(e.creation_time),
-            Cell::opt_time(e.last_update_time),
-        ]);
-    }
-    Output {
-        table,
-        json: Value::Array(exps.iter().map(experiment_json).collect()),
-        records: Some(records),
-    }
-}
-
-fn describe(exp: &Experiment) -> Output {
-    let mut rows = vec![
-        ("experiment_id".to_string(), Cell::text(&exp.id)),
-        ("name".into(), Cell::text(&exp.name)),
-        (
-            "lifecycle_stage".into(),
-            Cell::text(exp.lifecycle_stage.as_str()),
-        ),
-        (
-            "artifact_location".into(),
-            Cell::text(&exp.artifact_location),
-        ),
-        ("creation_time".into(), Cell::opt_time(exp.creation_time)),
-        (
-            "last_update_time".into(),
-            Cell::opt_time(exp.last_update_time),
-        ),
-    ];
-    rows.extend(shape::prefixed("tags", &exp.tags, |v| Cell::text(v)));
-    let mut out = experiments_output(std::slice::from_ref(exp), ViewType::All);
-    out.table = key_value_table(rows);
-    out.json = experiment_json(exp);
-    out
 }

@@ -5,17 +5,16 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::Path;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, anyhow};
-use serde_json::{Value, json};
 
 use super::exit::UsageError;
 use super::{Ctx, complete};
-use crate::render::{Cell, Format, Output, Table, human_bytes};
-use crate::store::Store;
+use crate::ops::gc;
+use crate::render::human_bytes;
+use crate::shape::gc::{GcReport, Moment, noun};
 use crate::store::gc::{Age, Done, KeepReason, Kept, Kind, Plan, Removal, Request};
 
 const AFTER_HELP: &str = "\
@@ -69,16 +68,20 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         older_than: args.older_than.as_deref().map(Age::parse).transpose()?,
         force: args.force,
     };
-    let plan = store.gc_plan(&request)?;
-    ctx.report(&plan.problems);
-    let json = ctx.format == Format::Json;
+    let planned = gc::plan(&store, &request)?;
+    ctx.report(&planned);
+    let plan = &planned.plan;
+    let report = |moment| GcReport {
+        planned: &planned,
+        moment,
+        dry_run: args.dry_run,
+    };
     if args.dry_run || plan.remove.is_empty() {
-        let done = (!args.dry_run).then_some(&[][..]);
-        ctx.print(&output(&store, &plan, done))?;
+        ctx.show(&report(Moment::Only))?;
         let what = if plan.remove.is_empty() {
             "nothing to remove".to_owned()
         } else {
-            format!("dry run: would remove {}", going(&plan))
+            format!("dry run: would remove {}", going(plan))
         };
         ctx.note(&format!("{what}{}", kept_summary(&plan.keep)));
         return Ok(());
@@ -87,26 +90,24 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     if !args.yes && !can_ask {
         return Err(UsageError(format!(
             "gc would remove {} for good; without a terminal to confirm on, pass --yes (or --dry-run to see the plan)",
-            going(&plan)
+            going(plan)
         ))
         .into());
     }
-    if !json {
-        ctx.print(&output(&store, &plan, None))?;
-    }
-    if !args.yes && !confirm(&format!("remove {} for good?", going(&plan)))? {
+    ctx.show(&report(Moment::Before))?;
+    if !args.yes && !confirm(&format!("remove {} for good?", going(plan)))? {
         ctx.note("nothing was removed");
         return Ok(());
     }
     let progress = Progress::new(plan.remove.len());
-    let done = store.gc_execute(&plan, &|items, bytes| progress.show(items, bytes))?;
+    let done = gc::execute(&store, &planned, &|items, bytes| {
+        progress.show(items, bytes)
+    })?;
     progress.finish();
-    if json {
-        ctx.print(&output(&store, &plan, Some(&done)))?;
-    }
+    ctx.show(&report(Moment::After(&done)))?;
     ctx.note(&format!(
         "{}{}",
-        removed_summary(&plan, &done),
+        removed_summary(plan, &done),
         kept_summary(&plan.keep)
     ));
     let failed: Vec<(&Removal, &crate::store::StoreError)> = plan
@@ -187,21 +188,6 @@ impl Progress {
         if self.shown.is_some() {
             let _ = write!(std::io::stderr().lock(), "\r\x1b[2K");
         }
-    }
-}
-
-fn noun(kind: Kind, n: usize) -> String {
-    let word = match kind {
-        Kind::Leftover => "leftover of an interrupted command",
-        Kind::Experiment => "experiment",
-        Kind::Run => "run",
-        Kind::LoggedModel => "logged model",
-        Kind::Artifacts => "artifact folder",
-    };
-    match (n, kind) {
-        (1, _) => format!("1 {word}"),
-        (_, Kind::Leftover) => format!("{n} leftovers of an interrupted command"),
-        _ => format!("{n} {word}s"),
     }
 }
 
@@ -306,172 +292,4 @@ fn kept_summary(keep: &[Kept]) -> String {
         })
         .collect();
     format!("; left in place: {}", parts.join(", "))
-}
-
-/// Run and LoggedModel ids (32 hex digits) may be cut to a prefix in narrow tables; the short
-/// experiment ids and leftover names stay whole.
-fn id_cell(kind: Kind, id: &str) -> Cell {
-    match kind {
-        Kind::Run | Kind::LoggedModel | Kind::Artifacts => Cell::Id(id.to_owned()),
-        Kind::Experiment | Kind::Leftover => Cell::text(id),
-    }
-}
-
-/// A path for tables: relative to the store root when inside it.
-fn short_path(store: &Store, path: &Path) -> String {
-    path.strip_prefix(store.root())
-        .unwrap_or(path)
-        .display()
-        .to_string()
-}
-
-/// What the table says about a removal beyond id, name and size (paths are in JSON/CSV).
-fn removal_detail(store: &Store, r: &Removal) -> String {
-    let mut parts = vec![match r.kind {
-        Kind::Experiment => noun(Kind::Run, r.runs),
-        Kind::Leftover => "left by an interrupted command".to_owned(),
-        _ => format!("in experiment {}", r.experiment_id),
-    }];
-    for a in &r.artifacts {
-        parts.push(format!("artifacts at {}", short_path(store, a)));
-    }
-    parts.join("; ")
-}
-
-fn output(store: &Store, plan: &Plan, done: Option<&[Done]>) -> Output {
-    let mut table = Table::new(["Action", "Kind", "ID", "Name", "Size", "Where / why"]);
-    let mut records = Table::new([
-        "action",
-        "kind",
-        "id",
-        "name",
-        "experiment_id",
-        "bytes",
-        "path",
-        "reason",
-    ]);
-    for r in &plan.remove {
-        table.push(vec![
-            Cell::text("remove"),
-            Cell::text(r.kind.as_str()),
-            id_cell(r.kind, &r.id),
-            Cell::text(&r.name),
-            Cell::Bytes(r.bytes),
-            Cell::Text(removal_detail(store, r)),
-        ]);
-        records.push(vec![
-            Cell::text("remove"),
-            Cell::text(r.kind.as_str()),
-            Cell::text(&r.id),
-            Cell::text(&r.name),
-            Cell::text(&r.experiment_id),
-            Cell::Bytes(r.bytes),
-            Cell::Text(r.dir.display().to_string()),
-            Cell::Empty,
-        ]);
-    }
-    for k in &plan.keep {
-        let detail = match k.kind {
-            Kind::Artifacts => format!("{}: {}", k.location, k.reason),
-            _ => k.reason.to_string(),
-        };
-        table.push(vec![
-            Cell::text("keep"),
-            Cell::text(k.kind.as_str()),
-            id_cell(k.kind, &k.id),
-            Cell::text(&k.name),
-            Cell::Empty,
-            Cell::Text(detail),
-        ]);
-        records.push(vec![
-            Cell::text("keep"),
-            Cell::text(k.kind.as_str()),
-            Cell::text(&k.id),
-            Cell::text(&k.name),
-            Cell::Empty,
-            Cell::Empty,
-            Cell::text(&k.location),
-            Cell::Text(k.reason.to_string()),
-        ]);
-    }
-    Output {
-        table,
-        json: plan_json(store, plan, done),
-        records: Some(records),
-    }
-}
-
-fn plan_json(store: &Store, plan: &Plan, done: Option<&[Done]>) -> Value {
-    let remove: Vec<Value> = plan
-        .remove
-        .iter()
-        .map(|r| {
-            let mut v = json!({
-                "kind": r.kind.as_str(),
-                "id": r.id,
-                "name": r.name,
-                "experiment_id": r.experiment_id,
-                "path": r.dir,
-                "bytes": r.bytes,
-                "artifacts": r.artifacts,
-            });
-            if r.kind == Kind::Experiment {
-                v["runs"] = json!(r.runs);
-            }
-            v
-        })
-        .collect();
-    let keep: Vec<Value> = plan
-        .keep
-        .iter()
-        .map(|k| {
-            json!({
-                "kind": k.kind.as_str(),
-                "id": k.id,
-                "name": k.name,
-                "location": k.location,
-                "reason": k.reason.to_string(),
-            })
-        })
-        .collect();
-    let result = done.map(|done| {
-        let mut removed = BTreeMap::new();
-        let mut bytes = 0;
-        let mut skipped = Vec::new();
-        let mut failed = Vec::new();
-        for kind in [
-            Kind::Run,
-            Kind::Experiment,
-            Kind::LoggedModel,
-            Kind::Leftover,
-        ] {
-            removed.insert(kind.as_str(), 0);
-        }
-        for (r, d) in plan.remove.iter().zip(done) {
-            match d {
-                Done::Removed => {
-                    *removed.entry(r.kind.as_str()).or_insert(0) += 1;
-                    bytes += r.bytes;
-                }
-                Done::Skipped(why) => {
-                    skipped.push(json!({"kind": r.kind.as_str(), "id": r.id, "reason": why}));
-                }
-                Done::Failed(e) => failed.push(json!({
-                    "kind": r.kind.as_str(),
-                    "id": r.id,
-                    "path": r.dir,
-                    "error": e.to_string(),
-                })),
-            }
-        }
-        json!({"removed": removed, "bytes_freed": bytes, "skipped": skipped, "failed": failed})
-    });
-    json!({
-        "store": store.root(),
-        "dry_run": done.is_none(),
-        "bytes": plan.bytes(),
-        "remove": remove,
-        "keep": keep,
-        "result": result,
-    })
 }

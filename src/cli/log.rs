@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::exit::UsageError;
 use super::{Ctx, complete, key_value};
+use crate::ops::log::{LogRequest, log};
 use crate::pyfloat;
 use crate::store::logging::{Batch, MetricEntry};
 
@@ -85,16 +86,16 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         )
         .into());
     }
-    batch.validate()?;
-    if !artifacts.is_empty() {
-        store.artifact_dir(&run)?;
-    }
-    let report = store.log_batch(&run, &batch)?;
-    for key in report.truncated_params {
+    let logged = log(
+        &store,
+        &LogRequest {
+            run,
+            batch,
+            artifacts,
+        },
+    )?;
+    for key in logged.truncated_params {
         ctx.note(&format!("warning: param '{key}' is longer than 6000 characters; stored truncated, as MLflow does"));
-    }
-    for (path, dest) in artifacts {
-        store.log_artifact(&run, &path, dest.as_deref())?;
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! store and query layers, dispatch, and the mapping of errors to exit codes. The only module
 //! that knows about clap; one file per subcommand.
 
+mod args;
 mod compare;
 mod complete;
 mod completions;
@@ -9,16 +10,12 @@ mod ctx;
 mod exec;
 mod experiments;
 mod gc;
-mod history;
 mod log;
-mod model_shape;
 mod models;
 mod plot;
 mod register;
-mod run_context;
 mod runs;
 mod search;
-mod shape;
 mod transition;
 mod ui;
 
@@ -26,7 +23,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
-pub use ctx::{Ctx, Env, ExperimentRef, exit};
+pub use ctx::{Ctx, Env, exit};
 
 use crate::render::Format;
 use crate::store::ViewType;

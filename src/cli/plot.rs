@@ -8,15 +8,18 @@ use std::path::PathBuf;
 use anyhow::{Context as _, Result};
 use clap::ValueEnum;
 
+use super::args::ScopeArgs;
 use super::exit::UsageError;
-use super::search::{ScopeArgs, find_runs, reload};
 use super::{Ctx, complete};
+use crate::ops::columns::{Columns, Kind};
+use crate::ops::find::find;
 use crate::ops::plot::{Axis, KeyPatterns, Value, XAxis, axis, histories, metric_keys, value};
-use crate::query::{Columns, Field, Kind, best, direction, metric_globs};
+use crate::query::{Field, best, direction, metric_globs};
 use crate::render::chart::{
     self, ChartOptions, LegendEntry, LineChart, ParallelChart, ParallelRun, Scale, ScatterChart,
     ScatterPoint, Series, Symbols, Unit, palette,
 };
+use crate::shape::compare::run_labels;
 use crate::store::{DataSelection, RunInfo, Store, StoreError};
 
 const EXAMPLES: &str = "\
@@ -176,7 +179,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         symbols: symbols(args.symbols),
         legend: true,
     };
-    let labels = super::compare::run_labels(&runs);
+    let labels = run_labels(runs.iter());
     let charts: Vec<LineChart> = histories(&runs, &keys, x)?
         .into_iter()
         .map(|m| LineChart {
@@ -198,18 +201,6 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         return write_svg(ctx, path, &charts, width, height);
     }
     print(ctx, &chart::draw_figure(&charts, width, height))
-}
-
-/// Each run's history of `key` as a sparkline cell (empty for runs without it), for the
-/// `--spark` columns of `compare` and `search`.
-pub fn spark_cells(runs: &[RunInfo], key: &str) -> Result<Vec<crate::render::Cell>> {
-    let key = key.strip_prefix("metrics.").unwrap_or(key).to_owned();
-    let mut cells = vec![crate::render::Cell::Empty; runs.len()];
-    for line in histories(runs, &[key], XAxis::Step)?.remove(0).lines {
-        let values: Vec<f64> = line.points.iter().map(|p| p.1).collect();
-        cells[line.run] = crate::render::Cell::text(chart::sparkline(&values, chart::SPARK_WIDTH));
-    }
-    Ok(cells)
 }
 
 fn print(ctx: &Ctx, grid: &chart::Grid) -> Result<()> {
@@ -234,17 +225,17 @@ fn by_run(ctx: &Ctx, store: &Store, args: &Args) -> Result<()> {
     let columns = specs
         .iter()
         .map(|s| Columns::parse(std::slice::from_ref(*s)))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(UsageError)?;
+        .collect::<Result<Vec<_>, _>>()?;
     let select = columns
         .iter()
         .fold(DataSelection::default(), |acc, c| acc.union(c.selection()));
-    let found = find_runs(
-        ctx,
+    let mut found = find(
         store,
-        &args.scope.query(args.filter.as_deref(), args.top),
+        &args.scope.find(ctx, args.filter.as_deref(), args.top),
     )?;
-    let runs = reload(ctx, store, found.runs, &select);
+    found.load(store, &select);
+    ctx.report(&found);
+    let runs = found.runs;
     // Each spec's keys, in the order given (a glob may stand for several).
     let fields: Vec<Vec<Field>> = columns
         .iter()
@@ -269,8 +260,7 @@ fn by_run(ctx: &Ctx, store: &Store, args: &Args) -> Result<()> {
     let column = |f: &Field| axis(&runs.iter().map(|r| value(r, f)).collect::<Vec<_>>());
     let (width, height) = size(ctx, args.width, args.height);
     let symbols = symbols(args.symbols);
-    let labels =
-        super::compare::run_labels(&runs.iter().map(|r| r.info.clone()).collect::<Vec<_>>());
+    let labels = run_labels(runs.iter().map(|r| &r.info));
     if !args.scatter.is_empty() {
         let (fx, fy) = (&fields[0][0], &fields[1][0]);
         let (xa, ya) = (column(fx), column(fy));
@@ -456,7 +446,8 @@ fn select_runs(
         }
         return Ok(infos);
     }
-    let found = find_runs(ctx, store, &args.scope.query(args.filter.as_deref(), None))?;
+    let found = find(store, &args.scope.find(ctx, args.filter.as_deref(), None))?;
+    ctx.report(&found);
     let top = args.top.unwrap_or(10);
     let mut picked = Vec::new();
     for run in found.runs {

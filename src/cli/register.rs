@@ -3,10 +3,8 @@
 
 use anyhow::Result;
 
-use super::model_shape::Shapes;
 use super::{Ctx, complete, key_value};
-use crate::render::{Format, Output, Table};
-use crate::store::registry::write::NewVersion;
+use crate::ops::models::{RegisterRequest, register};
 
 #[derive(clap::Args, Debug)]
 #[command(after_help = "\
@@ -39,35 +37,31 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
-    let run_ref = ctx.run_or_env(args.run.as_deref())?;
+    let run = ctx.run_or_env(args.run.as_deref())?;
     let store = ctx.store()?;
-    let run = store.find_run(&run_ref)?;
-    let registered = store.register(&NewVersion {
-        name: &args.name,
-        run: &run,
-        artifact_path: &args.path,
-        allow_missing: args.allow_missing,
-        description: args.description.as_deref(),
-        tags: &args.tags,
-        aliases: &args.aliases,
-    })?;
-    let v = &registered.version;
-    if registered.created_model {
+    let done = register(
+        &store,
+        &RegisterRequest {
+            run,
+            name: args.name,
+            artifact_path: args.path,
+            allow_missing: args.allow_missing,
+            description: args.description,
+            tags: args.tags,
+            aliases: args.aliases,
+            detail: ctx.detail(),
+        },
+    )?;
+    let v = &done.shown.version;
+    if done.created_model {
         ctx.note(&format!("registered model '{}'", v.name));
     }
     ctx.note(&format!(
         "created version {} of model '{}' from run {} ({})",
         v.version,
         v.name,
-        run.run_id,
+        done.run.run_id,
         v.download_uri().unwrap_or_default()
     ));
-    if ctx.format == Format::Json {
-        let shapes = Shapes::new(&store);
-        let json = shapes.version(v);
-        ctx.report(&shapes.into_problems());
-        ctx.print(&Output::new(Table::default(), json))
-    } else {
-        ctx.print_line(&v.version.to_string())
-    }
+    ctx.show(&done.shown)
 }

@@ -4,10 +4,8 @@
 
 use anyhow::Result;
 
-use super::model_shape::Shapes;
 use super::{Ctx, complete};
-use crate::render::{Format, Output, Table};
-use crate::store::registry::{Stage, names, parse_version};
+use crate::ops::models::{TransitionRequest, transition};
 
 #[derive(clap::Args, Debug)]
 #[command(after_help = "\
@@ -34,40 +32,34 @@ pub struct Args {
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
-    // Everything is checked before the first change.
-    let version = parse_version(&args.version)?;
-    let stage = args.stage.as_deref().map(Stage::parse).transpose()?;
-    for alias in &args.aliases {
-        names::new_alias(alias)?;
-    }
     let store = ctx.store()?;
-    store.registered_model(&args.model)?.version(version)?;
-    if let Some(stage) = stage {
-        let done = store.transition(&args.model, version, stage, args.archive_existing)?;
+    let done = transition(
+        &store,
+        &TransitionRequest {
+            model: args.model.clone(),
+            version: args.version,
+            stage: args.stage,
+            archive_existing: args.archive_existing,
+            aliases: args.aliases.clone(),
+            detail: ctx.detail(),
+        },
+    )?;
+    let (model, version) = (&args.model, done.version);
+    if let Some((stage, archived)) = &done.stage {
         let mut msg = format!(
-            "model '{}' version {version} is now in stage {}",
-            args.model,
+            "model '{model}' version {version} is now in stage {}",
             stage.as_str()
         );
-        if !done.archived.is_empty() {
-            let list: Vec<String> = done.archived.iter().map(u64::to_string).collect();
+        if !archived.is_empty() {
+            let list: Vec<String> = archived.iter().map(u64::to_string).collect();
             msg.push_str(&format!("; archived version {}", list.join(", ")));
         }
         ctx.note(&msg);
     }
     for alias in &args.aliases {
-        store.set_alias(&args.model, alias, version)?;
         ctx.note(&format!(
-            "alias '{alias}' of model '{}' → version {version}",
-            args.model
+            "alias '{alias}' of model '{model}' → version {version}"
         ));
     }
-    if ctx.format == Format::Json {
-        let model = store.registered_model(&args.model)?;
-        let shapes = Shapes::new(&store);
-        let json = shapes.version(model.version(version)?);
-        ctx.report(&shapes.into_problems());
-        ctx.print(&Output::new(Table::default(), json))?;
-    }
-    Ok(())
+    ctx.show(&done.shown)
 }

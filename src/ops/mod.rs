@@ -1,4 +1,71 @@
-//! Use cases: plain requests in, plain results out, shared by the front-ends (`cli`, `ui`).
-//! No clap, no terminal, no printing; store errors pass through typed.
+//! The use cases: what mlrs does, as plain functions over a [`Store`] — find runs, load what a
+//! view shows, start and end runs as MLflow does, log, compare, read histories, the registry,
+//! experiments, gc. Plain request structs in, plain result structs out; every result carries
+//! the [`Problem`]s met while loading (skipped entries), for the front-end to report once.
+//! Shared by every front-end (`cli` today). Must not know about clap, print, read the terminal,
+//! or decide output formats (presentation is `shape`'s).
 
+pub mod columns;
+pub mod compare;
+pub mod context;
+pub mod experiments;
+pub mod find;
+pub mod gc;
+pub mod history;
+pub mod log;
+pub mod models;
 pub mod plot;
+pub mod runs;
+pub mod search;
+pub mod start;
+
+use crate::store::{Experiment, Problem, Store, StoreError};
+
+/// A result that may have skipped unreadable entries while it was loaded.
+pub trait Outcome {
+    fn problems(&self) -> &[Problem] {
+        &[]
+    }
+}
+
+/// A request the user got wrong (a bad pattern, conflicting choices): usage, not failure.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// An experiment as the user or the environment named it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExperimentRef {
+    /// From `-e`: an id, else an exact name.
+    IdOrName(String),
+    Name(String),
+    Id(String),
+}
+
+impl ExperimentRef {
+    pub fn find(&self, store: &Store) -> crate::store::Result<Experiment> {
+        match self {
+            ExperimentRef::IdOrName(text) => store.find_experiment(text),
+            ExperimentRef::Name(name) => store.experiment_by_name(name),
+            ExperimentRef::Id(id) => store
+                .experiment_by_id(id)?
+                .ok_or_else(|| StoreError::NotFound(format!("no experiment with id {id:?}"))),
+        }
+    }
+
+    /// The name to create when the experiment is missing; an id is never taken for a name.
+    pub fn creatable_name(&self) -> Option<&str> {
+        match self {
+            ExperimentRef::IdOrName(name) | ExperimentRef::Name(name) => Some(name),
+            ExperimentRef::Id(_) => None,
+        }
+    }
+}
+
+/// How much of each entity a result loads: what its people's views show, or everything (the
+/// MLflow dictionaries of `--format json`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    Shown,
+    Everything,
+}

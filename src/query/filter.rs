@@ -17,12 +17,11 @@
 //! `` tags.`mlflow.prompt.is_prompt` != 'true' ``, and a model without that tag counts as
 //! `= 'false'` and `!= 'true'` for it.
 
-use regex::Regex;
-
 use super::Needs;
 use super::QueryError;
 use super::field::{self, Attr, DatasetKey, Field, Record, Target, Value};
 use super::lexer::{Kw, Tok, Token, lex};
+use super::like::Like;
 use crate::store::registry::PROMPT_TAG;
 
 const WHAT: &str = "filter";
@@ -73,7 +72,7 @@ enum Num {
 enum TextTest {
     Eq(String),
     Ne(String),
-    Like { re: Regex, negate: bool },
+    Like { like: Like, negate: bool },
     In { values: Vec<String>, negate: bool },
 }
 
@@ -133,7 +132,7 @@ impl TextTest {
         match self {
             TextTest::Eq(v) => s == v,
             TextTest::Ne(v) => s != v,
-            TextTest::Like { re, negate } => re.is_match(s) != *negate,
+            TextTest::Like { like, negate } => like.is_match(s) != *negate,
             TextTest::In { values, negate } => values.iter().any(|v| v == s) != *negate,
         }
     }
@@ -448,8 +447,8 @@ impl Parser<'_> {
                     return Ok(Test::Text(TextTest::In { values, negate }));
                 }
                 let pattern = self.string(label)?;
-                let re = like_regex(&pattern, kw == Kw::ILike);
-                Ok(Test::Text(TextTest::Like { re, negate }))
+                let like = Like::new(&pattern, kw == Kw::ILike);
+                Ok(Test::Text(TextTest::Like { like, negate }))
             }
             Tok::Keyword(Kw::Is) => {
                 let present = self.eat_kw(Kw::Not);
@@ -621,25 +620,6 @@ fn registry_test(field: Field, test: Test) -> Expr {
     }
 }
 
-/// MLflow 3.x's LIKE: `%` is any run of characters, `_` one character, everything else
-/// literal; anchored at the start (`re.match`) and, unless the pattern ends with `%`, at the
-/// end, where Python's `$` also accepts one final newline. `.` does not cross newlines.
-fn like_regex(pattern: &str, ignore_case: bool) -> Regex {
-    let mut re = String::from(if ignore_case { "(?i)\\A" } else { "\\A" });
-    for c in pattern.chars() {
-        match c {
-            '%' => re.push_str(".*"),
-            '_' => re.push('.'),
-            c => re.push_str(&regex::escape(c.encode_utf8(&mut [0; 4]))),
-        }
-    }
-    if !pattern.ends_with('%') {
-        re.push_str("\\n?\\z");
-    }
-    // Every piece is escaped or a fixed fragment, so the pattern is always valid.
-    Regex::new(&re).expect("LIKE pattern compiles")
-}
-
 /// Decode adjacent Python string literals (`'a' "b"` → `ab`), with backslash escapes.
 fn python_strings(text: &str) -> Option<String> {
     let mut out = String::new();
@@ -776,18 +756,6 @@ mod tests {
         assert!(check("start_time < now", &r));
         assert!(!check("start_time < now-10s", &r));
         assert!(check("start_time <= now - 9s", &r));
-    }
-
-    #[test]
-    fn like_is_mlflow_3() {
-        let like = |p: &str, s: &str| like_regex(p, false).is_match(s);
-        assert!(like("xgboos_", "xgboost"));
-        assert!(!like("%2021.01%", "trip data/2021-01.parquet"));
-        assert!(like("%(a)%", "x(a)y"));
-        assert!(like("abc", "abc\n"));
-        assert!(!like("abc", "abc\n\n"));
-        assert!(!like("%foo", "line1\nfoo"));
-        assert!(like_regex("%FOREST%", true).is_match("random_forest"));
     }
 
     #[test]

@@ -7,23 +7,25 @@
 //! time attributes. A parsed filter or order tells the caller which data keys it reads
 //! ([`Needs`]), so only those files are opened.
 
-mod columns;
 mod direction;
 mod field;
 mod filter;
 mod lexer;
+mod like;
 mod order;
 
 use std::collections::BTreeSet;
 use std::fmt;
 
-pub use columns::{Columns, Kind};
 pub use direction::{Direction, best, direction, metric_globs};
 pub use field::{Attr, DatasetKey, Field, Record, Target, Value};
 pub use filter::Filter;
 pub use order::{OrderBy, sort_experiments, sort_model_versions, sort_models, sort_runs};
 
 use crate::store::{DataSelection, Keys};
+
+/// How many characters of a filter an error message shows around the offending column.
+const SHOWN: usize = 100;
 
 /// A filter or order-by that cannot be parsed: what is wrong and where.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -60,12 +62,15 @@ impl fmt::Display for QueryError {
         let col = self.column();
         write!(f, "invalid {} at column {col}: {}", self.what, self.message)?;
         if !self.source_text.contains('\n') {
-            write!(
-                f,
-                "\n    {}\n    {}^",
-                self.source_text,
-                " ".repeat(col - 1)
-            )?;
+            // A long filter is shown as a window around the offending column.
+            let chars: Vec<char> = self.source_text.chars().collect();
+            let start = (col - 1).saturating_sub(SHOWN / 2);
+            let end = (start + SHOWN).min(chars.len());
+            let before = if start > 0 { "…" } else { "" };
+            let after = if end < chars.len() { "…" } else { "" };
+            let shown: String = chars[start..end].iter().collect();
+            let pad = " ".repeat(col - 1 - start + before.chars().count());
+            write!(f, "\n    {before}{shown}{after}\n    {pad}^")?;
         }
         Ok(())
     }
@@ -217,6 +222,22 @@ mod tests {
             "invalid filter at column 16: expected a number\n    metrics.rmse = 'é5'\n                   ^"
         );
     }
+
+    #[test]
+    fn long_filters_show_a_window() {
+        let source = format!("{}metrics.x ? 1{}", "(".repeat(500), ")".repeat(500));
+        let e = QueryError::new("filter", &source, 510, "bad".into());
+        let shown = e.to_string();
+        let lines: Vec<&str> = shown.lines().collect();
+        assert_eq!(
+            lines[1],
+            format!("    …{}metrics.x ? 1{}…", "(".repeat(40), ")".repeat(47))
+        );
+        assert_eq!(
+            lines[2].find('^'),
+            lines[1].find('?').map(|b| lines[1][..b].chars().count())
+        );
+    }
 }
 
 #[cfg(test)]
@@ -306,24 +327,59 @@ mod never_panics {
         })
     }
 
+    /// What a hostile user types: LIKE patterns of thousands of wildcards, parentheses nested
+    /// thousands deep, numbers beyond every float.
+    fn hostile() -> impl Strategy<Value = String> {
+        let wild = prop::sample::select(&["_", "%", "a", "é", "\\n", "''"][..]);
+        let pattern = (prop::collection::vec(wild, 1..8), 1usize..3_000)
+            .prop_map(|(unit, n)| unit.concat().repeat(n));
+        let like = (
+            prop::sample::select(&["name", "params.p", "tags.t"][..]),
+            pattern,
+        )
+            .prop_flat_map(|(key, p)| {
+                prop::sample::select(&["LIKE", "ILIKE", "NOT LIKE", "NOT ILIKE"][..])
+                    .prop_map(move |op| format!("{key} {op} '{p}'"))
+            });
+        let deep = (
+            1usize..5_000,
+            prop::sample::select(&["(", "NOT ", "( NOT "][..]),
+        )
+            .prop_map(|(n, open)| format!("{}metrics.m > 1{}", open.repeat(n), ")".repeat(n)));
+        let number = ("-?[0-9]{1,400}(\\.[0-9]{0,400})?([eE]-?[0-9]{1,6})?")
+            .prop_map(|n| format!("metrics.m > {n} AND start_time < {n} AND version_number = {n}"));
+        prop_oneof![like, deep, number]
+    }
+
+    /// Parse `text` for every target, and evaluate what parses on records with long values.
     fn parse_everything(text: &str) {
+        let value = "a_%é\n".repeat(500);
+        let mut run = testing::run("r", 1);
+        run.data.params.insert("p".into(), value.clone());
+        run.data.tags.insert("t".into(), value.clone());
+        run.data.metrics.insert("m".into(), f64::NAN);
+        let model = testing::model(&value, 1, &[("t", &value)]);
         for target in [
             Target::Runs,
             Target::Experiments,
             Target::Models,
             Target::ModelVersions,
         ] {
-            for e in [
-                Filter::parse(text, target, 0).err(),
-                OrderBy::parse(text, target).err(),
-            ]
-            .into_iter()
-            .flatten()
-            {
-                assert!(e.offset <= text.len() && text.is_char_boundary(e.offset));
-                let _ = e.to_string();
+            match Filter::parse(text, target, 0) {
+                Ok(f) if target == Target::Runs => _ = f.matches(&run),
+                Ok(f) if target == Target::Models => _ = f.matches(&model),
+                Ok(_) => {}
+                Err(e) => check_error(text, &e),
+            }
+            if let Err(e) = OrderBy::parse(text, target) {
+                check_error(text, &e);
             }
         }
+    }
+
+    fn check_error(text: &str, e: &QueryError) {
+        assert!(e.offset <= text.len() && text.is_char_boundary(e.offset));
+        let _ = e.to_string();
     }
 
     proptest! {
@@ -334,6 +390,16 @@ mod never_panics {
 
         #[test]
         fn on_token_soup(text in soup()) {
+            parse_everything(&text);
+        }
+    }
+
+    proptest! {
+        // Each case is large; a few dozen cover the shapes and keep `cargo test` quick.
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn on_hostile_input(text in hostile()) {
             parse_everything(&text);
         }
     }

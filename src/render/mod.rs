@@ -1,5 +1,6 @@
-//! Rows in, bytes out: tables for terminals, CSV/TSV and markdown, JSON. Knows nothing about
-//! stores or clap. Time and colour choices arrive in [`Style`]; nothing here reads the
+//! Views in, bytes out: tables for terminals, CSV/TSV and markdown, JSON; [`View`] is what a
+//! result implements to be shown, [`write`] the one place that picks the form. Knows nothing
+//! about stores or clap. Time and colour choices arrive in [`Style`]; nothing here reads the
 //! environment.
 
 pub mod chart;
@@ -105,22 +106,27 @@ impl Table {
     }
 }
 
-/// What a command prints: a table, the JSON document for `--format json`, and optionally a
-/// different table for CSV/TSV (a describe view is key/value on screen but one wide record,
-/// with `mlflow.search_runs()` column names, for scripts).
-pub struct Output {
-    pub table: Table,
-    pub json: Value,
-    pub records: Option<Table>,
+/// One piece of a view for people: a table, lines of text (an id scripts capture), or a note
+/// for the person (talk, not data: it goes to stderr).
+#[derive(Debug, Clone)]
+pub enum Block {
+    Table(Table),
+    Text(String),
+    Note(String),
 }
 
-impl Output {
-    pub fn new(table: Table, json: Value) -> Output {
-        Output {
-            table,
-            json,
-            records: None,
-        }
+/// A result that can present itself in each output form. Only the form chosen by `--format`
+/// is built ([`write`] calls one method).
+pub trait View {
+    /// For people (`table`, `markdown`): one or more blocks, a blank line between tables.
+    fn human(&self, style: &Style) -> Vec<Block>;
+    /// MLflow's dictionary shapes; `None` when this view has no JSON form of its own (it is
+    /// part of a later view's document).
+    fn json(&self) -> Option<Value>;
+    /// One record per entity with `mlflow.search_runs()`-style columns (CSV/TSV); `None` means
+    /// the human blocks serve as records.
+    fn records(&self) -> Option<Table> {
+        None
     }
 }
 
@@ -133,21 +139,45 @@ pub struct Style {
     pub utc: bool,
 }
 
+/// Write `view` in `format`; the notes for the person come back, for the caller's stderr.
 pub fn write(
     out: &mut dyn Write,
-    output: &Output,
+    view: &dyn View,
     format: Format,
     style: &Style,
-) -> io::Result<()> {
-    match format {
-        Format::Table => write_table(out, &output.table, style),
-        Format::Json => write_json(out, &output.json),
-        Format::Csv => write_delimited(out, output.records.as_ref().unwrap_or(&output.table), b','),
-        Format::Tsv => {
-            write_delimited(out, output.records.as_ref().unwrap_or(&output.table), b'\t')
+) -> io::Result<Vec<String>> {
+    let blocks = match format {
+        Format::Json => {
+            if let Some(json) = view.json() {
+                write_json(out, &json)?;
+            }
+            return Ok(Vec::new());
         }
-        Format::Markdown => write_markdown(out, &output.table, style),
+        Format::Csv | Format::Tsv => match view.records() {
+            Some(records) => vec![Block::Table(records)],
+            None => view.human(style),
+        },
+        Format::Table | Format::Markdown => view.human(style),
+    };
+    let mut notes = Vec::new();
+    for (i, block) in blocks.into_iter().enumerate() {
+        match block {
+            Block::Note(text) => notes.push(text),
+            Block::Text(text) => writeln!(out, "{text}")?,
+            Block::Table(table) => {
+                if i > 0 {
+                    writeln!(out)?;
+                }
+                match format {
+                    Format::Table | Format::Json => write_table(out, &table, style)?,
+                    Format::Markdown => write_markdown(out, &table, style)?,
+                    Format::Csv => write_delimited(out, &table, b',')?,
+                    Format::Tsv => write_delimited(out, &table, b'\t')?,
+                }
+            }
+        }
     }
+    Ok(notes)
 }
 
 pub fn write_json(out: &mut dyn Write, value: &Value) -> io::Result<()> {

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use super::error::{Result, StoreError};
+use super::excerpt::excerpt;
 use crate::pyfloat;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -40,7 +41,7 @@ pub fn parse_file(path: &Path, text: &str) -> Result<Vec<MetricPoint>> {
         let err = |reason: &str| StoreError::MetricLine {
             path: path.to_path_buf(),
             line: index + 1,
-            text: raw.trim_end_matches('\n').to_owned(),
+            text: excerpt(raw.trim_end_matches('\n')),
             reason: reason.to_owned(),
         };
         let parts: Vec<&str> = raw.trim().split(' ').collect();

@@ -3,6 +3,7 @@
 //! prints: problems met while listing come back as [`Problem`]s for the caller to report.
 
 pub mod error;
+mod excerpt;
 pub mod experiment;
 pub mod fs;
 pub mod gc;

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::error::{Result, StoreError};
+use super::excerpt::excerpt;
 use super::metric::{self, MetricPoint};
 use super::yaml::{self, Yaml};
 use super::{Flavor, Lifecycle, fs, keyed};
@@ -312,8 +313,9 @@ impl RunInfo {
             None => RunStatus::Running,
             Some(StatusField::Code(c)) => RunStatus::from_code(c)
                 .ok_or_else(|| StoreError::invalid(&path, format!("unknown status code {c}")))?,
-            Some(StatusField::Name(n)) => RunStatus::parse(&n)
-                .ok_or_else(|| StoreError::invalid(&path, format!("unknown status {n:?}")))?,
+            Some(StatusField::Name(n)) => RunStatus::parse(&n).ok_or_else(|| {
+                StoreError::invalid(&path, format!("unknown status {:?}", excerpt(&n)))
+            })?,
         };
         let mut run_name = meta.run_name.unwrap_or_default();
         if run_name.is_empty() {
@@ -522,6 +524,9 @@ mod tests {
             "run_name: 'it''s'\n",
             "user_id: Null\n",
             "tags: []\nx: {}\n",
+            "run_name: 'a\u{2028}  b'\n",
+            "run_name: 'a\u{2029}\u{2029}  b'\n",
+            "run_name: 'a\u{85}  b'\n",
         ] {
             texts.push(variant.to_owned());
         }

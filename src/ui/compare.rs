@@ -9,7 +9,8 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::widgets::{Block, Cell, Row, Table};
 
 use super::model::Model;
-use crate::query::{Field, Kind, best, direction};
+use crate::ops::columns::Kind;
+use crate::query::{Field, best, direction};
 use crate::store::Run;
 
 const KEY_WIDTH: u16 = 24;

@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use crate::ops;
 use crate::store::logging::Batch;
 use crate::store::metric::MetricPoint;
-use crate::store::registry::{RegisteredModel, Stage};
+use crate::store::registry::RegisteredModel;
 use crate::store::{
-    DataSelection, Experiment, Keys, Listing, Problem, Run, RunData, RunInfo, Store, StoreError,
-    ViewType,
+    DataSelection, Experiment, Keys, Listing, Problem, Run, RunData, RunInfo, Store, ViewType,
 };
 
 /// An experiment with its run counts.
@@ -24,35 +24,12 @@ pub(crate) struct ExperimentRow {
 
 /// The active experiments named by `wanted` (ids, names or name globs), or all of them.
 pub(crate) fn experiments(store: &Store, wanted: &[String]) -> anyhow::Result<Vec<Experiment>> {
-    let all = store.experiments(ViewType::ActiveOnly)?.items;
-    if wanted.is_empty() {
-        return Ok(all);
-    }
-    let mut out: Vec<Experiment> = Vec::new();
-    for name in wanted {
-        let found: Vec<Experiment> = match store.find_experiment(name) {
-            Ok(e) => vec![e],
-            Err(StoreError::NotFound(m)) if name.contains(['*', '?', '[']) => {
-                let glob = globset::Glob::new(name)?.compile_matcher();
-                let matched: Vec<Experiment> = all
-                    .iter()
-                    .filter(|e| glob.is_match(&e.name))
-                    .cloned()
-                    .collect();
-                if matched.is_empty() {
-                    return Err(StoreError::NotFound(m).into());
-                }
-                matched
-            }
-            Err(e) => return Err(e.into()),
-        };
-        for e in found {
-            if !out.iter().any(|o| o.id == e.id) {
-                out.push(e);
-            }
-        }
-    }
-    Ok(out)
+    let scope = ops::find::Scope {
+        experiments: wanted.to_vec(),
+        env: None,
+        view: ViewType::ActiveOnly,
+    };
+    Ok(ops::find::scope(store, &scope)?.items)
 }
 
 /// Every run of `experiments`, deleted ones too, with meta.yaml read and no data yet.
@@ -152,9 +129,8 @@ pub(crate) struct RunDetail {
 }
 
 pub(crate) fn run_detail(store: &Store, run_id: &str) -> anyhow::Result<RunDetail> {
-    let info = store.find_run(run_id)?;
-    let data = info.load_data(&DataSelection::everything())?;
-    let experiment = store.experiment_of(&info)?.name;
+    let ops::runs::Described { run, experiment } = ops::runs::describe(store, run_id)?;
+    let (info, data, experiment) = (run.info, run.data, experiment.name);
     let mut histories = BTreeMap::new();
     for key in data.metrics.keys() {
         let points = info.metric_history(key)?.unwrap_or_default();
@@ -311,15 +287,15 @@ impl Action {
 /// Carry out `action`; the answer is a line for the status bar.
 pub(crate) fn apply(store: &Store, action: &Action) -> anyhow::Result<String> {
     match action {
-        Action::DeleteRun(id) => {
-            let run = store.delete_run(&store.find_run(id)?)?;
-            Ok(format!("deleted run {} ({})", run.run_id, run.run_name))
-        }
-        Action::RestoreRun(id) => {
-            let run = store.find_run(id)?;
-            store.check_run_restorable(&run)?;
-            let run = store.restore_run(&run)?;
-            Ok(format!("restored run {} ({})", run.run_id, run.run_name))
+        Action::DeleteRun(id) | Action::RestoreRun(id) => {
+            let delete = matches!(action, Action::DeleteRun(_));
+            let changed = ops::runs::set_deleted(store, std::slice::from_ref(id), delete)?;
+            let verb = if delete { "deleted" } else { "restored" };
+            Ok(changed
+                .iter()
+                .map(|c| format!("{verb} run {} ({})", c.run.run_id, c.run.run_name))
+                .collect::<Vec<_>>()
+                .join("; "))
         }
         Action::SetTag { run, key, value } => {
             log_tags(store, run, vec![(key.clone(), value.clone())])?;
@@ -338,34 +314,51 @@ pub(crate) fn apply(store: &Store, action: &Action) -> anyhow::Result<String> {
             version,
             stage,
         } => {
-            let stage = Stage::parse(stage)?;
-            store.transition(model, *version, stage, false)?;
-            Ok(format!(
-                "{model} version {version} is now {}",
-                stage.as_str()
-            ))
+            let done = transition(store, model, *version, Some(stage.clone()), Vec::new())?;
+            let stage = done.stage.map_or("", |(s, _)| s.as_str());
+            Ok(format!("{model} version {version} is now {stage}"))
         }
         Action::SetAlias {
             model,
             alias,
             version,
         } => {
-            crate::store::registry::names::new_alias(alias)?;
-            store.registered_model(model)?.version(*version)?;
-            store.set_alias(model, alias, *version)?;
+            transition(store, model, *version, None, vec![alias.clone()])?;
             Ok(format!("@{alias} of {model} points at version {version}"))
         }
     }
 }
 
+fn transition(
+    store: &Store,
+    model: &str,
+    version: u64,
+    stage: Option<String>,
+    aliases: Vec<String>,
+) -> anyhow::Result<ops::models::TransitionDone> {
+    ops::models::transition(
+        store,
+        &ops::models::TransitionRequest {
+            model: model.to_owned(),
+            version: version.to_string(),
+            stage,
+            archive_existing: false,
+            aliases,
+            detail: ops::Detail::Shown,
+        },
+    )
+}
+
 fn log_tags(store: &Store, run: &str, tags: Vec<(String, String)>) -> anyhow::Result<()> {
-    let info = store.find_run(run)?;
-    let batch = Batch {
-        tags,
-        ..Batch::default()
+    let request = ops::log::LogRequest {
+        run: store.find_run(run)?,
+        batch: Batch {
+            tags,
+            ..Batch::default()
+        },
+        artifacts: Vec::new(),
     };
-    batch.validate()?;
-    store.log_batch(&info, &batch)?;
+    ops::log::log(store, &request)?;
     Ok(())
 }
 

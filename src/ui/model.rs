@@ -9,9 +9,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKi
 use super::charts::ChartState;
 use super::data::{self, Action, ExperimentRow, RunDetail};
 use super::registry::RegistryState;
-use crate::query::{
-    Attr, Columns, Field, Filter, Kind, OrderBy, Target, best, direction, sort_runs,
-};
+use crate::ops::columns::{Columns, Kind};
+use crate::query::{Attr, Field, Filter, OrderBy, Target, best, direction, sort_runs};
 use crate::store::{Experiment, Problem, Run, Store};
 
 /// Something that happened: a key, the mouse, data arriving, time passing.

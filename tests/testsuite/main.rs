@@ -4,6 +4,7 @@
 mod common;
 mod completion;
 mod gc;
+mod hostile;
 mod logging;
 mod plot;
 mod read_fixtures;

@@ -1,6 +1,5 @@
 //! `mlrs plot` over the fixture stores: charts at a fixed size with and without colour,
-//! scatter and parallel coordinates, the SVG file parsed, sparklines in history, search and
-//! compare, and the errors users meet.
+//! scatter and parallel coordinates, the SVG file parsed, and the errors users meet.
 
 use snapbox::file;
 
@@ -224,45 +223,6 @@ fn svg_has_axes_one_path_per_run_and_legend() {
         .collect();
     assert!(legend.contains(&"hpo-trial-2"), "{legend:?}");
     assert!(legend.contains(&"restored-run"), "{legend:?}");
-}
-
-#[test]
-fn sparklines_in_history_search_and_compare() {
-    let store = fixture_store("3.17.2");
-    let out = mlrs_stdout(
-        &store.root,
-        &["runs", "history", "1c29c808", "*loss", "-f", "table"],
-    );
-    assert!(
-        out.starts_with("train/loss  █▆▅▄▃▃▂▂▁▁  10 values, 5.3687 … 40\n"),
-        "{out}"
-    );
-    let out = mlrs_stdout(
-        &store.root,
-        &[
-            "search",
-            "metrics.rmse < 5.5",
-            "--spark",
-            "train/loss",
-            "-f",
-            "markdown",
-        ],
-    );
-    assert!(
-        out.lines()
-            .next()
-            .unwrap()
-            .ends_with(" | spark(train/loss) |"),
-        "{out}"
-    );
-    assert!(out.contains(" | █▆▅▄▃▃▂▂▁▁ |"), "{out}");
-    let out = mlrs_stdout(
-        &store.root,
-        &[
-            "compare", "1c29c808", "579cf552", "--spark", "rmse", "-f", "tsv",
-        ],
-    );
-    assert!(out.contains("spark(rmse)\t█▇▆▆▅▄▃▃▂▁\t▅"), "{out}");
 }
 
 #[test]

@@ -1,11 +1,15 @@
 //! The YAML mlrs writes is byte-identical to what PyYAML (CSafeDumper, MLflow's options) writes
-//! for the same values, over a corpus of awkward strings and a few thousand random ones.
+//! for the same values, over a corpus of awkward strings and a few thousand random ones, and
+//! mlrs reads back what PyYAML wrote as the values it was given.
 
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use mlrs::store::yaml::{Yaml, to_string};
+use std::path::Path;
+
+use mlrs::store::yaml::flat::Flat;
+use mlrs::store::yaml::{self, Yaml, to_string};
 use serde_json::{Value, json};
 
 use crate::common::*;
@@ -108,6 +112,24 @@ fn corpus() -> Vec<String> {
         "nbsp\u{a0}x",
         "ls\u{2028}x",
         "ps\u{2029}x",
+        // YAML 1.1's other line breaks, where they fold, end, start and meet spaces.
+        "\u{2028}",
+        "\u{2029}",
+        "\u{85}",
+        "x\u{2028}",
+        "\u{2028}x",
+        "a\u{2028} b",
+        "a \u{2028}b",
+        "a\u{2028}\u{2028}b",
+        "a\u{2029}\nb",
+        "a\n\u{2029}b",
+        "a\u{85}\u{2028}\u{2029}b",
+        "a\r\nb",
+        "\r",
+        "x\u{feff}",
+        "\u{fffe}x",
+        "\u{1f}x",
+        "\u{9f}x",
         "\u{feff}bom",
         "café ☕ – ñ",
         "🚀 rocket",
@@ -124,6 +146,8 @@ fn corpus() -> Vec<String> {
     let words = "the quick brown fox jumps over the lazy dog while a model trains overnight";
     for n in [70, 79, 80, 81, 100, 150, 300] {
         let long: String = words.chars().cycle().take(n).collect();
+        v.push(long.replace(' ', "\u{2028}"));
+        v.push(format!("{long}\u{2029}{long}"));
         v.push(long.clone());
         v.push(format!(" {long}"));
         v.push(format!("{long}\ttab"));
@@ -135,7 +159,7 @@ fn corpus() -> Vec<String> {
     }
     // Random strings from an alphabet of characters that matter to YAML.
     let alphabet: Vec<char> =
-        "ab01 :#-?'\"\t\n[]{},&*!|>%@`.~=<\\é☕🚀\u{85}\u{a0}\u{2028}\u{feff}\r"
+        "ab01 :#-?'\"\t\n[]{},&*!|>%@`.~=<\\é☕🚀\u{85}\u{a0}\u{2028}\u{2029}\u{feff}\r"
             .chars()
             .collect();
     let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
@@ -190,6 +214,35 @@ fn documents() -> Vec<Value> {
     docs
 }
 
+/// The string-valued shape of the corpus documents, as MLflow's meta.yaml fields are read.
+#[derive(Debug, Default, PartialEq, serde::Deserialize)]
+struct StringDoc {
+    name: Option<String>,
+    #[serde(default)]
+    tags: BTreeMap<String, String>,
+    #[serde(default)]
+    list: Vec<String>,
+}
+
+/// What mlrs's readers (the full parser, and the fast one for flat documents) make of what
+/// PyYAML wrote for `doc`, when that is not `doc`.
+fn reads_back(doc: &Value, text: &str) -> Option<String> {
+    let want: StringDoc = serde_json::from_value(doc.clone()).ok()?;
+    let full: Result<StringDoc, _> = yaml::parse(Path::new("meta.yaml"), text);
+    if full.as_ref().ok() != Some(&want) {
+        return Some(format!("{full:?}"));
+    }
+    let fast = yaml::flat::parse(text)?
+        .into_iter()
+        .find(|(key, _)| *key == "name")?;
+    let fast = match fast.1 {
+        Flat::Plain(p) => p.to_owned(),
+        Flat::Quoted(q) => q,
+        Flat::Null | Flat::Empty => return None,
+    };
+    (want.name.as_deref() != Some(fast.as_str())).then(|| format!("fast reader: {fast:?}"))
+}
+
 #[test]
 fn emitter_matches_pyyaml_byte_for_byte() {
     let docs = documents();
@@ -217,8 +270,14 @@ fn emitter_matches_pyyaml_byte_for_byte() {
         let dumps = answer["dumps"].as_array().unwrap();
         let mut failures = Vec::new();
         for (doc, want) in docs.iter().zip(dumps) {
+            let want = want.as_str().unwrap();
+            if let Some(problem) = reads_back(doc, want) {
+                failures.push(format!(
+                    "input {doc}\n  pyyaml: {want:?}\n  mlrs reads: {problem}"
+                ));
+            }
             let got = to_string(&to_yaml(doc));
-            if got != want.as_str().unwrap() {
+            if got != want {
                 failures.push(format!(
                     "input {doc}\n  pyyaml: {want}\n  mlrs:   {:?}",
                     got

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::error::{Problem, Result, StoreError};
+use super::excerpt::excerpt;
 use super::{Listing, MODELS, Store, fs, keyed, yaml};
 pub use logged_model::{LoggedModel, ModelMetric};
 
@@ -257,7 +258,10 @@ impl RegisteredModel {
             .ok_or_else(|| StoreError::invalid(&path, "missing key 'version'"))?;
         let stage_text = meta.current_stage.unwrap_or_else(|| "None".into());
         let current_stage = Stage::from_file(&stage_text).ok_or_else(|| {
-            StoreError::invalid(&path, format!("unknown current_stage {stage_text:?}"))
+            StoreError::invalid(
+                &path,
+                format!("unknown current_stage {:?}", excerpt(&stage_text)),
+            )
         })?;
         // MLflow matches alias files against the folder's suffix, as text.
         let aliases = self
@@ -339,7 +343,7 @@ impl RegisteredModel {
         let version = text.trim().parse::<u64>().map_err(|_| {
             StoreError::invalid(
                 &fs::key_path(&self.aliases_dir(), alias),
-                format!("alias file holds {text:?}, not a version number"),
+                format!("alias file holds {:?}, not a version number", excerpt(text)),
             )
         })?;
         self.version(version)

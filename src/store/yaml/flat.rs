@@ -33,8 +33,9 @@ pub fn parse(text: &str) -> Option<Vec<(&str, Flat<'_>)>> {
 fn scalar(value: &str) -> Option<Flat<'_>> {
     if let Some(inner) = value.strip_prefix('\'') {
         let inner = inner.strip_suffix('\'')?;
-        // Inside single quotes only `''` may appear, standing for one quote.
-        if inner.replace("''", "").contains('\'') {
+        // Inside single quotes only `''` may appear, standing for one quote; a line break
+        // other than `\n` folds like one, with the next line's indentation dropped.
+        if inner.replace("''", "").contains('\'') || inner.contains(is_break) {
             return None;
         }
         return Some(Flat::Quoted(inner.replace("''", "'")));
@@ -48,11 +49,18 @@ fn scalar(value: &str) -> Option<Flat<'_>> {
     let plain = !"\"#[]{}&*!|>%@`?:-,".contains(first)
         && value
             .chars()
-            .all(|c| c == ' ' || (!c.is_control() && c != '\u{feff}'))
+            .all(|c| c == ' ' || (!c.is_control() && !is_break(c) && c != '\u{feff}'))
         && !value.contains(": ")
         && !value.contains(" #")
         && !value.ends_with([' ', ':']);
     plain.then_some(Flat::Plain(value))
+}
+
+/// YAML 1.1's line breaks besides `\n` (libyaml's `IS_BREAK`): PyYAML writes `'a\u2028  b'`
+/// for `a\u2028b` and reads it back folded, so a reader that takes the line as it stands
+/// reads two extra spaces.
+fn is_break(c: char) -> bool {
+    matches!(c, '\r' | '\u{85}' | '\u{2028}' | '\u{2029}')
 }
 
 #[cfg(test)]
@@ -87,6 +95,10 @@ mod tests {
             "k: - x\n",
             "k:\n",
             "key with space: v\n",
+            "k: 'a\u{2028}  b'\n",
+            "k: 'a\u{2029}  b'\n",
+            "k: 'a\u{85}  b'\n",
+            "k: a\u{2028}b\n",
         ] {
             assert!(parse(text).is_none(), "{text:?}");
         }

@@ -3,6 +3,7 @@
 //! writing goes through [`emit`], a port of the libyaml emitter behind PyYAML's `CSafeDumper`,
 //! because no crate reproduces its quoting and folding byte for byte.
 
+mod depth;
 mod emit;
 pub mod flat;
 mod resolve;
@@ -13,6 +14,7 @@ use std::path::Path;
 use serde::de::DeserializeOwned;
 
 use super::error::{Result, StoreError};
+use super::excerpt::excerpt;
 
 pub use emit::to_string;
 pub use resolve::resolves_to_non_string;
@@ -73,6 +75,9 @@ fn scalar_key(key: yaml_serde::Value) -> String {
     }
 }
 
+/// MLflow's files nest two or three levels; yaml_serde refuses values nested deeper than 128.
+const MAX_FLOW_DEPTH: usize = 128;
+
 /// Parse a YAML document into `T`. An empty document is an error naming the file: MLflow reads
 /// it as `None` (a concurrent in-place rewrite), which is never a valid meta.yaml.
 pub fn parse<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T> {
@@ -82,9 +87,17 @@ pub fn parse<T: DeserializeOwned>(path: &Path, text: &str) -> Result<T> {
             reason: "the file is empty".into(),
         });
     }
+    if let Some(at) = depth::too_deep(text, MAX_FLOW_DEPTH) {
+        return Err(StoreError::Yaml {
+            path: path.to_path_buf(),
+            reason: format!(
+                "brackets nest more than {MAX_FLOW_DEPTH} deep (at byte {at}); MLflow never writes that"
+            ),
+        });
+    }
     yaml_serde::from_str(text).map_err(|e| StoreError::Yaml {
         path: path.to_path_buf(),
-        reason: e.to_string(),
+        reason: excerpt(&e.to_string()),
     })
 }
 

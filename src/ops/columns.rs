@@ -1,9 +1,10 @@
-//! `--columns` patterns (`metrics.*`, `params.lr*`, `tags.mlflow.user`): which params,
-//! metrics and tags a table shows, and what must be read from disk for them.
+//! Column patterns (`metrics.*`, `params.lr*`, `tags.mlflow.user`): which params, metrics and
+//! tags a view shows, and what must be read from disk for them. Must not read the disk itself.
 
 use globset::{GlobBuilder, GlobMatcher};
 
-use super::Field;
+use super::UsageError;
+use crate::query::Field;
 use crate::store::{DataSelection, Keys, Run};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,13 +47,13 @@ pub struct Columns {
 
 impl Columns {
     /// Parse `kind.pattern` values; `*` and `?` match any character, `/` and `.` included.
-    pub fn parse(values: &[String]) -> Result<Columns, String> {
+    pub fn parse(values: &[String]) -> Result<Columns, UsageError> {
         let mut specs = Vec::new();
         for value in values {
             let bad = || {
-                format!(
+                UsageError(format!(
                     "bad --columns {value:?}: expected metrics.GLOB, params.GLOB or tags.GLOB (e.g. 'metrics.*', 'params.lr*')"
-                )
+                ))
             };
             let (kind, key) = value.split_once('.').ok_or_else(bad)?;
             let kind = match kind {
@@ -65,7 +66,7 @@ impl Columns {
                 let glob = GlobBuilder::new(key)
                     .literal_separator(false)
                     .build()
-                    .map_err(|e| format!("bad --columns {value:?}: {e}"))?;
+                    .map_err(|e| UsageError(format!("bad --columns {value:?}: {e}")))?;
                 Pattern::Glob(glob.compile_matcher())
             } else {
                 Pattern::Exact(key.to_owned())

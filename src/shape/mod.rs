@@ -1,5 +1,16 @@
-//! The shapes scripts already know: MLflow's `Run.to_dictionary()` and `dict(Experiment)` for
-//! JSON, `mlflow.search_runs()` DataFrame column names for CSV/TSV.
+//! How each use case's result presents itself ([`crate::render::View`]): tables for people,
+//! the shapes scripts already know — MLflow's `Run.to_dictionary()`, `dict(Experiment)`, the
+//! registry's dictionaries for JSON, `mlflow.search_runs()` column names for CSV/TSV. Results
+//! arrive fully loaded: nothing here reads the disk, prints or knows about clap.
+
+pub mod compare;
+mod experiments;
+pub mod gc;
+mod history;
+pub mod model;
+mod runs;
+
+pub use runs::field_cell;
 
 use std::collections::{BTreeMap, BTreeSet};
 

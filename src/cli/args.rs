@@ -1,0 +1,104 @@
+//! Clap pieces more than one command uses: where to look for runs (`-e`, `--order-by`,
+//! `--view`) and how a new run is described (`runs start`, `mlrs run`), each turned into the
+//! use case's plain request. Must not run a use case or print.
+
+use std::path::PathBuf;
+
+use super::{Ctx, ViewArg, complete, key_value};
+use crate::ops::ExperimentRef;
+use crate::ops::find::FindRequest;
+use crate::ops::start::{StartRequest, Started};
+
+/// Where to search and in which order (`search`, `compare`).
+#[derive(clap::Args, Debug)]
+pub struct ScopeArgs {
+    /// Experiment id, name or name pattern such as 'nyc-*' (repeatable) [default:
+    /// $MLFLOW_EXPERIMENT_ID or $MLFLOW_EXPERIMENT_NAME, else every active experiment]
+    #[arg(short = 'e', long = "experiment", value_name = "EXP", add = complete::experiments())]
+    pub experiments: Vec<String>,
+    /// Sort by a key, ASC (default) or DESC, e.g. 'metrics.rmse DESC' (repeatable; the first
+    /// one counts most) [default: start_time DESC, run_id]
+    #[arg(short = 'o', long = "order-by", value_name = "ORDER", add = complete::entity_keys())]
+    pub order_by: Vec<String>,
+    /// Which runs to search
+    #[arg(long, value_enum, ignore_case = true, default_value_t)]
+    pub view: ViewArg,
+}
+
+impl ScopeArgs {
+    /// A find request for `filter` over this scope, with MLflow's environment as the default.
+    pub fn find(&self, ctx: &Ctx, filter: Option<&str>, limit: Option<usize>) -> FindRequest {
+        FindRequest {
+            filter: filter.unwrap_or_default().to_owned(),
+            order_by: self.order_by.clone(),
+            scope: ctx.scope(&self.experiments, self.view.into()),
+            limit,
+        }
+    }
+}
+
+/// How a new run is described (`runs start`, `mlrs run`).
+#[derive(clap::Args, Debug, Clone)]
+pub struct StartArgs {
+    /// Experiment id or name [default: $MLFLOW_EXPERIMENT_NAME, $MLFLOW_EXPERIMENT_ID, else Default]
+    #[arg(short = 'e', long = "experiment", value_name = "EXP", add = complete::experiments())]
+    pub experiment: Option<String>,
+    /// Create the experiment when it does not exist
+    #[arg(long)]
+    pub create_experiment: bool,
+    /// Run name [default: a random name, as MLflow picks]
+    #[arg(long)]
+    pub name: Option<String>,
+    /// A tag to set, KEY=VALUE (repeatable)
+    #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = key_value)]
+    pub tags: Vec<(String, String)>,
+    /// A param to log, KEY=VALUE (repeatable)
+    #[arg(long = "param", value_name = "KEY=VALUE", value_parser = key_value)]
+    pub params: Vec<(String, String)>,
+    /// Parent run (id or prefix): makes this a nested run
+    #[arg(long, value_name = "RUN", add = complete::runs())]
+    pub parent: Option<String>,
+    /// Description (shown in MLflow's UI; markdown)
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
+    /// Source name to record [default: the script that called mlrs]
+    #[arg(long, value_name = "NAME")]
+    pub source: Option<String>,
+}
+
+impl StartArgs {
+    /// The start request: `-e`, else MLflow's environment; `source` found in `source_dir`.
+    pub fn request(
+        &self,
+        ctx: &Ctx,
+        source: String,
+        source_dir: PathBuf,
+        extra_tags: Vec<(String, String)>,
+    ) -> StartRequest {
+        StartRequest {
+            root: ctx.store_root().to_path_buf(),
+            now_ms: ctx.env.now_ms,
+            experiment: match &self.experiment {
+                Some(e) => Some(ExperimentRef::IdOrName(e.clone())),
+                None => ctx.env_experiment(),
+            },
+            create_experiment: self.create_experiment,
+            name: self.name.clone(),
+            tags: self.tags.clone(),
+            params: self.params.clone(),
+            parent: self.parent.clone(),
+            description: self.description.clone(),
+            source,
+            source_dir,
+            extra_tags,
+            cwd: ctx.cwd.clone(),
+        }
+    }
+}
+
+/// Tell the person when starting a run created its experiment.
+pub fn started_note(ctx: &Ctx, started: &Started) {
+    if let Some(e) = &started.created_experiment {
+        ctx.note(&format!("created experiment '{}' (id {})", e.name, e.id));
+    }
+}

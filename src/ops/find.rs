@@ -1,0 +1,143 @@
+//! Finding runs: the experiments in scope, MLflow's filter and order, a limit — reading only
+//! the files the filter and order need (in parallel, testing each run as it is loaded). Also
+//! loading more of runs already found. Must not decide what a view shows.
+
+use crate::query::{Field, Filter, OrderBy, Target, sort_runs};
+use crate::store::{DataSelection, Experiment, Listing, Problem, Run, Store, StoreError, ViewType};
+
+use super::{ExperimentRef, Outcome, UsageError};
+
+/// The experiments a run command looks at.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    /// Ids, names or name patterns (`nyc-*`); empty means `env`, else every experiment.
+    pub experiments: Vec<String>,
+    /// The experiment MLflow's environment names, used when `experiments` is empty.
+    pub env: Option<ExperimentRef>,
+    pub view: ViewType,
+}
+
+/// What to look for.
+#[derive(Debug, Clone, Default)]
+pub struct FindRequest {
+    /// MLflow's filter syntax; empty matches every run.
+    pub filter: String,
+    pub order_by: Vec<String>,
+    pub scope: Scope,
+    pub limit: Option<usize>,
+}
+
+#[derive(Debug)]
+pub struct Found {
+    /// In MLflow's order, with the data the filter and order read.
+    pub runs: Vec<Run>,
+    /// The keys the order and the filter mention, in that order, once each.
+    pub fields: Vec<Field>,
+    pub experiments: Vec<Experiment>,
+    pub problems: Vec<Problem>,
+}
+
+impl Outcome for Found {
+    fn problems(&self) -> &[Problem] {
+        &self.problems
+    }
+}
+
+impl Found {
+    /// Load `select` again for the runs found (their order is kept).
+    pub fn load(&mut self, store: &Store, select: &DataSelection) {
+        let runs = std::mem::take(&mut self.runs);
+        let listing = store.load_runs(runs.into_iter().map(|r| r.info).collect(), select);
+        self.problems.extend(listing.problems);
+        self.runs = listing.items;
+    }
+}
+
+/// Parse, select, load only what the query reads, sort, cut.
+pub fn find(store: &Store, req: &FindRequest) -> anyhow::Result<Found> {
+    let filter = Filter::parse(&req.filter, Target::Runs, store.now_ms())?;
+    let order = OrderBy::parse_all(&req.order_by, Target::Runs)?;
+    let scoped = scope(store, &req.scope)?;
+    let mut problems = scoped.problems;
+    let listing = store.run_infos(&scoped.items, req.scope.view)?;
+    problems.extend(listing.problems);
+    let mut needs = filter.needs().clone();
+    needs.merge(&OrderBy::needs(&order));
+    let loaded =
+        store.load_runs_where(listing.items, &needs.selection(), |run| filter.matches(run));
+    problems.extend(loaded.problems);
+    let mut runs = loaded.items;
+    sort_runs(&mut runs, &order);
+    if let Some(n) = req.limit {
+        runs.truncate(n);
+    }
+    let mut fields: Vec<Field> = order.into_iter().map(|o| o.field).collect();
+    for f in filter.fields() {
+        if !fields.contains(f) {
+            fields.push(f.clone());
+        }
+    }
+    Ok(Found {
+        runs,
+        fields,
+        experiments: scoped.items,
+        problems,
+    })
+}
+
+/// The experiments in scope: the named ones (patterns expanded), else the environment's, else
+/// every experiment the view can hold runs of.
+pub fn scope(store: &Store, scope: &Scope) -> anyhow::Result<Listing<Experiment>> {
+    let found = |items| Listing {
+        items,
+        problems: Vec::new(),
+    };
+    if scope.experiments.is_empty()
+        && let Some(from_env) = &scope.env
+    {
+        return Ok(found(vec![from_env.find(store)?]));
+    }
+    // Runs of deleted experiments are deleted runs, so they belong to non-active views.
+    let exp_view = if scope.view == ViewType::ActiveOnly {
+        ViewType::ActiveOnly
+    } else {
+        ViewType::All
+    };
+    if scope.experiments.is_empty() {
+        return Ok(store.experiments(exp_view)?);
+    }
+    let mut all: Option<Vec<Experiment>> = None;
+    let mut out: Vec<Experiment> = Vec::new();
+    for name in &scope.experiments {
+        let matched = match store.find_experiment(name) {
+            Err(StoreError::NotFound(_)) if name.contains(['*', '?', '[']) => {
+                let glob = globset::Glob::new(name)
+                    .map_err(|e| UsageError(format!("bad experiment pattern {name:?}: {e}")))?
+                    .compile_matcher();
+                let all = match &mut all {
+                    Some(all) => all,
+                    None => all.insert(store.experiments(exp_view)?.items),
+                };
+                let matched: Vec<Experiment> = all
+                    .iter()
+                    .filter(|e| glob.is_match(&e.name))
+                    .cloned()
+                    .collect();
+                if matched.is_empty() {
+                    return Err(StoreError::NotFound(format!(
+                        "no experiment name matches the pattern {name:?}"
+                    ))
+                    .into());
+                }
+                matched
+            }
+            found => vec![found?],
+        };
+        for e in matched {
+            if !out.iter().any(|o| o.id == e.id) {
+                out.push(e);
+            }
+        }
+    }
+    Ok(found(out))
+}

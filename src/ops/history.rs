@@ -1,0 +1,101 @@
+//! Metric histories: every logged value of some metrics, in file order (MLflow's
+//! `get_metric_history`; nothing is sampled) — of one run by key patterns (`runs history`), or
+//! of many runs and keys at once (charts, reports). Must not build views.
+
+use globset::GlobBuilder;
+
+use super::{Outcome, UsageError};
+use crate::store::metric::MetricPoint;
+use crate::store::{Problem, RunInfo, Store, StoreError};
+
+/// The points of one metric of one run.
+pub struct Series {
+    pub run_id: String,
+    pub key: String,
+    pub points: Vec<MetricPoint>,
+}
+
+pub struct Histories {
+    /// Run by run, key by key, in the order asked; a run without the key has no series.
+    pub series: Vec<Series>,
+    pub problems: Vec<Problem>,
+}
+
+impl Outcome for Histories {
+    fn problems(&self) -> &[Problem] {
+        &self.problems
+    }
+}
+
+/// The histories of `keys` in `runs`; a run whose metric files cannot be read is skipped.
+pub fn histories(runs: &[RunInfo], keys: &[String]) -> Histories {
+    let mut out = Histories {
+        series: Vec::new(),
+        problems: Vec::new(),
+    };
+    for run in runs {
+        match series_of(run, keys) {
+            Ok(series) => out.series.extend(series),
+            Err(err) => out.problems.push(Problem::from_error(&run.dir, &err)),
+        }
+    }
+    out
+}
+
+fn series_of(run: &RunInfo, keys: &[String]) -> crate::store::Result<Vec<Series>> {
+    let mut out = Vec::new();
+    for key in keys {
+        if let Some(points) = run.metric_history(key)? {
+            out.push(Series {
+                run_id: run.run_id.clone(),
+                key: key.clone(),
+                points,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// One run's histories of the metrics `patterns` name (exact keys or globs such as `train/*`);
+/// a pattern matching nothing is an error naming the run's metrics.
+pub fn history(store: &Store, run: &str, patterns: &[String]) -> anyhow::Result<Histories> {
+    let info = store.find_run(run)?;
+    let available = info.metric_keys()?;
+    let mut keys: Vec<String> = Vec::new();
+    for pattern in patterns {
+        let matched: Vec<&String> = if available.contains(pattern) {
+            vec![pattern]
+        } else if pattern.contains(['*', '?', '[']) {
+            let glob = GlobBuilder::new(pattern)
+                .literal_separator(false)
+                .build()
+                .map_err(|e| UsageError(format!("bad metric pattern {pattern:?}: {e}")))?
+                .compile_matcher();
+            available.iter().filter(|k| glob.is_match(k)).collect()
+        } else {
+            Vec::new()
+        };
+        if matched.is_empty() {
+            return Err(StoreError::NotFound(format!(
+                "run {} has no metric matching {pattern:?}; its metrics: {}",
+                info.run_id,
+                if available.is_empty() {
+                    "none".to_owned()
+                } else {
+                    available.join(", ")
+                }
+            ))
+            .into());
+        }
+        for k in matched {
+            if !keys.contains(k) {
+                keys.push(k.clone());
+            }
+        }
+    }
+    // The run was named: an unreadable metric file is an error, not a skipped entry.
+    Ok(Histories {
+        series: series_of(&info, &keys)?,
+        problems: Vec::new(),
+    })
+}

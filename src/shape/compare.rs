@@ -1,0 +1,92 @@
+//! `compare`'s view: a column per run (named for people, by id in records), a row per key,
+//! changed keys and best values highlighted; JSON lists the runs and the rows.
+
+use serde_json::{Value, json};
+
+use crate::ops::compare::Compared;
+use crate::render::{Block, Cell, Style, Table, View, json_float};
+use crate::store::RunInfo;
+
+impl View for Compared {
+    fn human(&self, _: &Style) -> Vec<Block> {
+        let mut table = Table::new(
+            std::iter::once("Key".to_string()).chain(run_labels(self.runs.iter().map(|r| &r.info))),
+        );
+        for (r, row) in self.rows.iter().enumerate() {
+            let mut cells = row.cells.clone();
+            if row.key == "run_id" {
+                // Full ids are in CSV and JSON; eight characters tell runs apart on screen.
+                for c in &mut cells {
+                    if let Cell::Text(id) = c {
+                        id.truncate(8);
+                    }
+                }
+            }
+            table.push(std::iter::once(Cell::text(&row.key)).chain(cells).collect());
+            if row.changed {
+                table.highlight.push((r, 0));
+            }
+            table.highlight.extend(row.best.iter().map(|&i| (r, i + 1)));
+        }
+        vec![Block::Table(table)]
+    }
+
+    fn json(&self) -> Option<Value> {
+        let runs = &self.runs;
+        Some(json!({
+            "runs": runs.iter().map(|r| json!({
+                "run_id": r.info.run_id,
+                "run_name": r.info.run_name,
+                "experiment_id": r.info.experiment_id,
+            })).collect::<Vec<_>>(),
+            "rows": self.rows.iter().map(|row| json!({
+                "key": row.key,
+                "values": row.cells.iter().map(cell_json).collect::<Vec<_>>(),
+                "changed": row.changed,
+                "best": row.best.iter().map(|&i| runs[i].info.run_id.clone()).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+        }))
+    }
+
+    fn records(&self) -> Option<Table> {
+        let mut records = Table::new(
+            std::iter::once("key".to_string())
+                .chain(self.runs.iter().map(|r| r.info.run_id.clone())),
+        );
+        for row in &self.rows {
+            records.push(
+                std::iter::once(Cell::text(&row.key))
+                    .chain(row.cells.iter().cloned())
+                    .collect(),
+            );
+        }
+        Some(records)
+    }
+}
+
+/// Column headers and chart legends for people: run names, with a short id where a name is
+/// empty or repeated.
+pub fn run_labels<'a>(runs: impl Iterator<Item = &'a RunInfo> + Clone) -> Vec<String> {
+    runs.clone()
+        .map(|r| {
+            let short = &r.run_id[..r.run_id.len().min(8)];
+            let name = &r.run_name;
+            let repeated = runs.clone().filter(|o| &o.run_name == name).count() > 1;
+            match (name.is_empty(), repeated) {
+                (true, _) => short.to_owned(),
+                (false, true) => format!("{name} ({short})"),
+                (false, false) => name.clone(),
+            }
+        })
+        .collect()
+}
+
+fn cell_json(cell: &Cell) -> Value {
+    match cell {
+        Cell::Empty => Value::Null,
+        Cell::Text(s) | Cell::Status(s) | Cell::Id(s) => Value::from(s.as_str()),
+        Cell::Int(i) | Cell::Time(i) | Cell::Duration(i) => Value::from(*i),
+        Cell::Bytes(n) => Value::from(*n),
+        Cell::Float(f) => json_float(*f),
+    }
+}
