@@ -13,6 +13,7 @@ mod exec;
 mod experiments;
 mod gc;
 mod log;
+mod merge;
 mod models;
 mod register;
 mod runs;
@@ -94,6 +95,8 @@ enum Command {
     Models(models::Args),
     /// Remove deleted runs and experiments for good (plan first; --dry-run shows it)
     Gc(gc::Args),
+    /// Fold another store into this one, keeping run ids; merging twice changes nothing
+    Merge(merge::Args),
     /// Print the shell completion script for SHELL (bash, zsh, fish, powershell, elvish)
     Completions(completions::Args),
     /// Print the man page of mlrs or of a subcommand, or write them all to a folder
@@ -161,7 +164,7 @@ const TASKS: [(&str, &[&str]); 5] = [
     ("Find and compare", &["search", "compare"]),
     ("Organize", &["experiments"]),
     ("Model registry", &["register", "transition", "models"]),
-    ("Maintain", &["gc", "completions", "man"]),
+    ("Maintain", &["merge", "gc", "completions", "man"]),
 ];
 
 /// The command line definition, with `mlrs --help` listing the subcommands by task.
@@ -227,6 +230,7 @@ pub fn main() -> ExitCode {
         Command::Transition(args) => transition::run(&ctx, args),
         Command::Models(args) => models::run(&ctx, args),
         Command::Gc(args) => gc::run(&ctx, args),
+        Command::Merge(args) => merge::run(&ctx, args),
         Command::Completions(args) => completions::run(&ctx, args),
         Command::Man(args) => completions::man(&ctx, args),
     };

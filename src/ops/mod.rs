@@ -24,6 +24,7 @@ pub mod find;
 pub mod gc;
 pub mod history;
 pub mod log;
+pub mod merge;
 pub mod models;
 pub mod runs;
 pub mod search;

@@ -7,6 +7,7 @@ mod compare;
 mod experiments;
 pub mod gc;
 mod history;
+pub mod merge;
 pub mod model;
 mod runs;
 

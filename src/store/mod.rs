@@ -10,6 +10,7 @@ pub mod gc;
 mod keyed;
 pub mod location;
 mod logging;
+pub mod merge;
 mod metric;
 pub use metric::MetricPoint;
 mod names;
