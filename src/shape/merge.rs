@@ -35,8 +35,8 @@ impl MergeResult {
         let mut last = "";
         for ((act, kind), n) in counts {
             let item = format!("{n} {kind}{}", if n == 1 { "" } else { "s" });
-            if act == last {
-                parts.last_mut().map(|p| p.push_str(&format!(", {item}")));
+            if let Some(p) = parts.last_mut().filter(|_| act == last) {
+                p.push_str(&format!(", {item}"));
             } else {
                 parts.push(format!("{act} {item}"));
                 last = act;
