@@ -26,6 +26,7 @@ pub mod history;
 pub mod log;
 pub mod merge;
 pub mod models;
+pub mod plot;
 pub mod runs;
 pub mod search;
 pub mod start;

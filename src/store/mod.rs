@@ -113,7 +113,7 @@ impl Store {
             .with_hint("pass --store DIR, set MLFLOW_TRACKING_URI, or run where ./mlruns is"));
         }
         let store = Store::at(root);
-        if !store.looks_like_store() {
+        if !location::is_store_root(root) {
             return Err(StoreError::Invalid {
                 path: root.to_path_buf(),
                 reason: "not an MLflow file store: no .trash folder and no experiment folder with a meta.yaml".into(),
@@ -143,6 +143,7 @@ impl Store {
     }
 
     fn at(root: &Path) -> Store {
+        fs::confine_writes_to(root);
         Store {
             root: root.to_path_buf(),
             now_override: None,
@@ -244,25 +245,6 @@ impl Store {
         Some(path)
     }
 
-    /// A store root has `.trash/`, the Default experiment, or an experiment folder whose
-    /// meta.yaml names it; an experiment, run or `models/` folder (which has a meta.yaml of its
-    /// own, or holds folders that do) is not a root, so `--store` cannot point writes into one.
-    fn looks_like_store(&self) -> bool {
-        let inner_name = self
-            .root
-            .file_name()
-            .is_some_and(|n| n == MODELS || n == TRASH);
-        if self.root.join("meta.yaml").exists() || inner_name {
-            return false;
-        }
-        if self.root.join(TRASH).is_dir() || self.root.join("0").join("meta.yaml").is_file() {
-            return true;
-        }
-        self.experiment_dirs(false)
-            .map(|dirs| dirs.iter().any(|d| Experiment::load(d).is_ok()))
-            .unwrap_or(false)
-    }
-
     /// The generation of MLflow that wrote this store, from the Default experiment (or any
     /// experiment) meta.yaml; a store with none is written as the newest MLflow would.
     pub fn flavor(&self) -> Flavor {
@@ -270,7 +252,7 @@ impl Store {
             let mut candidates = vec![self.root.join("0")];
             candidates.extend(self.experiment_dirs(false).unwrap_or_default());
             for dir in candidates {
-                if let Ok(text) = std::fs::read_to_string(dir.join("meta.yaml")) {
+                if let Ok(text) = fs::read_to_string(&dir.join("meta.yaml")) {
                     return if text.lines().any(|l| l.starts_with("workspace:")) {
                         Flavor::V3
                     } else {
@@ -327,7 +309,10 @@ impl Store {
             .collect::<Vec<_>>()
         {
             match result {
-                (_, Ok(e)) => listing.items.push(e),
+                (_, Ok(mut e)) => {
+                    listing.problems.append(&mut e.problems);
+                    listing.items.push(e);
+                }
                 (dir, Err(err)) => {
                     // Hidden folders such as .git or .ipynb_checkpoints are not experiments.
                     if !dir
@@ -354,7 +339,7 @@ impl Store {
             return Ok(None);
         }
         for dir in [self.root.join(id), self.trash_dir().join(id)] {
-            if dir.join("meta.yaml").is_file() {
+            if has_meta(&dir) {
                 return Experiment::load(&dir).map(Some);
             }
         }
@@ -466,26 +451,31 @@ impl Store {
         select: &DataSelection,
         keep: impl Fn(&Run) -> bool + Sync,
     ) -> Listing<Run> {
-        let results: Vec<std::result::Result<Run, Problem>> = infos
+        // Each run comes back kept or not, with the problems met reading it.
+        let results: Vec<(Option<Run>, Vec<Problem>)> = infos
             .into_par_iter()
-            .filter_map(|info| match info.load_data(select) {
-                Ok(data) => {
+            .map(|info| match info.load_data(select) {
+                Ok(mut data) => {
+                    let problems = std::mem::take(&mut data.problems);
                     let run = Run { info, data };
-                    keep(&run).then_some(Ok(run))
+                    (keep(&run).then_some(run), problems)
                 }
-                Err(err) => Some(Err(Problem::from_error(&info.dir, &err))),
+                Err(err) => (None, vec![Problem::from_error(&info.dir, &err)]),
             })
             .collect();
         let mut listing = Listing {
             items: Vec::with_capacity(results.len()),
             problems: Vec::new(),
         };
-        for r in results {
-            match r {
-                Ok(run) => listing.items.push(run),
-                Err(p) => listing.problems.push(p),
-            }
+        for (run, mut problems) in results {
+            listing.items.extend(run);
+            listing.problems.append(&mut problems);
         }
+        // A broken file shared by many runs (a dataset) is told once.
+        let mut seen = std::collections::HashSet::new();
+        listing
+            .problems
+            .retain(|p| seen.insert((p.path.clone(), p.reason.clone())));
         listing
     }
 
@@ -527,14 +517,14 @@ impl Store {
             .chain(self.experiment_dirs(true)?)
         {
             let exact = exp_dir.join(wanted);
-            if exact.join("meta.yaml").is_file() {
+            if has_meta(&exact) {
                 return RunInfo::load(&exact);
             }
         }
         let candidates: Vec<PathBuf> = self
             .run_dirs_with_prefix(wanted)?
             .into_iter()
-            .filter(|d| d.join("meta.yaml").is_file())
+            .filter(|d| has_meta(d))
             .collect();
         match candidates.len() {
             0 => Err(StoreError::not_found(
@@ -569,6 +559,12 @@ impl Store {
     pub fn experiment_of(&self, run: &RunInfo) -> Result<Experiment> {
         Experiment::load(run.experiment_dir())
     }
+}
+
+/// Whether `dir` has a meta.yaml entry of any kind: one that is a folder, a link loop or
+/// unreadable still makes `dir` the run or experiment it names, whose error is then told.
+fn has_meta(dir: &Path) -> bool {
+    std::fs::symlink_metadata(dir.join("meta.yaml")).is_ok()
 }
 
 /// A folder, or a link to one (followed, as MLflow's `os.path.isdir` follows it). Only links

@@ -3,10 +3,14 @@
 
 mod common;
 mod completion;
+mod damaged;
+mod faults;
 mod gc;
 mod hostile;
 mod logging;
 mod merge;
+mod newcomer;
+mod plot;
 mod read_fixtures;
 mod registry_read;
 mod registry_write;
