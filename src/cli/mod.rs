@@ -14,6 +14,7 @@ mod experiments;
 mod gc;
 mod log;
 mod models;
+mod plot;
 mod register;
 mod runs;
 mod search;
@@ -85,6 +86,9 @@ enum Command {
     Search(search::Args),
     /// Show runs side by side: params, metrics and tags as rows, differences highlighted
     Compare(compare::Args),
+    /// Metric histories as line charts in the terminal or an SVG file; scatter and parallel
+    /// coordinates of params against metrics
+    Plot(plot::Args),
     /// Register a run's model as a new version of a registered model
     Register(register::Args),
     /// Move a model version to a stage and/or point aliases at it
@@ -158,7 +162,7 @@ fn key_value(s: &str) -> Result<(String, String), String> {
 /// Subcommands by task, for `mlrs --help`.
 const TASKS: [(&str, &[&str]); 5] = [
     ("Track runs", &["runs", "log", "run"]),
-    ("Find and compare", &["search", "compare"]),
+    ("Find and compare", &["search", "compare", "plot"]),
     ("Organize", &["experiments"]),
     ("Model registry", &["register", "transition", "models"]),
     ("Maintain", &["gc", "completions", "man"]),
@@ -223,6 +227,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => exec::run(&ctx, args),
         Command::Search(args) => search::run(&ctx, args),
         Command::Compare(args) => compare::run(&ctx, args),
+        Command::Plot(args) => plot::run(&ctx, args),
         Command::Register(args) => register::run(&ctx, args),
         Command::Transition(args) => transition::run(&ctx, args),
         Command::Models(args) => models::run(&ctx, args),

@@ -25,6 +25,7 @@ pub mod gc;
 pub mod history;
 pub mod log;
 pub mod models;
+pub mod plot;
 pub mod runs;
 pub mod search;
 pub mod start;

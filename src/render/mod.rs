@@ -3,6 +3,7 @@
 //! about stores or clap. Time and colour choices arrive in [`Style`]; nothing here reads the
 //! environment.
 
+pub mod chart;
 mod table;
 
 use std::io::{self, Write};
