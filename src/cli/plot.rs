@@ -20,7 +20,7 @@ use crate::render::chart::{
     ScatterPoint, Series, Symbols, Unit, palette,
 };
 use crate::shape::compare::run_labels;
-use crate::store::{DataSelection, RunInfo, Store, StoreError};
+use crate::store::{DataSelection, RunInfo, Store, StoreError, Subject};
 
 const EXAMPLES: &str = "\
 Without RUN or --filter, mlrs plots the 10 newest runs (--top N) that logged the metric, of the
@@ -133,15 +133,18 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let runs = select_runs(ctx, &store, &args, &run_words, &patterns)?;
     let keys = patterns.select(&metric_keys(&runs));
     if keys.is_empty() {
-        return Err(StoreError::NotFound(format!(
-            "no run{} logged a metric matching {}",
-            if run_words.is_empty() {
-                " found"
-            } else {
-                " given"
-            },
-            metrics.join(", ")
-        ))
+        return Err(StoreError::not_found(
+            Subject::input("metric pattern", &metrics.join(", ")),
+            format!(
+                "no run{} logged a metric matching {}",
+                if run_words.is_empty() {
+                    " found"
+                } else {
+                    " given"
+                },
+                metrics.join(", ")
+            ),
+        )
         .into());
     }
     let x = match args.x {
@@ -248,7 +251,11 @@ fn by_run(ctx: &Ctx, store: &Store, args: &Args) -> Result<()> {
         .collect();
     for (spec, f) in specs.iter().zip(&fields) {
         if !f.iter().any(|f| runs.iter().any(|r| value(r, f).is_some())) {
-            return Err(StoreError::NotFound(format!("no run found has {spec}")).into());
+            return Err(StoreError::not_found(
+                Subject::input("axis", spec),
+                format!("no run found has {spec}"),
+            )
+            .into());
         }
     }
     let min = metric_globs(&args.lower_is_better).map_err(UsageError)?;

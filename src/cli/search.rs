@@ -42,6 +42,9 @@ pub struct Args {
     /// Also show these keys, e.g. 'metrics.*', 'params.lr*', 'tags.mlflow.user' (repeatable)
     #[arg(short = 'c', long = "columns", value_name = "GLOB", add = complete::entity_keys())]
     columns: Vec<String>,
+    /// Add a sparkline of each run's history of METRIC (tables for people; repeatable)
+    #[arg(long, value_name = "METRIC", add = complete::metric_keys())]
+    spark: Vec<String>,
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
@@ -52,6 +55,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             find: args.scope.find(ctx, args.filter.as_deref(), args.max),
             columns: Columns::parse(&args.columns)?,
             detail: ctx.detail(),
+            spark: args.spark,
         },
     )?;
     ctx.show(&searched)

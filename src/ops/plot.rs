@@ -6,7 +6,7 @@ use globset::GlobBuilder;
 use rayon::prelude::*;
 
 use crate::query::Field;
-use crate::store::{Run, RunInfo, StoreError};
+use crate::store::{Run, RunInfo, StoreError, Subject};
 
 /// What x is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -49,7 +49,12 @@ impl KeyPatterns {
                 let glob = GlobBuilder::new(&p)
                     .literal_separator(false)
                     .build()
-                    .map_err(|e| StoreError::BadInput(format!("bad metric pattern {p:?}: {e}")))?;
+                    .map_err(|e| {
+                        StoreError::bad_input(
+                            Subject::input("metric pattern", &p),
+                            format!("bad metric pattern: {e}"),
+                        )
+                    })?;
                 Ok((p, Some(glob.compile_matcher())))
             })
             .collect::<Result<_, _>>()

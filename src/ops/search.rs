@@ -3,17 +3,20 @@
 //! dictionaries. Must not build the view itself.
 
 use crate::query::{Attr, Field, Needs};
-use crate::store::{DataSelection, Experiment, Problem, Run, Store};
+use crate::store::{DataSelection, Experiment, Problem, Run, RunInfo, Store};
 
 use super::Detail;
 use super::columns::{Columns, Kind};
 use super::find::{FindRequest, find};
+use super::history::{Spark, sparks};
 
 pub struct SearchRequest {
     pub find: FindRequest,
     /// Keys to show beyond those the filter and order mention.
     pub columns: Columns,
     pub detail: Detail,
+    /// Metrics whose whole history each run shows as a sparkline.
+    pub spark: Vec<String>,
 }
 
 pub struct Searched {
@@ -22,6 +25,8 @@ pub struct Searched {
     /// The params, metrics, tags and attributes shown beyond id, name, status and start.
     pub fields: Vec<Field>,
     pub experiments: Vec<Experiment>,
+    /// One per metric of [`SearchRequest::spark`].
+    pub sparks: Vec<Spark>,
     pub problems: Vec<Problem>,
 }
 
@@ -63,10 +68,13 @@ pub fn search(store: &Store, req: &SearchRequest) -> anyhow::Result<Searched> {
             run.data.tags.retain(|k, _| shown(Kind::Tag, k));
         }
     }
+    let infos: Vec<RunInfo> = found.runs.iter().map(|r| r.info.clone()).collect();
+    let sparks = sparks(&infos, &req.spark, &mut found.problems);
     Ok(Searched {
         runs: found.runs,
         fields,
         experiments: found.experiments,
+        sparks,
         problems: found.problems,
     })
 }

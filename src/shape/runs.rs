@@ -105,7 +105,14 @@ impl View for Searched {
             .map(|e| (e.id.as_str(), e.name.as_str()))
             .collect();
         let names = (self.experiments.len() > 1).then_some(&names);
-        vec![Block::Table(search_table(&self.runs, &self.fields, names))]
+        let mut table = search_table(&self.runs, &self.fields, names);
+        for spark in &self.sparks {
+            table.headers.push(spark.label());
+            for (i, row) in table.rows.iter_mut().enumerate() {
+                row.push(spark.cell(i));
+            }
+        }
+        vec![Block::Table(table)]
     }
 
     fn json(&self) -> Option<Value> {
