@@ -6,6 +6,7 @@ mod completion;
 mod gc;
 mod hostile;
 mod logging;
+mod newcomer2;
 mod read_fixtures;
 mod registry_read;
 mod registry_write;
