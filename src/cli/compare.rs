@@ -15,8 +15,8 @@ With neither RUN nor --filter, mlrs compares the 10 newest runs (--top N; --orde
 which come first) of the -e experiments, else of $MLFLOW_EXPERIMENT_NAME or
 $MLFLOW_EXPERIMENT_ID, else of every active experiment.
 
-Rows that differ between runs have their key highlighted, and the best value of each metric
-is highlighted (bold green, or a trailing * without colour; **bold** in markdown).
+Rows that differ between runs end their key with * (yellow in colour), and the best value of
+each metric ends with ★ (bold green in colour; **bold** in markdown).
 
 Examples:
   mlrs compare 3df405d6 8ca5e65d 72b5887f

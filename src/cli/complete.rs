@@ -58,6 +58,71 @@ fn man_page(cmd: clap::Command) -> clap_mangen::Man {
     clap_mangen::Man::new(cmd).source(format!("mlrs {}", env!("CARGO_PKG_VERSION")))
 }
 
+/// A page as clap_mangen writes it, except the text after the options: clap_mangen reflows it
+/// as prose, which breaks the filter table and the examples. Here it is kept line for line
+/// (`.nf`), the examples under EXAMPLES (`.EX`), the rest under NOTES.
+fn render_man_page(cmd: &clap::Command, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut sections = Vec::new();
+    render_sections(cmd, &mut sections)?;
+    // Each section clap_mangen renders on its own repeats the page's string definitions.
+    let text = String::from_utf8_lossy(&sections);
+    let (head, rest) = text.split_at(text.find(".TH").unwrap_or(0));
+    out.write_all(head.as_bytes())?;
+    out.write_all(rest.replace(head, "").as_bytes())
+}
+
+fn render_sections(cmd: &clap::Command, out: &mut dyn Write) -> std::io::Result<()> {
+    let page = man_page(cmd.clone());
+    page.render_title(out)?;
+    page.render_name_section(out)?;
+    page.render_synopsis_section(out)?;
+    page.render_description_section(out)?;
+    if cmd.get_arguments().any(|a| !a.is_hide_set()) {
+        page.render_options_section(out)?;
+    }
+    if cmd.get_subcommands().next().is_some() {
+        page.render_subcommands_section(out)?;
+    }
+    if let Some(after) = cmd.get_after_long_help().or(cmd.get_after_help()) {
+        let text = after.to_string();
+        let (notes, examples) = match text.find("Examples") {
+            Some(at) => (&text[..at], Some(&text[at..])),
+            None => (text.as_str(), None),
+        };
+        if !notes.trim().is_empty() {
+            writeln!(out, ".SH NOTES\n.nf\n{}\n.fi", roff_lines(notes.trim_end()))?;
+        }
+        if let Some(examples) = examples {
+            let body = examples.split_once('\n').map_or("", |(_, rest)| rest);
+            writeln!(
+                out,
+                ".SH EXAMPLES\n.EX\n{}\n.EE",
+                roff_lines(body.trim_end())
+            )?;
+        }
+    }
+    if cmd.get_version().is_some() {
+        page.render_version_section(out)?;
+    }
+    Ok(())
+}
+
+/// Text as roff that prints it as written: backslashes escaped, and lines that would start a
+/// request (`.` or `'`) guarded.
+fn roff_lines(text: &str) -> String {
+    text.lines()
+        .map(|line| {
+            let line = line.replace('\\', "\\e").replace('-', "\\-");
+            if line.starts_with(['.', '\'']) {
+                format!("\\&{line}")
+            } else {
+                line
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// The man page of `mlrs SUBCOMMAND…` (aliases allowed), of mlrs itself for an empty path.
 pub fn write_man_page(path: &[String], out: &mut dyn Write) -> anyhow::Result<()> {
     let mut cmd = man_command();
@@ -81,17 +146,16 @@ pub fn write_man_page(path: &[String], out: &mut dyn Write) -> anyhow::Result<()
         };
         cmd = sub.clone();
     }
-    man_page(cmd).render(out)?;
+    render_man_page(&cmd, out)?;
     Ok(())
 }
 
 /// Every man page, mlrs's and each subcommand's, as file name and contents.
 pub fn man_pages() -> anyhow::Result<Vec<(String, Vec<u8>)>> {
     fn add(cmd: &clap::Command, out: &mut Vec<(String, Vec<u8>)>) -> anyhow::Result<()> {
-        let page = man_page(cmd.clone());
         let mut bytes = Vec::new();
-        page.render(&mut bytes)?;
-        out.push((page.get_filename(), bytes));
+        render_man_page(cmd, &mut bytes)?;
+        out.push((man_page(cmd.clone()).get_filename(), bytes));
         for sub in cmd.get_subcommands() {
             add(sub, out)?;
         }

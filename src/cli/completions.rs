@@ -1,6 +1,8 @@
 //! `mlrs completions SHELL` and `mlrs man`: the completion scripts and the man pages, generated
 //! from the clap definition (the files in `completions/` and `man/` are their committed output).
 
+use std::io::{IsTerminal, Write};
+
 use anyhow::{Context as _, Result};
 use clap::ValueEnum;
 
@@ -46,9 +48,11 @@ pub fn run(_ctx: &Ctx, args: Args) -> Result<()> {
 #[command(after_help = "\
 Pages are named as cargo's and git's are: mlrs(1), mlrs-runs(1), mlrs-runs-list(1), ...
 
+On a terminal the page is shown through `man -l -`; piped, its roff is printed.
+
 Examples:
-  mlrs man | man -l -
-  mlrs man models alias set | man -l -
+  mlrs man runs list
+  mlrs man models alias set > mlrs-models-alias-set.1
   mlrs man --dir ~/.local/share/man/man1 && man mlrs-runs-list")]
 pub struct ManArgs {
     /// The subcommand whose page to print, e.g. `runs list` [default: mlrs's own page]
@@ -61,7 +65,12 @@ pub struct ManArgs {
 
 pub fn man(ctx: &Ctx, args: ManArgs) -> Result<()> {
     let Some(dir) = args.dir else {
-        return complete::write_man_page(&args.path, &mut std::io::stdout().lock());
+        let mut page = Vec::new();
+        complete::write_man_page(&args.path, &mut page)?;
+        if std::io::stdout().is_terminal() && show_in_man(&page) {
+            return Ok(());
+        }
+        return Ok(std::io::stdout().lock().write_all(&page)?);
     };
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let pages = complete::man_pages()?;
@@ -75,4 +84,20 @@ pub fn man(ctx: &Ctx, args: ManArgs) -> Result<()> {
         dir.display()
     ));
     Ok(())
+}
+
+/// On a terminal a person wants to read the page, not its roff: `man -l -` renders it (and
+/// pages it). False when `man` cannot be run, so the roff is printed instead.
+fn show_in_man(page: &[u8]) -> bool {
+    let Ok(mut child) = std::process::Command::new("man")
+        .args(["-l", "-"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+    else {
+        return false;
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(page);
+    }
+    child.wait().is_ok_and(|status| status.success())
 }

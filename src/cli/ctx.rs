@@ -48,6 +48,8 @@ pub struct Ctx {
     format: Format,
     pub style: Style,
     pub strict: bool,
+    /// Whether long tables on a terminal go through `$PAGER` (`--no-pager` says no).
+    pager: bool,
     pub env: Env,
     pub cwd: PathBuf,
     skipped: Cell<usize>,
@@ -62,6 +64,8 @@ impl Ctx {
         no_color: bool,
         strict: bool,
         utc: bool,
+        wide: bool,
+        pager: bool,
         env: Env,
     ) -> Result<Ctx> {
         let cwd = std::env::current_dir().context("cannot read the current folder")?;
@@ -72,8 +76,8 @@ impl Ctx {
                 && !env.no_color
                 && stdout_tty
                 && std::env::var("TERM").map_or(true, |t| t != "dumb"));
-        let width = env.columns.or_else(|| {
-            if stdout_tty {
+        let width = env.columns.filter(|_| !wide).or_else(|| {
+            if stdout_tty && !wide {
                 comfy_table::Table::new().width()
             } else {
                 None
@@ -88,6 +92,7 @@ impl Ctx {
             }),
             style: Style { color, width, utc },
             strict,
+            pager,
             env,
             cwd,
             skipped: Cell::new(0),
@@ -118,12 +123,21 @@ impl Ctx {
         Ok(store)
     }
 
-    /// Report what was skipped while `result` was loaded, then print it in the chosen format.
+    /// Report what was skipped while `result` was loaded, then print it in the chosen format:
+    /// a table on a terminal through the pager when it is long.
     pub fn show<T: View + Outcome>(&self, result: &T) -> Result<()> {
         self.report(result);
-        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        let notes = render::write(&mut out, result, self.format, &self.style)?;
-        out.flush()?;
+        let notes = if self.format == Format::Table {
+            let mut text = Vec::new();
+            let notes = render::write(&mut text, result, self.format, &self.style)?;
+            super::pager::show(&text, self.pager)?;
+            notes
+        } else {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            let notes = render::write(&mut out, result, self.format, &self.style)?;
+            out.flush()?;
+            notes
+        };
         if let Some(message) = result.empty() {
             self.note(message);
         }

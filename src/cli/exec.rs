@@ -41,8 +41,12 @@ pub struct Args {
     /// Do not print the start and end lines on stderr
     #[arg(short, long)]
     quiet: bool,
+    /// A command given without `--`: refused with the line that works, since mlrs cannot tell
+    /// the command's options from its own.
+    #[arg(hide = true, value_name = "CMD", allow_hyphen_values = true)]
+    stray: Vec<String>,
     /// The command and its arguments
-    #[arg(last = true, required = true, value_name = "CMD")]
+    #[arg(last = true, required_unless_present = "stray", value_name = "CMD")]
     command: Vec<String>,
 }
 
@@ -53,6 +57,13 @@ static RECEIVED: AtomicI32 = AtomicI32::new(0);
 const FORWARDED: [libc::c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
+    if !args.stray.is_empty() {
+        return Err(super::exit::UsageError(format!(
+            "put -- before the command, so its options stay its own: mlrs run [OPTIONS] -- {}",
+            args.stray.join(" ")
+        ))
+        .into());
+    }
     let source = context::script_of(&args.command).unwrap_or_else(|| args.command[0].clone());
     let source_dir = Path::new(&source)
         .parent()
@@ -77,7 +88,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         Err(_) => (RunStatus::Failed, 1),
     };
     // The child may have renamed or tagged the run; end the current state of it.
-    let ended = end(&store, &run.run_id, status)?;
+    let ended = end(&store, &run.run_id, status, true)?;
     if !args.quiet {
         let took = ended
             .end_time

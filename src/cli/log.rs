@@ -141,16 +141,25 @@ fn parse_step(text: &str) -> Result<i64, String> {
 }
 
 fn read_batch(source: &str) -> Result<String> {
-    let mut text = String::new();
-    if source == "-" {
+    let mut bytes = Vec::new();
+    let name = if source == "-" {
         std::io::stdin()
-            .read_to_string(&mut text)
+            .read_to_end(&mut bytes)
             .context("cannot read the batch from stdin")?;
+        "stdin"
     } else {
-        text = std::fs::read_to_string(source)
-            .with_context(|| format!("cannot read batch file {source}"))?;
-    }
-    Ok(text)
+        bytes =
+            std::fs::read(source).with_context(|| format!("cannot read batch file {source}"))?;
+        source
+    };
+    // Bad input, not a failure to read it: exit 2 like any other malformed batch.
+    String::from_utf8(bytes).map_err(|e| {
+        UsageError(format!(
+            "the batch from {name} is not valid UTF-8 (byte {})",
+            e.utf8_error().valid_up_to()
+        ))
+        .into()
+    })
 }
 
 /// Either one log_batch document, or JSON lines (each an entry or a log_batch document).

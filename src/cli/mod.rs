@@ -14,7 +14,10 @@ mod experiments;
 mod gc;
 mod log;
 mod models;
+mod pager;
+mod plot;
 mod register;
+mod report;
 mod runs;
 mod search;
 mod transition;
@@ -50,7 +53,9 @@ pub struct Cli {
     command: Command,
 }
 
+/// Options every subcommand takes, shown once under their own heading in each `--help`.
 #[derive(clap::Args, Debug)]
+#[command(next_help_heading = "Global options")]
 struct GlobalArgs {
     /// The store folder or file: URI [default: $MLFLOW_TRACKING_URI, else ./mlruns]
     #[arg(short = 's', long, global = true, value_name = "DIR")]
@@ -67,6 +72,12 @@ struct GlobalArgs {
     /// Show times in UTC instead of local time
     #[arg(long, global = true)]
     utc: bool,
+    /// Show every column of a table, however wide (tables fit the terminal otherwise)
+    #[arg(long, global = true)]
+    wide: bool,
+    /// Print long tables straight to the terminal instead of through $PAGER (less -FRX)
+    #[arg(long, global = true)]
+    no_pager: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -85,6 +96,11 @@ enum Command {
     Search(search::Args),
     /// Show runs side by side: params, metrics and tags as rows, differences highlighted
     Compare(compare::Args),
+    /// Metric histories as line charts in the terminal or an SVG file; scatter and parallel
+    /// coordinates of params against metrics
+    Plot(plot::Args),
+    /// Write the runs as one self-contained HTML page: table, charts, details (no network)
+    Report(report::Args),
     /// Register a run's model as a new version of a registered model
     Register(register::Args),
     /// Move a model version to a stage and/or point aliases at it
@@ -158,7 +174,7 @@ fn key_value(s: &str) -> Result<(String, String), String> {
 /// Subcommands by task, for `mlrs --help`.
 const TASKS: [(&str, &[&str]); 5] = [
     ("Track runs", &["runs", "log", "run"]),
-    ("Find and compare", &["search", "compare"]),
+    ("Find and compare", &["search", "compare", "plot", "report"]),
     ("Organize", &["experiments"]),
     ("Model registry", &["register", "transition", "models"]),
     ("Maintain", &["gc", "completions", "man"]),
@@ -211,6 +227,8 @@ pub fn main() -> ExitCode {
         cli.global.color == ColorArg::Never,
         cli.global.strict,
         cli.global.utc,
+        cli.global.wide,
+        !cli.global.no_pager,
         env,
     ) {
         Ok(ctx) => ctx,
@@ -223,6 +241,8 @@ pub fn main() -> ExitCode {
         Command::Run(args) => exec::run(&ctx, args),
         Command::Search(args) => search::run(&ctx, args),
         Command::Compare(args) => compare::run(&ctx, args),
+        Command::Plot(args) => plot::run(&ctx, args),
+        Command::Report(args) => report::run(&ctx, args),
         Command::Register(args) => register::run(&ctx, args),
         Command::Transition(args) => transition::run(&ctx, args),
         Command::Models(args) => models::run(&ctx, args),

@@ -38,6 +38,9 @@ enum Cmd {
         /// The final status
         #[arg(long, value_enum, ignore_case = true, default_value_t = EndStatus::Finished)]
         status: EndStatus,
+        /// End it even if it already ended (a new status and end time)
+        #[arg(long)]
+        force: bool,
     },
     /// List runs, newest first (reads only each run's meta.yaml)
     #[command(
@@ -121,9 +124,10 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             started_note(ctx, &started);
             ctx.show(&started)
         }
-        Cmd::End { run, status } => {
+        Cmd::End { run, status, force } => {
             let store = ctx.store()?;
-            let ended = ops::runs::end(&store, &ctx.run_or_env(run.as_deref())?, status.into())?;
+            let run = ctx.run_or_env(run.as_deref())?;
+            let ended = ops::runs::end(&store, &run, status.into(), force)?;
             ctx.note(&format!(
                 "run {} ({}) is {}",
                 ended.run_id,

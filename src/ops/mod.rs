@@ -25,6 +25,8 @@ pub mod gc;
 pub mod history;
 pub mod log;
 pub mod models;
+pub mod plot;
+pub mod report;
 pub mod runs;
 pub mod search;
 pub mod start;

@@ -4,7 +4,8 @@
 use super::Outcome;
 use super::find::{Scope, scope};
 use crate::store::{
-    DataSelection, Experiment, Problem, Run, RunInfo, RunStatus, Store, sort_runs_default,
+    DataSelection, Experiment, Problem, Run, RunInfo, RunStatus, Store, StoreError, Subject,
+    sort_runs_default,
 };
 
 pub struct ListRequest {
@@ -60,8 +61,18 @@ pub fn describe(store: &Store, run: &str) -> anyhow::Result<Described> {
 }
 
 /// End a run: its status and end time (now).
-pub fn end(store: &Store, run: &str, status: RunStatus) -> anyhow::Result<RunInfo> {
+/// End a run. A run that already ended keeps its end time unless `force`: a second `runs end`
+/// is almost always a script's mistake, and rewriting the time would hide when it really ended.
+pub fn end(store: &Store, run: &str, status: RunStatus, force: bool) -> anyhow::Result<RunInfo> {
     let info = store.find_run(run)?;
+    if info.status.is_terminal() && info.end_time.is_some() && !force {
+        return Err(StoreError::bad_input(
+            Subject::run(&info.run_id),
+            format!("already ended ({})", info.status.as_str()),
+        )
+        .with_hint("pass --force to end it again with a new status and end time")
+        .into());
+    }
     Ok(store.end_run(&info, status, store.now_ms())?)
 }
 

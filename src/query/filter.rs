@@ -4,7 +4,9 @@
 //! ```text
 //! filter     := or_expr                          ("" means no filter; blank is an error)
 //! or_expr    := and_expr (OR and_expr)*          *
-//! and_expr   := AND* unary (AND* unary)* AND*    (MLflow accepts stray and missing ANDs)
+//! and_expr   := unary (AND unary)*                (MLflow also takes stray and missing
+//!                                                  ANDs; mlrs refuses them: a typo there
+//!                                                  would silently change the answer)
 //! unary      := NOT unary | '(' or_expr ')' | comparison     *
 //! comparison := key op value | key [NOT] LIKE|ILIKE string | key [NOT] IN list
 //!             | key IS [NOT] NULL
@@ -177,12 +179,16 @@ impl Filter {
         if parser.tokens.is_empty() && !source.is_empty() && !target.is_registry() {
             return Err(parser.err(0, "the filter is blank; pass \"\" for no filter".into()));
         }
-        let mut expr = parser.or_expr(true)?;
+        let mut expr = if parser.tokens.is_empty() {
+            Expr::And(Vec::new())
+        } else {
+            parser.or_expr()?
+        };
         if let Some(t) = parser.peek() {
             let message = match t.tok {
                 Tok::RParen => "this ')' has no matching '('".to_owned(),
                 _ => format!(
-                    "unexpected {}; expected AND, OR or the end of the filter",
+                    "expected AND or OR before {} (conditions are joined by AND or OR)",
                     t.describe(source)
                 ),
             };
@@ -272,23 +278,10 @@ impl Parser<'_> {
             .map_or("the end of the filter".into(), |t| t.describe(self.source))
     }
 
-    fn or_expr(&mut self, top: bool) -> Result<Expr, QueryError> {
+    fn or_expr(&mut self) -> Result<Expr, QueryError> {
         let mut parts = vec![self.and_expr()?];
         while self.eat_kw(Kw::Or) {
             parts.push(self.and_expr()?);
-        }
-        // MLflow accepts a filter of nothing but ANDs (it matches everything); a group that is
-        // empty anywhere else is a mistake.
-        let lone = top && parts.len() == 1;
-        if !lone
-            && parts
-                .iter()
-                .any(|p| matches!(p, Expr::And(v) if v.is_empty()))
-        {
-            return Err(self.err(
-                self.here(),
-                format!("expected a condition, found {}", self.found()),
-            ));
         }
         Ok(if parts.len() == 1 {
             parts.remove(0)
@@ -298,13 +291,9 @@ impl Parser<'_> {
     }
 
     fn and_expr(&mut self) -> Result<Expr, QueryError> {
-        let mut terms = Vec::new();
-        loop {
-            while self.eat_kw(Kw::And) {}
-            match self.peek().map(|t| &t.tok) {
-                None | Some(Tok::RParen | Tok::Comma | Tok::Keyword(Kw::Or)) => break,
-                Some(_) => terms.push(self.unary()?),
-            }
+        let mut terms = vec![self.unary()?];
+        while self.eat_kw(Kw::And) {
+            terms.push(self.unary()?);
         }
         Ok(if terms.len() == 1 {
             terms.remove(0)
@@ -338,7 +327,7 @@ impl Parser<'_> {
             return Ok(Expr::Not(Box::new(self.unary()?)));
         }
         let open = self.next().map_or(0, |t| t.start);
-        let inner = self.or_expr(false)?;
+        let inner = self.or_expr()?;
         match self.next() {
             Some(Token {
                 tok: Tok::RParen, ..
@@ -358,6 +347,12 @@ impl Parser<'_> {
             return Err(self.err(self.source.len(), "expected a condition".into()));
         };
         let Tok::Path(path) = &key.tok else {
+            if matches!(key.tok, Tok::RParen | Tok::Comma | Tok::Keyword(_)) {
+                return Err(self.err(
+                    key.start,
+                    format!("expected a condition, found {}", key.describe(self.source)),
+                ));
+            }
             let hint = match key.tok {
                 Tok::Str(_) => " (quote keys with backticks or double quotes: `Run Name`)",
                 _ => "",
@@ -721,19 +716,25 @@ mod tests {
     }
 
     #[test]
-    fn mlflow_accepts_stray_ands() {
-        let r = run(&[("x", 1.0)], &[]);
-        for f in [
-            "and",
-            "AND AND",
-            "metrics.x < 2 and",
-            "and metrics.x < 2",
-            "metrics.x < 2 AND AND metrics.x > 0",
-            "metrics.x < 2 metrics.x > 0",
+    fn and_joins_conditions_strictly() {
+        for (f, want) in [
+            ("and", "expected a condition, found the keyword AND"),
+            ("AND AND", "expected a condition"),
+            ("metrics.x < 2 and", "expected a condition"),
+            ("and metrics.x < 2", "expected a condition"),
+            (
+                "metrics.x < 2 AND AND metrics.x > 0",
+                "expected a condition",
+            ),
+            ("metrics.x < 2 metrics.x > 0", "expected AND or OR before"),
+            (
+                "metrics.x < 2 adn metrics.x > 0",
+                "expected AND or OR before",
+            ),
         ] {
-            assert!(check(f, &r), "{f}");
+            let err = Filter::parse(f, Target::Runs, 0).unwrap_err().to_string();
+            assert!(err.contains(want), "{f}: {err}");
         }
-        assert!(!check("metrics.x < 2 metrics.x > 1", &r));
     }
 
     #[test]
@@ -802,8 +803,12 @@ mod tests {
             ("metrics.m < 6)", 14, "no matching '('"),
             ("()", 2, "expected a condition"),
             (" ", 1, "blank"),
-            ("metrics.m < 6 7", 15, "expected a key"),
-            ("metrics.m < 6 , params.x = 'y'", 15, "unexpected ','"),
+            ("metrics.m < 6 7", 15, "expected AND or OR before"),
+            (
+                "metrics.m < 6 , params.x = 'y'",
+                15,
+                "expected AND or OR before ','",
+            ),
             ("metrics.m < now", 13, "not a time"),
             ("params.p = ('a')", 12, "needs IN"),
             ("params.p NOT = 'a'", 10, "NOT after a key"),
@@ -872,9 +877,8 @@ mod tests {
         let both = ["nyc-taxi", "Taxi Fare (x) v2"];
         for (filter, want) in [
             ("", &both[..]),
-            // MLflow appends its prompt clause, so blank and stray ANDs are fine here.
+            // MLflow appends its prompt clause, so a blank filter is fine here.
             (" ", &both),
-            ("and", &both),
             ("name = 'nyc-taxi'", &["nyc-taxi"]),
             ("attribute.name = 'nyc-taxi'", &["nyc-taxi"]),
             ("name != \"nyc-taxi\"", &["Taxi Fare (x) v2"]),
@@ -886,7 +890,6 @@ mod tests {
                 &["nyc-taxi"],
             ),
             ("tags.`data/source` = 'tlc'", &["nyc-taxi"]),
-            ("tag.task ILIKE 'REG%' and", &both),
             ("name IN ('prompt', 'nyc-taxi')", &["nyc-taxi"]),
             ("name NOT IN ('nyc-taxi')", &["Taxi Fare (x) v2"]),
             ("tags.`mlflow.prompt.is_prompt` = 'true'", &["prompt"]),

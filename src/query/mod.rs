@@ -7,6 +7,7 @@
 //! every string key, and relative times (`now`, `now-2d`) on time attributes. A parsed filter or order tells the caller which data keys it reads
 //! ([`Needs`]), so only those files are opened.
 
+mod direction;
 mod field;
 mod filter;
 mod lexer;
@@ -16,7 +17,8 @@ mod order;
 use std::collections::BTreeSet;
 use std::fmt;
 
-pub use field::{Attr, Field, Target};
+pub use direction::{Direction, best, direction, metric_globs};
+pub use field::{Attr, DatasetKey, Field, Record, Target};
 pub use filter::Filter;
 pub use order::{OrderBy, sort_experiments, sort_model_versions, sort_models, sort_runs};
 

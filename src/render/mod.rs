@@ -3,6 +3,8 @@
 //! about stores or clap. Time and colour choices arrive in [`Style`]; nothing here reads the
 //! environment.
 
+pub mod chart;
+pub mod report;
 mod table;
 
 use std::io::{self, Write};
@@ -73,6 +75,7 @@ impl Cell {
     /// The short, human text (tables, markdown); control characters are shown escaped.
     pub fn human(&self, style: &Style) -> String {
         match self {
+            Cell::Empty => "-".into(),
             Cell::Float(f) => human_float(*f),
             Cell::Time(ms) => local_time(*ms, style),
             Cell::Duration(ms) => human_duration(*ms),
@@ -89,6 +92,8 @@ pub struct Table {
     pub rows: Vec<Vec<Cell>>,
     /// Cells (row, column) to emphasise in tables, e.g. the best value of a metric.
     pub highlight: Vec<(usize, usize)>,
+    /// Rows whose first cell is marked as differing (compare's changed keys).
+    pub changed_rows: Vec<usize>,
 }
 
 impl Table {
@@ -175,7 +180,21 @@ pub fn write(
                 }
                 tables += 1;
                 match format {
-                    Format::Table | Format::Json => write_table(out, &table, style)?,
+                    Format::Table | Format::Json => {
+                        let fit = write_table(out, &table, style)?;
+                        if let [first, .., last] | [first @ last] = fit.dropped.as_slice() {
+                            let which = if first == last {
+                                first.clone()
+                            } else {
+                                format!("{first} … {last}")
+                            };
+                            notes.push(format!(
+                                "{} of {} columns did not fit the terminal ({which}): pass --wide, or choose columns with -c",
+                                fit.dropped.len(),
+                                table.headers.len(),
+                            ));
+                        }
+                    }
                     Format::Markdown => write_markdown(out, &table, style)?,
                     Format::Csv => write_delimited(out, &table, b',')?,
                     Format::Tsv => write_delimited(out, &table, b'\t')?,
@@ -265,8 +284,10 @@ pub fn write_markdown(out: &mut dyn Write, table: &Table, style: &Style) -> io::
             .enumerate()
             .map(|(c, cell)| {
                 let text = esc(&cell.human(style));
-                if table.highlight.contains(&(r, c)) && !text.is_empty() {
+                if table.highlight.contains(&(r, c)) && !matches!(cell, Cell::Empty) {
                     format!("**{text}**")
+                } else if c == 0 && table.changed_rows.contains(&r) {
+                    format!("{text} \\*")
                 } else {
                     text
                 }
@@ -359,32 +380,37 @@ pub fn human_bytes(n: u64) -> String {
     format!("{value:.1} {}", UNITS[unit])
 }
 
-/// Up to 6 significant digits, like `%g`, for reading in a table.
+/// Significant digits a table shows before it rounds.
+const HUMAN_DIGITS: usize = 10;
+
+/// A number for reading, in which every digit shown is right: the value's shortest exact
+/// digits when there are at most ten, else ten significant digits (never fewer than the
+/// integer part has, so `123456789.5` never becomes `123456790`); scientific notation outside
+/// 1e-4 ≤ |x| < 1e15, where positional digits would be mostly zeros.
 pub fn human_float(f: f64) -> String {
     if !f.is_finite() {
         return crate::pyfloat::repr(f);
     }
     if f == 0.0 {
-        return if f.is_sign_negative() {
-            "-0".into()
-        } else {
-            "0".into()
-        };
+        return if f.is_sign_negative() { "-0" } else { "0" }.into();
     }
-    let exp = f.abs().log10().floor() as i32;
-    if !(-5..=15).contains(&exp) {
-        return format!("{f:.5e}")
-            .replace("0e", "e")
-            .trim_end_matches('.')
-            .to_string()
-            .replace(".e", "e");
-    }
-    let decimals = (5 - exp).max(0) as usize;
-    let s = format!("{f:.decimals$}");
-    if s.contains('.') {
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    let exact_digits = format!("{f:e}")
+        .split('e')
+        .next()
+        .map_or(0, |m| m.chars().filter(char::is_ascii_digit).count());
+    let shown = if exact_digits <= HUMAN_DIGITS {
+        f
+    } else if f.abs() >= 10f64.powi(HUMAN_DIGITS as i32) && f.abs() < 1e15 {
+        f.round()
     } else {
-        s
+        format!("{f:.prec$e}", prec = HUMAN_DIGITS - 1)
+            .parse()
+            .unwrap_or(f)
+    };
+    if (1e-4..1e15).contains(&shown.abs()) {
+        format!("{shown}")
+    } else {
+        format!("{shown:e}")
     }
 }
 
@@ -395,9 +421,15 @@ mod tests {
     #[test]
     fn human_numbers() {
         assert_eq!(human_float(0.30000000000000004), "0.3");
-        assert_eq!(human_float(123456789.125), "123456789");
+        assert_eq!(human_float(123456789.125), "123456789.1");
+        assert_eq!(human_float(123456789.5), "123456789.5");
+        assert_eq!(human_float(1234567.891), "1234567.891");
+        assert_eq!(human_float(123456789012.75), "123456789013");
+        assert_eq!(human_float(1e20), "1e20");
+        assert_eq!(human_float(-2.5e-7), "-2.5e-7");
         assert_eq!(human_float(5.0), "5");
-        assert_eq!(human_float(0.000123456789), "0.000123457");
+        assert_eq!(human_float(0.000123456789), "0.000123456789");
+        assert_eq!(human_float(0.1234567890123), "0.123456789");
         assert_eq!(human_float(f64::NAN), "nan");
         assert_eq!(human_duration(7_200), "7.2s");
         assert_eq!(human_duration(192_000), "3m 12s");

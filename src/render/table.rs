@@ -1,141 +1,385 @@
-//! Terminal tables (comfy-table): no borders, a rule under the header, status colours,
-//! highlighted cells. Long values are cut here only; JSON and CSV always carry them whole.
+//! Terminal tables: no borders, a rule under the header, numbers right-aligned on the decimal
+//! point, status colours, highlighted cells. The table fits the width it is given the way
+//! `dvc exp show` and `gh` fit theirs: ids, numbers, times and statuses never wrap or get cut,
+//! long text is cut with `…`, and columns that still do not fit are dropped and counted (the
+//! caller says so on stderr). Long values are cut here only; JSON and CSV carry them whole.
 
 use std::io::{self, Write};
 
-use comfy_table::{
-    Attribute, Cell as TCell, Color, ColumnConstraint, ContentArrangement, Table as TTable,
-    TableComponent, Width, presets,
-};
+use unicode_width::UnicodeWidthStr;
 
 use super::{Cell, Style, Table};
 
-/// Longest cell text shown in a table.
+/// Longest cell text shown in a table, even when the terminal is wide.
 const MAX_CELL_CHARS: usize = 200;
-/// Narrowest a wrapping column gets (padding included), so headers and short names stay whole.
-const MIN_WRAPPED_WIDTH: u16 = 12;
-/// Length of an id shown abbreviated when the full table does not fit the terminal.
-const SHORT_ID: usize = 12;
+/// Narrowest a cut text column gets, so short names and headers stay readable.
+const MIN_CUT_WIDTH: usize = 12;
+/// Length of an id shown abbreviated when the full table does not fit; every command accepts
+/// such a prefix.
+pub const SHORT_ID: usize = 12;
+/// Spaces between two columns (and one before the first).
+const GAP: usize = 3;
+/// After the key of a row whose values differ between runs.
+pub const CHANGED_MARK: char = '*';
+/// After the best value of a metric.
+pub const BEST_MARK: char = '★';
+/// The key prefixes that become a group header over their columns.
+const GROUPS: [&str; 3] = ["params.", "metrics.", "tags."];
 
-pub fn write_table(out: &mut dyn Write, table: &Table, style: &Style) -> io::Result<()> {
+/// What had to give for the table to fit.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Fit {
+    /// Headers of the columns that were left out, in table order.
+    pub dropped: Vec<String>,
+}
+
+struct Column {
+    /// The key as the table names it (`metrics.rmse`), for the note on dropped columns.
+    key: String,
+    /// What the header line shows: the key, or without its prefix under a group header.
+    header: String,
+    group: Option<&'static str>,
+    texts: Vec<String>,
+    width: usize,
+    numeric: bool,
+    /// Text that may be cut with `…` (names, descriptions, paths): not ids, numbers, times.
+    cuttable: bool,
+}
+
+pub fn write_table(out: &mut dyn Write, table: &Table, style: &Style) -> io::Result<Fit> {
     if table.headers.is_empty() {
-        return Ok(());
+        return Ok(Fit::default());
     }
-    let mut t = TTable::new();
-    t.load_preset(presets::NOTHING);
-    t.set_style(TableComponent::HeaderLines, '─');
-    t.set_style(TableComponent::MiddleHeaderIntersections, '─');
-    t.set_content_arrangement(match style.width {
-        Some(_) => ContentArrangement::Dynamic,
-        None => ContentArrangement::Disabled,
-    });
-    if let Some(w) = style.width {
-        t.set_width(w);
-    }
-    if style.color {
-        t.enforce_styling();
-    } else {
-        t.force_no_tty();
-    }
-    t.set_header(table.headers.iter().map(|h| {
-        let c = TCell::new(h);
-        if style.color {
-            c.add_attribute(Attribute::Bold)
-        } else {
-            c
+    let groups = groups(&table.headers);
+    let grouped = groups.iter().any(Option::is_some);
+    let mut columns: Vec<Column> = (0..table.headers.len())
+        .map(|c| column(table, c, style, false, groups[c]))
+        .collect();
+    let mut fit = Fit::default();
+    if let Some(limit) = style.width.map(usize::from) {
+        if total_width(&columns) > limit {
+            columns = (0..table.headers.len())
+                .map(|c| column(table, c, style, true, groups[c]))
+                .collect();
         }
-    }));
-    let abbreviate_ids = style
-        .width
-        .is_some_and(|w| natural_width(table, style) > usize::from(w));
+        cut_text(&mut columns, limit);
+        while total_width(&columns) > limit && columns.len() > 2 {
+            fit.dropped.push(columns.pop().expect("more than two").key);
+        }
+        fit.dropped.reverse();
+    }
+    let kept = columns.len();
+    if grouped {
+        write_line(out, &group_line(&columns), style, true)?;
+    }
+    let headers: Vec<(String, usize)> = columns
+        .iter()
+        .map(|c| (c.header.clone(), c.width))
+        .collect();
+    write_line(out, &headers, style, true)?;
+    writeln!(out, "{}", "─".repeat(total_width(&columns)))?;
     for (r, row) in table.rows.iter().enumerate() {
-        t.add_row(row.iter().enumerate().map(|(c, cell)| {
-            let highlighted = table.highlight.contains(&(r, c)) && !matches!(cell, Cell::Empty);
-            let mut text = match cell {
-                Cell::Id(id) if abbreviate_ids => id.chars().take(SHORT_ID).collect(),
-                other => shorten(other.human(style)),
-            };
-            if highlighted && !style.color {
-                text.push('*');
+        let mut line = String::from(" ");
+        for (c, col) in columns.iter().enumerate() {
+            let text = &col.texts[r];
+            let highlighted = table.highlight.contains(&(r, c)) && !matches!(row[c], Cell::Empty);
+            let pad = col.width.saturating_sub(text.width());
+            let changed = c == 0 && table.changed_rows.contains(&r);
+            let painted = paint(text, &row[c], highlighted, changed, style);
+            if col.numeric {
+                line.push_str(&" ".repeat(pad));
+                line.push_str(&painted);
+            } else {
+                line.push_str(&painted);
+                line.push_str(&" ".repeat(pad));
             }
-            let mut tc = TCell::new(text);
-            if style.color {
-                if let Cell::Status(s) = cell {
-                    tc = tc.fg(status_color(s));
-                }
-                if highlighted {
-                    tc = tc.add_attribute(Attribute::Bold).fg(Color::Green);
-                }
+            if c + 1 < kept {
+                line.push_str(&" ".repeat(GAP));
             }
-            tc
-        }));
-    }
-    // Ids, statuses, times and numbers read wrong when split across lines; let prose columns
-    // absorb a narrow terminal instead.
-    for (index, column) in t.column_iter_mut().enumerate() {
-        if is_atomic_column(table, index, style) {
-            column.set_constraint(ColumnConstraint::ContentWidth);
-        } else {
-            column.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(
-                MIN_WRAPPED_WIDTH,
-            )));
         }
-    }
-    let rendered = t.to_string();
-    for line in rendered.lines() {
         writeln!(out, "{}", line.trim_end())?;
     }
-    Ok(())
+    Ok(fit)
 }
 
-/// A column whose cells are all short single words, ids, numbers or times.
-fn is_atomic_column(table: &Table, index: usize, style: &Style) -> bool {
-    let short_word = |s: &str| s.chars().count() <= 40 && !s.contains(char::is_whitespace);
-    table.rows.iter().all(|row| match &row[index] {
-        Cell::Time(_)
-        | Cell::Duration(_)
-        | Cell::Status(_)
-        | Cell::Int(_)
-        | Cell::Float(_)
-        | Cell::Id(_)
-        | Cell::Bytes(_)
-        | Cell::Empty => true,
-        other => short_word(&other.human(style)),
-    })
-}
-
-/// The width the table would take unwrapped (one space of padding each side of a column).
-fn natural_width(table: &Table, style: &Style) -> usize {
-    (0..table.headers.len())
-        .map(|c| {
-            let cells = table
-                .rows
-                .iter()
-                .map(|row| shorten(row[c].human(style)).chars().count());
-            cells
-                .chain([table.headers[c].chars().count()])
-                .max()
-                .unwrap_or(0)
-                + 2
+fn column(
+    table: &Table,
+    c: usize,
+    style: &Style,
+    short_ids: bool,
+    group: Option<&'static str>,
+) -> Column {
+    let key = &table.headers[c];
+    let header = group.map_or_else(|| key.clone(), |g| key[g.len()..].to_owned());
+    let cells = || table.rows.iter().map(move |row| &row[c]);
+    let numeric = cells().any(|cell| matches!(cell, Cell::Int(_) | Cell::Float(_)))
+        && cells().all(|cell| matches!(cell, Cell::Int(_) | Cell::Float(_) | Cell::Empty));
+    let mut texts: Vec<String> = table
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(r, row)| {
+            let mut text = match &row[c] {
+                Cell::Id(id) if short_ids => id.chars().take(SHORT_ID).collect(),
+                // A line break would tear the row apart.
+                other => cut(
+                    &other.human(style).replace('\n', "↵").replace('\t', " "),
+                    MAX_CELL_CHARS,
+                ),
+            };
+            // The mark is in the text, colour or not, so a log file or a screen reader sees
+            // it; `compare` marks differing rows with `*`, so this one means only "best".
+            if table.highlight.contains(&(r, c)) && !matches!(row[c], Cell::Empty) {
+                text.push(BEST_MARK);
+            }
+            if c == 0 && table.changed_rows.contains(&r) {
+                text.push(CHANGED_MARK);
+            }
+            text
         })
-        .sum()
-}
-
-fn shorten(text: String) -> String {
-    let count = text.chars().count();
-    if count <= MAX_CELL_CHARS {
-        return text;
+        .collect();
+    if numeric {
+        align_decimal_points(&mut texts);
     }
-    let head: String = text.chars().take(MAX_CELL_CHARS - 20).collect();
-    format!("{head}… ({count} chars)")
+    let cuttable = !numeric
+        && cells().any(|cell| matches!(cell, Cell::Text(_)))
+        && cells().all(|cell| matches!(cell, Cell::Text(_) | Cell::Empty));
+    let width = texts
+        .iter()
+        .map(|t| t.width())
+        .chain([header.width()])
+        .max()
+        .unwrap_or(0);
+    Column {
+        key: key.clone(),
+        header,
+        group,
+        texts,
+        width,
+        numeric,
+        cuttable,
+    }
 }
 
-fn status_color(status: &str) -> Color {
+/// Pads numbers on the right so their decimal points (or their last digit) line up once the
+/// column is right-aligned.
+fn align_decimal_points(texts: &mut [String]) {
+    let fraction = |t: &str| {
+        if t.contains(['e', 'n', 'i']) {
+            0
+        } else {
+            t.find('.').map_or(0, |dot| t.len() - dot)
+        }
+    };
+    let widest = texts.iter().map(|t| fraction(t)).max().unwrap_or(0);
+    for t in texts.iter_mut() {
+        let pad = widest - fraction(t);
+        t.push_str(&" ".repeat(pad));
+    }
+}
+
+/// Cuts text columns, widest first, until the table fits or none can give more.
+fn cut_text(columns: &mut [Column], limit: usize) {
+    loop {
+        let excess = total_width(columns).saturating_sub(limit);
+        if excess == 0 {
+            return;
+        }
+        let Some(widest) = columns
+            .iter_mut()
+            .filter(|c| c.cuttable && c.width > MIN_CUT_WIDTH.max(c.header.width()))
+            .max_by_key(|c| c.width)
+        else {
+            return;
+        };
+        let floor = MIN_CUT_WIDTH.max(widest.header.width());
+        let target = widest.width.saturating_sub(excess).max(floor);
+        for t in &mut widest.texts {
+            *t = cut(t, target);
+        }
+        widest.width = target;
+    }
+}
+
+fn total_width(columns: &[Column]) -> usize {
+    let n = columns.len();
+    1 + columns.iter().map(|c| c.width).sum::<usize>() + GAP * n.saturating_sub(1)
+}
+
+/// The group of each column that stands next to another of its group: a `params` /
+/// `metrics` / `tags` line over such runs says the prefix once, and their headers drop it.
+fn groups(headers: &[String]) -> Vec<Option<&'static str>> {
+    let group_of = |h: &String| GROUPS.iter().find(|g| h.starts_with(**g)).copied();
+    let own: Vec<Option<&str>> = headers.iter().map(group_of).collect();
+    (0..headers.len())
+        .map(|c| {
+            let neighbour =
+                |other: Option<usize>| other.and_then(|o| own.get(o).copied().flatten());
+            own[c].filter(|g| {
+                neighbour(c.checked_sub(1)) == Some(g) || neighbour(Some(c + 1)) == Some(g)
+            })
+        })
+        .collect()
+}
+
+/// The group line: each run of columns of one group under its name and a rule.
+fn group_line(columns: &[Column]) -> Vec<(String, usize)> {
+    let mut spans: Vec<(Option<&str>, usize)> = Vec::new();
+    for col in columns {
+        match spans.last_mut() {
+            Some((last, width)) if *last == col.group && col.group.is_some() => {
+                *width += GAP + col.width;
+            }
+            _ => spans.push((col.group, col.width)),
+        }
+    }
+    spans
+        .into_iter()
+        .map(|(g, width)| {
+            let label = g.map_or(String::new(), |g| {
+                format!("{:─<width$}", format!("{} ", g.trim_end_matches('.')))
+            });
+            (label, width)
+        })
+        .collect()
+}
+
+fn write_line(
+    out: &mut dyn Write,
+    cells: &[(String, usize)],
+    style: &Style,
+    bold: bool,
+) -> io::Result<()> {
+    let mut line = String::from(" ");
+    for (i, (text, width)) in cells.iter().enumerate() {
+        let text = cut(text, *width);
+        let pad = width.saturating_sub(text.width());
+        if style.color && bold && !text.is_empty() {
+            line.push_str(&format!("\x1b[1m{text}\x1b[0m"));
+        } else {
+            line.push_str(&text);
+        }
+        line.push_str(&" ".repeat(pad));
+        if i + 1 < cells.len() {
+            line.push_str(&" ".repeat(GAP));
+        }
+    }
+    writeln!(out, "{}", line.trim_end())
+}
+
+/// `text` in at most `width` columns, ending in `…` when it was cut.
+fn cut(text: &str, width: usize) -> String {
+    if text.width() <= width {
+        return text.to_owned();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for ch in text.chars() {
+        let w = unicode_width::UnicodeWidthChar::width(ch).unwrap_or(0);
+        if used + w + 1 > width {
+            break;
+        }
+        out.push(ch);
+        used += w;
+    }
+    out.push('…');
+    out
+}
+
+fn paint(text: &str, cell: &Cell, highlighted: bool, changed: bool, style: &Style) -> String {
+    if !style.color {
+        return text.to_owned();
+    }
+    let code = if highlighted {
+        Some("1;32")
+    } else if changed {
+        Some("33")
+    } else if let Cell::Status(s) = cell {
+        status_color(s)
+    } else {
+        None
+    };
+    match code {
+        Some(code) => format!("\x1b[{code}m{text}\x1b[0m"),
+        None => text.to_owned(),
+    }
+}
+
+fn status_color(status: &str) -> Option<&'static str> {
     match status {
-        "FINISHED" => Color::Green,
-        "RUNNING" | "SCHEDULED" => Color::Cyan,
-        "FAILED" => Color::Red,
-        "KILLED" => Color::Yellow,
-        _ => Color::Reset,
+        "FINISHED" => Some("32"),
+        "RUNNING" | "SCHEDULED" => Some("36"),
+        "FAILED" => Some("31"),
+        "KILLED" => Some("33"),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn style(width: Option<u16>) -> Style {
+        Style {
+            color: false,
+            width,
+            utc: true,
+        }
+    }
+
+    fn render(table: &Table, width: Option<u16>) -> (String, Fit) {
+        let mut out = Vec::new();
+        let fit = write_table(&mut out, table, &style(width)).unwrap();
+        (String::from_utf8(out).unwrap(), fit)
+    }
+
+    #[test]
+    fn numbers_align_on_the_decimal_point_and_missing_is_a_dash() {
+        let mut t = Table::new(["name", "metrics.rmse"]);
+        t.push(vec![Cell::text("a"), Cell::Float(5.25)]);
+        t.push(vec![Cell::text("b"), Cell::Float(12.0)]);
+        t.push(vec![Cell::text("c"), Cell::Empty]);
+        let (text, _) = render(&t, None);
+        assert_eq!(
+            text,
+            " name   metrics.rmse\n────────────────────\n a              5.25\n b             12\n c              -\n"
+        );
+    }
+
+    #[test]
+    fn narrow_terminals_cut_text_then_drop_columns_never_ids_or_numbers() {
+        let id = "0123456789abcdef0123456789abcdef";
+        let mut t = Table::new(["Run ID", "Name", "metrics.a", "metrics.b", "params.p"]);
+        t.push(vec![
+            Cell::Id(id.into()),
+            Cell::text("a rather long run name that goes on"),
+            Cell::Float(1.5),
+            Cell::Float(123456.25),
+            Cell::text("x"),
+        ]);
+        let (text, fit) = render(&t, Some(60));
+        assert!(text.lines().all(|l| l.width() <= 60), "{text}");
+        assert!(text.contains("0123456789ab "), "{text}");
+        assert!(text.contains('…'), "{text}");
+        assert!(text.contains("123456.25"), "{text}");
+        assert!(fit.dropped.is_empty(), "{text}");
+        let (narrow, fit) = render(&t, Some(40));
+        assert!(narrow.lines().all(|l| l.width() <= 40), "{narrow}");
+        assert_eq!(fit.dropped, ["metrics.b", "params.p"], "{narrow}");
+        let (wide, fit) = render(&t, None);
+        assert!(wide.contains(id) && fit.dropped.is_empty());
+    }
+
+    #[test]
+    fn group_headers_replace_repeated_prefixes() {
+        let mut t = Table::new(["Name", "metrics.rmse", "metrics.r2"]);
+        t.push(vec![Cell::text("a"), Cell::Float(5.0), Cell::Float(0.5)]);
+        let (text, _) = render(&t, None);
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].contains("metrics ──"), "{text}");
+        assert!(
+            lines[1].contains("rmse") && !lines[1].contains("metrics."),
+            "{text}"
+        );
     }
 }

@@ -5,25 +5,26 @@ use serde_json::{Value, json};
 
 use crate::ops::compare::Compared;
 use crate::render::{Block, Cell, Style, Table, View, json_float};
-use crate::store::Run;
+use crate::store::RunInfo;
 
 impl View for Compared {
     fn human(&self, _: &Style) -> Vec<Block> {
-        let mut table =
-            Table::new(std::iter::once("Key".to_string()).chain(run_labels(&self.runs)));
+        let mut table = Table::new(
+            std::iter::once("Key".to_string()).chain(run_labels(self.runs.iter().map(|r| &r.info))),
+        );
         for (r, row) in self.rows.iter().enumerate() {
             let mut cells = row.cells.clone();
             if row.key == "run_id" {
-                // Full ids are in CSV and JSON; eight characters tell runs apart on screen.
+                // Whole when the table fits, else the prefix every table shortens ids to.
                 for c in &mut cells {
                     if let Cell::Text(id) = c {
-                        id.truncate(8);
+                        *c = Cell::Id(std::mem::take(id));
                     }
                 }
             }
             table.push(std::iter::once(Cell::text(&row.key)).chain(cells).collect());
             if row.changed {
-                table.highlight.push((r, 0));
+                table.changed_rows.push(r);
             }
             table.highlight.extend(row.best.iter().map(|&i| (r, i + 1)));
         }
@@ -63,13 +64,14 @@ impl View for Compared {
     }
 }
 
-/// Column headers for people: run names, with a short id where a name is empty or repeated.
-fn run_labels(runs: &[Run]) -> Vec<String> {
-    runs.iter()
+/// Column headers and chart legends for people: run names, with a short id where a name is
+/// empty or repeated.
+pub fn run_labels<'a>(runs: impl Iterator<Item = &'a RunInfo> + Clone) -> Vec<String> {
+    runs.clone()
         .map(|r| {
-            let short = &r.info.run_id[..r.info.run_id.len().min(8)];
-            let name = &r.info.run_name;
-            let repeated = runs.iter().filter(|o| &o.info.run_name == name).count() > 1;
+            let short = &r.run_id[..r.run_id.len().min(8)];
+            let name = &r.run_name;
+            let repeated = runs.clone().filter(|o| &o.run_name == name).count() > 1;
             match (name.is_empty(), repeated) {
                 (true, _) => short.to_owned(),
                 (false, true) => format!("{name} ({short})"),

@@ -3,7 +3,7 @@
 //! registry's dictionaries for JSON, `mlflow.search_runs()` column names for CSV/TSV. Results
 //! arrive fully loaded: nothing here reads the disk, prints or knows about clap.
 
-mod compare;
+pub mod compare;
 mod experiments;
 pub mod gc;
 mod history;

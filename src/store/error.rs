@@ -248,7 +248,7 @@ pub fn quote(s: &str) -> String {
 }
 
 /// A problem met while reading many entries: reported and skipped, never fatal to a listing.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Problem {
     /// The most precise file or folder known: the error's own, else the entry being read.
     pub path: PathBuf,

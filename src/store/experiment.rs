@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::error::{Result, StoreError};
+use super::error::{Problem, Result, StoreError};
 use super::yaml::{self, Yaml};
 use super::{Flavor, Lifecycle, fs, keyed};
 
@@ -21,6 +21,8 @@ pub struct Experiment {
     pub tags: BTreeMap<String, String>,
     /// The folder: `<root>/<id>` or `<root>/.trash/<id>`.
     pub dir: PathBuf,
+    /// Tag files that could not be read (left out of `tags`, reported by listings).
+    pub problems: Vec<Problem>,
 }
 
 #[derive(Deserialize, Default)]
@@ -67,6 +69,8 @@ impl Experiment {
         let name = meta
             .name
             .ok_or_else(|| StoreError::invalid(&path, "missing key 'name'"))?;
+        let mut problems = Vec::new();
+        let tags = keyed::read_readable(&dir.join("tags"), &mut problems)?;
         Ok(Experiment {
             id,
             name,
@@ -74,8 +78,9 @@ impl Experiment {
             lifecycle_stage: Lifecycle::parse(meta.lifecycle_stage.as_deref()),
             creation_time: meta.creation_time,
             last_update_time: meta.last_update_time,
-            tags: keyed::read_all(&dir.join("tags"))?,
+            tags,
             dir: dir.to_path_buf(),
+            problems,
         })
     }
 

@@ -9,10 +9,68 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use super::error::{IoContext, Result, StoreError, Subject};
 use super::keyed::TEMP_PREFIX;
+
+/// The roots of the stores this process opened. Writes below one never pass through a
+/// symbolic link inside it: a link planted as `metrics/`, `tags/`, `.trash` or `models/<m>`
+/// would otherwise carry a write (or a move) out of the store. Reads may follow links.
+static ROOTS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Confine every later write below `root` to the store itself (see [`ROOTS`]).
+pub fn confine_writes_to(root: &Path) {
+    let mut roots = ROOTS.lock().unwrap_or_else(|e| e.into_inner());
+    if !roots.iter().any(|r| r == root) {
+        roots.push(root.to_path_buf());
+    }
+}
+
+/// Refuse `dir` (and so anything written into it) when it, or a folder between the store root
+/// and it, is a symbolic link. A folder that does not exist yet ends the walk: what mlrs
+/// creates there is a real folder. The check is made right before each step, so a link
+/// planted in the store beforehand is met; one swapped in during the step is not.
+fn check_dir_beneath(dir: &Path) -> Result<()> {
+    let root = {
+        let roots = ROOTS.lock().unwrap_or_else(|e| e.into_inner());
+        match roots
+            .iter()
+            .filter(|r| dir.starts_with(r))
+            .max_by_key(|r| r.as_os_str().len())
+        {
+            Some(root) => root.clone(),
+            None => return Ok(()),
+        }
+    };
+    let mut walked = root.clone();
+    for part in dir
+        .strip_prefix(&root)
+        .unwrap_or(Path::new(""))
+        .components()
+    {
+        walked.push(part);
+        match fs::symlink_metadata(&walked) {
+            Ok(meta) if meta.file_type().is_symlink() => return Err(refused_link(&walked)),
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+    Ok(())
+}
+
+/// [`check_dir_beneath`] for the folder holding `path` (`path` itself is replaced, removed
+/// or opened without following, never followed).
+fn check_beneath(path: &Path) -> Result<()> {
+    check_dir_beneath(parent(path)?)
+}
+
+fn refused_link(path: &Path) -> StoreError {
+    StoreError::invalid(
+        path,
+        "is a symbolic link; mlrs does not write through links inside the store (a write could land outside it). Replace the link with a real folder or file to write here",
+    )
+}
 
 /// Replace `path` with `bytes` atomically, the temp file beside it.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
@@ -28,6 +86,7 @@ pub fn write_atomic_via(path: &Path, bytes: &[u8], entity: &Path) -> Result<()> 
 }
 
 fn persist(path: &Path, bytes: &[u8], entity: &Path) -> Result<()> {
+    check_beneath(path)?;
     let mut tmp = temp_file_in(entity)?;
     create_below(entity, parent(path)?)?;
     tmp.write_all(bytes).at(tmp.path())?;
@@ -41,6 +100,7 @@ fn persist(path: &Path, bytes: &[u8], entity: &Path) -> Result<()> {
 
 /// A temp file in `dir`; `dir` must exist (an entity that moved away fails here, early).
 fn temp_file_in(dir: &Path) -> Result<tempfile::NamedTempFile> {
+    check_dir_beneath(dir)?;
     tempfile::Builder::new()
         .prefix(TEMP_PREFIX)
         .tempfile_in(dir)
@@ -64,6 +124,7 @@ fn create_below(base: &Path, dir: &Path) -> Result<()> {
         return Err(gone_or_io(base, std::io::ErrorKind::NotFound.into()));
     }
     if dir.starts_with(base) && dir != base {
+        check_dir_beneath(dir)?;
         fs::create_dir_all(dir).at(dir)?;
     }
     Ok(())
@@ -77,6 +138,7 @@ pub fn place_new_folder(
     target: &Path,
     build: impl FnOnce(&Path) -> Result<()>,
 ) -> Result<()> {
+    check_beneath(target)?;
     let staging = staging_dir(root);
     let placed = build(&staging).and_then(|()| {
         fs::create_dir_all(parent(target)?).at(target)?;
@@ -101,6 +163,7 @@ pub fn write_staged(path: &Path, bytes: &[u8]) -> Result<()> {
 
 /// Copy `src` to `dst` (below the folder `entity`) so that `dst` appears whole.
 pub fn copy_file(src: &Path, dst: &Path, entity: &Path) -> Result<PathBuf> {
+    check_beneath(dst)?;
     let tmp = temp_file_in(entity)?;
     create_below(entity, parent(dst)?)?;
     fs::copy(src, tmp.path()).at(src)?;
@@ -109,12 +172,19 @@ pub fn copy_file(src: &Path, dst: &Path, entity: &Path) -> Result<PathBuf> {
     Ok(dst.to_path_buf())
 }
 
-/// Create (or truncate) `path` below the folder `entity` for output that arrives as a stream
-/// and so cannot be written whole; like every write here it never recreates a vanished
-/// `entity`.
-pub fn create_streamed(path: &Path, entity: &Path) -> Result<File> {
+/// Create (or truncate) the file `path` below the folder `entity` for streamed output; a link
+/// there is refused, not followed.
+pub fn create_file(path: &Path, entity: &Path) -> Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    check_beneath(path)?;
     create_below(entity, parent(path)?)?;
-    File::create(path).at(path)
+    OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(path)
+        .map_err(|e| write_error(path, e))
 }
 
 /// Create an empty folder below `entity` (copied artifact folders keep their empty ones).
@@ -124,19 +194,30 @@ pub fn create_dir_below(entity: &Path, dir: &Path) -> Result<()> {
 
 /// Append lines to `path` (below the folder `entity`), each with its own single `write(2)` on
 /// an `O_APPEND` descriptor, so concurrent appenders (mlrs or MLflow) interleave whole lines.
-/// A short write (a full disk) leaves a partial line that makes the file unreadable to both
-/// tools; the error says so, naming the file to repair.
+/// A file that does not exist yet is built whole in a temp file and linked into place
+/// (`link(2)` never replaces), because an empty metric file, left by a kill between creating
+/// and writing it, makes MLflow's `search_runs` fail for the whole experiment; when another
+/// writer created it meanwhile, the lines are appended after its. A short write (a full disk)
+/// leaves a partial line that makes the file unreadable to both tools; the error says so,
+/// naming the file to repair.
 pub fn append_lines<'a>(
     path: &Path,
     lines: impl IntoIterator<Item = &'a str>,
     entity: &Path,
 ) -> Result<()> {
+    check_beneath(path)?;
     create_below(entity, parent(path)?)?;
-    let mut file = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .at(path)?;
+    let lines: Vec<&str> = lines.into_iter().collect();
+    let mut file = match open_append(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if link_new_file(path, &lines.concat(), entity)? {
+                return Ok(());
+            }
+            open_append(path).map_err(|e| write_error(path, e))?
+        }
+        Err(e) => return Err(write_error(path, e)),
+    };
     for line in lines {
         debug_assert!(line.ends_with('\n'));
         let written = file.write(line.as_bytes()).at(path)?;
@@ -153,14 +234,50 @@ pub fn append_lines<'a>(
     Ok(())
 }
 
+/// An existing file opened for appending; a symbolic link is refused, never followed.
+fn open_append(path: &Path) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    OpenOptions::new()
+        .append(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+}
+
+/// Put a new file with `text` at `path` whole, or report `false` when `path` exists already.
+fn link_new_file(path: &Path, text: &str, entity: &Path) -> Result<bool> {
+    let mut tmp = temp_file_in(entity)?;
+    tmp.write_all(text.as_bytes()).at(tmp.path())?;
+    apply_new_file_mode(tmp.as_file(), path).at(tmp.path())?;
+    tmp.as_file().sync_all().at(tmp.path())?;
+    match fs::hard_link(tmp.path(), path) {
+        Ok(()) => {
+            sync_dir(parent(path)?);
+            Ok(true)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(StoreError::io(path, e)),
+    }
+}
+
+/// An error opening a file for writing, saying plainly when it was a link mlrs refused.
+fn write_error(path: &Path, e: std::io::Error) -> StoreError {
+    if e.raw_os_error() == Some(libc::ELOOP) {
+        refused_link(path)
+    } else {
+        StoreError::io(path, e)
+    }
+}
+
 /// Appending after a last line that has no newline would glue the new line onto it and turn a
 /// torn line into a wrong one that parses. A missing or empty file is fine.
 pub fn check_appendable(path: &Path) -> Result<()> {
     use std::os::unix::fs::FileExt;
-    let file = match File::open(path) {
+    let file = match open_regular(path) {
         Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => return Err(StoreError::io(path, e)),
+        Err(StoreError::Io { error, .. }) if error.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(());
+        }
+        Err(e) => return Err(e),
     };
     let len = file.metadata().at(path)?.len();
     let mut last = [0u8];
@@ -218,16 +335,66 @@ pub fn read_meta(dir: &Path, what: &str) -> Result<(PathBuf, String)> {
     unreachable!("the last attempt returns")
 }
 
+/// The largest meta.yaml or key file read whole; MLflow's own limits are far below it (a
+/// param value is at most 6,000 characters), so a bigger one is damage, not data.
+pub const MAX_FILE_BYTES: u64 = 16 << 20;
+
+/// The text of a store file, which must be a regular file of at most [`MAX_FILE_BYTES`].
 pub fn read_to_string(path: &Path) -> Result<String> {
-    let bytes = fs::read(path).at(path)?;
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    open_regular(path)?
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .at(path)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(StoreError::invalid(
+            path,
+            format!(
+                "larger than {} MiB; no file MLflow writes there is that big",
+                MAX_FILE_BYTES >> 20
+            ),
+        ));
+    }
     String::from_utf8(bytes).map_err(|_| StoreError::invalid(path, "not valid UTF-8"))
 }
 
+/// Open a store file for reading, refusing anything but a regular file (links are followed)
+/// before a read could block or never end: a FIFO is opened without waiting for a writer
+/// (`O_NONBLOCK`), and its type checked on the open descriptor.
+pub fn open_regular(path: &Path) -> Result<File> {
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .at(path)?;
+    let kind = file.metadata().at(path)?.file_type();
+    let what = if kind.is_file() {
+        return Ok(file);
+    } else if kind.is_dir() {
+        "a folder"
+    } else if kind.is_fifo() {
+        "a FIFO"
+    } else if kind.is_char_device() || kind.is_block_device() {
+        "a device"
+    } else {
+        "a socket"
+    };
+    Err(StoreError::invalid(
+        path,
+        format!("is {what}, not a regular file; mlrs reads only regular files in a store"),
+    ))
+}
+
 pub fn create_dir_all(path: &Path) -> Result<()> {
+    check_dir_beneath(path)?;
     fs::create_dir_all(path).at(path)
 }
 
 pub fn rename(from: &Path, to: &Path) -> Result<()> {
+    check_beneath(from)?;
+    check_beneath(to)?;
     fs::rename(from, to).map_err(|e| move_error(from, to, e))?;
     if let Some(dir) = to.parent() {
         sync_dir(dir);
@@ -236,6 +403,7 @@ pub fn rename(from: &Path, to: &Path) -> Result<()> {
 }
 
 pub fn remove_file(path: &Path) -> Result<()> {
+    check_beneath(path)?;
     fs::remove_file(path).at(path)
 }
 
@@ -254,6 +422,7 @@ pub fn staging_dir(root: &Path) -> PathBuf {
 /// Copy a small folder tree (a registered model: meta.yaml files, tags, aliases) to `dst`,
 /// which must not exist. Symbolic links are copied as links.
 pub fn copy_tree(src: &Path, dst: &Path) -> Result<()> {
+    check_beneath(dst)?;
     for entry in walkdir::WalkDir::new(src) {
         let entry = entry.map_err(|e| StoreError::walk(src, e))?;
         let target = dst.join(entry.path().strip_prefix(src).unwrap_or(entry.path()));
@@ -335,6 +504,7 @@ pub fn key_path(dir: &Path, key: &str) -> PathBuf {
 
 /// A new, uniquely named folder inside `scratch` (which must exist).
 pub fn scratch_entry(scratch: &Path, prefix: &str) -> Result<PathBuf> {
+    check_dir_beneath(scratch)?;
     let dir = tempfile::Builder::new()
         .prefix(prefix)
         .tempdir_in(scratch)
@@ -346,6 +516,8 @@ pub fn scratch_entry(scratch: &Path, prefix: &str) -> Result<PathBuf> {
 /// fine. No fsync: a rename lost to a power cut leaves the thing where it was, for the next
 /// run to take, and syncing once per item would dominate a large removal.
 pub fn move_out(from: &Path, to: &Path) -> Result<()> {
+    check_beneath(from)?;
+    check_beneath(to)?;
     match fs::rename(from, to) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         other => other.map_err(|e| move_error(from, to, e)),
@@ -362,6 +534,7 @@ fn move_error(from: &Path, to: &Path, e: std::io::Error) -> StoreError {
 /// Remove a file, a link (never what it points to) or a folder tree (links inside are
 /// removed as links too); a missing path is fine.
 pub fn remove_all(path: &Path) -> Result<()> {
+    check_beneath(path)?;
     let removed = match fs::symlink_metadata(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
         Err(e) => Err(e),

@@ -354,10 +354,6 @@ impl Store {
         self.root.join(SCRATCH)
     }
 
-    fn in_trash(&self, exp: &Experiment) -> bool {
-        exp.dir.parent() == Some(self.trash_dir().as_path())
-    }
-
     /// The whole plan for `req`, checked: naming an active run or experiment, or one deleted
     /// too recently for `--older-than`, is an error here, before anything is removed. Planning
     /// takes no lock, so another gc may remove things meanwhile: what vanished is left out.

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use walkdir::WalkDir;
 
-use super::error::{Result, StoreError};
+use super::error::{Problem, Result, StoreError};
 use super::fs;
 
 /// Names of mlrs's own temporary files, which a crash can leave behind; never keys.
@@ -17,6 +17,21 @@ pub fn read_all(dir: &Path) -> Result<BTreeMap<String, String>> {
     let mut out = BTreeMap::new();
     for (key, path) in list(dir)? {
         out.insert(key, fs::read_to_string(&path)?);
+    }
+    Ok(out)
+}
+
+/// [`read_all`], where a key file that cannot be read is a problem about that key alone:
+/// the other keys, and the experiment or model they belong to, are still read.
+pub fn read_readable(dir: &Path, problems: &mut Vec<Problem>) -> Result<BTreeMap<String, String>> {
+    let mut out = BTreeMap::new();
+    for (key, path) in list(dir)? {
+        match fs::read_to_string(&path) {
+            Ok(value) => {
+                out.insert(key, value);
+            }
+            Err(err) => problems.push(Problem::from_error(&path, &err)),
+        }
     }
     Ok(out)
 }
@@ -32,21 +47,18 @@ pub fn read_some<'a>(
             continue;
         }
         let path = fs::key_path(dir, key);
-        match std::fs::read(&path) {
-            Ok(bytes) => {
-                let value = String::from_utf8(bytes)
-                    .map_err(|_| StoreError::invalid(&path, "not valid UTF-8"))?;
-                out.insert(key.to_owned(), value);
-            }
-            // A missing key, or a key whose prefix is a file (`a` when asking for `a/b`).
+        // A missing key, a folder of nested keys (`a` when `a/b` exists), or a key whose
+        // prefix is a file (`a` when asking for `a/b`): not there.
+        match std::fs::metadata(&path) {
             Err(e)
                 if matches!(
                     e.kind(),
-                    std::io::ErrorKind::NotFound
-                        | std::io::ErrorKind::IsADirectory
-                        | std::io::ErrorKind::NotADirectory
+                    std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
                 ) => {}
-            Err(e) => return Err(StoreError::io(&path, e)),
+            Ok(meta) if meta.is_dir() => {}
+            _ => {
+                out.insert(key.to_owned(), fs::read_to_string(&path)?);
+            }
         }
     }
     Ok(out)

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use super::error::{Result, StoreError, Subject, quote};
+use super::{Experiment, MODELS, RunInfo, TRASH};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {
@@ -46,6 +47,34 @@ pub fn resolve(flag: Option<&str>, tracking_uri: Option<&str>, cwd: &Path) -> Re
     Ok(Location {
         root: normalize(&root),
     })
+}
+
+/// Whether `root` is a file store: it has `.trash/`, or the Default experiment, or else some
+/// experiment folder whose meta.yaml names it. What is in `root` itself does not count
+/// against it (a stray `meta.yaml`, a store folder named `models` or `.trash`: MLflow reads
+/// those stores), unless `root` is itself an experiment or a run, so `--store` pointed one
+/// level too deep is refused before anything is written there.
+pub fn is_store_root(root: &Path) -> bool {
+    if root.join(TRASH).is_dir() || Experiment::load(&root.join("0")).is_ok() {
+        return true;
+    }
+    let is_entity = Experiment::load(root).is_ok() || RunInfo::load(root).is_ok();
+    // Without `.trash/` and `0/`, a folder named `.trash` holding experiments is the trash
+    // of a store, not a store.
+    if is_entity || root.file_name().is_some_and(|n| n == TRASH) {
+        return false;
+    }
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return false;
+    };
+    entries
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            !name.ends_with(TRASH) && name != MODELS
+        })
+        .any(|e| Experiment::load(&e.path()).is_ok())
 }
 
 /// The local folder a store string names, or why it names none.

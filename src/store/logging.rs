@@ -292,6 +292,18 @@ impl Store {
             let path = fs::key_path(&run.dir.join("metrics"), &m.key);
             lines.entry(path).or_default().push(point.to_line());
         }
+        let key_files = params_to_write
+            .iter()
+            .map(|(k, _)| fs::key_path(&run.dir.join("params"), k))
+            .chain(
+                batch
+                    .tags
+                    .iter()
+                    .map(|(k, _)| fs::key_path(&run.dir.join("tags"), k)),
+            );
+        for path in key_files.chain(lines.keys().cloned()) {
+            validate::fits_path(&path)?;
+        }
         for path in lines.keys() {
             fs::check_appendable(path)?;
         }
@@ -354,7 +366,7 @@ impl Store {
     /// (`mlrs run --capture`).
     pub fn create_artifact_file(&self, run: &RunInfo, name: &str) -> Result<std::fs::File> {
         let (dir, entity) = self.artifact_target(run)?;
-        fs::create_streamed(&dir.join(name), &entity)
+        fs::create_file(&dir.join(name), &entity)
     }
 
     /// Copy a file (or a folder's contents) into the run's artifacts under `dest`, as MLflow's

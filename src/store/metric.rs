@@ -3,8 +3,9 @@
 
 use std::path::Path;
 
-use super::error::{Result, StoreError};
+use super::error::{IoContext, Result, StoreError};
 use super::excerpt::excerpt;
+use super::fs;
 use crate::pyfloat;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -33,53 +34,105 @@ impl MetricPoint {
     }
 }
 
-/// Parse a whole metric file. Any malformed line is an error naming the file and line: MLflow
-/// cannot read such a run either, and guessing would hide a torn write.
-pub fn parse_file(path: &Path, text: &str) -> Result<Vec<MetricPoint>> {
-    let mut points = Vec::new();
-    for (index, raw) in text.split_inclusive('\n').enumerate() {
-        let err = |reason: &str| StoreError::MetricLine {
-            path: path.to_path_buf(),
-            line: index + 1,
-            text: excerpt(raw.trim_end_matches('\n')),
-            reason: reason.to_owned(),
-        };
-        let parts: Vec<&str> = raw.trim().split(' ').collect();
-        let (ts, value, step, dataset) = match parts.as_slice() {
-            [ts, value] => (ts, value, None, None),
-            [ts, value, step] => (ts, value, Some(step), None),
-            // 3.x reads step 0 for these lines (a bug in its reader); the step written is kept.
-            [ts, value, step, name, digest] => (
-                ts,
-                value,
-                Some(step),
-                Some((name.to_string(), digest.to_string())),
-            ),
-            _ => {
-                return Err(err(&format!(
-                    "expected 2, 3 or 5 space-separated fields, found {}",
-                    parts.len()
-                )));
-            }
-        };
-        let timestamp =
-            pyfloat::parse_int(ts).ok_or_else(|| err("the timestamp is not an integer"))?;
-        let value = pyfloat::parse(value).ok_or_else(|| err("the value is not a number"))?;
-        let step = match step {
-            Some(s) => pyfloat::parse_int(s).ok_or_else(|| err("the step is not an integer"))?,
-            None => 0,
-        };
-        points.push(MetricPoint {
-            timestamp,
-            value,
-            step,
-            dataset,
-        });
+/// The longest metric line read: a line MLflow writes is well under 200 bytes (three numbers,
+/// or five fields with a dataset name and digest), so anything longer is damage, and reading
+/// it whole could take all memory (a 1 GB file of zeros is one "line").
+const MAX_LINE_BYTES: usize = 4096;
+
+/// Every point of a metric file, in file order, handed to `each` as it is read: memory stays
+/// bounded by one line whatever the file's size. Any malformed line is an error naming the
+/// file and line: MLflow cannot read such a run either, and guessing would hide a torn write.
+pub fn for_each_point(path: &Path, mut each: impl FnMut(MetricPoint)) -> Result<()> {
+    use std::io::{BufRead, Read};
+    let mut reader = std::io::BufReader::new(fs::open_regular(path)?);
+    let mut buf = Vec::new();
+    let mut line = 0;
+    loop {
+        buf.clear();
+        let read = (&mut reader)
+            .take(MAX_LINE_BYTES as u64 + 1)
+            .read_until(b'\n', &mut buf)
+            .at(path)?;
+        if read == 0 {
+            break;
+        }
+        line += 1;
+        let raw = String::from_utf8_lossy(&buf);
+        if buf.len() > MAX_LINE_BYTES {
+            return Err(line_error(
+                path,
+                line,
+                &raw,
+                &format!("longer than {MAX_LINE_BYTES} bytes"),
+            ));
+        }
+        each(parse_line(path, line, &raw)?);
     }
-    if points.is_empty() {
+    if line == 0 {
         return Err(StoreError::invalid(path, "metric file has no values"));
     }
+    Ok(())
+}
+
+/// Every point of a metric file (see [`for_each_point`]).
+pub fn read_points(path: &Path) -> Result<Vec<MetricPoint>> {
+    let mut points = Vec::new();
+    for_each_point(path, |p| points.push(p))?;
     Ok(points)
+}
+
+/// The run's value of a metric: [`latest`] of its file, read in one pass.
+pub fn read_latest(path: &Path) -> Result<MetricPoint> {
+    let mut best: Option<MetricPoint> = None;
+    for_each_point(path, |p| {
+        if best.as_ref().is_none_or(|b| python_tuple_gt(&p, b)) {
+            best = Some(p);
+        }
+    })?;
+    best.ok_or_else(|| StoreError::invalid(path, "metric file has no values"))
+}
+
+fn line_error(path: &Path, line: usize, raw: &str, reason: &str) -> StoreError {
+    StoreError::MetricLine {
+        path: path.to_path_buf(),
+        line,
+        text: excerpt(raw.trim_end_matches('\n')),
+        reason: reason.to_owned(),
+    }
+}
+
+fn parse_line(path: &Path, line: usize, raw: &str) -> Result<MetricPoint> {
+    let err = |reason: &str| line_error(path, line, raw, reason);
+    let parts: Vec<&str> = raw.trim().split(' ').collect();
+    let (ts, value, step, dataset) = match parts.as_slice() {
+        [ts, value] => (ts, value, None, None),
+        [ts, value, step] => (ts, value, Some(step), None),
+        // 3.x reads step 0 for these lines (a bug in its reader); the step written is kept.
+        [ts, value, step, name, digest] => (
+            ts,
+            value,
+            Some(step),
+            Some((name.to_string(), digest.to_string())),
+        ),
+        _ => {
+            return Err(err(&format!(
+                "expected 2, 3 or 5 space-separated fields, found {}",
+                parts.len()
+            )));
+        }
+    };
+    let timestamp = pyfloat::parse_int(ts).ok_or_else(|| err("the timestamp is not an integer"))?;
+    let value = pyfloat::parse(value).ok_or_else(|| err("the value is not a number"))?;
+    let step = match step {
+        Some(s) => pyfloat::parse_int(s).ok_or_else(|| err("the step is not an integer"))?,
+        None => 0,
+    };
+    Ok(MetricPoint {
+        timestamp,
+        value,
+        step,
+        dataset,
+    })
 }
 
 /// MLflow's latest value: `max(points, key=lambda m: (m.step, m.timestamp, m.value))` with
@@ -149,8 +202,14 @@ mod tests {
 
     #[test]
     fn parses_all_line_shapes() {
+        let tmp = tempfile::tempdir().unwrap();
+        let file = |text: &str| {
+            let path = tmp.path().join("m");
+            std::fs::write(&path, text).unwrap();
+            path
+        };
         let text = "1 0.5\n2 nan 3\n3 1e+20 -1 green 2703253d\n";
-        let p = parse_file(Path::new("m"), text).unwrap();
+        let p = read_points(&file(text)).unwrap();
         assert_eq!(p.len(), 3);
         assert_eq!(p[0].step, 0);
         assert_eq!(p[2].step, -1);
@@ -163,8 +222,15 @@ mod tests {
             "1 2 3 4\n",
             "",
         ] {
-            assert!(parse_file(Path::new("m"), bad).is_err(), "{bad:?}");
+            assert!(read_points(&file(bad)).is_err(), "{bad:?}");
         }
+        let long = format!("1 2 3{}\n", " ".repeat(MAX_LINE_BYTES));
+        let err = read_points(&file(&long)).unwrap_err().to_string();
+        assert!(err.contains("longer than") && err.len() < 300, "{err}");
+        assert!(
+            read_latest(&file(text)).unwrap().value.is_nan(),
+            "step 3 wins"
+        );
     }
 
     #[test]

@@ -119,7 +119,7 @@ impl Store {
             .with_hint("pass --store DIR, set MLFLOW_TRACKING_URI, or run where ./mlruns is"));
         }
         let store = Store::at(root);
-        if !store.looks_like_store() {
+        if !location::is_store_root(root) {
             return Err(Store::not_a_store(root));
         }
         Ok(store)
@@ -129,7 +129,7 @@ impl Store {
     /// `root/mlruns`, or a store `root` lies inside (`mlruns/0` is an experiment folder).
     fn not_a_store(root: &Path) -> StoreError {
         let nested = root.join("mlruns");
-        if nested.is_dir() && Store::at(&nested).looks_like_store() {
+        if nested.is_dir() && location::is_store_root(&nested) {
             return StoreError::bad_input(
                 Subject::Path(root.to_path_buf()),
                 "not an MLflow file store, but it holds one in mlruns/",
@@ -179,6 +179,7 @@ impl Store {
     }
 
     fn at(root: &Path) -> Store {
+        fs::confine_writes_to(root);
         Store {
             root: root.to_path_buf(),
             now_override: None,
@@ -302,23 +303,33 @@ impl Store {
         self.relocated(&path).map(|p| location::file_uri(&p))
     }
 
-    /// A store root has `.trash/`, the Default experiment, or an experiment folder whose
-    /// meta.yaml names it; an experiment, run or `models/` folder (which has a meta.yaml of its
-    /// own, or holds folders that do) is not a root, so `--store` cannot point writes into one.
-    fn looks_like_store(&self) -> bool {
-        let inner_name = self
-            .root
-            .file_name()
-            .is_some_and(|n| n == MODELS || n == TRASH);
-        if self.root.join("meta.yaml").exists() || inner_name {
-            return false;
+    /// The files under a run's local artifact folder (paths relative to it, `/`-separated,
+    /// sorted, with sizes), at most `limit` of them, and how many there are in all. A run
+    /// without a local artifact folder has none; links are not followed (an artifact tree may
+    /// point anywhere).
+    pub fn artifact_files(
+        &self,
+        run: &RunInfo,
+        limit: usize,
+    ) -> Result<(Vec<(String, u64)>, usize)> {
+        let Some(dir) = self.local_artifact_dir(run).filter(|d| d.is_dir()) else {
+            return Ok((Vec::new(), 0));
+        };
+        let mut files = Vec::new();
+        let mut total = 0;
+        for entry in walkdir::WalkDir::new(&dir).min_depth(1).sort_by_file_name() {
+            let entry = entry.map_err(|e| StoreError::walk(&dir, e))?;
+            if entry.file_type().is_dir() {
+                continue;
+            }
+            total += 1;
+            if files.len() < limit {
+                let rel = entry.path().strip_prefix(&dir).unwrap_or(entry.path());
+                let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+                files.push((rel.to_string_lossy().into_owned(), size));
+            }
         }
-        if self.root.join(TRASH).is_dir() || self.root.join("0").join("meta.yaml").is_file() {
-            return true;
-        }
-        self.experiment_dirs(false)
-            .map(|dirs| dirs.iter().any(|d| Experiment::load(d).is_ok()))
-            .unwrap_or(false)
+        Ok((files, total))
     }
 
     /// The generation of MLflow that wrote this store, from the Default experiment (or any
@@ -328,7 +339,7 @@ impl Store {
             let mut candidates = vec![self.root.join("0")];
             candidates.extend(self.experiment_dirs(false).unwrap_or_default());
             for dir in candidates {
-                if let Ok(text) = std::fs::read_to_string(dir.join("meta.yaml")) {
+                if let Ok(text) = fs::read_to_string(&dir.join("meta.yaml")) {
                     return if text.lines().any(|l| l.starts_with("workspace:")) {
                         Flavor::V3
                     } else {
@@ -385,7 +396,10 @@ impl Store {
             .collect::<Vec<_>>()
         {
             match result {
-                (_, Ok(e)) => listing.items.push(e),
+                (_, Ok(mut e)) => {
+                    listing.problems.append(&mut e.problems);
+                    listing.items.push(e);
+                }
                 (dir, Err(err)) => {
                     // Hidden folders such as .git or .ipynb_checkpoints are not experiments.
                     if !dir
@@ -412,7 +426,7 @@ impl Store {
             return Ok(None);
         }
         for dir in [self.root.join(id), self.trash_dir().join(id)] {
-            if dir.join("meta.yaml").is_file() {
+            if has_meta(&dir) {
                 return Experiment::load(&dir).map(Some);
             }
         }
@@ -524,26 +538,31 @@ impl Store {
         select: &DataSelection,
         keep: impl Fn(&Run) -> bool + Sync,
     ) -> Listing<Run> {
-        let results: Vec<std::result::Result<Run, Problem>> = infos
+        // Each run comes back kept or not, with the problems met reading it.
+        let results: Vec<(Option<Run>, Vec<Problem>)> = infos
             .into_par_iter()
-            .filter_map(|info| match info.load_data(select) {
-                Ok(data) => {
+            .map(|info| match info.load_data(select) {
+                Ok(mut data) => {
+                    let problems = std::mem::take(&mut data.problems);
                     let run = Run { info, data };
-                    keep(&run).then_some(Ok(run))
+                    (keep(&run).then_some(run), problems)
                 }
-                Err(err) => Some(Err(Problem::from_error(&info.dir, &err))),
+                Err(err) => (None, vec![Problem::from_error(&info.dir, &err)]),
             })
             .collect();
         let mut listing = Listing {
             items: Vec::with_capacity(results.len()),
             problems: Vec::new(),
         };
-        for r in results {
-            match r {
-                Ok(run) => listing.items.push(run),
-                Err(p) => listing.problems.push(p),
-            }
+        for (run, mut problems) in results {
+            listing.items.extend(run);
+            listing.problems.append(&mut problems);
         }
+        // A broken file shared by many runs (a dataset) is told once.
+        let mut seen = std::collections::HashSet::new();
+        listing
+            .problems
+            .retain(|p| seen.insert((p.path.clone(), p.reason.clone())));
         listing
     }
 
@@ -589,14 +608,14 @@ impl Store {
                 .chain(self.experiment_dirs(true)?)
             {
                 let exact = exp_dir.join(wanted);
-                if exact.join("meta.yaml").is_file() {
+                if has_meta(&exact) {
                     return RunInfo::load(&exact);
                 }
             }
             by_prefix = self
                 .run_dirs_with_prefix(wanted)?
                 .into_iter()
-                .filter(|d| d.join("meta.yaml").is_file())
+                .filter(|d| has_meta(d))
                 .collect();
             if by_prefix.len() == 1 {
                 return RunInfo::load(&by_prefix[0]);
@@ -661,6 +680,12 @@ fn ambiguous_run(wanted: &str, what: &str, n: usize, runs: &[RunInfo]) -> StoreE
     }
     StoreError::ambiguous(Subject::input("run", wanted), msg)
         .with_hint("give the run id (or a longer prefix of it)")
+}
+
+/// Whether `dir` has a meta.yaml entry of any kind: one that is a folder, a link loop or
+/// unreadable still makes `dir` the run or experiment it names, whose error is then told.
+fn has_meta(dir: &Path) -> bool {
+    std::fs::symlink_metadata(dir.join("meta.yaml")).is_ok()
 }
 
 /// A folder, or a link to one (followed, as MLflow's `os.path.isdir` follows it). Only links

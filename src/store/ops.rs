@@ -28,6 +28,7 @@ impl Store {
             last_update_time: Some(now),
             tags: BTreeMap::new(),
             dir: self.root.join("0"),
+            problems: Vec::new(),
         };
         self.place_new_experiment(&exp, &[])
     }
@@ -85,6 +86,7 @@ impl Store {
             last_update_time: Some(now),
             tags: new.tags.iter().cloned().collect(),
             dir: self.root.join(&id),
+            problems: Vec::new(),
         };
         self.place_new_experiment(&exp, new.tags)?;
         Ok(exp)
@@ -148,7 +150,8 @@ impl Store {
                 "Cannot delete the default experiment '0'. This is an internally reserved experiment.",
             ));
         }
-        if !exp.is_active() {
+        // Deleted but still in the root is a delete (or a restore) cut short: finish the delete.
+        if !exp.is_active() && self.in_trash(exp) {
             return Err(StoreError::bad_input(
                 Subject::experiment(&exp.id),
                 format!("experiment {} ({}) is already deleted", exp.id, exp.name),
@@ -168,7 +171,15 @@ impl Store {
         Ok(())
     }
 
-    /// Soft-delete: active runs become deleted, then the folder moves into `.trash/`.
+    /// Whether `exp` sits in `.trash/` (its move is the last step of a delete, the first of a
+    /// restore; a deleted experiment outside it is a delete or restore cut short).
+    pub fn in_trash(&self, exp: &Experiment) -> bool {
+        exp.dir.parent() == Some(self.trash_dir().as_path())
+    }
+
+    /// Soft-delete: active runs become deleted, then meta.yaml, then the folder moves into
+    /// `.trash/`. Each step is one atomic write or rename, and a rerun after any of them
+    /// finishes the rest.
     pub fn delete_experiment(&self, exp: &Experiment) -> Result<Experiment> {
         let _lock = self.lock()?;
         self.check_deletable(exp)?;
@@ -193,13 +204,14 @@ impl Store {
 
     /// Why `exp` cannot be restored, if it cannot.
     pub fn check_restorable(&self, exp: &Experiment) -> Result<()> {
-        if exp.is_active() && !exp.dir.starts_with(self.trash_dir()) {
+        let in_trash = self.in_trash(exp);
+        if exp.is_active() && !in_trash {
             return Err(StoreError::bad_input(
                 Subject::experiment(&exp.id),
                 format!("experiment {} ({}) is not deleted", exp.id, exp.name),
             ));
         }
-        if self.root.join(&exp.id).exists() {
+        if in_trash && self.root.join(&exp.id).exists() {
             return Err(StoreError::conflict(
                 Subject::experiment(&exp.id),
                 format!(
@@ -209,7 +221,10 @@ impl Store {
             ));
         }
         let active = self.experiments(ViewType::ActiveOnly)?.items;
-        if let Some(other) = active.into_iter().find(|e| e.name == exp.name) {
+        if let Some(other) = active
+            .into_iter()
+            .find(|e| e.name == exp.name && e.id != exp.id)
+        {
             return Err(StoreError::conflict(
                 Subject::experiment(&exp.id),
                 format!(
@@ -221,12 +236,16 @@ impl Store {
         Ok(())
     }
 
-    /// Undo a delete: the folder moves back and every deleted run becomes active again.
+    /// Undo a delete: the folder moves back, every deleted run becomes active again, then
+    /// meta.yaml says active. A rerun after any step finishes the rest (the folder is then
+    /// already back, still marked deleted).
     pub fn restore_experiment(&self, exp: &Experiment) -> Result<Experiment> {
         let _lock = self.lock()?;
         self.check_restorable(exp)?;
         let target = self.root.join(&exp.id);
-        fs::rename(&exp.dir, &target)?;
+        if self.in_trash(exp) {
+            fs::rename(&exp.dir, &target)?;
+        }
         let mut restored = exp.clone();
         restored.dir = target;
         let runs = self.run_infos(std::slice::from_ref(&restored), ViewType::DeletedOnly)?;

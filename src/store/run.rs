@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::error::{Result, StoreError};
+use super::error::{Problem, Result, StoreError};
 use super::excerpt::excerpt;
 use super::metric::{self, MetricPoint};
 use super::yaml::{self, Yaml};
@@ -23,6 +23,14 @@ pub enum RunStatus {
 }
 
 impl RunStatus {
+    /// FINISHED, FAILED or KILLED: the run has ended.
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            RunStatus::Finished | RunStatus::Failed | RunStatus::Killed
+        )
+    }
+
     pub const ALL: [RunStatus; 5] = [
         RunStatus::Running,
         RunStatus::Scheduled,
@@ -208,6 +216,8 @@ pub struct RunData {
     pub params: BTreeMap<String, String>,
     pub tags: BTreeMap<String, String>,
     pub dataset_inputs: Vec<DatasetInput>,
+    /// Inputs whose files could not be read (left out of `dataset_inputs`, reported).
+    pub problems: Vec<Problem>,
 }
 
 #[derive(Debug, Clone)]
@@ -356,13 +366,10 @@ impl RunInfo {
                 .collect(),
         };
         for (key, path) in metric_files {
-            let points = metric::parse_file(&path, &fs::read_to_string(&path)?)?;
-            if let Some(latest) = metric::latest(&points) {
-                data.metrics.insert(key, latest.value);
-            }
+            data.metrics.insert(key, metric::read_latest(&path)?.value);
         }
         if select.inputs {
-            data.dataset_inputs = self.load_dataset_inputs()?;
+            data.dataset_inputs = self.load_dataset_inputs(&mut data.problems)?;
         }
         Ok(data)
     }
@@ -373,10 +380,11 @@ impl RunInfo {
             return Ok(None);
         }
         let path = fs::key_path(&self.dir.join("metrics"), key);
-        if !path.is_file() {
-            return Ok(None);
+        // Only a missing file means "no such metric"; one that cannot be read is an error.
+        match std::fs::symlink_metadata(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            _ => metric::read_points(&path).map(Some),
         }
-        metric::parse_file(&path, &fs::read_to_string(&path)?).map(Some)
     }
 
     /// Every metric key the run has.
@@ -384,7 +392,9 @@ impl RunInfo {
         key_names(&self.dir.join("metrics"))
     }
 
-    fn load_dataset_inputs(&self) -> Result<Vec<DatasetInput>> {
+    /// The run's dataset inputs; one whose input or dataset file is broken is a problem about
+    /// that file, and the run is still read.
+    fn load_dataset_inputs(&self, problems: &mut Vec<Problem>) -> Result<Vec<DatasetInput>> {
         let inputs_dir = self.dir.join("inputs");
         if !inputs_dir.is_dir() {
             return Ok(Vec::new());
@@ -398,7 +408,9 @@ impl RunInfo {
         let mut out = Vec::new();
         for dir in entries {
             let path = dir.join("meta.yaml");
-            let input: InputFile = yaml::parse(&path, &fs::read_to_string(&path)?)?;
+            let Some(input) = read_yaml::<InputFile>(&path, problems) else {
+                continue;
+            };
             if input.source_type.as_deref() != Some("DATASET") {
                 continue; // 3.x model inputs are not modelled
             }
@@ -414,7 +426,9 @@ impl RunInfo {
                 // MLflow warns and skips an input whose dataset is missing; so does mlrs.
                 continue;
             }
-            let dataset: Dataset = yaml::parse(&dataset_path, &fs::read_to_string(&dataset_path)?)?;
+            let Some(dataset) = read_yaml::<Dataset>(&dataset_path, problems) else {
+                continue;
+            };
             out.push(DatasetInput {
                 dataset,
                 tags: input.tags.unwrap_or_default(),
@@ -478,6 +492,20 @@ impl RunInfo {
 /// missing).
 pub fn key_names(dir: &Path) -> Result<Vec<String>> {
     Ok(keyed::list(dir)?.into_iter().map(|(k, _)| k).collect())
+}
+
+/// A YAML file, or `None` with the reason added to `problems`.
+fn read_yaml<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    problems: &mut Vec<Problem>,
+) -> Option<T> {
+    match fs::read_to_string(path).and_then(|text| yaml::parse(path, &text)) {
+        Ok(value) => Some(value),
+        Err(err) => {
+            problems.push(Problem::from_error(path, &err));
+            None
+        }
+    }
 }
 
 #[cfg(test)]

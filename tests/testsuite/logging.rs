@@ -640,6 +640,12 @@ fn bad_input_writes_nothing() {
         ),
         (vec!["--metric", "loss=high"], None, 2, "is not a number"),
         (
+            vec!["--metric", "loss = 3"],
+            None,
+            2,
+            "must not begin or end with a space",
+        ),
+        (
             vec!["--param", "lr=0.2", "--metric", "ok=1"],
             None,
             2,

@@ -3,13 +3,18 @@
 
 mod common;
 mod completion;
+mod damaged;
+mod faults;
 mod gc;
 mod hostile;
 mod logging;
+mod newcomer;
 mod newcomer2;
+mod plot;
 mod read_fixtures;
 mod registry_read;
 mod registry_write;
+mod report;
 mod robustness;
 mod search_cli;
 mod search_mlflow;

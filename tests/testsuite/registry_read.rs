@@ -191,6 +191,7 @@ fn describe_shows_each_versions_source_run_and_metrics() {
             "nyc-taxi-regressor",
             "--format",
             "table",
+            "--wide",
         ])
         .assert()
         .success()

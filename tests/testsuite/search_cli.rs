@@ -51,10 +51,10 @@ fn search_table_shows_the_keys_the_query_mentions() {
         .success()
         .stdout_eq(str![[r#"
  Run ID                             Name          Status     Start                 metrics.rmse   params.model_type
-────────────────────────────────────────────────────────────────────────────────────────────────────────────────────
- [..]   hpo-trial-2   FINISHED   2026-11-21 06:02:41   5.3            xgboost
- [..]   xgb-long      FINISHED   2026-11-21 05:56:11   5.4            xgboost
- [..]   hpo-trial-1   FINISHED   2026-11-21 06:02:31   5.5            xgboost
+───────────────────────────────────────────────────────────────────────────────────────────────────────────────────
+ 579cf5528cec4c0d85217fd57aa3bf2b   hpo-trial-2   FINISHED   2026-11-21 06:02:41            5.3   xgboost
+ 1c29c80833f14f0f8716787820676b35   xgb-long      FINISHED   2026-11-21 05:56:11            5.4   xgboost
+ 77d929eeb4e042b59426bb0e1aba87f8   hpo-trial-1   FINISHED   2026-11-21 06:02:31            5.5   xgboost
 
 "#]]);
 }
@@ -210,14 +210,14 @@ fn compare_marks_differences_and_best_values() {
         .success();
     out.stdout_eq(str![[r#"
  Key                  xgb-lr0.05            xgb-lr0.1             lasso-a0.1
-──────────────────────────────────────────────────────────────────────────────────────
- run_id              [..]              [..]              [..]
+─────────────────────────────────────────────────────────────────────────────────────
+ run_id               4d54d6f987df          1c75bd88eeea          8ca5e65d6b51
  status               FINISHED              FINISHED              FINISHED
  start_time*          2026-11-21 05:55:11   2026-11-21 05:54:11   2026-11-21 05:47:11
  params.model_type*   xgboost               xgboost               lasso
- params.max_depth*    6                     6
- metrics.r2*          0.65*                 0.65*                 0.38
- metrics.rmse*        5.7                   5.6*                  8.3
+ params.max_depth*    6                     6                     -
+ metrics.r2*          0.65★                 0.65★                 0.38
+ metrics.rmse*        5.7                   5.6★                  8.3
  tags.model.family*   boosting              boosting              linear
 
 "#]]);
@@ -239,7 +239,7 @@ fn compare_marks_differences_and_best_values() {
         .concat(),
     );
     assert!(
-        md.contains("| **max(metrics.rmse)** | 6.7 | **6.6** | 8.3 |"),
+        md.contains("| max(metrics.rmse) \\* | 6.7 | **6.6** | 8.3 |"),
         "{md}"
     );
     assert!(

@@ -165,7 +165,7 @@ pub struct RegisteredModel {
     pub workspace: Option<String>,
     /// Every readable version, deleted ones included, by version number.
     pub versions: Vec<ModelVersion>,
-    /// Version folders that could not be read (reported, never fatal).
+    /// Version folders, tag and alias files that could not be read (reported, never fatal).
     pub problems: Vec<Problem>,
     pub dir: PathBuf,
 }
@@ -228,17 +228,21 @@ impl RegisteredModel {
             .unwrap_or_default();
         let (path, text) = fs::read_meta(dir, "a registered model")?;
         let meta: ModelFile = yaml::parse(&path, &text)?;
-        let aliases = keyed::read_all(&dir.join("aliases"))?;
+        // A bad tag or alias file is reported against itself; the model and its versions
+        // are still shown.
+        let mut problems = Vec::new();
+        let aliases = keyed::read_readable(&dir.join("aliases"), &mut problems)?;
+        let tags = keyed::read_readable(&dir.join("tags"), &mut problems)?;
         let mut model = RegisteredModel {
             name: meta.name.unwrap_or(folder),
             creation_timestamp: meta.creation_timestamp,
             last_updated_timestamp: meta.last_updated_timestamp,
             description: meta.description,
-            tags: keyed::read_all(&dir.join("tags"))?,
+            tags,
             aliases,
             workspace: meta.workspace,
             versions: Vec::new(),
-            problems: Vec::new(),
+            problems,
             dir: dir.to_path_buf(),
         };
         for version_dir in version_dirs(dir)? {

@@ -48,6 +48,7 @@ pub fn model_name(name: &str) -> Result<()> {
             format!("Invalid name: '{name}'. Registered model name cannot contain '%' character"),
         ));
     }
+    validate::fits_file_names("model name", name)?;
     // Such folders are mlrs's own half-done work, skipped by every listing.
     if name.starts_with(crate::store::keyed::TEMP_PREFIX) {
         return Err(bad_model_name(
@@ -86,7 +87,7 @@ pub fn alias(alias: &str) -> Result<()> {
             ),
         ));
     }
-    Ok(())
+    validate::fits_file_names("alias", alias)
 }
 
 /// [`alias`] plus the reserved names, for aliases about to be set.

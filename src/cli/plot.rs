@@ -1,0 +1,556 @@
+//! `mlrs plot`: metric histories as line charts in the terminal (or an SVG file), one chart per
+//! metric; `--scatter` and `--parallel` for params against metrics. Picks the runs and turns
+//! options into chart options; loading is `ops::plot`, drawing `render::chart`.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result};
+use clap::ValueEnum;
+
+use super::args::ScopeArgs;
+use super::exit::UsageError;
+use super::{Ctx, complete};
+use crate::ops::columns::{Columns, Kind};
+use crate::ops::find::find;
+use crate::ops::plot::{Axis, KeyPatterns, Value, XAxis, axis, histories, metric_keys, value};
+use crate::query::{Field, best, direction, metric_globs};
+use crate::render::chart::{
+    self, ChartOptions, LegendEntry, LineChart, ParallelChart, ParallelRun, Scale, ScatterChart,
+    ScatterPoint, Series, Symbols, Unit, palette,
+};
+use crate::shape::compare::run_labels;
+use crate::store::{DataSelection, RunInfo, Store, StoreError, Subject};
+
+const EXAMPLES: &str = "\
+Without RUN or --filter, mlrs plots the 10 newest runs (--top N) that logged the metric, of the
+-e experiments, else of $MLFLOW_EXPERIMENT_NAME or $MLFLOW_EXPERIMENT_ID, else of every active
+experiment. Words after the first METRIC that look like run ids (4 or more hex digits) are RUN.
+
+Colours come from a colourblind-safe palette; without colour (NO_COLOR, a pipe, --color never)
+each run gets its own marker (● × ▲ ■ ○ + ◆ □) along its line and in the legend.
+
+Examples:
+  mlrs plot validation-rmse -e nyc-taxi-duration          # the 10 newest runs, overlaid
+  mlrs plot 'train/*' 3df405d6 8ca5e65d                    # two runs, every train/ metric
+  mlrs plot rmse --filter \"params.model = 'xgboost'\" -o metrics.rmse --top 5 --smooth 0.6
+  mlrs plot loss --x relative --log-y --ylim 0.01: --width 120 --height 30
+  mlrs plot validation-rmse --output rmse.svg              # a standalone SVG file
+  mlrs plot --scatter params.max_depth metrics.rmse --color-by params.min_samples_leaf
+  mlrs plot --parallel 'params.*' metrics.rmse";
+
+#[derive(clap::Args, Debug)]
+#[command(after_help = EXAMPLES)]
+pub struct Args {
+    /// Metrics to plot (names or globs such as 'train/*'), then optionally runs (ids or prefixes)
+    #[arg(value_name = "METRIC|RUN", add = complete::metric_keys())]
+    words: Vec<String>,
+    /// Plot the runs this filter finds (the syntax of `mlrs search`)
+    #[arg(long, value_name = "EXPR")]
+    filter: Option<String>,
+    /// How many runs to plot with --filter or without RUN [default: 10]
+    #[arg(long, value_name = "N")]
+    top: Option<usize>,
+    #[command(flatten)]
+    scope: ScopeArgs,
+    /// What x is: the logged step, the clock time, or the time since the run's first value
+    #[arg(
+        long = "x",
+        value_enum,
+        ignore_case = true,
+        default_value_t,
+        value_name = "X"
+    )]
+    x: XArg,
+    /// Logarithmic y axis (values ≤ 0 are left out)
+    #[arg(long)]
+    log_y: bool,
+    /// Smooth the lines: exponential moving average with this weight (0–0.999, like MLflow's
+    /// slider), the raw line faint behind
+    #[arg(long, value_name = "ALPHA")]
+    smooth: Option<f64>,
+    /// Y range LO:HI (either end may be left out: '0:', ':1.5')
+    #[arg(long, value_name = "LO:HI", allow_hyphen_values = true)]
+    ylim: Option<String>,
+    /// X range LO:HI (either end may be left out)
+    #[arg(long, value_name = "LO:HI", allow_hyphen_values = true)]
+    xlim: Option<String>,
+    /// Width in columns (SVG: pixels ÷ 8) [default: the terminal's, else 80]
+    #[arg(long, value_name = "COLS")]
+    width: Option<u16>,
+    /// Height in rows (SVG: pixels ÷ 16) [default: the terminal's, else 24]
+    #[arg(long, value_name = "ROWS")]
+    height: Option<u16>,
+    /// Write the chart to FILE.svg instead of the terminal
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// How lines are drawn: braille dots (2×4 a cell) or blocks (2×2) for fonts without braille
+    #[arg(long, value_enum, ignore_case = true, default_value_t)]
+    symbols: SymbolsArg,
+    /// A scatter plot of two keys, one point per run (params, metrics or tags; numbers or
+    /// categories), the best run a star
+    #[arg(long, num_args = 2, value_names = ["X", "Y"], conflicts_with_all = ["parallel", "words"], add = complete::entity_keys())]
+    scatter: Vec<String>,
+    /// Colour the scatter points by this key
+    #[arg(long, value_name = "KEY", requires = "scatter", add = complete::entity_keys())]
+    color_by: Option<String>,
+    /// Parallel coordinates over these keys (globs such as 'params.*'), lines coloured by the
+    /// last one
+    #[arg(long, num_args = 1.., value_name = "KEY", conflicts_with = "words", add = complete::entity_keys())]
+    parallel: Vec<String>,
+    /// Metrics where lower is better, for the best run (globs) [default: names with loss,
+    /// error, rmse, mae, mse]
+    #[arg(long = "min", value_name = "GLOB")]
+    lower_is_better: Vec<String>,
+    /// Metrics where higher is better (globs) [default: names with acc, r2, auc, f1,
+    /// precision, recall, score]
+    #[arg(long = "max", value_name = "GLOB")]
+    higher_is_better: Vec<String>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, Default)]
+enum XArg {
+    #[default]
+    Step,
+    Time,
+    Relative,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, Default)]
+enum SymbolsArg {
+    #[default]
+    Braille,
+    Block,
+}
+
+pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
+    let store = ctx.store()?;
+    if !args.scatter.is_empty() || !args.parallel.is_empty() {
+        return by_run(ctx, &store, &args);
+    }
+    let (metrics, run_words) = split_words(&args.words)?;
+    let patterns = KeyPatterns::parse(&metrics)?;
+    let runs = select_runs(ctx, &store, &args, &run_words, &patterns)?;
+    let keys = patterns.select(&metric_keys(&runs));
+    if keys.is_empty() {
+        return Err(StoreError::not_found(
+            Subject::Input {
+                what: "metric",
+                text: metrics.join(" "),
+            },
+            format!(
+                "no run{} logged a metric matching {}",
+                if run_words.is_empty() {
+                    " found"
+                } else {
+                    " given"
+                },
+                metrics.join(", ")
+            ),
+        )
+        .into());
+    }
+    let x = match args.x {
+        XArg::Step => XAxis::Step,
+        XArg::Time => XAxis::Time,
+        XArg::Relative => XAxis::Relative,
+    };
+    let options = ChartOptions {
+        x_unit: match x {
+            XAxis::Step => Unit::Integer,
+            XAxis::Time => Unit::Time { utc: ctx.style.utc },
+            XAxis::Relative => Unit::Elapsed,
+        },
+        x_label: match x {
+            XAxis::Step => "step",
+            XAxis::Time => "time",
+            XAxis::Relative => "relative time",
+        }
+        .into(),
+        log_y: args.log_y,
+        smooth: args.smooth.map(check_smooth).transpose()?,
+        xlim: args
+            .xlim
+            .as_deref()
+            .map(limits)
+            .transpose()?
+            .unwrap_or_default(),
+        ylim: args
+            .ylim
+            .as_deref()
+            .map(limits)
+            .transpose()?
+            .unwrap_or_default(),
+        color: ctx.style.color,
+        symbols: symbols(args.symbols),
+        legend: true,
+    };
+    let labels = run_labels(runs.iter());
+    let charts: Vec<LineChart> = histories(&runs, &keys, x)?
+        .into_iter()
+        .map(|m| LineChart {
+            title: m.key,
+            series: m
+                .lines
+                .into_iter()
+                .map(|l| Series {
+                    label: labels[l.run].clone(),
+                    color: palette::run_color(l.run),
+                    points: l.points,
+                })
+                .collect(),
+            options: options.clone(),
+        })
+        .collect();
+    let (width, height) = size(ctx, args.width, args.height);
+    if let Some(path) = &args.output {
+        return write_svg(ctx, path, &charts, width, height);
+    }
+    print(ctx, &chart::draw_figure(&charts, width, height))
+}
+
+fn print(ctx: &Ctx, grid: &chart::Grid) -> Result<()> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    chart::write_ansi(&mut out, grid, ctx.style.color)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// `--scatter` and `--parallel`: one value of each key per run, over the runs the query finds
+/// (all of them, or `--top N`).
+fn by_run(ctx: &Ctx, store: &Store, args: &Args) -> Result<()> {
+    if args.output.is_some() {
+        return Err(UsageError("--output writes line charts only".into()).into());
+    }
+    let specs: Vec<&String> = args
+        .scatter
+        .iter()
+        .chain(&args.color_by)
+        .chain(&args.parallel)
+        .collect();
+    let columns = specs
+        .iter()
+        .map(|s| Columns::parse(std::slice::from_ref(*s)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let select = columns
+        .iter()
+        .fold(DataSelection::default(), |acc, c| acc.union(c.selection()));
+    let mut found = find(
+        store,
+        &args.scope.find(ctx, args.filter.as_deref(), args.top),
+    )?;
+    found.load(store, &select);
+    ctx.report(&found);
+    let runs = found.runs;
+    // Each spec's keys, in the order given (a glob may stand for several).
+    let fields: Vec<Vec<Field>> = columns
+        .iter()
+        .map(|c| {
+            Kind::ALL
+                .iter()
+                .flat_map(|&k| c.keys(k, &runs).into_iter().map(move |key| k.field(&key)))
+                .collect()
+        })
+        .collect();
+    for (spec, f) in specs.iter().zip(&fields) {
+        if !f.iter().any(|f| runs.iter().any(|r| value(r, f).is_some())) {
+            return Err(StoreError::not_found(
+                Subject::Input {
+                    what: "key",
+                    text: spec.to_string(),
+                },
+                format!("no run found has {spec}"),
+            )
+            .into());
+        }
+    }
+    let min = metric_globs(&args.lower_is_better).map_err(UsageError)?;
+    let max = metric_globs(&args.higher_is_better).map_err(UsageError)?;
+    let dir = |f: &Field| match f {
+        Field::Metric(k) => direction(k, &min, &max),
+        _ => None,
+    };
+    let column = |f: &Field| axis(&runs.iter().map(|r| value(r, f)).collect::<Vec<_>>());
+    let (width, height) = size(ctx, args.width, args.height);
+    let symbols = symbols(args.symbols);
+    let labels = run_labels(runs.iter().map(|r| &r.info));
+    if !args.scatter.is_empty() {
+        let (fx, fy) = (&fields[0][0], &fields[1][0]);
+        let (xa, ya) = (column(fx), column(fy));
+        let best = [fy, fx].into_iter().find_map(|f| {
+            let d = dir(f)?;
+            let values = runs.iter().map(|r| match value(r, f) {
+                Some(Value::Number(v)) => Some(v),
+                _ => None,
+            });
+            Some((f, best(values, d)?))
+        });
+        let (colors, mut legend) = match args.color_by.as_ref().map(|_| &fields[2][0]) {
+            Some(f) => colour_by(&column(f), &f.label()),
+            None => (vec![0; runs.len()], Vec::new()),
+        };
+        if let Some((f, i)) = best {
+            legend.push(LegendEntry {
+                label: format!("{} best {}: {}", palette::BEST, f.label(), labels[i]),
+                color: u8::MAX,
+            });
+        }
+        let points = runs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, _)| {
+                Some(ScatterPoint {
+                    x: position(&xa, i)?,
+                    y: position(&ya, i)?,
+                    color: colors[i],
+                    best: best.is_some_and(|(_, b)| b == i),
+                })
+            })
+            .collect();
+        let chart = ScatterChart {
+            title: fy.label(),
+            x_label: fx.label(),
+            x: render_axis(&xa),
+            y: render_axis(&ya),
+            points,
+            legend,
+            color: ctx.style.color,
+            symbols,
+        };
+        return print(ctx, &chart::draw_scatter(&chart, width, height));
+    }
+    let axes_fields: Vec<&Field> = fields.iter().flatten().collect();
+    let last = axes_fields[axes_fields.len() - 1];
+    let columns_of: Vec<Axis> = axes_fields.iter().map(|f| column(f)).collect();
+    let (colors, legend) = colour_by(&columns_of[columns_of.len() - 1], &last.label());
+    let best_run = dir(last).and_then(|d| {
+        best(
+            runs.iter().map(|r| match value(r, last) {
+                Some(Value::Number(v)) => Some(v),
+                _ => None,
+            }),
+            d,
+        )
+    });
+    let chart = ParallelChart {
+        title: format!("{} runs", runs.len()),
+        axes: axes_fields
+            .iter()
+            .zip(&columns_of)
+            .map(|(f, a)| (f.label(), render_axis(a)))
+            .collect(),
+        runs: (0..runs.len())
+            .map(|i| ParallelRun {
+                values: columns_of.iter().map(|a| position(a, i)).collect(),
+                color: colors[i],
+                best: best_run == Some(i),
+            })
+            .collect(),
+        legend,
+        color: ctx.style.color,
+        symbols,
+    };
+    print(ctx, &chart::draw_parallel(&chart, width, height))
+}
+
+/// Run `i`'s place on an axis: its value, or its category's index.
+fn position(axis: &Axis, i: usize) -> Option<f64> {
+    match axis {
+        Axis::Numeric(v) => v[i].filter(|v| v.is_finite()),
+        Axis::Categories { of_run, .. } => of_run[i].map(|c| c as f64),
+    }
+}
+
+fn render_axis(axis: &Axis) -> chart::Axis {
+    match axis {
+        Axis::Numeric(v) => chart::Axis::numeric(Scale::fit(
+            v.iter().flatten().copied(),
+            false,
+            Unit::Number,
+            (None, None),
+            Some(5),
+        )),
+        Axis::Categories { names, .. } => chart::Axis::categories(names.clone()),
+    }
+}
+
+/// Each run's colour by an axis (categories: one run colour each; numbers: the sequential
+/// scale), and the legend that says so.
+fn colour_by(axis: &Axis, name: &str) -> (Vec<u8>, Vec<LegendEntry>) {
+    match axis {
+        Axis::Categories { names, of_run } => (
+            of_run
+                .iter()
+                .map(|c| c.map_or(palette::run_color(0), palette::run_color))
+                .collect(),
+            names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| LegendEntry {
+                    label: format!("{name}={n}"),
+                    color: palette::run_color(i),
+                })
+                .collect(),
+        ),
+        Axis::Numeric(v) => {
+            let scale = Scale::fit(
+                v.iter().flatten().copied(),
+                false,
+                Unit::Number,
+                (None, None),
+                None,
+            );
+            (
+                v.iter()
+                    .map(|x| palette::sequential(x.map_or(f64::NAN, |x| scale.unit(x))))
+                    .collect(),
+                chart::sequential_legend(name, &scale),
+            )
+        }
+    }
+}
+
+/// The metric patterns, then the words that name runs.
+fn split_words(words: &[String]) -> Result<(Vec<String>, Vec<String>), UsageError> {
+    let Some((first, rest)) = words.split_first() else {
+        return Err(UsageError(
+            "give a METRIC to plot (or --scatter X Y, or --parallel KEY…)".into(),
+        ));
+    };
+    let looks_like_run = |w: &String| w.len() >= 4 && w.chars().all(|c| c.is_ascii_hexdigit());
+    let mut metrics = vec![first.clone()];
+    let mut runs = Vec::new();
+    for w in rest {
+        if looks_like_run(w) {
+            runs.push(w.clone());
+        } else if runs.is_empty() {
+            metrics.push(w.clone());
+        } else {
+            return Err(UsageError(format!(
+                "{w:?} comes after a run id; give the metrics first, then the runs"
+            )));
+        }
+    }
+    Ok((metrics, runs))
+}
+
+/// The runs named, or the newest `--top` of those the query finds that logged a matching
+/// metric.
+fn select_runs(
+    ctx: &Ctx,
+    store: &Store,
+    args: &Args,
+    run_words: &[String],
+    patterns: &KeyPatterns,
+) -> Result<Vec<RunInfo>> {
+    if !run_words.is_empty() {
+        if args.filter.is_some() || args.top.is_some() || !args.scope.experiments.is_empty() {
+            return Err(UsageError(
+                "give RUN ids, or --filter/--top/-e to find runs, not both".into(),
+            )
+            .into());
+        }
+        let mut infos: Vec<RunInfo> = Vec::new();
+        for id in run_words {
+            let info = store.find_run(id)?;
+            if !infos.iter().any(|i| i.run_id == info.run_id) {
+                infos.push(info);
+            }
+        }
+        return Ok(infos);
+    }
+    let found = find(store, &args.scope.find(ctx, args.filter.as_deref(), None))?;
+    ctx.report(&found);
+    let top = args.top.unwrap_or(10);
+    let mut picked = Vec::new();
+    for run in found.runs {
+        if picked.len() == top {
+            break;
+        }
+        let logged = run
+            .info
+            .metric_keys()
+            .unwrap_or_default()
+            .iter()
+            .any(|k| patterns.matches(k));
+        if logged {
+            picked.push(run.info);
+        }
+    }
+    Ok(picked)
+}
+
+fn symbols(arg: SymbolsArg) -> Symbols {
+    match arg {
+        SymbolsArg::Braille => Symbols::Braille,
+        SymbolsArg::Block => Symbols::Block,
+    }
+}
+
+fn check_smooth(alpha: f64) -> Result<f64, UsageError> {
+    if (0.0..1.0).contains(&alpha) {
+        Ok(alpha)
+    } else {
+        Err(UsageError(format!(
+            "--smooth takes a weight from 0 to 0.999, not {alpha}"
+        )))
+    }
+}
+
+/// `LO:HI`, either side optional (`0:`, `:1.5`, `-1:1`).
+fn limits(text: &str) -> Result<(Option<f64>, Option<f64>), UsageError> {
+    let bad = || {
+        UsageError(format!(
+            "bad range {text:?}: expected LO:HI, e.g. 0:1.5, 0: or :10"
+        ))
+    };
+    let (lo, hi) = text.split_once(':').ok_or_else(bad)?;
+    let num = |s: &str| -> Result<Option<f64>, UsageError> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Ok(None);
+        }
+        s.parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .map(Some)
+            .ok_or_else(bad)
+    };
+    let (lo, hi) = (num(lo)?, num(hi)?);
+    if let (Some(l), Some(h)) = (lo, hi)
+        && l >= h
+    {
+        return Err(bad());
+    }
+    Ok((lo, hi))
+}
+
+/// The chart size: the flags, else the terminal's (one row kept for the prompt), else 80×24.
+fn size(ctx: &Ctx, width: Option<u16>, height: Option<u16>) -> (u16, u16) {
+    let terminal = std::io::stdout()
+        .is_terminal()
+        .then(terminal_size::terminal_size)
+        .flatten();
+    let w = width
+        .or(ctx.style.width)
+        .or(terminal.map(|(w, _)| w.0))
+        .unwrap_or(80);
+    let h = height
+        .or(terminal.map(|(_, h)| h.0.saturating_sub(1)))
+        .unwrap_or(24);
+    (w.max(1), h.max(1))
+}
+
+fn write_svg(ctx: &Ctx, path: &PathBuf, charts: &[LineChart], w: u16, h: u16) -> Result<()> {
+    if path.extension().and_then(|e| e.to_str()) != Some("svg") {
+        return Err(UsageError(format!(
+            "--output {}: only .svg files can be written (PNG would need font files)",
+            path.display()
+        ))
+        .into());
+    }
+    let svg = chart::to_svg(charts, w as u32 * 8, h as u32 * 16);
+    std::fs::write(path, svg).with_context(|| format!("cannot write {}", path.display()))?;
+    ctx.note(&format!("wrote {}", path.display()));
+    Ok(())
+}

@@ -1,0 +1,122 @@
+//! `mlrs report`: the runs a filter finds, written as one self-contained HTML page (table,
+//! charts, details, models) that opens from disk with no network. Turns arguments into an
+//! `ops::report` request and hands the result to `render::report`.
+
+use std::io::Write as _;
+use std::path::PathBuf;
+
+use anyhow::{Context as _, Result};
+
+use super::search::FILTER_HELP;
+use super::{Ctx, ViewArg, complete};
+use crate::ops::find::FindRequest;
+use crate::ops::report::{Request, load};
+use crate::render::report::{Page, html};
+
+const EXAMPLES: &str = "\
+The page holds the runs table (sort by any column, filter, choose columns, only changed
+columns, the best value of each metric marked: lower is better for names with loss, error,
+rmse, mae or mse, higher for acc, r2, auc, f1, precision, recall or score), line charts of the
+selected runs' metric histories (zoom, log y, smoothing, x by step or time), a scatter of a
+param against a metric, parallel coordinates, each run's params, tags and artifacts, and the
+registered model versions made from the runs. It needs no network: open it from disk.
+
+Examples:
+  mlrs report -e nyc-taxi-duration -o report.html
+  mlrs report --filter \"params.model_type = 'xgboost'\" -o xgb.html --title 'XGBoost sweep'
+  mlrs report -e sweep --refresh 30 -o live.html      # reloads itself while the sweep runs
+  mlrs report -o - | gzip > report.html.gz";
+
+#[derive(clap::Args, Debug)]
+#[command(after_help = format!("{EXAMPLES}\n\n{FILTER_HELP}"))]
+pub struct Args {
+    /// Where to write the page ('-' for stdout)
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: PathBuf,
+    /// Only the runs this filter finds (the syntax of `mlrs search`) [default: every run]
+    #[arg(long, value_name = "EXPR")]
+    filter: Option<String>,
+    /// Experiment id, name or name pattern such as 'nyc-*' (repeatable) [default:
+    /// $MLFLOW_EXPERIMENT_ID or $MLFLOW_EXPERIMENT_NAME, else every active experiment]
+    #[arg(short = 'e', long = "experiment", value_name = "EXP", add = complete::experiments())]
+    experiments: Vec<String>,
+    /// The table's first order, e.g. 'metrics.rmse' (repeatable; as in `mlrs search`, whose
+    /// -o this command uses for --output) [default: start_time DESC, run_id]
+    #[arg(long = "order-by", value_name = "ORDER", add = complete::entity_keys())]
+    order_by: Vec<String>,
+    /// Which runs to include
+    #[arg(long, value_enum, ignore_case = true, default_value_t)]
+    view: ViewArg,
+    /// The page's title [default: the experiments' names]
+    #[arg(long, value_name = "TEXT")]
+    title: Option<String>,
+    /// Make the page reload itself every SECONDS (while a sweep is still running)
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(1..))]
+    refresh: Option<u32>,
+}
+
+/// About 15 MB of packed history in the worst case (downsampled noise packs to ~9 bytes a
+/// point): 10,000 runs × one metric × 100 steps fit whole; more series are drawn from
+/// per-column extremes.
+const HISTORY_POINTS: usize = 1_500_000;
+/// Two points per pixel column of the widest chart.
+const SERIES_POINTS: usize = 2_400;
+const ARTIFACTS_PER_RUN: usize = 200;
+
+pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
+    let store = ctx.store()?;
+    let report = load(
+        &store,
+        Request {
+            find: FindRequest {
+                filter: args.filter.clone().unwrap_or_default(),
+                order_by: args.order_by.clone(),
+                scope: ctx.scope(&args.experiments, args.view.into()),
+                limit: None,
+            },
+            history_points: HISTORY_POINTS,
+            series_points: SERIES_POINTS,
+            artifacts_per_run: ARTIFACTS_PER_RUN,
+        },
+    )?;
+    ctx.report(&report);
+    let title = args.title.unwrap_or_else(|| {
+        let names: Vec<&String> = report.experiment_names.values().collect();
+        match names.len() {
+            0 => "mlrs report".to_owned(),
+            1..=3 => format!(
+                "mlrs report: {}",
+                names
+                    .iter()
+                    .map(|n| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            n => format!("mlrs report: {n} experiments"),
+        }
+    });
+    let page = html(
+        &report,
+        &Page {
+            title: &title,
+            refresh: args.refresh,
+            generated_ms: store.now_ms(),
+        },
+    );
+    if args.output.as_os_str() == "-" {
+        let mut out = std::io::stdout().lock();
+        return match out.write_all(page.as_bytes()).and_then(|()| out.flush()) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => other.context("writing the report to stdout"),
+        };
+    }
+    std::fs::write(&args.output, page.as_bytes())
+        .with_context(|| format!("cannot write {}", args.output.display()))?;
+    ctx.note(&format!(
+        "wrote {} ({} runs, {:.1} MB)",
+        args.output.display(),
+        report.runs.len(),
+        page.len() as f64 / 1e6
+    ));
+    Ok(())
+}

@@ -1,0 +1,319 @@
+//! The report use case: everything `mlrs report` shows about a set of runs, read from the
+//! store — each metric's history (downsampled to a point budget, keeping every column's
+//! extremes), each run's artifact files, the registered model versions made from the runs, and
+//! the direction that makes a metric's value "best". Plain request in, plain data out: no clap,
+//! no terminal, no HTML.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use rayon::prelude::*;
+
+use super::Outcome;
+use super::find::{FindRequest, find};
+use crate::query::{Direction, direction};
+use crate::store::MetricPoint;
+use crate::store::{DataSelection, Keys, Problem, Run, Store};
+
+/// What to report on.
+pub struct Request {
+    /// Which runs, in which order (no limit: the page shows every run found).
+    pub find: FindRequest,
+    /// Most history points kept over all runs and metrics; a series longer than its share is
+    /// downsampled.
+    pub history_points: usize,
+    /// Most points kept in one series however few series there are (about two per pixel column
+    /// of a wide chart).
+    pub series_points: usize,
+    /// Most artifact files listed per run.
+    pub artifacts_per_run: usize,
+}
+
+pub struct Report {
+    pub runs: Vec<Run>,
+    /// Experiment id → name, for the experiments the runs belong to.
+    pub experiment_names: BTreeMap<String, String>,
+    /// Every metric key of the runs, sorted, with its direction.
+    pub metrics: Vec<(String, Option<Direction>)>,
+    /// Metric key → one entry per run (`None` when the run did not log it).
+    pub histories: BTreeMap<String, Vec<Option<Series>>>,
+    /// Per run: its artifact files (relative path, bytes) and how many it has in all.
+    pub artifacts: Vec<Artifacts>,
+    pub models: Vec<ModelVersionRef>,
+    /// Runs whose histories or artifacts could not be read (their other data is kept).
+    pub problems: Vec<Problem>,
+}
+
+/// A metric history sorted by step then time; a downsampled one keeps the smallest and the
+/// largest value of each step column (and the first NaN or ±inf, which draw as gaps).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Series {
+    pub steps: Vec<i64>,
+    pub times: Vec<i64>,
+    pub values: Vec<f64>,
+    /// How many points the run logged.
+    pub logged: usize,
+}
+
+/// A registered model version made from one of the runs.
+pub struct ModelVersionRef {
+    pub name: String,
+    pub version: u64,
+    pub stage: String,
+    pub aliases: Vec<String>,
+    pub status: String,
+    pub creation_timestamp: Option<i64>,
+    /// Index into [`Report::runs`].
+    pub run: usize,
+}
+
+/// One run's histories (by metric index), artifact files, and what could not be read.
+type RunExtras = (
+    Vec<(usize, Series)>,
+    Result<Artifacts, Problem>,
+    Vec<Problem>,
+);
+/// Artifact files (relative path, bytes) and how many there are in all.
+pub type Artifacts = (Vec<(String, u64)>, usize);
+
+impl Outcome for Report {
+    fn problems(&self) -> &[Problem] {
+        &self.problems
+    }
+}
+
+/// Find the runs, then read everything the page shows about them.
+pub fn load(store: &Store, req: Request) -> anyhow::Result<Report> {
+    let Request {
+        find: find_request,
+        history_points,
+        series_points,
+        artifacts_per_run,
+    } = req;
+    let mut found = find(store, &find_request)?;
+    found.load(
+        store,
+        &DataSelection {
+            params: Keys::All,
+            metrics: Keys::All,
+            tags: Keys::All,
+            inputs: false,
+        },
+    );
+    let runs = std::mem::take(&mut found.runs);
+    let experiments = std::mem::take(&mut found.experiments);
+    let mut problems = std::mem::take(&mut found.problems);
+    let keys: BTreeSet<&String> = runs.iter().flat_map(|r| r.data.metrics.keys()).collect();
+    let series_count: usize = runs.iter().map(|r| r.data.metrics.len()).sum();
+    let per_series = (history_points / series_count.max(1)).clamp(8, series_points.max(8));
+    let metrics: Vec<(String, Option<Direction>)> = keys
+        .iter()
+        .map(|k| ((*k).clone(), direction(k, &[], &[])))
+        .collect();
+
+    let loaded: Vec<RunExtras> = runs
+        .par_iter()
+        .map(|run| {
+            let mut problems = Vec::new();
+            let mut series = Vec::new();
+            for (i, (key, _)) in metrics.iter().enumerate() {
+                if !run.data.metrics.contains_key(key) {
+                    continue;
+                }
+                match run.info.metric_history(key) {
+                    Ok(Some(points)) => series.push((i, downsample(points, per_series))),
+                    Ok(None) => {}
+                    Err(e) => problems.push(Problem::from_error(&run.info.dir, &e)),
+                }
+            }
+            let artifacts = store
+                .artifact_files(&run.info, artifacts_per_run)
+                .map_err(|e| Problem::from_error(&run.info.dir, &e));
+            (series, artifacts, problems)
+        })
+        .collect();
+
+    let mut histories: BTreeMap<String, Vec<Option<Series>>> = metrics
+        .iter()
+        .map(|(k, _)| (k.clone(), vec![None; runs.len()]))
+        .collect();
+    let mut artifacts = Vec::with_capacity(runs.len());
+    for (run_index, (series, files, mut run_problems)) in loaded.into_iter().enumerate() {
+        for (metric, s) in series {
+            if let Some(slot) = histories.get_mut(&metrics[metric].0) {
+                slot[run_index] = Some(s);
+            }
+        }
+        artifacts.push(files.unwrap_or_else(|p| {
+            run_problems.push(p);
+            (Vec::new(), 0)
+        }));
+        problems.append(&mut run_problems);
+    }
+    let (models, model_problems) = model_versions(store, &runs);
+    problems.extend(model_problems);
+    Ok(Report {
+        experiment_names: experiments
+            .into_iter()
+            .filter(|e| runs.iter().any(|r| r.info.experiment_id == e.id))
+            .map(|e| (e.id, e.name))
+            .collect(),
+        metrics,
+        histories,
+        artifacts,
+        models,
+        problems,
+        runs,
+    })
+}
+
+fn model_versions(store: &Store, runs: &[Run]) -> (Vec<ModelVersionRef>, Vec<Problem>) {
+    let index: HashMap<&str, usize> = runs
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.info.run_id.as_str(), i))
+        .collect();
+    let listing = match store.registered_models() {
+        Ok(listing) => listing,
+        Err(e) => return (Vec::new(), vec![Problem::from_error(store.root(), &e)]),
+    };
+    let mut problems = listing.problems;
+    let mut out = Vec::new();
+    for mut model in listing.items {
+        problems.append(&mut model.problems);
+        for version in model.live_versions() {
+            let Some(&run) = version.run_ids().iter().find_map(|id| index.get(id)) else {
+                continue;
+            };
+            out.push(ModelVersionRef {
+                name: version.name.clone(),
+                version: version.version,
+                stage: version.current_stage.as_str().to_owned(),
+                aliases: version.aliases.clone(),
+                status: version.status.clone(),
+                creation_timestamp: version.creation_timestamp,
+                run,
+            });
+        }
+    }
+    (out, problems)
+}
+
+/// Sort by step (then time) and, when longer than `max_points`, keep per step column (of
+/// `max_points / 2` equal step ranges) the smallest and the largest value and the first
+/// non-finite one, in step order: no spike and no gap disappears.
+pub(crate) fn downsample(mut points: Vec<MetricPoint>, max_points: usize) -> Series {
+    points.sort_by_key(|p| (p.step, p.timestamp));
+    let logged = points.len();
+    let keep: Vec<usize> = if points.len() <= max_points {
+        (0..points.len()).collect()
+    } else {
+        let columns = (max_points / 2).max(1);
+        let lo = points[0].step;
+        let span = (points[points.len() - 1].step - lo) as f64;
+        let column = |i: usize| -> usize {
+            if span > 0.0 {
+                (((points[i].step - lo) as f64 / span) * columns as f64) as usize
+            } else {
+                i * columns / points.len()
+            }
+            .min(columns - 1)
+        };
+        let mut keep = Vec::new();
+        let mut i = 0;
+        while i < points.len() {
+            let col = column(i);
+            let (mut min, mut max, mut odd) = (None::<usize>, None::<usize>, None::<usize>);
+            while i < points.len() && column(i) == col {
+                let v = points[i].value;
+                if !v.is_finite() {
+                    odd.get_or_insert(i);
+                } else {
+                    if min.is_none_or(|m| v < points[m].value) {
+                        min = Some(i);
+                    }
+                    if max.is_none_or(|m| v > points[m].value) {
+                        max = Some(i);
+                    }
+                }
+                i += 1;
+            }
+            let mut chosen: Vec<usize> = [min, max, odd].into_iter().flatten().collect();
+            chosen.sort_unstable();
+            chosen.dedup();
+            keep.extend(chosen);
+        }
+        keep
+    };
+    let mut series = Series {
+        logged,
+        ..Series::default()
+    };
+    for i in keep {
+        series.steps.push(points[i].step);
+        series.times.push(points[i].timestamp);
+        series.values.push(points[i].value);
+    }
+    series
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn point(step: i64, value: f64) -> MetricPoint {
+        MetricPoint {
+            timestamp: 1000 + step,
+            value,
+            step,
+            dataset: None,
+        }
+    }
+
+    #[test]
+    fn short_histories_are_kept_whole_and_sorted() {
+        let s = downsample(vec![point(2, 3.0), point(0, 1.0), point(1, f64::NAN)], 10);
+        assert_eq!(s.steps, [0, 1, 2]);
+        assert_eq!(s.logged, 3);
+        assert!(s.values[1].is_nan());
+    }
+
+    proptest! {
+        #[test]
+        fn every_column_keeps_its_extremes_and_gaps(
+            values in prop::collection::vec(prop_oneof![
+                9 => -1e6f64..1e6,
+                1 => Just(f64::NAN),
+                1 => Just(f64::INFINITY),
+            ], 1..600),
+            max_points in 2usize..100,
+        ) {
+            let points: Vec<MetricPoint> =
+                values.iter().enumerate().map(|(i, v)| point(i as i64, *v)).collect();
+            let s = downsample(points, max_points);
+            let columns = (max_points / 2).max(1);
+            prop_assert!(values.len() <= max_points || s.values.len() <= 3 * columns);
+            let span = (values.len() - 1) as f64;
+            let column = |step: usize| if span > 0.0 {
+                ((step as f64 / span * columns as f64) as usize).min(columns - 1)
+            } else { 0 };
+            for col in 0..columns {
+                let in_col: Vec<usize> = (0..values.len()).filter(|&i| column(i) == col).collect();
+                if in_col.is_empty() || values.len() <= max_points { continue; }
+                let finite: Vec<f64> = in_col.iter().map(|&i| values[i]).filter(|v| v.is_finite()).collect();
+                let kept: Vec<f64> = s.steps.iter().zip(&s.values)
+                    .filter(|(st, _)| column(**st as usize) == col).map(|(_, v)| *v).collect();
+                if let Some(min) = finite.iter().copied().reduce(f64::min) {
+                    prop_assert!(kept.contains(&min));
+                }
+                if let Some(max) = finite.iter().copied().reduce(f64::max) {
+                    prop_assert!(kept.contains(&max));
+                }
+                if finite.len() < in_col.len() {
+                    prop_assert!(kept.iter().any(|v| !v.is_finite()));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,244 @@
+//! `mlrs report`'s page: a [`Report`] in, one self-contained HTML document out. The data goes
+//! in as JSON (columnar, one array per column), each metric's histories as gzip+base64 that the
+//! page inflates when a chart first needs them (the browser's `DecompressionStream`); the chart
+//! library (uPlot, vendored under `assets/vendor/uplot/`) and the page's own script and style
+//! are inlined. Nothing refers outside the file, so it opens from disk with no network. Knows
+//! nothing about stores or clap.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+
+use base64::Engine as _;
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use rayon::prelude::*;
+use serde_json::{Map, Value, json};
+
+use super::json_float;
+use crate::ops::report::{Report, Series};
+use crate::query::Direction;
+
+const UPLOT_JS: &str = include_str!("../../assets/vendor/uplot/uPlot.iife.min.js");
+const UPLOT_CSS: &str = include_str!("../../assets/vendor/uplot/uPlot.min.css");
+const REPORT_JS: &str = include_str!("../../assets/report/report.js");
+const REPORT_CSS: &str = include_str!("../../assets/report/report.css");
+
+/// What the page says about itself.
+pub struct Page<'a> {
+    pub title: &'a str,
+    /// Reload every this many seconds (for a sweep still running).
+    pub refresh: Option<u32>,
+    /// When the report was made, ms since the epoch.
+    pub generated_ms: i64,
+}
+
+pub fn html(report: &Report, page: &Page) -> String {
+    let data = core_json(report, page);
+    let histories: Map<String, Value> = report
+        .histories
+        .par_iter()
+        .map(|(key, runs)| (key.clone(), Value::String(packed(runs))))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .collect();
+    let title = escape(page.title);
+    let refresh = page
+        .refresh
+        .map(|s| format!("<meta http-equiv=\"refresh\" content=\"{s}\">\n"))
+        .unwrap_or_default();
+    let mut out = String::with_capacity(UPLOT_JS.len() + (1 << 20));
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"generator\" content=\"mlrs {version}\">\n\
+         <link rel=\"icon\" href=\"data:,\">\n{refresh}<title>{title}</title>\n\
+         <style>\n{UPLOT_CSS}\n{REPORT_CSS}\n</style>\n</head>\n<body>\n\
+         <noscript>This report needs JavaScript.</noscript>\n\
+         <script id=\"mlrs-data\" type=\"application/json\">{data}</script>\n\
+         <script id=\"mlrs-histories\" type=\"application/json\">{histories}</script>\n\
+         <script>\n{UPLOT_JS}\n</script>\n<script>\n{REPORT_JS}\n</script>\n</body>\n</html>\n",
+        version = env!("CARGO_PKG_VERSION"),
+        data = script_safe(&data.to_string()),
+        histories = script_safe(&Value::Object(histories).to_string()),
+    );
+    out
+}
+
+/// How the page names a direction (`metrics[k].dir`); it only reads this, never decides.
+fn direction_name(dir: Direction) -> &'static str {
+    match dir {
+        Direction::Minimize => "min",
+        Direction::Maximize => "max",
+    }
+}
+
+/// JSON inside `<script>`: `<` only occurs in strings, where `\u003c` means the same and can
+/// never close the element.
+fn script_safe(json: &str) -> String {
+    json.replace('<', "\\u003c")
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn core_json(report: &Report, page: &Page) -> Value {
+    let runs = &report.runs;
+    let column = |f: &dyn Fn(&crate::store::Run) -> Value| -> Value {
+        Value::Array(runs.iter().map(f).collect())
+    };
+    let keyed = |f: &dyn Fn(&crate::store::Run) -> Vec<&String>,
+                 get: &dyn Fn(&crate::store::Run, &str) -> Value| {
+        let keys: std::collections::BTreeSet<&String> = runs.iter().flat_map(f).collect();
+        keys.into_iter()
+            .map(|k| (k.clone(), column(&|r| get(r, k))))
+            .collect::<Map<String, Value>>()
+    };
+    let params = keyed(&|r| r.data.params.keys().collect(), &|r, k| {
+        r.data.params.get(k).map_or(Value::Null, |v| json!(v))
+    });
+    let tags = keyed(&|r| r.data.tags.keys().collect(), &|r, k| {
+        r.data.tags.get(k).map_or(Value::Null, |v| json!(v))
+    });
+    let metrics: Map<String, Value> = report
+        .metrics
+        .iter()
+        .map(|(k, dir)| {
+            let last = column(&|r| {
+                r.data
+                    .metrics
+                    .get(k)
+                    .map_or(Value::Null, |v| json_float(*v))
+            });
+            let longest = report.histories.get(k).map_or(0, |runs| {
+                runs.iter().flatten().map(|s| s.logged).max().unwrap_or(0)
+            });
+            (
+                k.clone(),
+                json!({"dir": dir.map(direction_name), "last": last, "longest": longest}),
+            )
+        })
+        .collect();
+    let models: Vec<Value> = report
+        .models
+        .iter()
+        .map(|m| {
+            json!({"name": m.name, "version": m.version, "stage": m.stage, "aliases": m.aliases,
+                   "status": m.status, "created": m.creation_timestamp, "run": m.run})
+        })
+        .collect();
+    json!({
+        "title": page.title,
+        "generated": page.generated_ms,
+        "refresh": page.refresh,
+        "experiments": report.experiment_names,
+        "runs": {
+            "id": column(&|r| json!(r.info.run_id)),
+            "name": column(&|r| json!(r.info.run_name)),
+            "experiment": column(&|r| json!(r.info.experiment_id)),
+            "status": column(&|r| json!(r.info.status.as_str())),
+            "start": column(&|r| json!(r.info.start_time)),
+            "end": column(&|r| json!(r.info.end_time)),
+            "user": column(&|r| json!(r.info.user_id)),
+        },
+        "params": params,
+        "metrics": metrics,
+        "tags": tags,
+        "artifacts": report.artifacts.iter().map(|(files, total)| json!([files, total])).collect::<Vec<_>>(),
+        "models": models,
+    })
+}
+
+/// One metric's histories, one entry per run: `null`, or `[logged, steps, times, values]`
+/// with steps and times as differences from the previous point (the first one absolute) and
+/// values to 6 significant digits (`null` for NaN and ±inf: gaps); then gzip and base64.
+fn packed(runs: &[Option<Series>]) -> String {
+    let mut text = String::from("[");
+    for (i, series) in runs.iter().enumerate() {
+        if i > 0 {
+            text.push(',');
+        }
+        let Some(s) = series else {
+            text.push_str("null");
+            continue;
+        };
+        let _ = write!(text, "[{},", s.logged);
+        deltas(&mut text, &s.steps);
+        text.push(',');
+        deltas(&mut text, &s.times);
+        text.push_str(",[");
+        for (j, v) in s.values.iter().enumerate() {
+            if j > 0 {
+                text.push(',');
+            }
+            push_rounded(&mut text, *v);
+        }
+        text.push_str("]]");
+    }
+    text.push(']');
+    let mut gz = GzEncoder::new(Vec::new(), Compression::fast());
+    // Writing into a Vec cannot fail.
+    let _ = gz.write_all(text.as_bytes());
+    let bytes = gz.finish().unwrap_or_default();
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn deltas(out: &mut String, xs: &[i64]) {
+    out.push('[');
+    let mut prev = 0i64;
+    for (j, x) in xs.iter().enumerate() {
+        if j > 0 {
+            out.push(',');
+        }
+        let _ = write!(out, "{}", x.wrapping_sub(prev));
+        prev = *x;
+    }
+    out.push(']');
+}
+
+/// Six significant digits are finer than any chart draws, and compress far better.
+fn push_rounded(out: &mut String, v: f64) {
+    if !v.is_finite() {
+        out.push_str("null");
+        return;
+    }
+    if v == 0.0 {
+        out.push('0');
+        return;
+    }
+    // The decimal rounded in text, read back: the nearest double to it, whose shortest form
+    // is that decimal.
+    let rounded: f64 = format!("{v:.5e}").parse().unwrap_or(v);
+    if rounded.fract() == 0.0 && rounded.abs() < 1e15 {
+        let _ = write!(out, "{}", rounded as i64);
+    } else {
+        out.push_str(&Value::from(rounded).to_string());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_round_to_six_digits() {
+        let mut s = String::new();
+        for v in [0.123456789, 123456.789, -2.5e-7, 0.0, f64::NAN, 1e300] {
+            push_rounded(&mut s, v);
+            s.push(' ');
+        }
+        assert_eq!(s, "0.123457 123457 -2.5e-7 0 null 1e+300 ");
+    }
+
+    #[test]
+    fn script_text_cannot_close_its_element() {
+        assert_eq!(
+            script_safe(r#"{"a":"</script>"}"#),
+            r#"{"a":"\u003c/script>"}"#
+        );
+    }
+}

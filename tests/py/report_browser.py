@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+"""Drive an `mlrs report` page in real headless Chromium (Selenium + chromedriver) with the
+network cut off, and print what was observed as one JSON document; the Rust test
+`report::report_works_in_headless_chromium` judges it.
+
+    python report_browser.py REPORT.html SCREENSHOT.png SORT_KEY FILTER_TEXT MLFLOW_FILTER
+"""
+import json
+import struct
+import sys
+import tempfile
+import time
+import zlib
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+
+def wait_for(driver, script, timeout=10.0):
+    end = time.time() + timeout
+    while time.time() < end:
+        value = driver.execute_script(script)
+        if value:
+            return value
+        time.sleep(0.05)
+    return driver.execute_script(script)
+
+
+def png_colours(png):
+    """How many distinct pixel byte values the PNG holds (a blank page has one or two)."""
+    pos, idat, width = 8, b"", 0
+    while pos < len(png):
+        length, kind = struct.unpack(">I4s", png[pos:pos + 8])
+        data = png[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            width = struct.unpack(">I", data[:4])[0]
+        if kind == b"IDAT":
+            idat += data
+        pos += 12 + length
+    raw = zlib.decompress(idat)
+    return len(set(raw[:: 7])), width
+
+
+def column_values(driver, key):
+    return driver.execute_script(
+        """
+        const ths = Array.from(document.querySelectorAll('#runs thead th'));
+        const k = ths.findIndex(th => th.dataset.key === arguments[0]);
+        return Array.from(document.querySelectorAll('#runs tbody tr'))
+            .map(tr => tr.children[k].textContent.replace(' ★', ''));
+        """,
+        key,
+    )
+
+
+def chart_pixels(driver):
+    """Per chart canvas: how many pixels are painted in a strong colour (the run lines)."""
+    return driver.execute_script(
+        """
+        return Array.from(document.querySelectorAll('#charts canvas')).map(cv => {
+            const d = cv.getContext('2d').getImageData(0, 0, cv.width, cv.height).data;
+            let n = 0;
+            for (let i = 0; i < d.length; i += 4) {
+                const [r, g, b, a] = [d[i], d[i + 1], d[i + 2], d[i + 3]];
+                if (a > 200 && Math.max(r, g, b) - Math.min(r, g, b) > 80) n++;
+            }
+            return n;
+        });
+        """
+    )
+
+
+def main():
+    page, shot, sort_key, text_filter, mlflow_filter = sys.argv[1:6]
+    out = {}
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    profile = tempfile.mkdtemp(prefix="mlrs-chromium-")
+    for flag in ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 f"--user-data-dir={profile}", "--window-size=1400,1800",
+                 # Anything that tried the network would meet a closed port.
+                 "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>"]:
+        opts.add_argument(flag)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(options=opts, service=Service(CHROMEDRIVER))
+    try:
+        driver.set_network_conditions(offline=True, latency=0, download_throughput=0, upload_throughput=0)
+        start = time.time()
+        driver.get("file://" + page)
+        out["ready"] = bool(wait_for(driver, "return document.body.dataset.ready === '1'"))
+        out["ready_seconds"] = time.time() - start
+        out["resources"] = driver.execute_script(
+            "return performance.getEntriesByType('resource').map(e => e.name)")
+        out["rows"] = len(driver.find_elements(By.CSS_SELECTOR, "#runs tbody tr"))
+
+        # Sort: ascending, then descending.
+        header = f'#runs thead th[data-key="{sort_key}"]'
+        driver.find_element(By.CSS_SELECTOR, header).click()
+        out["sorted_asc"] = column_values(driver, sort_key)
+        driver.find_element(By.CSS_SELECTOR, header).click()
+        out["sorted_desc"] = column_values(driver, sort_key)
+        out["best_cells"] = driver.execute_script(
+            "return Array.from(document.querySelectorAll('#runs td.best')).map(td => td.textContent)")
+
+        # Filter: a substring, then MLflow's syntax, then nothing.
+        box = driver.find_element(By.ID, "filter")
+        box.send_keys(text_filter)
+        time.sleep(0.4)
+        out["text_filtered_names"] = column_values(driver, "run_name")
+        box.clear()
+        box.send_keys(mlflow_filter)
+        time.sleep(0.4)
+        out["mlflow_filtered"] = column_values(driver, sort_key)
+        out["filter_error"] = driver.find_element(By.ID, "filter-error").text
+        driver.execute_script("const b = document.getElementById('filter'); b.value = ''; b.dispatchEvent(new Event('input'))")
+        time.sleep(0.4)
+
+        # Selection drives the charts: none selected, no lines; two selected, their lines.
+        driver.find_element(By.XPATH, "//button[text()='Clear selection']").click()
+        time.sleep(0.3)
+        out["pixels_none_selected"] = chart_pixels(driver)
+        boxes = driver.find_elements(By.CSS_SELECTOR, "#runs tbody input.select-run")
+        boxes[0].click()
+        boxes[1].click()
+        wait_for(driver, "return document.querySelectorAll('#charts canvas').length > 0")
+        time.sleep(0.5)
+        out["pixels_two_selected"] = chart_pixels(driver)
+        out["legend"] = driver.execute_script(
+            "return Array.from(document.querySelectorAll('#charts .u-legend .u-label')).map(e => e.textContent)")
+
+        png = driver.get_screenshot_as_png()
+        with open(shot, "wb") as f:
+            f.write(png)
+        out["screenshot_colours"], out["screenshot_width"] = png_colours(png)
+        out["console"] = [e for e in driver.get_log("browser") if e.get("level") in ("SEVERE", "WARNING")]
+    finally:
+        driver.quit()
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,266 @@
+//! `mlrs plot` over the fixture stores: charts at a fixed size with and without colour,
+//! scatter and parallel coordinates, the SVG file parsed, and the errors users meet.
+
+use snapbox::file;
+
+use crate::common::{fixture_store, mlrs, mlrs_stdout};
+
+/// The experiment whose runs log `train/loss` and `rmse` histories.
+const EXP: &str = "nyc-taxi-duration";
+
+#[test]
+fn lines_without_colour() {
+    let store = fixture_store("3.17.2");
+    mlrs(&store.root)
+        .args(["plot", "train/loss", "rmse", "-e", EXP, "--top", "4"])
+        .args(["--width", "100", "--height", "24"])
+        .assert()
+        .success()
+        .stdout_eq(file!["snapshots/plot/lines.txt"]);
+}
+
+#[test]
+fn lines_with_colour_smoothed_log_y() {
+    let store = fixture_store("3.17.2");
+    mlrs(&store.root)
+        .args([
+            "plot",
+            "train/loss",
+            "-e",
+            EXP,
+            "--smooth",
+            "0.6",
+            "--log-y",
+        ])
+        .args(["--width", "72", "--height", "18", "--color", "always"])
+        .assert()
+        .success()
+        .stdout_eq(file!["snapshots/plot/lines-colour.txt"]);
+}
+
+#[test]
+fn runs_by_id_relative_time_blocks_and_limits() {
+    let store = fixture_store("3.17.2");
+    mlrs(&store.root)
+        .args(["plot", "rmse", "train/*", "1c29c808", "4d54d6f9"])
+        .args([
+            "--x",
+            "relative",
+            "--symbols",
+            "block",
+            "--ylim",
+            "0:",
+            "--xlim",
+            ":8000",
+        ])
+        .args(["--width", "60", "--height", "14"])
+        .assert()
+        .success()
+        .stdout_eq(file!["snapshots/plot/by-id.txt"]);
+}
+
+#[test]
+fn edge_cases_draw_gaps_and_negative_steps() {
+    let store = fixture_store("3.17.2");
+    let out = mlrs_stdout(
+        &store.root,
+        &[
+            "plot",
+            "negative_step",
+            "nan_*",
+            "formats",
+            "f752d4ae",
+            "--width",
+            "90",
+            "--height",
+            "30",
+        ],
+    );
+    assert!(
+        out.contains("negative_step") && out.contains("formats"),
+        "{out}"
+    );
+}
+
+#[test]
+fn scatter_and_parallel() {
+    let store = fixture_store("3.17.2");
+    mlrs(&store.root)
+        .args([
+            "plot",
+            "-e",
+            EXP,
+            "--scatter",
+            "params.max_depth",
+            "metrics.rmse",
+        ])
+        .args([
+            "--color-by",
+            "params.model_type",
+            "--width",
+            "70",
+            "--height",
+            "18",
+        ])
+        .assert()
+        .success()
+        .stdout_eq(file!["snapshots/plot/scatter.txt"]);
+    mlrs(&store.root)
+        .args([
+            "plot",
+            "-e",
+            EXP,
+            "--parallel",
+            "params.max_depth",
+            "params.learning_rate",
+        ])
+        .args([
+            "params.model_type",
+            "metrics.rmse",
+            "--width",
+            "80",
+            "--height",
+            "18",
+        ])
+        .assert()
+        .success()
+        .stdout_eq(file!["snapshots/plot/parallel.txt"]);
+}
+
+#[test]
+fn svg_has_axes_one_path_per_run_and_legend() {
+    let store = fixture_store("3.17.2");
+    let svg = store.dir.path().join("loss.svg");
+    mlrs(&store.root)
+        .args([
+            "plot",
+            "train/loss",
+            "rmse",
+            "-e",
+            EXP,
+            "--top",
+            "5",
+            "--smooth",
+            "0.5",
+        ])
+        .arg("--output")
+        .arg(&svg)
+        .assert()
+        .success();
+    let text = std::fs::read_to_string(&svg).unwrap();
+    let doc = roxmltree::Document::parse(&text).expect("well-formed SVG");
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "svg");
+    assert_eq!(
+        root.tag_name().namespace(),
+        Some("http://www.w3.org/2000/svg")
+    );
+    assert!(
+        !text.contains("http://")
+            || !text
+                .replace("http://www.w3.org/2000/svg", "")
+                .contains("http")
+    );
+    let charts: Vec<_> = root
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("chart"))
+        .collect();
+    assert_eq!(charts.len(), 2);
+    for chart in &charts {
+        let title = chart
+            .descendants()
+            .find(|n| n.attribute("class") == Some("title"))
+            .and_then(|n| n.text())
+            .unwrap();
+        let axes = chart
+            .descendants()
+            .filter(|n| n.attribute("class") == Some("axis"))
+            .count();
+        assert_eq!(axes, 2, "{title}: x and y axis");
+        let paths: Vec<_> = chart
+            .descendants()
+            .filter(|n| n.tag_name().name() == "path" && n.attribute("class") == Some("run"))
+            .collect();
+        let raw = chart
+            .descendants()
+            .filter(|n| n.attribute("class") == Some("raw"))
+            .count();
+        assert_eq!(
+            paths.len(),
+            raw,
+            "{title}: a faint raw line behind each smoothed one"
+        );
+        let names: Vec<&str> = paths
+            .iter()
+            .filter_map(|p| p.attribute("data-run"))
+            .collect();
+        if title == "train/loss" {
+            // The five newest runs that logged either metric; restored-run has no train/loss.
+            assert_eq!(
+                names,
+                ["hpo-trial-2", "hpo-trial-1", "hpo-trial-0", "rf-killed"]
+            );
+        } else {
+            assert_eq!(
+                names,
+                ["hpo-trial-2", "hpo-trial-1", "hpo-trial-0", "restored-run"]
+            );
+        }
+        for p in &paths {
+            assert!(p.attribute("d").unwrap().starts_with('M'));
+            assert!(p.attribute("data-run").is_some());
+        }
+        assert!(
+            chart
+                .descendants()
+                .any(|n| n.attribute("class") == Some("tick"))
+        );
+    }
+    let legend: Vec<&str> = root
+        .descendants()
+        .filter(|n| n.attribute("class") == Some("legend"))
+        .filter_map(|n| n.text())
+        .collect();
+    assert!(legend.contains(&"hpo-trial-2"), "{legend:?}");
+    assert!(legend.contains(&"restored-run"), "{legend:?}");
+}
+
+#[test]
+fn mistakes_are_usage_or_not_found() {
+    let store = fixture_store("3.17.2");
+    let code = |args: &[&str]| {
+        mlrs(&store.root)
+            .args(args)
+            .assert()
+            .get_output()
+            .status
+            .code()
+    };
+    assert_eq!(code(&["plot", "no_such_metric"]), Some(3));
+    assert_eq!(code(&["plot"]), Some(2));
+    assert_eq!(code(&["plot", "rmse", "--ylim", "5:1"]), Some(2));
+    assert_eq!(code(&["plot", "rmse", "--smooth", "1.5"]), Some(2));
+    assert_eq!(code(&["plot", "rmse", "--output", "x.png"]), Some(2));
+    assert_eq!(code(&["plot", "rmse", "1c29c808", "--top", "3"]), Some(2));
+    assert_eq!(
+        code(&["plot", "--scatter", "params.nope", "metrics.rmse"]),
+        Some(3)
+    );
+    assert_eq!(
+        code(&["plot", "--scatter", "rmse", "metrics.rmse"]),
+        Some(2)
+    );
+}
+
+#[test]
+fn help_has_examples() {
+    let out = mlrs_stdout(std::path::Path::new("."), &["plot", "--help"]);
+    assert!(
+        out.contains("Examples:\n  mlrs plot validation-rmse"),
+        "{out}"
+    );
+    assert!(
+        out.contains("--scatter params.max_depth metrics.rmse"),
+        "{out}"
+    );
+}

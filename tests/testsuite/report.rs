@@ -1,0 +1,234 @@
+//! `mlrs report`: the page is self-contained, carries the data it should, and works in a real
+//! headless Chromium with the network cut off (driven by `tests/py/report_browser.py`).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::common::{fixture_store, mlrs, no_store, repo};
+
+#[track_caller]
+fn write_report(root: &Path, args: &[&str]) -> String {
+    let out = root.parent().unwrap().join("report.html");
+    mlrs(root)
+        .arg("report")
+        .args(args)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .success();
+    std::fs::read_to_string(&out).expect("report written")
+}
+
+/// Where the text of `<script id="ID" type="application/json">` is.
+#[track_caller]
+fn data_range(html: &str, id: &str) -> std::ops::Range<usize> {
+    let open = format!("<script id=\"{id}\" type=\"application/json\">");
+    let start = html.find(&open).expect("data element") + open.len();
+    start..start + html[start..].find("</script>").expect("end of data")
+}
+
+/// The JSON inside `<script id="ID" type="application/json">`.
+#[track_caller]
+fn embedded(html: &str, id: &str) -> Value {
+    serde_json::from_str(&html[data_range(html, id)]).expect("valid JSON")
+}
+
+#[test]
+fn report_references_nothing_outside_itself() {
+    let store = fixture_store("3.17.2");
+    let html = write_report(
+        &store.root,
+        &["--title", "<b>Taxi</b> & co", "--refresh", "30"],
+    );
+    // The store's own text (a tag holding a URL) is data the page shows, never fetches: judge
+    // the page without its two JSON elements.
+    let mut html = html;
+    for id in ["mlrs-data", "mlrs-histories"] {
+        let range = data_range(&html, id);
+        html.replace_range(range, "");
+    }
+    // The one address left is the credit in uPlot's licence banner, inside a comment.
+    let banner = "https://github.com/leeoniya/uPlot";
+    assert_eq!(html.matches(banner).count(), 1);
+    let html = html.replace(banner, "");
+    let lower = html.to_lowercase();
+    for needle in [
+        "http:",
+        "https:",
+        "//cdn",
+        "src=",
+        "@import",
+        "url(",
+        "fetch(",
+        "xmlhttprequest",
+        "<iframe",
+        "<link rel=\"stylesheet",
+    ] {
+        assert!(!lower.contains(needle), "the report contains {needle:?}");
+    }
+    let hrefs: Vec<&str> = html
+        .match_indices("href=")
+        .map(|(i, _)| &html[i..i + 12])
+        .collect();
+    assert_eq!(hrefs, ["href=\"data:,"], "only the empty data: icon");
+    assert!(html.contains("<title>&lt;b&gt;Taxi&lt;/b&gt; &amp; co</title>"));
+    assert!(html.contains("<meta http-equiv=\"refresh\" content=\"30\">"));
+    // Every `<script>` element is closed by its own end tag: no data can end one early.
+    assert_eq!(
+        html.matches("<script").count(),
+        html.matches("</script>").count()
+    );
+}
+
+#[test]
+fn report_carries_runs_directions_histories_and_models() {
+    let store = fixture_store("3.17.2");
+    let html = write_report(&store.root, &["-e", "nyc-taxi-duration"]);
+    let data = embedded(&html, "mlrs-data");
+    let names: Vec<&str> = data["runs"]["name"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"xgb-long") && names.contains(&"hpo-trial-0"));
+    assert_eq!(data["metrics"]["rmse"]["dir"], "min");
+    assert_eq!(data["metrics"]["r2"]["dir"], "max");
+    assert_eq!(data["metrics"]["tiny"]["dir"], Value::Null);
+    // Non-finite latest values keep the project's JSON spelling.
+    let nan = &data["metrics"]["nan"]["last"];
+    assert!(nan.as_array().unwrap().iter().any(|v| v == "NaN"));
+    let models = data["models"].as_array().unwrap();
+    assert!(
+        !models.is_empty(),
+        "the fixture registers models from these runs"
+    );
+    for m in models {
+        let run = m["run"].as_u64().unwrap() as usize;
+        assert!(run < names.len());
+        assert!(m["stage"].is_string() && m["aliases"].is_array());
+    }
+    let histories = embedded(&html, "mlrs-histories");
+    assert!(histories["rmse"].as_str().is_some_and(|s| !s.is_empty()));
+}
+
+#[test]
+fn report_of_no_runs_is_still_a_page() {
+    let store = fixture_store("3.17.2");
+    let html = write_report(&store.root, &["--filter", "metrics.rmse < -100"]);
+    let data = embedded(&html, "mlrs-data");
+    assert_eq!(data["runs"]["id"], serde_json::json!([]));
+}
+
+/// The venv with Selenium that `scripts/test` creates next to the MLflow ones, and Chromium.
+/// Like the MLflow tests, this never skips under CI; elsewhere MLRS_SKIP_BROWSER=1 skips it.
+#[track_caller]
+fn browser_python() -> Option<PathBuf> {
+    let venvs = std::env::var_os("MLRS_MLFLOW_VENVS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join(".venvs"));
+    let py = venvs.join("selenium-4.27.1").join("bin").join("python");
+    if py.is_file() && Path::new("/usr/bin/chromium").is_file() {
+        return Some(py);
+    }
+    let in_ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
+    if !in_ci && std::env::var("MLRS_SKIP_BROWSER").is_ok_and(|v| v == "1") {
+        eprintln!("MLRS_SKIP_BROWSER=1: skipping the headless Chromium test");
+        return None;
+    }
+    panic!(
+        "Chromium and {} are needed — run `scripts/test`, which installs them (or set MLRS_SKIP_BROWSER=1 outside CI)",
+        py.display()
+    );
+}
+
+#[test]
+fn report_works_in_headless_chromium() {
+    let Some(py) = browser_python() else { return };
+    let store = no_store();
+    let demo = Command::new("python3")
+        .arg(repo().join("scripts/demo_sweep.py"))
+        .arg(snapbox::cmd::cargo_bin!("mlrs"))
+        .arg(&store.root)
+        .output()
+        .expect("python3");
+    assert!(
+        demo.status.success(),
+        "{}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
+    write_report(&store.root, &[]);
+    let page = store.dir.path().join("report.html");
+    let shot = store.dir.path().join("shot.png");
+    let out = Command::new(py)
+        .arg(repo().join("tests/py/report_browser.py"))
+        .arg(&page)
+        .arg(&shot)
+        .arg("metrics.validation-rmse")
+        .arg("xgboost-0")
+        .arg("metrics.validation-rmse < 5.5 and params.model = 'xgboost'")
+        .output()
+        .expect("browser driver");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen: Value = serde_json::from_slice(&out.stdout).expect("JSON from the driver");
+    assert_eq!(seen["ready"], true, "{seen}");
+    assert_eq!(seen["resources"], serde_json::json!([]), "nothing loaded");
+    assert_eq!(seen["console"], serde_json::json!([]), "no console errors");
+    assert_eq!(seen["rows"], 12);
+
+    let numbers = |v: &Value| -> Vec<f64> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap().parse().unwrap())
+            .collect()
+    };
+    let asc = numbers(&seen["sorted_asc"]);
+    assert!(asc.is_sorted() && asc.len() == 12, "{asc:?}");
+    let mut desc = numbers(&seen["sorted_desc"]);
+    desc.reverse();
+    assert_eq!(desc, asc);
+    assert!(
+        seen["best_cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v.as_str() == Some(&format!("{}", asc[0]))),
+        "the lowest validation-rmse is marked best: {seen}"
+    );
+
+    let names = seen["text_filtered_names"].as_array().unwrap();
+    assert!(!names.is_empty() && names.len() < 12);
+    assert!(
+        names
+            .iter()
+            .all(|n| n.as_str().unwrap().starts_with("xgboost-0"))
+    );
+    let filtered = numbers(&seen["mlflow_filtered"]);
+    assert!(
+        !filtered.is_empty() && filtered.iter().all(|v| *v < 5.5),
+        "{seen}"
+    );
+    assert_eq!(seen["filter_error"], "");
+
+    assert_eq!(seen["pixels_none_selected"], serde_json::json!([]));
+    let painted = seen["pixels_two_selected"].as_array().unwrap();
+    assert_eq!(painted.len(), 1, "one chart: {seen}");
+    assert!(painted[0].as_u64().unwrap() > 500, "lines drawn: {seen}");
+    assert_eq!(
+        seen["legend"].as_array().unwrap().len(),
+        3,
+        "x and two runs"
+    );
+    assert!(
+        seen["screenshot_colours"].as_u64().unwrap() > 20,
+        "not blank"
+    );
+    assert!(shot.is_file());
+}
