@@ -57,17 +57,12 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub fn new(
-        store_flag: Option<&str>,
-        format: Option<Format>,
-        force_color: bool,
-        no_color: bool,
-        strict: bool,
-        utc: bool,
-        wide: bool,
-        pager: bool,
-        env: Env,
-    ) -> Result<Ctx> {
+    pub(super) fn new(global: &super::GlobalArgs, env: Env) -> Result<Ctx> {
+        let store_flag = global.store.as_deref();
+        let format = global.format.map(Format::from);
+        let force_color = global.color == super::ColorArg::Always;
+        let no_color = global.color == super::ColorArg::Never;
+        let (strict, utc, wide, pager) = (global.strict, global.utc, global.wide, !global.no_pager);
         let cwd = std::env::current_dir().context("cannot read the current folder")?;
         let location = location::resolve(store_flag, env.tracking_uri.as_deref(), &cwd)?;
         let stdout_tty = std::io::stdout().is_terminal();

@@ -220,17 +220,7 @@ pub fn main() -> ExitCode {
         }
     };
     let env = Env::from_process();
-    let ctx = match Ctx::new(
-        cli.global.store.as_deref(),
-        cli.global.format.map(Format::from),
-        cli.global.color == ColorArg::Always,
-        cli.global.color == ColorArg::Never,
-        cli.global.strict,
-        cli.global.utc,
-        cli.global.wide,
-        !cli.global.no_pager,
-        env,
-    ) {
+    let ctx = match Ctx::new(&cli.global, env) {
         Ok(ctx) => ctx,
         Err(e) => return exit::report(&e),
     };
