@@ -177,7 +177,7 @@ fn key_value(s: &str) -> Result<(String, String), String> {
 
 /// Subcommands by task, for `mlrs --help`.
 const TASKS: [(&str, &[&str]); 5] = [
-    ("Track runs", &["runs", "log", "run"]),
+    ("Track runs", &["runs", "log", "run", "artifacts"]),
     ("Find and compare", &["search", "compare", "plot", "report"]),
     ("Organize", &["experiments"]),
     ("Model registry", &["register", "transition", "models"]),
