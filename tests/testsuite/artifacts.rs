@@ -23,7 +23,7 @@ fn list_shows_the_tree_with_sizes_and_mlflow_file_infos() {
         .success()
         .stdout_eq(str![[r#"
  Path              Size
-─────────────────────────
+────────────────────────
  model/            171 B
    MLmodel         144 B
    README.txt      27 B
