@@ -244,7 +244,48 @@ fn open_append(path: &Path) -> std::io::Result<File> {
 }
 
 /// Put a new file with `text` at `path` whole, or report `false` when `path` exists already.
+/// The file is built unnamed (`O_TMPFILE`) and given its name by `linkat`, so a kill at any
+/// moment leaves either nothing or the whole file; where the file system has no `O_TMPFILE`,
+/// a named temp file in the entity's folder stands in.
 fn link_new_file(path: &Path, text: &str, entity: &Path) -> Result<bool> {
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::os::unix::io::AsRawFd;
+    let unnamed = OpenOptions::new()
+        .write(true)
+        .custom_flags(libc::O_TMPFILE)
+        .open(parent(path)?);
+    let Ok(mut file) = unnamed else {
+        return link_named_temp(path, text, entity);
+    };
+    file.write_all(text.as_bytes()).at(path)?;
+    apply_new_file_mode(&file, path).at(path)?;
+    file.sync_all().at(path)?;
+    let from = std::ffi::CString::new(format!("/proc/self/fd/{}", file.as_raw_fd()))
+        .expect("no NUL in a number");
+    let to = std::ffi::CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| StoreError::invalid(path, "a path with a NUL byte"))?;
+    // SAFETY: both are valid NUL-terminated paths; linkat touches nothing else.
+    let linked = unsafe {
+        libc::linkat(
+            libc::AT_FDCWD,
+            from.as_ptr(),
+            libc::AT_FDCWD,
+            to.as_ptr(),
+            libc::AT_SYMLINK_FOLLOW,
+        )
+    };
+    if linked == 0 {
+        sync_dir(parent(path)?);
+        return Ok(true);
+    }
+    match std::io::Error::last_os_error() {
+        e if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        e => Err(StoreError::io(path, e)),
+    }
+}
+
+fn link_named_temp(path: &Path, text: &str, entity: &Path) -> Result<bool> {
     let mut tmp = temp_file_in(entity)?;
     tmp.write_all(text.as_bytes()).at(tmp.path())?;
     apply_new_file_mode(tmp.as_file(), path).at(tmp.path())?;
