@@ -417,7 +417,7 @@ pub fn delete_versions(
         .collect::<Result<Vec<_>, _>>()?;
     let m = store.registered_model(model)?;
     for n in &numbers {
-        m.version(*n)?;
+        m.deletable_version(*n)?;
     }
     let mut out = Vec::new();
     for n in numbers {

@@ -305,6 +305,20 @@ impl RegisteredModel {
     }
 
     /// A version that exists and is not deleted, with MLflow's message otherwise.
+    /// The version a delete acts on: a live one, or one whose delete was cut short (marked
+    /// deleted while an alias still points at it), so that running the delete again finishes it.
+    pub fn deletable_version(&self, version: u64) -> Result<&ModelVersion> {
+        self.version(version).or_else(|e| {
+            let pointed = self.aliases.values().any(|v| *v == version.to_string());
+            self.versions
+                .iter()
+                .find(|v| {
+                    pointed && v.version == version && v.current_stage == Stage::DeletedInternal
+                })
+                .ok_or(e)
+        })
+    }
+
     pub fn version(&self, version: u64) -> Result<&ModelVersion> {
         self.live_versions()
             .find(|v| v.version == version)

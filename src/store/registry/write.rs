@@ -337,14 +337,21 @@ impl Store {
     /// MLflow's soft delete: the version becomes `Deleted_Internal` (its folder and number
     /// stay), and the aliases that pointed at it are removed.
     pub fn delete_model_version(&self, name: &str, version: u64) -> Result<ModelVersion> {
-        let (_lock, mut model) = self.locked_model(name, |m| m.version(version).map(|_| ()))?;
-        let mut deleted = model.version(version)?.clone();
+        let (_lock, mut model) =
+            self.locked_model(name, |m| m.deletable_version(version).map(|_| ()))?;
+        let mut deleted = model.deletable_version(version)?.clone();
         let now = self.now_ms();
         deleted.current_stage = Stage::DeletedInternal;
         deleted.last_updated_timestamp = Some(now);
         // Saved before its aliases go, so 2.x's stale `aliases:` cache is what MLflow leaves.
         self.save_version(&deleted)?;
-        for alias in &deleted.aliases {
+        let pointing: Vec<String> = model
+            .aliases
+            .iter()
+            .filter(|(_, v)| **v == version.to_string())
+            .map(|(a, _)| a.clone())
+            .collect();
+        for alias in &pointing {
             fs::remove_file(&fs::key_path(&model.aliases_dir(), alias))?;
             model.aliases.remove(alias);
         }
