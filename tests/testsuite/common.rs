@@ -126,21 +126,26 @@ pub fn expected(version: &str) -> Value {
         .expect("valid JSON")
 }
 
-/// The venv python with MLflow `version`. Tests that need MLflow never skip under CI; elsewhere
-/// a missing venv fails too, unless MLRS_SKIP_MLFLOW=1 says the caller knows.
-#[track_caller]
-pub fn python(version: &str) -> Option<PathBuf> {
-    let venvs = std::env::var_os("MLRS_MLFLOW_VENVS")
+/// Where `scripts/test` keeps the venvs: `$MLRS_MLFLOW_VENVS`, else outside the clone
+/// (`$XDG_CACHE_HOME` or `~/.cache`, then `mlrs/venvs`), shared by every clone.
+pub fn venvs() -> PathBuf {
+    std::env::var_os("MLRS_MLFLOW_VENVS")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
-            // scripts/test's default: outside the clone, shared by every clone.
             std::env::var_os("XDG_CACHE_HOME")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| {
                     PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache")
                 })
                 .join("mlrs/venvs")
-        });
+        })
+}
+
+/// The venv python with MLflow `version`. Tests that need MLflow never skip under CI; elsewhere
+/// a missing venv fails too, unless MLRS_SKIP_MLFLOW=1 says the caller knows.
+#[track_caller]
+pub fn python(version: &str) -> Option<PathBuf> {
+    let venvs = venvs();
     let py = venvs
         .join(format!("mlflow-{version}"))
         .join("bin")

@@ -126,17 +126,7 @@ fn report_of_no_runs_is_still_a_page() {
 /// Like the MLflow tests, this never skips under CI; elsewhere MLRS_SKIP_BROWSER=1 skips it.
 #[track_caller]
 fn browser_python() -> Option<PathBuf> {
-    let venvs = std::env::var_os("MLRS_MLFLOW_VENVS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            // scripts/test's default: outside the clone, shared by every clone.
-            std::env::var_os("XDG_CACHE_HOME")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| {
-                    PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache")
-                })
-                .join("mlrs/venvs")
-        });
+    let venvs = crate::common::venvs();
     let py = venvs.join("selenium-4.27.1").join("bin").join("python");
     if py.is_file() && Path::new("/usr/bin/chromium").is_file() {
         return Some(py);
