@@ -9,6 +9,7 @@ pub mod cli;
 pub mod ops;
 pub mod pyfloat;
 pub mod query;
+pub mod remote;
 pub mod render;
 pub mod shape;
 pub mod store;

@@ -8,8 +8,10 @@ pub mod compare;
 mod experiments;
 pub mod gc;
 mod history;
+pub mod merge;
 pub mod model;
 mod runs;
+pub mod sync;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::error::{Problem, Result, StoreError};
+use super::error::{Problem, Result, StoreError, Subject};
 use super::excerpt::excerpt;
 use super::metric::{self, MetricPoint};
 use super::yaml::{self, Yaml};
@@ -385,6 +385,25 @@ impl RunInfo {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
             _ => metric::read_points(&path).map(Some),
         }
+    }
+
+    /// The points appended to metric `key` since byte `offset` of its file, handed to `each`
+    /// as they are read, and the offset after the last whole line: what an incremental reader
+    /// (`sync`) that has the first `offset` bytes is missing. A last line still being written
+    /// is left for the next read; a file rewritten shorter is read again from its start.
+    pub fn metric_points_since(
+        &self,
+        key: &str,
+        offset: u64,
+        each: impl FnMut(MetricPoint),
+    ) -> Result<u64> {
+        if super::validate::path_not_unique(key) {
+            return Err(StoreError::bad_input(
+                Subject::key(super::validate::KeyKind::Metric, key),
+                "is not a metric key MLflow can store",
+            ));
+        }
+        metric::for_each_point_since(&fs::key_path(&self.dir.join("metrics"), key), offset, each)
     }
 
     /// Every metric key the run has.

@@ -126,6 +126,11 @@ pub fn expected(version: &str) -> Value {
         .expect("valid JSON")
 }
 
+/// Under CI (`CI` set, not `false`), tests that need MLflow or a server must run, never skip.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false")
+}
+
 /// Where `scripts/test` keeps the venvs: `$MLRS_MLFLOW_VENVS`, else outside the clone
 /// (`$XDG_CACHE_HOME` or `~/.cache`, then `mlrs/venvs`), shared by every clone.
 pub fn venvs() -> PathBuf {
@@ -153,8 +158,7 @@ pub fn python(version: &str) -> Option<PathBuf> {
     if py.is_file() {
         return Some(py);
     }
-    let in_ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
-    if !in_ci && std::env::var("MLRS_SKIP_MLFLOW").is_ok_and(|v| v == "1") {
+    if !in_ci() && std::env::var("MLRS_SKIP_MLFLOW").is_ok_and(|v| v == "1") {
         eprintln!("MLRS_SKIP_MLFLOW=1: skipping a test that needs MLflow {version}");
         return None;
     }
