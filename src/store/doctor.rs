@@ -250,7 +250,14 @@ impl Store {
         let _lock = self.lock()?;
         let quarantine = self.root().join(QUARANTINE);
         let mut done = Vec::new();
-        for f in findings {
+        // Experiment moves last: the other repairs name paths inside the folders they move.
+        let moves =
+            |f: &&Finding| matches!(f.repair, Some(Repair::FinishDelete | Repair::FinishRestore));
+        let ordered = findings
+            .iter()
+            .filter(|f| !moves(f))
+            .chain(findings.iter().filter(moves));
+        for f in ordered {
             let Some(repair) = &f.repair else { continue };
             match repair {
                 Repair::SetKey { key, value, .. } => {

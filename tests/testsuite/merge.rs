@@ -160,10 +160,15 @@ fn merging_again_brings_in_what_the_source_logged_since() {
 
         let run = run_id_named(&source.root, "xgb-running");
         let metrics = run_dir(&source.root, &run).join("metrics");
-        let key = std::fs::read_dir(&metrics)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .min()
+        let key = walkdir::WalkDir::new(&metrics)
+            .sort_by_file_name()
+            .into_iter()
+            .map(|e| e.unwrap())
+            .find(|e| e.file_type().is_file())
+            .map(|e| {
+                let rel = e.path().strip_prefix(&metrics).unwrap();
+                rel.to_str().unwrap().to_owned()
+            })
             .expect("a metric");
         mlrs(&source.root)
             .args(["log", &run, "--metric", &format!("{key}=0.25@900")])
