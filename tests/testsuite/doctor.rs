@@ -5,6 +5,16 @@
 
 use crate::common::{fixture_store, mlrs, mlrs_json, mlrs_stdout, repo, run_dir, run_python};
 
+/// What `mlrs doctor --format json` lists; it exits 1 when it finds anything.
+#[track_caller]
+fn findings(root: &std::path::Path) -> serde_json::Value {
+    let out = mlrs(root)
+        .args(["doctor", "--format", "json"])
+        .assert()
+        .code(1);
+    serde_json::from_slice(&out.get_output().stdout).expect("JSON")
+}
+
 #[test]
 fn doctor_repairs_a_copied_and_damaged_store() {
     let store = fixture_store("3.17.2");
@@ -20,12 +30,7 @@ fn doctor_repairs_a_copied_and_damaged_store() {
     std::fs::write(dir.join("metrics").join("empty"), "").unwrap();
     std::fs::create_dir(root.join(".mlrs-tmp-0123.trash")).unwrap();
 
-    let found = mlrs(root)
-        .args(["doctor", "--format", "json"])
-        .assert()
-        .code(1);
-    let found: serde_json::Value =
-        serde_json::from_slice(&found.get_output().stdout).expect("JSON");
+    let found = findings(root);
     let kinds: Vec<&str> = found
         .as_array()
         .unwrap()
@@ -134,12 +139,7 @@ fn doctor_finishes_experiment_moves_cut_short() {
         let some_run = run_dir(root, &crate::common::run_id_named(root, "quickstart"));
         std::fs::write(some_run.join(".mlrs-tmp-killed"), "half").unwrap();
 
-        let found = mlrs(root)
-            .args(["doctor", "--format", "json"])
-            .assert()
-            .code(1);
-        let found: serde_json::Value =
-            serde_json::from_slice(&found.get_output().stdout).expect("JSON");
+        let found = findings(root);
         let of = |kind: &str| -> Vec<String> {
             found
                 .as_array()

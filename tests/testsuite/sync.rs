@@ -113,6 +113,19 @@ fn sync(root: &Path, server: &Server, extra: &[&str]) -> Value {
     serde_json::from_slice(&out).expect("sync prints JSON")
 }
 
+/// `mlrs sync` in the background, for killing it.
+fn spawn_sync(root: &Path, server: &Server, extra: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_mlrs"))
+        .arg("-s")
+        .arg(root)
+        .args(["sync", "--to", &server.url])
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start mlrs sync")
+}
+
 /// What MLflow's client finds on the server that differs from the store.
 #[track_caller]
 fn compare(root: &Path, server: &Server) -> Value {
@@ -323,19 +336,7 @@ fn sync_killed_at_random_moments_then_rerun_leaves_no_duplicates_and_nothing_mis
         x ^= x >> 7;
         x ^= x << 17;
         let delay = 100 + x % 2500;
-        let mut child = Command::new(env!("CARGO_BIN_EXE_mlrs"))
-            .args([
-                "-s",
-                store.root.to_str().unwrap(),
-                "sync",
-                "--to",
-                &server.url,
-            ])
-            .args(["-j", "3"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start sync");
+        let mut child = spawn_sync(&store.root, server, &["-j", "3"]);
         std::thread::sleep(Duration::from_millis(delay));
         let _ = child.kill();
         let _ = child.wait();
@@ -355,19 +356,7 @@ fn follow_sends_metric_lines_as_they_are_logged() {
     sync(&store.root, server, &[]);
     let run = common::run_id_named(&store.root, "r0");
     let remote = remote_id(&store.root, &run);
-    let mut follow = Command::new(env!("CARGO_BIN_EXE_mlrs"))
-        .args([
-            "-s",
-            store.root.to_str().unwrap(),
-            "sync",
-            "--to",
-            &server.url,
-        ])
-        .args(["--follow", "--interval", "0.5"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start sync --follow");
+    let mut follow = spawn_sync(&store.root, server, &["--follow", "--interval", "0.5"]);
     let arrived = |n: usize| {
         let started = Instant::now();
         loop {
