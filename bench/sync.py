@@ -10,6 +10,7 @@ new (no request per run). Each side gets a fresh server.
 Needs the server venv scripts/test makes (~/.cache/mlrs/venvs/mlflow-server-3.17.2).
 """
 import argparse
+import json
 import os
 import shutil
 import socket
@@ -101,6 +102,10 @@ def main():
     try:
         rows.append((f"mlrs sync -j {a.j}", timed([MLRS, "-s", work, "sync", "--to", server.url, "-j", str(a.j)]), None))
         rows.append(("mlrs sync (rerun, nothing new)", timed([MLRS, "-s", work, "sync", "--to", server.url]), None))
+        again = subprocess.run([MLRS, "-s", work, "sync", "--to", server.url, "--format", "json"],
+                               check=True, capture_output=True, text=True, env=ENV)
+        summary = json.loads(again.stdout)
+        print(f"rerun: {summary['runs_unchanged']} runs unchanged, {summary['requests']} requests to the server")
     finally:
         server.stop()
     if not a.no_python:

@@ -12,6 +12,7 @@ import json
 import math
 import os
 import sys
+import tempfile
 
 from mlflow.entities import ViewType
 from mlflow.tracking import MlflowClient
@@ -135,6 +136,17 @@ def main():
         a, b = local_artifacts(store, run), artifact_tree(server, sid)
         if a != b:
             bad.append(f"run {rid} artifacts differ: {b} != {a}")
+        elif a:
+            # One file downloaded through the server's artifact proxy has the local bytes.
+            path = sorted(a)[0]
+            with tempfile.TemporaryDirectory() as dst:
+                got_file = server.download_artifacts(sid, path, dst)
+                with open(got_file, "rb") as f:
+                    got_bytes = f.read()
+            root = os.path.join(store, run.info.experiment_id, rid, "artifacts")
+            with open(os.path.join(root, path), "rb") as f:
+                if f.read() != got_bytes:
+                    bad.append(f"run {rid} artifact {path}: downloaded bytes differ")
     versions = 0
     for model in local.search_registered_models(max_results=1000):
         try:
