@@ -272,6 +272,17 @@ fn sync_sends_a_store_that_mlflow_reads_back_the_same_and_reruns_send_nothing() 
     assert!(created > 0, "{second:#}");
     assert_eq!(compare(&b.root, server)["server_runs"], created);
     assert_eq!(compare(&a.root, server)["server_runs"], 34);
+
+    // Deleted runs (and runs of deleted experiments) are left out unless asked for; then they
+    // arrive, deleted.
+    let skipped = first["runs_skipped_deleted"].as_u64().unwrap();
+    assert!(skipped > 0, "{first:#}");
+    let deleted = sync(&a.root, server, &["--include-deleted"]);
+    assert_eq!(deleted["runs_created"], skipped, "{deleted:#}");
+    let gone = common::run_id_named(&a.root, "to-be-deleted");
+    let run = server.get(&format!("runs/get?run_id={}", remote_id(&a.root, &gone)));
+    assert_eq!(run["run"]["info"]["lifecycle_stage"], "deleted", "{run:#}");
+    assert_eq!(compare(&a.root, server)["server_runs"], 34 + skipped);
 }
 
 #[test]
