@@ -184,6 +184,9 @@ struct RunState {
     artifacts: BTreeMap<String, (u64, i64)>,
     #[serde(default)]
     deleted: bool,
+    /// Created in this pass (counted as created, not as updated); never saved.
+    #[serde(skip)]
+    created_now: bool,
 }
 
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
@@ -728,6 +731,7 @@ fn create_run(client: &Client, shared: &Shared, info: &RunInfo, source_store: &s
             RunState {
                 remote: run.run_id,
                 artifact_uri: run.artifact_uri,
+                created_now: true,
                 ..RunState::default()
             },
         );
@@ -763,9 +767,10 @@ fn send_run(
     let send_artifacts = dry_run || served;
     {
         let mut s = shared.summary.lock().unwrap_or_else(|e| e.into_inner());
+        let created_now = prior.as_ref().is_some_and(|p| p.created_now);
         if dry_run && plan.create {
             s.runs_created += 1;
-        } else if !plan.create {
+        } else if !plan.create && !created_now {
             s.runs_updated += 1;
         }
         s.params += plan.params.len();

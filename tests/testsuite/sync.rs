@@ -275,10 +275,17 @@ fn sync_sends_a_store_that_mlflow_reads_back_the_same_and_reruns_send_nothing() 
 
     // Deleted runs (and runs of deleted experiments) are left out unless asked for; then they
     // arrive, deleted.
-    let skipped = first["runs_skipped_deleted"].as_u64().unwrap();
-    assert!(skipped > 0, "{first:#}");
+    assert!(
+        first["runs_skipped_deleted"].as_u64() > Some(0),
+        "{first:#}"
+    );
     let deleted = sync(&a.root, server, &["--include-deleted"]);
-    assert_eq!(deleted["runs_created"], skipped, "{deleted:#}");
+    let skipped = deleted["runs_created"].as_u64().unwrap();
+    assert!(
+        skipped > first["runs_skipped_deleted"].as_u64().unwrap(),
+        "{deleted:#}"
+    );
+    assert_eq!(deleted["runs_updated"], 0, "{deleted:#}");
     let gone = common::run_id_named(&a.root, "to-be-deleted");
     let run = server.get(&format!("runs/get?run_id={}", remote_id(&a.root, &gone)));
     assert_eq!(run["run"]["info"]["lifecycle_stage"], "deleted", "{run:#}");
@@ -294,6 +301,7 @@ fn a_rerun_sends_only_what_was_appended_and_no_request_per_run() {
     let store = generated_store(&unique("incremental"), runs, 50);
     let first = sync(&store.root, server, &["-j", "4"]);
     assert_eq!(first["runs_created"], runs, "{first:#}");
+    assert_eq!(first["runs_updated"], 0, "{first:#}");
     assert_eq!(first["metric_points"], runs * 50);
 
     let again = sync(&store.root, server, &[]);
