@@ -106,7 +106,16 @@ impl Ctx {
 
     /// The store for a command that writes; created (as MLflow would) when the folder is missing.
     pub fn store_for_write(&self) -> Result<Store> {
-        Ok(Store::open_or_create(&self.location.root, self.env.now_ms)?)
+        let root = &self.location.root;
+        let new = std::fs::read_dir(root).map_or(!root.exists(), |mut d| d.next().is_none());
+        let store = Store::open_or_create(root, self.env.now_ms)?;
+        if new {
+            self.note(&format!(
+                "no store here yet: created one at {}",
+                root.display()
+            ));
+        }
+        Ok(store)
     }
 
     /// Report what was skipped while `result` was loaded, then print it in the chosen format:
@@ -124,6 +133,9 @@ impl Ctx {
             out.flush()?;
             notes
         };
+        if let Some(message) = result.empty() {
+            self.note(message);
+        }
         for note in notes {
             self.note(&note);
         }
@@ -174,10 +186,10 @@ impl Ctx {
 
     /// How much a result loads: `--format json` shows every field of MLflow's dictionaries.
     pub fn detail(&self) -> Detail {
-        if self.format == Format::Json {
-            Detail::Everything
-        } else {
-            Detail::Shown
+        match self.format {
+            Format::Json => Detail::Everything,
+            Format::Csv | Format::Tsv => Detail::Records,
+            Format::Table | Format::Markdown => Detail::Shown,
         }
     }
 

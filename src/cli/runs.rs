@@ -73,11 +73,11 @@ enum Cmd {
         after_help = "Examples:\n  mlrs runs history 3df405d6 rmse\n  mlrs runs history 3df405d6 'train/*' val_rmse --format csv > history.csv\n  mlrs runs history $MLFLOW_RUN_ID loss --format json | jq '[.[].value]'"
     )]
     History {
-        /// Run id or unique prefix
+        /// Run id, unique prefix or name
         #[arg(add = complete::runs())]
         run: String,
-        /// Metric keys or patterns such as 'train/*'
-        #[arg(required = true, value_name = "METRIC", add = complete::metric_keys())]
+        /// Metric keys or patterns such as 'train/*' [default: every metric]
+        #[arg(value_name = "METRIC", add = complete::metric_keys())]
         metrics: Vec<String>,
     },
     /// Delete runs (soft delete, as MLflow; `restore` undoes it, `gc` makes it permanent)

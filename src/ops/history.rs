@@ -53,10 +53,17 @@ fn series_of(run: &RunInfo, keys: &[String]) -> crate::store::Result<Vec<Series>
 }
 
 /// One run's histories of the metrics `patterns` name (exact keys or globs such as `train/*`);
-/// a pattern matching nothing is an error naming the run's metrics.
+/// a pattern matching nothing is an error naming the run's metrics. No patterns means every
+/// metric.
 pub fn history(store: &Store, run: &str, patterns: &[String]) -> anyhow::Result<Histories> {
     let info = store.find_run(run)?;
     let available = info.metric_keys()?;
+    if patterns.is_empty() {
+        return Ok(Histories {
+            series: series_of(&info, &available)?,
+            problems: Vec::new(),
+        });
+    }
     let mut keys: Vec<String> = Vec::new();
     for pattern in patterns {
         let matched: Vec<&String> = if available.contains(pattern) {

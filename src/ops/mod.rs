@@ -83,5 +83,8 @@ impl ExperimentRef {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Detail {
     Shown,
+    /// `search_runs()` records (CSV/TSV): every key, as MLflow's data frame has, unless the
+    /// request names the columns to show.
+    Records,
     Everything,
 }

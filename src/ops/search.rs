@@ -20,7 +20,8 @@ pub struct SearchRequest {
 }
 
 pub struct Searched {
-    /// Holding exactly the keys shown (every key with [`Detail::Everything`]).
+    /// Holding exactly the keys shown (every key with [`Detail::Everything`], and with
+    /// [`Detail::Records`] when no columns were asked for).
     pub runs: Vec<Run>,
     /// The params, metrics, tags and attributes shown beyond id, name, status and start.
     pub fields: Vec<Field>,
@@ -47,7 +48,12 @@ pub fn search(store: &Store, req: &SearchRequest) -> anyhow::Result<Searched> {
             )
         })
         .collect();
-    if req.detail == Detail::Everything {
+    let every_key = match req.detail {
+        Detail::Everything => true,
+        Detail::Records => req.columns.is_empty(),
+        Detail::Shown => false,
+    };
+    if every_key {
         found.load(store, &DataSelection::everything());
     } else if !req.columns.is_empty() {
         let mut needs = Needs::default();
@@ -62,7 +68,7 @@ pub fn search(store: &Store, req: &SearchRequest) -> anyhow::Result<Searched> {
             }
         }
     }
-    if req.detail == Detail::Shown {
+    if !every_key {
         // Records list every key a run holds; hold only the keys shown.
         for run in &mut found.runs {
             let shown = |kind: Kind, key: &String| fields.contains(&kind.field(key));

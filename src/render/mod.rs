@@ -132,6 +132,11 @@ pub trait View {
     fn records(&self) -> Option<Table> {
         None
     }
+    /// When the result is an empty listing, what to tell the person ("no runs matched"): an
+    /// empty table alone looks like a failure.
+    fn empty(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 #[derive(Debug, Clone)]

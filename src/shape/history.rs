@@ -79,4 +79,8 @@ impl View for Histories {
         }
         Some(records)
     }
+
+    fn empty(&self) -> Option<&'static str> {
+        self.series.is_empty().then_some("no metric values")
+    }
 }

@@ -179,6 +179,10 @@ impl View for ModelList {
         }
         Some(records)
     }
+
+    fn empty(&self) -> Option<&'static str> {
+        self.models.is_empty().then_some("no registered models")
+    }
 }
 
 /// Versions for people (a table) and for scripts (records with every field, version tags as
@@ -192,8 +196,14 @@ impl View for VersionList {
             "Run ID",
             "Created",
             "Description",
+            "Tags",
         ]);
-        for v in &self.versions {
+        let mut versions: Vec<&ModelVersion> = self.versions.iter().collect();
+        if self.by_number {
+            versions.sort_by(|a, b| (&a.name, a.version).cmp(&(&b.name, b.version)));
+        }
+        for v in versions {
+            let tags = v.tags.iter().map(|(k, val)| format!("{k}={val}"));
             table.push(vec![
                 Cell::Int(v.version as i64),
                 Cell::Status(v.current_stage.as_str().into()),
@@ -201,6 +211,7 @@ impl View for VersionList {
                 Cell::opt_text(v.run_id.as_ref()),
                 Cell::opt_time(v.creation_timestamp),
                 Cell::opt_text(v.description.as_ref()),
+                Cell::Text(tags.collect::<Vec<_>>().join(", ")),
             ]);
         }
         vec![Block::Table(table)]
@@ -213,6 +224,10 @@ impl View for VersionList {
 
     fn records(&self) -> Option<Table> {
         Some(version_records(&self.versions))
+    }
+
+    fn empty(&self) -> Option<&'static str> {
+        self.versions.is_empty().then_some("no model versions")
     }
 }
 

@@ -211,4 +211,12 @@ impl Store {
         }
         Some(path)
     }
+
+    /// Where a recorded `file:` URI (or path) of a moved or copied store is now, as a `file:`
+    /// URI: `Some` only when [`Store::relocated`] answers a place other than the recorded one.
+    pub fn relocated_uri(&self, uri: &str) -> Option<String> {
+        let recorded = location::uri_to_local_path(uri)?;
+        let here = self.relocated(uri).filter(|here| *here != recorded)?;
+        Some(location::file_uri(&here))
+    }
 }

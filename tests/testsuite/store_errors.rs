@@ -132,7 +132,7 @@ fn unknown_run_and_ambiguous_prefix() {
         .assert()
         .code(3)
         .stderr_eq(str![[r#"
-mlrs: error: no run with id or prefix 'ffffffffffff'
+mlrs: error: no run with id, id prefix or name 'ffffffffffff'
 
 "#]]);
     mlrs(&store.root)

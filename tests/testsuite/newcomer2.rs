@@ -1,0 +1,254 @@
+//! Issue 16, a newcomer's rough edges: run names wherever a run is expected, empty results
+//! said on stderr, fuller listings, CSV with every column, store errors that say what is
+//! wrong, copied stores whose recorded absolute paths point elsewhere.
+
+use crate::common::*;
+
+#[track_caller]
+fn stderr_of(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn a_run_name_works_wherever_a_run_is_expected() {
+    let store = fixture_store("3.17.2");
+    let id = run_id_named(&store.root, "rf-d10-n50");
+    let described = mlrs_json(&store.root, &["runs", "describe", "rf-d10-n50"]);
+    assert_eq!(described["info"]["run_id"], id.as_str());
+    let by_id = mlrs_stdout(&store.root, &["runs", "history", &id]);
+    let by_name = mlrs_stdout(&store.root, &["runs", "history", "rf-d10-n50"]);
+    assert_eq!(by_id, by_name);
+    mlrs(&store.root)
+        .args(["compare", "rf-d10-n50", "rf-d5-n50"])
+        .assert()
+        .success();
+    mlrs(&store.root)
+        .args(["log", "rf-d10-n50", "--param", "extra=1"])
+        .assert()
+        .success();
+    let described = mlrs_json(&store.root, &["runs", "describe", &id]);
+    assert_eq!(described["data"]["params"]["extra"], "1");
+}
+
+#[test]
+fn an_ambiguous_run_name_lists_the_matching_ids() {
+    let store = fixture_store("3.17.2");
+    let first = run_id_named(&store.root, "rf-d10-n50");
+    let second = run_id_named(&store.root, "rf-d5-n50");
+    let meta = run_dir(&store.root, &second).join("meta.yaml");
+    let text = std::fs::read_to_string(&meta).unwrap();
+    std::fs::write(
+        &meta,
+        text.replace("run_name: rf-d5-n50", "run_name: rf-d10-n50"),
+    )
+    .unwrap();
+    let out = mlrs(&store.root)
+        .args(["runs", "describe", "rf-d10-n50"])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let stderr = stderr_of(&out);
+    assert!(
+        stderr.contains("run name 'rf-d10-n50' is ambiguous"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&first) && stderr.contains(&second),
+        "{stderr}"
+    );
+    mlrs(&store.root)
+        .args(["runs", "describe", "no-such-run"])
+        .assert()
+        .code(3);
+}
+
+#[test]
+fn empty_results_say_so_on_stderr() {
+    let store = fixture_store("3.17.2");
+    for args in [
+        &["search", "metrics.rmse < -1"][..],
+        &["runs", "list", "-e", "Default", "--view", "deleted"],
+    ] {
+        let out = mlrs(&store.root)
+            .args(args)
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        assert_eq!(stderr_of(&out), "mlrs: no runs matched\n", "{args:?}");
+    }
+    let empty = no_store();
+    std::fs::create_dir_all(empty.root.join(".trash")).unwrap();
+    let out = mlrs(&empty.root)
+        .args(["experiments", "list"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert_eq!(stderr_of(&out), "mlrs: no experiments\n");
+}
+
+#[test]
+fn runs_history_without_a_metric_shows_every_metric() {
+    let store = fixture_store("3.17.2");
+    let id = run_id_named(&store.root, "rf-d10-n50");
+    let all = mlrs_stdout(&store.root, &["runs", "history", &id]);
+    let star = mlrs_stdout(&store.root, &["runs", "history", &id, "*"]);
+    assert_eq!(all, star);
+    assert!(all.lines().count() > 2, "{all}");
+}
+
+#[test]
+fn experiments_list_shows_run_counts_and_description_and_takes_a_limit() {
+    let store = fixture_store("3.17.2");
+    let table = mlrs_stdout(
+        &store.root,
+        &[
+            "experiments",
+            "list",
+            "-f",
+            "markdown",
+            "--filter",
+            "name = 'nyc-taxi-duration'",
+        ],
+    );
+    assert!(
+        table.contains("Runs") && table.contains("Deleted runs"),
+        "{table}"
+    );
+    assert!(
+        table.contains("Predict trip duration (minutes) of NYC yellow taxis. Data: TLC 2021-01."),
+        "{table}"
+    );
+    assert!(!table.contains("mlflow.note.content"), "{table}");
+    let limited = mlrs_json(&store.root, &["experiments", "list", "-n", "2"]);
+    assert_eq!(limited.as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn models_versions_table_is_in_version_order_with_tags() {
+    let store = fixture_store("3.17.2");
+    let table = mlrs_stdout(
+        &store.root,
+        &["models", "versions", "nyc-taxi-regressor", "-f", "markdown"],
+    );
+    let numbers: Vec<&str> = table
+        .lines()
+        .skip(2)
+        .filter_map(|l| l.trim_start_matches('|').split('|').next())
+        .map(str::trim)
+        .collect();
+    assert_eq!(numbers, ["1", "2", "3", "4", "6"], "{table}");
+    assert!(table.contains("validation_status=approved"), "{table}");
+}
+
+#[test]
+fn search_csv_has_every_column_unless_columns_are_named() {
+    let store = fixture_store("3.17.2");
+    let id = run_id_named(&store.root, "rf-d10-n50");
+    let filter = format!("attributes.run_id = '{id}'");
+    let run = mlrs_json(&store.root, &["runs", "describe", &id]);
+    let csv = mlrs_stdout(&store.root, &["search", &filter, "-f", "csv"]);
+    let header = csv.lines().next().unwrap();
+    for kind in ["metrics", "params", "tags"] {
+        let keys = run["data"][kind].as_object().unwrap();
+        assert!(!keys.is_empty(), "{kind}");
+        for key in keys.keys() {
+            assert!(
+                header.contains(&format!("{kind}.{key}")),
+                "{kind}.{key}: {header}"
+            );
+        }
+    }
+    let narrowed = mlrs_stdout(
+        &store.root,
+        &["search", &filter, "-f", "tsv", "-c", "params.*"],
+    );
+    let header = narrowed.lines().next().unwrap();
+    assert!(
+        header.contains("params.") && !header.contains("metrics."),
+        "{header}"
+    );
+}
+
+#[test]
+fn store_errors_say_what_is_wrong() {
+    let store = fixture_store("3.17.2");
+    let file = store.dir.path().join("afile");
+    std::fs::write(&file, "x").unwrap();
+    let out = mlrs(&file)
+        .args(["runs", "list"])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    assert!(stderr_of(&out).contains("is a file"), "{}", stderr_of(&out));
+
+    let out = mlrs(store.dir.path())
+        .args(["runs", "list"])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let stderr = stderr_of(&out);
+    assert!(
+        stderr.contains(&format!("hint: use --store {}", store.root.display())),
+        "{stderr}"
+    );
+
+    let out = mlrs(&store.root.join("0"))
+        .args(["runs", "list"])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let stderr = stderr_of(&out);
+    assert!(
+        stderr.contains(&format!("inside the store {}", store.root.display())),
+        "{stderr}"
+    );
+
+    let fresh = no_store();
+    let out = mlrs(&fresh.root)
+        .args(["experiments", "create", "first"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stderr = stderr_of(&out);
+    assert!(
+        stderr.contains(&format!("created one at {}", fresh.root.display())),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn models_get_on_a_copied_store_names_the_model_inside_it() {
+    let store = fixture_store("2.22.5");
+    let meta = store.path("models/nyc-taxi-regressor/version-1/meta.yaml");
+    let text = std::fs::read_to_string(&meta).unwrap();
+    let moved = text.replace(
+        "file:///work/main/fixtures/mlflow-2.22.5/mlruns/",
+        "file:///nonexistent/zoomcamp/mlruns/",
+    );
+    assert_ne!(text, moved);
+    std::fs::write(&meta, moved).unwrap();
+    let out = mlrs(&store.root)
+        .args(["models", "get", "nyc-taxi-regressor/1", "-f", "table"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let inside = store
+        .root
+        .join("119042592776404530/a2748fa6d9654139be72748a607f5854/artifacts/model");
+    let stdout = String::from_utf8(out.stdout.clone()).unwrap();
+    assert_eq!(stdout.trim(), format!("file://{}", inside.display()));
+    let stderr = stderr_of(&out);
+    assert!(
+        stderr.contains("file:///nonexistent/zoomcamp/mlruns/")
+            && stderr.contains("inside this store"),
+        "{stderr}"
+    );
+}
