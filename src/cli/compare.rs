@@ -29,7 +29,7 @@ Examples:
 #[derive(clap::Args, Debug)]
 #[command(after_help = EXAMPLES)]
 pub struct Args {
-    /// Runs to compare: ids or unique prefixes [default: the newest runs, see below]
+    /// Runs to compare: ids, unique prefixes or names [default: the newest runs, see below]
     #[arg(value_name = "RUN", add = complete::runs())]
     runs: Vec<String>,
     /// Compare the runs this filter finds instead (the syntax of `mlrs search`)
@@ -78,11 +78,7 @@ impl From<AggArg> for Agg {
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let store = ctx.store()?;
-    let columns = if args.columns.is_empty() {
-        Columns::parse(&["params.*".into(), "metrics.*".into()])?
-    } else {
-        Columns::parse(&args.columns)?
-    };
+    let columns = Columns::parse(&args.columns)?;
     let runs = if args.runs.is_empty() {
         let limit = Some(args.top.unwrap_or(10));
         Runs::Found(args.scope.find(ctx, args.filter.as_deref(), limit))

@@ -142,7 +142,8 @@ impl Ctx {
         Ok(())
     }
 
-    /// Report entries that could not be read; they were skipped, the rest is shown.
+    /// Report entries that could not be read (they were skipped, the rest is shown), and keys
+    /// asked for that no run has.
     pub fn report(&self, result: &dyn Outcome) {
         let problems = result.problems();
         let mut err = std::io::stderr().lock();
@@ -154,6 +155,9 @@ impl Ctx {
             );
         }
         self.skipped.set(self.skipped.get() + problems.len());
+        for unknown in result.unknown_keys() {
+            self.note(&unknown.to_string());
+        }
     }
 
     /// A message for the person at the terminal (never data).
@@ -244,7 +248,12 @@ pub mod exit {
             crate::render::printable(&format!("{err:#}"))
         );
         let store_error = err.chain().find_map(|c| c.downcast_ref::<StoreError>());
-        if let Some(hint) = store_error.and_then(StoreError::hint) {
+        let query_hint = || {
+            err.chain()
+                .find_map(|c| c.downcast_ref::<crate::query::QueryError>())
+                .and_then(|q| q.hint.as_deref())
+        };
+        if let Some(hint) = store_error.and_then(StoreError::hint).or_else(query_hint) {
             eprintln!("hint: {}", crate::render::printable(hint));
         }
         ExitCode::from(code_for(err, store_error))

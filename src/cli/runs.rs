@@ -32,7 +32,7 @@ enum Cmd {
         after_help = "Examples:\n  mlrs runs end $RUN\n  mlrs runs end --status FAILED        # the run in $MLFLOW_RUN_ID"
     )]
     End {
-        /// Run id or unique prefix [default: $MLFLOW_RUN_ID]
+        /// Run id, unique prefix or name [default: $MLFLOW_RUN_ID]
         #[arg(add = complete::runs())]
         run: Option<String>,
         /// The final status
@@ -64,7 +64,7 @@ enum Cmd {
         after_help = "Examples:\n  mlrs runs describe 3df405d6\n  mlrs runs describe $MLFLOW_RUN_ID --format json | jq .data.metrics"
     )]
     Describe {
-        /// Run id or unique prefix [default: $MLFLOW_RUN_ID]
+        /// Run id, unique prefix or name [default: $MLFLOW_RUN_ID]
         #[arg(add = complete::runs())]
         run: Option<String>,
     },

@@ -46,6 +46,9 @@ pub struct Args {
     /// Also show these keys, e.g. 'metrics.*', 'params.lr*', 'tags.mlflow.user' (repeatable)
     #[arg(short = 'c', long = "columns", value_name = "GLOB", add = complete::entity_keys())]
     columns: Vec<String>,
+    /// Hide columns whose value is the same in every run shown (as `compare --only-changed`)
+    #[arg(long)]
+    only_changed: bool,
     #[command(flatten)]
     directions: DirectionArgs,
 }
@@ -60,6 +63,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             detail: ctx.detail(),
             lower_is_better: args.directions.lower,
             higher_is_better: args.directions.higher,
+            only_changed: args.only_changed,
         },
     )?;
     ctx.show(&searched)

@@ -4,8 +4,10 @@
 use globset::{GlobBuilder, GlobMatcher};
 
 use super::UsageError;
-use crate::query::Field;
-use crate::store::{DataSelection, Keys, Run};
+use super::keys::{UnknownKey, suggest};
+use crate::query::{Field, Value};
+use crate::render::Cell;
+use crate::store::{DataSelection, Keys, Run, RunInfo};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -25,7 +27,27 @@ impl Kind {
         }
     }
 
-    fn keys(self, run: &Run) -> Vec<&String> {
+    /// The kind and key of a param, metric or tag field.
+    pub fn of(field: &Field) -> Option<(Kind, &str)> {
+        match field {
+            Field::Metric(k) => Some((Kind::Metric, k)),
+            Field::Param(k) => Some((Kind::Param, k)),
+            Field::Tag(k) => Some((Kind::Tag, k)),
+            Field::Attr(_) | Field::Dataset(_) => None,
+        }
+    }
+
+    /// The keys of this kind a run has on disk (names only).
+    pub fn names(self, run: &RunInfo) -> crate::store::Result<Vec<String>> {
+        match self {
+            Kind::Metric => run.metric_keys(),
+            Kind::Param => run.param_keys(),
+            Kind::Tag => run.tag_keys(),
+        }
+    }
+
+    /// The keys of this kind a loaded run holds.
+    pub fn keys(self, run: &Run) -> Vec<&String> {
         match self {
             Kind::Metric => run.data.metrics.keys().collect(),
             Kind::Param => run.data.params.keys().collect(),
@@ -38,6 +60,15 @@ impl Kind {
 enum Pattern {
     Exact(String),
     Glob(GlobMatcher),
+}
+
+impl Pattern {
+    fn is_match(&self, key: &str) -> bool {
+        match self {
+            Pattern::Exact(e) => e == key,
+            Pattern::Glob(g) => g.is_match(key),
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -126,15 +157,63 @@ impl Columns {
         out
     }
 
-    fn matches(&self, kind: Kind, key: &str) -> bool {
-        self.specs.iter().any(|(k, p)| {
-            *k == kind
-                && match p {
-                    Pattern::Exact(e) => e == key,
-                    Pattern::Glob(g) => g.is_match(key),
+    /// The columns asked for that no run of `runs` (loaded with [`Columns::selection`]) has:
+    /// an exact key with the keys closest to it, a pattern that matches nothing.
+    pub fn unknown(&self, runs: &[Run]) -> Vec<UnknownKey> {
+        let mut out = Vec::new();
+        for (kind, pattern) in &self.specs {
+            if runs
+                .iter()
+                .any(|r| kind.keys(r).iter().any(|key| pattern.is_match(key)))
+            {
+                continue;
+            }
+            out.push(match pattern {
+                Pattern::Exact(key) => {
+                    let infos: Vec<RunInfo> = runs.iter().map(|r| r.info.clone()).collect();
+                    UnknownKey {
+                        named: kind.field(key).label(),
+                        suggestions: suggest(&infos, Some(*kind), key),
+                    }
                 }
-        })
+                Pattern::Glob(g) => UnknownKey {
+                    named: kind.field(g.glob().glob()).label(),
+                    suggestions: Vec::new(),
+                },
+            });
+        }
+        out
     }
+
+    fn matches(&self, kind: Kind, key: &str) -> bool {
+        self.specs
+            .iter()
+            .any(|(k, p)| *k == kind && p.is_match(key))
+    }
+}
+
+/// Whether `field` has more than one value across `runs` (see [`differs`]).
+pub fn changed(runs: &[Run], field: &Field) -> bool {
+    let cells: Vec<Cell> = runs
+        .iter()
+        .map(|r| match field.value(r) {
+            Value::Missing => Cell::Empty,
+            Value::Float(f) => Cell::Float(f),
+            Value::Int(i) => Cell::Int(i),
+            Value::Text(t) => Cell::text(t),
+        })
+        .collect();
+    differs(&cells)
+}
+
+/// Whether a row of values changes from run to run, the rule of `--only-changed`: NaN equals
+/// NaN, a missing key equals only a missing key.
+pub fn differs(cells: &[Cell]) -> bool {
+    let same = |a: &Cell, b: &Cell| match (a, b) {
+        (Cell::Float(x), Cell::Float(y)) => x == y || (x.is_nan() && y.is_nan()),
+        _ => a == b,
+    };
+    cells.iter().any(|c| !same(c, &cells[0]))
 }
 
 #[cfg(test)]
@@ -151,5 +230,11 @@ mod tests {
         assert!(matches!(c.selection().tags, Keys::None));
         assert!(Columns::parse(&["rmse".into()]).is_err());
         assert!(Columns::parse(&["foo.x".into()]).is_err());
+    }
+
+    #[test]
+    fn change_treats_nan_as_equal_and_missing_as_different() {
+        assert!(!differs(&[Cell::Float(f64::NAN), Cell::Float(f64::NAN)]));
+        assert!(differs(&[Cell::Empty, Cell::text("")]));
     }
 }

@@ -5,6 +5,7 @@
 use globset::GlobBuilder;
 
 use super::UsageError;
+use crate::query::{closest, did_you_mean};
 use crate::store::MetricPoint;
 use crate::store::{Problem, RunInfo, Store, StoreError, Subject, quote};
 
@@ -79,7 +80,7 @@ pub fn history(store: &Store, run: &str, patterns: &[String]) -> anyhow::Result<
             Vec::new()
         };
         if matched.is_empty() {
-            return Err(StoreError::not_found(
+            let err = StoreError::not_found(
                 Subject::input("metric pattern", pattern),
                 format!(
                     "run {} has no metric matching {}; its metrics: {}",
@@ -91,7 +92,12 @@ pub fn history(store: &Store, run: &str, patterns: &[String]) -> anyhow::Result<
                         available.join(", ")
                     }
                 ),
-            )
+            );
+            let near = closest(pattern, available.iter().cloned(), String::as_str);
+            return Err(match did_you_mean(&near) {
+                Some(hint) => err.with_hint(hint),
+                None => err,
+            }
             .into());
         }
         for k in matched {

@@ -5,7 +5,8 @@
 //! Shared by every front-end (`cli` today). Must not know about clap, print, read the terminal,
 //! or decide output formats (presentation is `shape`'s).
 
-/// `Outcome` for result structs that carry their `problems`.
+/// `Outcome` for result structs that carry their `problems` (and, with `; unknown`, the
+/// `unknown` keys the request named).
 macro_rules! outcome {
     ($($t:ty),*) => {$(
         impl $crate::ops::Outcome for $t {
@@ -14,6 +15,16 @@ macro_rules! outcome {
             }
         }
     )*};
+    ($t:ty; unknown) => {
+        impl $crate::ops::Outcome for $t {
+            fn problems(&self) -> &[$crate::store::Problem] {
+                &self.problems
+            }
+            fn unknown_keys(&self) -> &[$crate::ops::keys::UnknownKey] {
+                &self.unknown
+            }
+        }
+    };
 }
 
 pub mod artifacts;
@@ -24,6 +35,7 @@ pub mod experiments;
 pub mod find;
 pub mod gc;
 pub mod history;
+pub mod keys;
 pub mod log;
 pub mod models;
 pub mod plot;
@@ -37,6 +49,10 @@ use crate::store::{Experiment, Problem, Store, StoreError};
 /// A result that may have skipped unreadable entries while it was loaded.
 pub trait Outcome {
     fn problems(&self) -> &[Problem] {
+        &[]
+    }
+    /// Keys the request named that no selected run has (a typo, most often).
+    fn unknown_keys(&self) -> &[keys::UnknownKey] {
         &[]
     }
 }

@@ -338,15 +338,18 @@ pub fn rfc3339(ms: i64) -> String {
 }
 
 fn local_time(ms: i64, style: &Style) -> String {
+    time_as(ms, style, "%Y-%m-%d %H:%M:%S")
+}
+
+/// A time in the style's time zone (local, or UTC with `--utc`), as chrono's `format` writes it.
+pub fn time_as(ms: i64, style: &Style, format: &str) -> String {
     let Some(utc) = chrono::DateTime::from_timestamp_millis(ms) else {
         return ms.to_string();
     };
     if style.utc {
-        utc.format("%Y-%m-%d %H:%M:%S").to_string()
+        utc.format(format).to_string()
     } else {
-        utc.with_timezone(&chrono::Local)
-            .format("%Y-%m-%d %H:%M:%S")
-            .to_string()
+        utc.with_timezone(&chrono::Local).format(format).to_string()
     }
 }
 

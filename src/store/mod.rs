@@ -270,15 +270,23 @@ impl Store {
     /// `artifact_uri` is the default one of a moved or copied store (see
     /// [`Store::experiment_artifact_location`]); `None` for non-local locations (`s3://`, …).
     pub fn local_artifact_dir(&self, run: &RunInfo) -> Option<PathBuf> {
-        let path = location::uri_to_local_path(&run.artifact_uri)?;
-        let default_shape = path.ends_with(
-            Path::new(&run.experiment_id)
-                .join(&run.run_id)
-                .join("artifacts"),
-        );
-        let recorded_root = path.ancestors().nth(3);
-        if default_shape && !path.starts_with(&self.root) && self.is_former_root(recorded_root) {
-            return Some(run.dir.join("artifacts"));
+        let tail = Path::new(&run.experiment_id)
+            .join(&run.run_id)
+            .join("artifacts");
+        self.own_artifacts(&run.artifact_uri, &tail, &run.dir)
+    }
+
+    /// The local folder a recorded artifact location names; when it is the default one (`tail`
+    /// below the store root) of a moved or copied store, the owner's own folder here
+    /// (`dir/artifacts`). `None` for non-local locations.
+    pub(crate) fn own_artifacts(&self, recorded: &str, tail: &Path, dir: &Path) -> Option<PathBuf> {
+        let path = location::uri_to_local_path(recorded)?;
+        let recorded_root = path.ancestors().nth(tail.components().count());
+        if path.ends_with(tail)
+            && !path.starts_with(&self.root)
+            && self.is_former_root(recorded_root)
+        {
+            return Some(dir.join("artifacts"));
         }
         Some(path)
     }

@@ -252,3 +252,129 @@ fn models_get_on_a_copied_store_names_the_model_inside_it() {
         "{stderr}"
     );
 }
+
+/// Stderr of a command expected to exit with `code`.
+#[track_caller]
+fn stderr_with_code(root: &std::path::Path, args: &[&str], code: i32) -> String {
+    let out = mlrs(root)
+        .args(args)
+        .assert()
+        .code(code)
+        .get_output()
+        .clone();
+    stderr_of(&out)
+}
+
+#[test]
+fn typos_in_keys_name_the_keys_meant() {
+    let store = fixture_store("3.17.2");
+    let meant = "no selected run has the key metrics.rsme; did you mean metrics.rmse?";
+    for args in [
+        &["search", "-o", "metrics.rsme"][..],
+        &["search", "metrics.rsme < 6"],
+        &["compare", "-c", "metrics.rsme"],
+        &[
+            "compare",
+            "-e",
+            "nyc-taxi-duration",
+            "-c",
+            "metrics.rmse",
+            "-o",
+            "metrics.rsme",
+        ],
+        &[
+            "search",
+            "-e",
+            "nyc-taxi-duration",
+            "-c",
+            "metrics.rsme",
+            "-f",
+            "csv",
+        ],
+    ] {
+        let stderr = stderr_with_code(&store.root, args, 0);
+        assert!(stderr.contains(meant), "{args:?}: {stderr}");
+    }
+    // A key that some run in scope has is no typo, even when no run matches.
+    let stderr = stderr_with_code(&store.root, &["search", "metrics.rmse < -1"], 0);
+    assert_eq!(stderr, "mlrs: no runs matched\n");
+    // A pattern that matches nothing says so too.
+    let stderr = stderr_with_code(&store.root, &["compare", "-c", "params.lr*"], 0);
+    assert!(
+        stderr.contains("no key of the selected runs matches params.lr*"),
+        "{stderr}"
+    );
+    // Without a prefix the key is no attribute: a usage error, with the key meant.
+    for args in [&["search", "-o", "rmse"][..], &["search", "rmse < 6"]] {
+        let stderr = stderr_with_code(&store.root, args, 2);
+        assert!(
+            stderr.contains("hint: did you mean metrics.rmse?"),
+            "{args:?}: {stderr}"
+        );
+    }
+    let id = run_id_named(&store.root, "rf-d10-n50");
+    let stderr = stderr_with_code(&store.root, &["runs", "history", &id, "rsme"], 3);
+    assert!(stderr.contains("hint: did you mean rmse?"), "{stderr}");
+}
+
+#[test]
+fn search_only_changed_hides_columns_that_never_change() {
+    let store = fixture_store("3.17.2");
+    let args = [
+        "search",
+        "-e",
+        "nyc-taxi-duration",
+        "params.model_type = 'xgboost'",
+        "-c",
+        "params.*",
+        "-f",
+        "csv",
+    ];
+    let header = |extra: &[&str]| {
+        let all: Vec<&str> = args.iter().chain(extra).copied().collect();
+        let csv = mlrs_stdout(&store.root, &all);
+        csv.lines().next().unwrap_or_default().to_owned()
+    };
+    let every = header(&[]);
+    assert!(every.contains("params.model_type"), "{every}");
+    assert!(every.contains("params.learning_rate"), "{every}");
+    let changed = header(&["--only-changed"]);
+    assert!(!changed.contains("params.model_type"), "{changed}");
+    assert!(changed.contains("params.learning_rate"), "{changed}");
+    assert!(changed.starts_with("run_id,"), "{changed}");
+}
+
+#[test]
+fn runs_history_times_show_where_points_differ() {
+    let store = fixture_store("3.17.2");
+    let id = run_id_named(&store.root, "xgb-long");
+    let time_column = |args: &[&str]| {
+        let table = mlrs_stdout(&store.root, args);
+        let mut lines = table.lines();
+        let header = lines.next().unwrap_or_default().to_owned();
+        let first = lines.nth(1).unwrap_or_default();
+        let time = first
+            .split('|')
+            .nth(3)
+            .unwrap_or_default()
+            .trim()
+            .to_owned();
+        (header, time)
+    };
+    // The fixture logged on whole seconds, on one day: the day once, then the clock.
+    let history = ["runs", "history", &id, "rmse", "-f", "markdown"];
+    let (header, time) = time_column(&history);
+    assert!(header.contains("| Time (2026-11-21) |"), "{header}");
+    assert_eq!(time, "05:56:12");
+    // Points logged within one second differ in their milliseconds.
+    for (value, ms) in [("1", "1795239971001"), ("2", "1795239971250")] {
+        mlrs(&store.root)
+            .args(["log", &id, "--metric", &format!("fast={value}")])
+            .args(["--timestamp", ms])
+            .assert()
+            .success();
+    }
+    let (header, time) = time_column(&["runs", "history", &id, "fast", "-f", "markdown"]);
+    assert!(header.contains("| Time (2026-11-21) |"), "{header}");
+    assert_eq!(time, "05:46:11.001");
+}
