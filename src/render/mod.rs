@@ -368,6 +368,12 @@ pub fn human_duration(ms: i64) -> String {
     }
 }
 
+/// The prefix of an id that tables, headers and legends show when the whole id does not fit:
+/// one length everywhere, and every command accepts it.
+pub fn short_id(id: &str) -> String {
+    id.chars().take(table::SHORT_ID).collect()
+}
+
 /// `512 B`, `1.2 KiB`, `3.4 MiB`, `1.0 GiB` (binary units, one decimal).
 pub fn human_bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];

@@ -67,6 +67,13 @@ pub fn write_table(out: &mut dyn Write, table: &Table, style: &Style) -> io::Res
             fit.dropped.push(columns.pop().expect("more than two").key);
         }
         fit.dropped.reverse();
+        if !fit.dropped.is_empty() {
+            // What was cut to make room for the dropped columns gets that room back.
+            columns = (0..columns.len())
+                .map(|c| column(table, c, style, true, groups[c]))
+                .collect();
+            cut_text(&mut columns, limit);
+        }
     }
     let kept = columns.len();
     if grouped {
@@ -120,7 +127,7 @@ fn column(
         .enumerate()
         .map(|(r, row)| {
             let mut text = match &row[c] {
-                Cell::Id(id) if short_ids => id.chars().take(SHORT_ID).collect(),
+                Cell::Id(id) if short_ids => super::short_id(id),
                 // A line break would tear the row apart.
                 other => cut(
                     &other.human(style).replace('\n', "↵").replace('\t', " "),

@@ -36,8 +36,8 @@ impl View for ExperimentList {
                 .map(|(k, v)| format!("{k}={v}"))
                 .collect::<Vec<_>>()
                 .join(", ");
-            let description = e.tags.get(DESCRIPTION_TAG).map_or(String::new(), |d| {
-                d.split_whitespace().collect::<Vec<_>>().join(" ")
+            let description = e.tags.get(DESCRIPTION_TAG).map_or(Cell::Empty, |d| {
+                Cell::Text(d.split_whitespace().collect::<Vec<_>>().join(" "))
             });
             let (active, deleted) = self.run_counts.get(&e.id).copied().unwrap_or_default();
             let mut row = vec![
@@ -46,7 +46,7 @@ impl View for ExperimentList {
                 Cell::Int(active as i64),
                 Cell::Int(deleted as i64),
                 Cell::opt_time(e.creation_time),
-                Cell::Text(description),
+                description,
                 Cell::Text(tags),
             ];
             if show_stage {

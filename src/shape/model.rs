@@ -11,7 +11,7 @@ use super::{key_value_table, prefixed};
 use crate::ops::models::{
     Extras, LoggedData, ModelDescribed, ModelList, SourceRun, VersionList, VersionShown,
 };
-use crate::render::{Block, Cell, Style, Table, View, json_float};
+use crate::render::{Block, Cell, Style, Table, View, json_float, short_id};
 use crate::store::Flavor;
 use crate::store::registry::{ModelVersion, RegisteredModel};
 
@@ -208,7 +208,7 @@ impl View for VersionList {
                 Cell::Int(v.version as i64),
                 Cell::Status(v.current_stage.as_str().into()),
                 Cell::Text(v.aliases.join(", ")),
-                Cell::opt_text(v.run_id.as_ref()),
+                v.run_id.clone().map_or(Cell::Empty, Cell::Id),
                 Cell::opt_time(v.creation_timestamp),
                 Cell::opt_text(v.description.as_ref()),
                 Cell::Text(tags.collect::<Vec<_>>().join(", ")),
@@ -335,9 +335,9 @@ impl View for ModelDescribed {
             let run = v.run_id.as_ref().and_then(|id| self.runs.get(id));
             let run_cell = match (run, &v.run_id) {
                 (Some(SourceRun { name, .. }), Some(id)) => {
-                    Cell::Text(format!("{name} ({})", &id[..id.len().min(8)]))
+                    Cell::Text(format!("{name} ({})", short_id(id)))
                 }
-                (None, Some(id)) => Cell::text(id),
+                (None, Some(id)) => Cell::Id(id.clone()),
                 _ => Cell::Empty,
             };
             let mut row = vec![
