@@ -18,7 +18,8 @@ $MLFLOW_EXPERIMENT_ID, else of every active experiment.
 Rows that differ between runs end their key with * (yellow in colour), and the best value of
 each metric ends with ★ (bold green in colour; **bold** in markdown). Lower is better for names
 with loss, error, rmse, mae or mse, higher for acc, r2, auc, f1, precision, recall or score;
-other metrics get no mark unless --lower-is-better/--higher-is-better name them.
+other metrics, names with words of both kinds and negated errors (neg_…) get no mark unless
+--lower-is-better/--higher-is-better name them.
 
 Examples:
   mlrs compare 3df405d6 8ca5e65d 72b5887f

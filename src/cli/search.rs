@@ -23,8 +23,8 @@ A run without the key never matches a comparison (use IS NULL, or NOT*).";
 
 const SEARCH_EXAMPLES: &str = "\
 The best value of each metric column ends with ★ (bold green in colour; **bold** in markdown): lower for names with loss, error, rmse, mae or mse, higher for acc, r2, auc, f1,
-precision, recall or score, none for other metrics unless --lower-is-better/--higher-is-better
-name them.
+precision, recall or score, none for other metrics, names with words of both kinds or negated
+errors (neg_…) unless --lower-is-better/--higher-is-better name them.
 
 Examples:
   mlrs search 'metrics.rmse < 6 and params.model_type = \"xgboost\"' --order-by 'metrics.rmse'

@@ -378,3 +378,42 @@ fn runs_history_times_show_where_points_differ() {
     assert!(header.contains("| Time (2026-11-21) |"), "{header}");
     assert_eq!(time, "05:46:11.001");
 }
+
+#[test]
+fn a_column_cut_for_room_gets_it_back_when_columns_are_dropped() {
+    let store = fixture_store("3.17.2");
+    let out = mlrs(&store.root)
+        .args(["compare", "-e", "nyc-taxi-duration", "-n", "4"])
+        .args(["-c", "metrics.rmse", "-f", "table"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), stderr_of(&out));
+    assert!(stderr.contains("1 of 5 columns did not fit"), "{stderr}");
+    assert!(stdout.contains(" metrics.rmse*"), "{stdout}");
+}
+
+#[test]
+fn ids_in_tables_are_cut_to_one_prefix_length() {
+    let store = fixture_store("3.17.2");
+    let table = mlrs_stdout(
+        &store.root,
+        &["models", "versions", "nyc-taxi-regressor", "-f", "table"],
+    );
+    let first = table.lines().nth(2).unwrap_or_default();
+    assert!(first.contains(" 3f8fe176cf63 "), "{table}");
+    assert!(!first.contains('…'), "{table}");
+    let described = mlrs_stdout(
+        &store.root,
+        &[
+            "models",
+            "describe",
+            "nyc-taxi-regressor",
+            "-f",
+            "table",
+            "--wide",
+        ],
+    );
+    assert!(described.contains("xgb-long (1c29c80833f1)"), "{described}");
+}
