@@ -1,7 +1,8 @@
 //! The use cases: what mlrs does, as plain functions over a [`Store`] — find runs, load what a
 //! view shows, start and end runs as MLflow does, log, compare, read histories, the registry,
-//! experiments, gc. Plain request structs in, plain result structs out; every result carries
-//! the [`Problem`]s met while loading (skipped entries), for the front-end to report once.
+//! experiments, gc; and the keys a request names that no run has, with the keys meant (`keys`).
+//! Plain request structs in, plain result structs out; every result carries the [`Problem`]s
+//! met while loading (skipped entries), for the front-end to report once.
 //! Shared by every front-end (`cli` today). Must not know about clap, print, read the terminal,
 //! or decide output formats (presentation is `shape`'s).
 

@@ -417,3 +417,30 @@ fn ids_in_tables_are_cut_to_one_prefix_length() {
     );
     assert!(described.contains("xgb-long (1c29c80833f1)"), "{described}");
 }
+
+#[test]
+fn compare_tables_fit_and_cut_keys_keep_their_marks() {
+    let store = fixture_store("3.17.2");
+    for width in ["60", "100", "200"] {
+        let out = mlrs(&store.root)
+            .env("COLUMNS", width)
+            .args(["compare", "-e", "nyc-taxi-duration", "-f", "table"])
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        let table = String::from_utf8_lossy(&out.stdout);
+        let limit: usize = width.parse().unwrap();
+        for line in table.lines() {
+            assert!(
+                line.chars().count() <= limit,
+                "{width}: {line:?} is too wide\n{table}"
+            );
+        }
+        // Values cut in a run's column, ids and times whole.
+        assert!(table.contains(" 2026-11-21 06:02:41 "), "{width}:\n{table}");
+        if limit == 60 {
+            assert!(table.contains("…*"), "a cut key keeps its mark:\n{table}");
+        }
+    }
+}
