@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::ops::compare::{Compared, Row, Entry};
+use crate::ops::compare::{Compared, Entry, Row};
 use crate::render::{Block, Cell, Style, Table, View, json_float};
 use crate::store::RunInfo;
 
@@ -79,7 +79,9 @@ fn row_cells(row: &Row) -> Vec<Cell> {
         Entry::Time(t) => Cell::Time(*t),
         Entry::Number(f) => Cell::Float(*f),
     });
-    std::iter::once(Cell::text(&row.key)).chain(values).collect()
+    std::iter::once(Cell::text(&row.key))
+        .chain(values)
+        .collect()
 }
 
 fn entry_json(value: &Entry) -> Value {

@@ -256,9 +256,29 @@ mod fuzz {
 
     fn line_soup() -> impl Strategy<Value = String> {
         let pieces = vec![
-            "1795239971000", "-1", "0", " ", "  ", "0.5", "nan", "NaN", "-inf", "Infinity", "1e308",
-            "1e999", "1_000", "0x10", "+", "9223372036854775808", "\t", "\r", "\u{0}", "é", "\n",
-            "train", "abc123",
+            "1795239971000",
+            "-1",
+            "0",
+            " ",
+            "  ",
+            "0.5",
+            "nan",
+            "NaN",
+            "-inf",
+            "Infinity",
+            "1e308",
+            "1e999",
+            "1_000",
+            "0x10",
+            "+",
+            "9223372036854775808",
+            "\t",
+            "\r",
+            "\u{0}",
+            "é",
+            "\n",
+            "train",
+            "abc123",
         ];
         prop::collection::vec(prop::sample::select(pieces), 0..12).prop_map(|v| v.concat())
     }

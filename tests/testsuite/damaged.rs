@@ -197,7 +197,10 @@ fn one_bad_file_is_reported_alone_and_the_rest_is_shown() {
             .get_output()
             .clone();
         assert!(String::from_utf8_lossy(&out.stdout).contains(&run));
-        assert!(String::from_utf8_lossy(&out.stderr).contains("tags/bad"), "-e {named}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("tags/bad"),
+            "-e {named}"
+        );
     }
     let out = mlrs(root)
         .args(["experiments", "list", "--format", "json"])
