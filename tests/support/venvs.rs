@@ -22,25 +22,35 @@ pub fn venvs() -> PathBuf {
         })
 }
 
-/// The venv python with MLflow `version`. Tests that need MLflow never skip under CI; elsewhere
-/// a missing venv fails too, unless MLRS_SKIP_MLFLOW=1 says the caller knows.
+/// The venv python with MLflow `version` (see [`required`]).
 #[track_caller]
 pub fn python(version: &str) -> Option<PathBuf> {
-    let venvs = venvs();
-    let py = venvs
+    let py = venvs()
         .join(format!("mlflow-{version}"))
         .join("bin")
         .join("python");
-    if py.is_file() {
-        return Some(py);
+    required(
+        py.is_file(),
+        py,
+        &format!("MLflow {version}"),
+        "MLRS_SKIP_MLFLOW",
+    )
+}
+
+/// `path` when `present`. Otherwise a test never skips under CI, and elsewhere fails too unless
+/// `skip_var=1` says the caller knows: a test that can skip silently cannot fail.
+#[track_caller]
+pub fn required(present: bool, path: PathBuf, what: &str, skip_var: &str) -> Option<PathBuf> {
+    if present {
+        return Some(path);
     }
     let in_ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
-    if !in_ci && std::env::var("MLRS_SKIP_MLFLOW").is_ok_and(|v| v == "1") {
-        eprintln!("MLRS_SKIP_MLFLOW=1: skipping a test that needs MLflow {version}");
+    if !in_ci && std::env::var(skip_var).is_ok_and(|v| v == "1") {
+        eprintln!("{skip_var}=1: skipping a test that needs {what}");
         return None;
     }
     panic!(
-        "MLflow {version} is needed at {} — run `scripts/test`, which creates the venvs (or set MLRS_SKIP_MLFLOW=1 outside CI)",
-        py.display()
+        "{what} is needed ({}) — run `scripts/test`, which installs it (or set {skip_var}=1 outside CI)",
+        path.display()
     );
 }
