@@ -5,8 +5,7 @@ use globset::{GlobBuilder, GlobMatcher};
 
 use super::UsageError;
 use super::keys::{UnknownKey, suggest};
-use crate::query::{Field, Value};
-use crate::render::Cell;
+use crate::query::Field;
 use crate::store::{DataSelection, Keys, Run, RunInfo};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -192,30 +191,6 @@ impl Columns {
     }
 }
 
-/// Whether `field` has more than one value across `runs` (see [`differs`]).
-pub fn changed(runs: &[Run], field: &Field) -> bool {
-    let cells: Vec<Cell> = runs
-        .iter()
-        .map(|r| match field.value(r) {
-            Value::Missing => Cell::Empty,
-            Value::Float(f) => Cell::Float(f),
-            Value::Int(i) => Cell::Int(i),
-            Value::Text(t) => Cell::text(t),
-        })
-        .collect();
-    differs(&cells)
-}
-
-/// Whether a row of values changes from run to run, the rule of `--only-changed`: NaN equals
-/// NaN, a missing key equals only a missing key.
-pub fn differs(cells: &[Cell]) -> bool {
-    let same = |a: &Cell, b: &Cell| match (a, b) {
-        (Cell::Float(x), Cell::Float(y)) => x == y || (x.is_nan() && y.is_nan()),
-        _ => a == b,
-    };
-    cells.iter().any(|c| !same(c, &cells[0]))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,11 +205,5 @@ mod tests {
         assert!(matches!(c.selection().tags, Keys::None));
         assert!(Columns::parse(&["rmse".into()]).is_err());
         assert!(Columns::parse(&["foo.x".into()]).is_err());
-    }
-
-    #[test]
-    fn change_treats_nan_as_equal_and_missing_as_different() {
-        assert!(!differs(&[Cell::Float(f64::NAN), Cell::Float(f64::NAN)]));
-        assert!(differs(&[Cell::Empty, Cell::text("")]));
     }
 }

@@ -3,11 +3,10 @@
 //! row changes between runs and which runs hold the best value. Must not build the view.
 
 use super::UsageError;
-use super::columns::{Columns, Kind, differs};
+use super::columns::{Columns, Kind};
 use super::find::{FindRequest, find};
 use super::keys::{self, UnknownKey};
 use crate::query::{Directions, OrderBy, Target, best_all, sort_runs};
-use crate::render::Cell;
 use crate::store::{Problem, Run, RunInfo, Store};
 
 /// Which runs to compare.
@@ -58,10 +57,28 @@ outcome!(Compared; unknown);
 /// One row: a key and its value in each run.
 pub struct Row {
     pub key: String,
-    pub cells: Vec<Cell>,
+    pub entries: Vec<Entry>,
     /// Indexes of the runs holding the best value (metric rows only).
     pub best: Vec<usize>,
     pub changed: bool,
+}
+
+/// One run's value in a row.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Entry {
+    Missing,
+    RunId(String),
+    Text(String),
+    Status(String),
+    /// Milliseconds since the epoch.
+    Time(i64),
+    Number(f64),
+}
+
+impl Entry {
+    fn text(s: Option<&String>) -> Entry {
+        s.map_or(Entry::Missing, |s| Entry::Text(s.clone()))
+    }
 }
 
 pub fn compare(store: &Store, req: &CompareRequest) -> anyhow::Result<Compared> {
@@ -136,6 +153,20 @@ fn select_runs(store: &Store, req: &CompareRequest, columns: &Columns) -> anyhow
     })
 }
 
+/// Whether a row changes from run to run, the rule of `--only-changed` (`compare`'s rows,
+/// `search`'s columns).
+pub fn differs(entries: &[Entry]) -> bool {
+    entries.iter().any(|e| !same(e, &entries[0]))
+}
+
+/// Equal for the purpose of "did it change": NaN equals NaN, a missing key equals nothing.
+fn same(a: &Entry, b: &Entry) -> bool {
+    match (a, b) {
+        (Entry::Number(x), Entry::Number(y)) => x == y || (x.is_nan() && y.is_nan()),
+        _ => a == b,
+    }
+}
+
 fn rows(
     runs: &[Run],
     columns: &Columns,
@@ -143,19 +174,21 @@ fn rows(
     directions: &Directions,
 ) -> crate::store::Result<Vec<Row>> {
     let mut rows = Vec::new();
-    let mut push = |key: String, cells: Vec<Cell>, best: Vec<usize>| {
+    let mut push = |key: String, entries: Vec<Entry>, best: Vec<usize>| {
         // Run ids always differ; marking them would say nothing.
-        let changed = key != "run_id" && differs(&cells);
+        let changed = key != "run_id" && differs(&entries);
         rows.push(Row {
             key,
-            cells,
+            entries,
             best,
             changed,
         });
     };
     push(
         "run_id".into(),
-        runs.iter().map(|r| Cell::text(&r.info.run_id)).collect(),
+        runs.iter()
+            .map(|r| Entry::RunId(r.info.run_id.clone()))
+            .collect(),
         Vec::new(),
     );
     if runs
@@ -165,7 +198,7 @@ fn rows(
         push(
             "experiment_id".into(),
             runs.iter()
-                .map(|r| Cell::text(&r.info.experiment_id))
+                .map(|r| Entry::Text(r.info.experiment_id.clone()))
                 .collect(),
             Vec::new(),
         );
@@ -173,14 +206,14 @@ fn rows(
     push(
         "status".into(),
         runs.iter()
-            .map(|r| Cell::Status(r.info.status.as_str().into()))
+            .map(|r| Entry::Status(r.info.status.as_str().into()))
             .collect(),
         Vec::new(),
     );
     push(
         "start_time".into(),
         runs.iter()
-            .map(|r| Cell::opt_time(r.info.start_time))
+            .map(|r| r.info.start_time.map_or(Entry::Missing, Entry::Time))
             .collect(),
         Vec::new(),
     );
@@ -190,7 +223,7 @@ fn rows(
             let field = kind.field(&key);
             if kind != Kind::Metric {
                 let cells = runs.iter().map(|r| {
-                    Cell::opt_text(match kind {
+                    Entry::text(match kind {
                         Kind::Param => r.data.params.get(&key),
                         _ => r.data.tags.get(&key),
                     })
@@ -210,7 +243,10 @@ fn rows(
             let best = best_all(&values, directions.of(&key));
             push(
                 label,
-                values.into_iter().map(Cell::opt_float).collect(),
+                values
+                    .into_iter()
+                    .map(|v| v.map_or(Entry::Missing, Entry::Number))
+                    .collect(),
                 best,
             );
         }
@@ -235,4 +271,15 @@ fn metric_value(run: &Run, key: &str, agg: Agg) -> crate::store::Result<Option<f
         }),
     };
     Ok(Some(folded.unwrap_or(f64::NAN)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn change_treats_nan_as_equal_and_missing_as_different() {
+        assert!(same(&Entry::Number(f64::NAN), &Entry::Number(f64::NAN)));
+        assert!(!same(&Entry::Missing, &Entry::Text(String::new())));
+    }
 }

@@ -4,10 +4,11 @@
 
 use std::collections::BTreeSet;
 
-use crate::query::{Attr, Directions, Field, Needs, best_all};
+use crate::query::{Attr, Directions, Field, Needs, Value, best_all};
 use crate::store::{DataSelection, Experiment, Problem, Run, Store};
 
-use super::columns::{Columns, Kind, changed};
+use super::columns::{Columns, Kind};
+use super::compare::{Entry, differs};
 use super::find::{FindRequest, find};
 use super::keys::UnknownKey;
 use super::{Detail, UsageError};
@@ -121,4 +122,18 @@ pub fn search(store: &Store, req: &SearchRequest) -> anyhow::Result<Searched> {
         unknown: found.unknown,
         problems: found.problems,
     })
+}
+
+/// Whether `field` has more than one value across `runs` (`compare`'s rule).
+fn changed(runs: &[Run], field: &Field) -> bool {
+    let entries: Vec<Entry> = runs
+        .iter()
+        .map(|r| match field.value(r) {
+            Value::Missing => Entry::Missing,
+            Value::Float(f) => Entry::Number(f),
+            Value::Int(ms) => Entry::Time(ms),
+            Value::Text(t) => Entry::Text(t.to_owned()),
+        })
+        .collect();
+    differs(&entries)
 }
