@@ -9,6 +9,18 @@ fn stderr_of(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// Stderr of a command expected to exit with `code`.
+#[track_caller]
+fn stderr_with_code(root: &std::path::Path, args: &[&str], code: i32) -> String {
+    let out = mlrs(root)
+        .args(args)
+        .assert()
+        .code(code)
+        .get_output()
+        .clone();
+    stderr_of(&out)
+}
+
 #[test]
 fn a_run_name_works_wherever_a_run_is_expected() {
     let store = fixture_store("3.17.2");
@@ -177,46 +189,24 @@ fn store_errors_say_what_is_wrong() {
     let store = fixture_store("3.17.2");
     let file = store.dir.path().join("afile");
     std::fs::write(&file, "x").unwrap();
-    let out = mlrs(&file)
-        .args(["runs", "list"])
-        .assert()
-        .code(2)
-        .get_output()
-        .clone();
-    assert!(stderr_of(&out).contains("is a file"), "{}", stderr_of(&out));
+    let runs_list = ["runs", "list"];
+    let stderr = stderr_with_code(&file, &runs_list, 2);
+    assert!(stderr.contains("is a file"), "{stderr}");
 
-    let out = mlrs(store.dir.path())
-        .args(["runs", "list"])
-        .assert()
-        .code(2)
-        .get_output()
-        .clone();
-    let stderr = stderr_of(&out);
+    let stderr = stderr_with_code(store.dir.path(), &runs_list, 2);
     assert!(
         stderr.contains(&format!("hint: use --store {}", store.root.display())),
         "{stderr}"
     );
 
-    let out = mlrs(&store.root.join("0"))
-        .args(["runs", "list"])
-        .assert()
-        .code(2)
-        .get_output()
-        .clone();
-    let stderr = stderr_of(&out);
+    let stderr = stderr_with_code(&store.root.join("0"), &runs_list, 2);
     assert!(
         stderr.contains(&format!("inside the store {}", store.root.display())),
         "{stderr}"
     );
 
     let fresh = no_store();
-    let out = mlrs(&fresh.root)
-        .args(["experiments", "create", "first"])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-    let stderr = stderr_of(&out);
+    let stderr = stderr_with_code(&fresh.root, &["experiments", "create", "first"], 0);
     assert!(
         stderr.contains(&format!("created one at {}", fresh.root.display())),
         "{stderr}"
@@ -251,18 +241,6 @@ fn models_get_on_a_copied_store_names_the_model_inside_it() {
             && stderr.contains("inside this store"),
         "{stderr}"
     );
-}
-
-/// Stderr of a command expected to exit with `code`.
-#[track_caller]
-fn stderr_with_code(root: &std::path::Path, args: &[&str], code: i32) -> String {
-    let out = mlrs(root)
-        .args(args)
-        .assert()
-        .code(code)
-        .get_output()
-        .clone();
-    stderr_of(&out)
 }
 
 #[test]
