@@ -86,7 +86,13 @@ impl Columns {
                     crate::store::quote(value)
                 ))
             };
-            let (kind, key) = value.split_once('.').ok_or_else(bad)?;
+            let Some((kind, key)) = value.split_once('.') else {
+                // A bare key (`rmse`): name the three columns it may have meant.
+                return Err(UsageError(format!(
+                    "bad --columns {}: keys are named with their kind: metrics.{value}, params.{value} or tags.{value}",
+                    crate::store::quote(value)
+                )));
+            };
             let kind = match kind {
                 "metric" | "metrics" => Kind::Metric,
                 "param" | "params" | "parameter" | "parameters" => Kind::Param,

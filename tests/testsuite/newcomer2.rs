@@ -290,6 +290,11 @@ fn typos_in_keys_name_the_keys_meant() {
             "{args:?}: {stderr}"
         );
     }
+    let stderr = stderr_with_code(&store.root, &["search", "-c", "rmse"], 2);
+    assert!(
+        stderr.contains("metrics.rmse, params.rmse or tags.rmse"),
+        "{stderr}"
+    );
     let id = run_id_named(&store.root, "rf-d10-n50");
     let stderr = stderr_with_code(&store.root, &["runs", "history", &id, "rsme"], 3);
     assert!(stderr.contains("hint: did you mean rmse?"), "{stderr}");
