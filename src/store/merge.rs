@@ -12,8 +12,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::error::{Result, StoreError, Subject};
-use super::registry::write::version_meta;
-use super::registry::{ModelVersion, RegisteredModel};
+use super::registry::{ModelVersion, RegisteredModel, version_meta};
 use super::yaml::{self, Yaml};
 use super::{Experiment, MODELS, Problem, RunInfo, Store, ViewType, experiment, fs, keyed, metric};
 

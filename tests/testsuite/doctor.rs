@@ -98,7 +98,7 @@ fn doctor_repairs_a_copied_and_damaged_store() {
 /// would have, a second doctor finds nothing, and MLflow of the store's version agrees.
 #[test]
 fn doctor_finishes_experiment_moves_cut_short() {
-    for version in ["2.22.5", "3.17.2"] {
+    for version in crate::common::VERSIONS {
         let store = fixture_store(version);
         let root = &store.root;
         let deleting = crate::common::experiment_id_named(root, "green-taxi-tips");

@@ -9,8 +9,6 @@ use serde_json::Value;
 
 use crate::common::*;
 
-const VERSIONS: [&str; 2] = ["2.22.5", "3.17.2"];
-
 /// Every file below `root` with its bytes, for comparing trees.
 fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
     walkdir::WalkDir::new(root)
