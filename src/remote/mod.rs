@@ -141,6 +141,7 @@ impl Client {
             let outcome = self.send_once(method, &url, &body);
             let retry_after = match &outcome {
                 Ok((status, _, _)) if *status == 429 || *status >= 500 => true,
+                Ok((400, _, text)) => busy_database(text),
                 Err(_) => true,
                 Ok(_) => false,
             };
@@ -584,6 +585,14 @@ fn metric_json(m: &Metric) -> Value {
 }
 
 /// The size log-batch's JSON gives a metric, for keeping a batch under [`BATCH_BYTES`].
+/// A busy SQL backend (its connection pool exhausted, SQLite locked) is transient, but the
+/// MLflow server answers it with HTTP 400 like a bad request; such answers are retried.
+fn busy_database(body: &str) -> bool {
+    ["QueuePool limit", "database is locked"]
+        .iter()
+        .any(|m| body.contains(m))
+}
+
 pub fn metric_size(m: &Metric) -> usize {
     m.key.len()
         + m.dataset

@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
+use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -28,11 +28,14 @@ struct Server {
     dir: tempfile::TempDir,
 }
 
-/// The one server of this test run, started by the first test that asks; `None` when MLflow
-/// tests are skipped (never under CI).
-fn server() -> Option<&'static Server> {
+/// The one server of this test run, started by the first test that asks, with a guard that
+/// makes the tests take turns (parallel syncs exhaust a loaded SQLite server's connection
+/// pool); `None` when MLflow tests are skipped (never under CI).
+fn server() -> Option<(MutexGuard<'static, ()>, &'static Server)> {
     static SERVER: OnceLock<Option<Server>> = OnceLock::new();
-    SERVER.get_or_init(Server::start).as_ref()
+    static TURN: Mutex<()> = Mutex::new(());
+    let turn = TURN.lock().unwrap_or_else(|e| e.into_inner());
+    Some((turn, SERVER.get_or_init(Server::start).as_ref()?))
 }
 
 impl Server {
@@ -234,7 +237,7 @@ fn remote_id(root: &Path, run: &str) -> String {
 
 #[test]
 fn sync_sends_a_store_that_mlflow_reads_back_the_same_and_reruns_send_nothing() {
-    let Some(server) = server() else {
+    let Some((_turn, server)) = server() else {
         return;
     };
 
@@ -294,7 +297,7 @@ fn sync_sends_a_store_that_mlflow_reads_back_the_same_and_reruns_send_nothing() 
 
 #[test]
 fn a_rerun_sends_only_what_was_appended_and_no_request_per_run() {
-    let Some(server) = server() else {
+    let Some((_turn, server)) = server() else {
         return;
     };
     let runs = 200;
@@ -339,7 +342,7 @@ fn a_rerun_sends_only_what_was_appended_and_no_request_per_run() {
 
 #[test]
 fn sync_killed_at_random_moments_then_rerun_leaves_no_duplicates_and_nothing_missing() {
-    let Some(server) = server() else {
+    let Some((_turn, server)) = server() else {
         return;
     };
     let store = generated_store(&unique("killed"), 24, 3000);
@@ -368,7 +371,7 @@ fn sync_killed_at_random_moments_then_rerun_leaves_no_duplicates_and_nothing_mis
 
 #[test]
 fn follow_sends_metric_lines_as_they_are_logged() {
-    let Some(server) = server() else {
+    let Some((_turn, server)) = server() else {
         return;
     };
     let store = generated_store(&unique("follow"), 2, 10);
