@@ -5,6 +5,7 @@
 use super::UsageError;
 use super::columns::{Columns, Kind};
 use super::find::{FindRequest, find};
+use super::history::{Spark, sparks};
 use crate::query::{Directions, OrderBy, Target, best_all, sort_runs};
 use crate::render::Cell;
 use crate::store::{Problem, Run, RunInfo, Store};
@@ -29,6 +30,8 @@ pub struct CompareRequest {
     pub higher_is_better: Vec<String>,
     /// Leave out rows whose value is the same in every run.
     pub only_changed: bool,
+    /// Metrics whose whole history each run shows as a sparkline.
+    pub spark: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -44,6 +47,8 @@ pub enum Agg {
 pub struct Compared {
     pub runs: Vec<Run>,
     pub rows: Vec<Row>,
+    /// One per metric of [`CompareRequest::spark`].
+    pub sparks: Vec<Spark>,
     /// A run the user named could not be read (it is missing from the rows).
     pub named_run_unreadable: bool,
     pub problems: Vec<Problem>,
@@ -63,15 +68,19 @@ pub struct Row {
 pub fn compare(store: &Store, req: &CompareRequest) -> anyhow::Result<Compared> {
     let directions =
         Directions::parse(&req.lower_is_better, &req.higher_is_better).map_err(UsageError)?;
-    let (runs, problems, named) = select_runs(store, req)?;
+    let (runs, mut problems, named) = select_runs(store, req)?;
     let rows = rows(&runs, &req.columns, req.agg, &directions)?
         .into_iter()
         .filter(|r| !req.only_changed || r.changed || r.key == "run_id")
         .collect();
+    let named_run_unreadable = named && !problems.is_empty();
+    let infos: Vec<RunInfo> = runs.iter().map(|r| r.info.clone()).collect();
+    let sparks = sparks(&infos, &req.spark, &mut problems);
     Ok(Compared {
         runs,
         rows,
-        named_run_unreadable: named && !problems.is_empty(),
+        sparks,
+        named_run_unreadable,
         problems,
     })
 }

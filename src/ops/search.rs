@@ -3,10 +3,11 @@
 //! dictionaries. Must not build the view itself.
 
 use crate::query::{Attr, Directions, Field, Needs, best_all};
-use crate::store::{DataSelection, Experiment, Problem, Run, Store};
+use crate::store::{DataSelection, Experiment, Problem, Run, RunInfo, Store};
 
 use super::columns::{Columns, Kind};
 use super::find::{FindRequest, find};
+use super::history::{Spark, sparks};
 use super::{Detail, UsageError};
 
 pub struct SearchRequest {
@@ -17,6 +18,8 @@ pub struct SearchRequest {
     /// Metrics where lower, or higher, is better (globs), before the names decide.
     pub lower_is_better: Vec<String>,
     pub higher_is_better: Vec<String>,
+    /// Metrics whose whole history each run shows as a sparkline.
+    pub spark: Vec<String>,
 }
 
 pub struct Searched {
@@ -25,6 +28,8 @@ pub struct Searched {
     /// The params, metrics, tags and attributes shown beyond id, name, status and start.
     pub fields: Vec<Field>,
     pub experiments: Vec<Experiment>,
+    /// One per metric of [`SearchRequest::spark`].
+    pub sparks: Vec<Spark>,
     pub problems: Vec<Problem>,
     /// For each of `fields`, the indexes of the runs holding its best value (metrics with a
     /// direction only).
@@ -85,11 +90,14 @@ pub fn search(store: &Store, req: &SearchRequest) -> anyhow::Result<Searched> {
             _ => Vec::new(),
         })
         .collect();
+    let infos: Vec<RunInfo> = found.runs.iter().map(|r| r.info.clone()).collect();
+    let sparks = sparks(&infos, &req.spark, &mut found.problems);
     Ok(Searched {
         best,
         runs: found.runs,
         fields,
         experiments: found.experiments,
+        sparks,
         problems: found.problems,
     })
 }

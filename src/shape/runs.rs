@@ -111,6 +111,12 @@ impl View for Searched {
         for (c, rows) in self.best.iter().enumerate() {
             table.highlight.extend(rows.iter().map(|&r| (r, first + c)));
         }
+        for spark in &self.sparks {
+            table.headers.push(spark.label());
+            for (i, row) in table.rows.iter_mut().enumerate() {
+                row.push(spark.cell(i));
+            }
+        }
         vec![Block::Table(table)]
     }
 

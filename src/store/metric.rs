@@ -66,7 +66,7 @@ pub fn for_each_point(path: &Path, mut each: impl FnMut(MetricPoint)) -> Result<
                 &format!("longer than {MAX_LINE_BYTES} bytes"),
             ));
         }
-        each(parse_line(path, line, &raw)?);
+        each(parse_line(&raw).map_err(|reason| line_error(path, line, &raw, &reason))?);
     }
     if line == 0 {
         return Err(StoreError::invalid(path, "metric file has no values"));
@@ -101,30 +101,37 @@ fn line_error(path: &Path, line: usize, raw: &str, reason: &str) -> StoreError {
     }
 }
 
-fn parse_line(path: &Path, line: usize, raw: &str) -> Result<MetricPoint> {
-    let err = |reason: &str| line_error(path, line, raw, reason);
-    let parts: Vec<&str> = raw.trim().split(' ').collect();
-    let (ts, value, step, dataset) = match parts.as_slice() {
-        [ts, value] => (ts, value, None, None),
-        [ts, value, step] => (ts, value, Some(step), None),
+/// One line, `timestamp value [step [dataset_name dataset_digest]]`, as MLflow's reader splits
+/// it: the line stripped, then split on single spaces.
+fn parse_line(raw: &str) -> std::result::Result<MetricPoint, String> {
+    let mut parts = [""; 5];
+    let mut count = 0;
+    for part in raw.trim().split(' ') {
+        if count < parts.len() {
+            parts[count] = part;
+        }
+        count += 1;
+    }
+    let (ts, value, step, dataset) = match (count, parts) {
+        (2, [ts, value, ..]) => (ts, value, None, None),
+        (3, [ts, value, step, ..]) => (ts, value, Some(step), None),
         // 3.x reads step 0 for these lines (a bug in its reader); the step written is kept.
-        [ts, value, step, name, digest] => (
+        (5, [ts, value, step, name, digest]) => (
             ts,
             value,
             Some(step),
-            Some((name.to_string(), digest.to_string())),
+            Some((name.to_owned(), digest.to_owned())),
         ),
         _ => {
-            return Err(err(&format!(
-                "expected 2, 3 or 5 space-separated fields, found {}",
-                parts.len()
-            )));
+            return Err(format!(
+                "expected 2, 3 or 5 space-separated fields, found {count}"
+            ));
         }
     };
-    let timestamp = pyfloat::parse_int(ts).ok_or_else(|| err("the timestamp is not an integer"))?;
-    let value = pyfloat::parse(value).ok_or_else(|| err("the value is not a number"))?;
+    let timestamp = parse_int(ts).ok_or("the timestamp is not an integer")?;
+    let value = parse_float(value).ok_or("the value is not a number")?;
     let step = match step {
-        Some(s) => pyfloat::parse_int(s).ok_or_else(|| err("the step is not an integer"))?,
+        Some(s) => parse_int(s).ok_or("the step is not an integer")?,
         None => 0,
     };
     Ok(MetricPoint {
@@ -133,6 +140,55 @@ fn parse_line(path: &Path, line: usize, raw: &str) -> Result<MetricPoint> {
         step,
         dataset,
     })
+}
+
+/// Python's `int(text)`; plain decimal integers without the general rules.
+fn parse_int(text: &str) -> Option<i64> {
+    let (negative, digits) = match text.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        bytes => (false, bytes),
+    };
+    // 18 digits cannot overflow an i64.
+    if digits.is_empty() || digits.len() > 18 || !digits.iter().all(u8::is_ascii_digit) {
+        return pyfloat::parse_int(text);
+    }
+    let n = digits
+        .iter()
+        .fold(0_i64, |n, &d| n * 10 + i64::from(d - b'0'));
+    Some(if negative { -n } else { n })
+}
+
+/// Python's `float(text)`. Plain decimals (`-12.375`) with at most 15 significant digits and 22
+/// decimals are one exact division (the mantissa and the power of ten are exact doubles, and
+/// IEEE division rounds correctly); anything else takes the general parse.
+fn parse_float(text: &str) -> Option<f64> {
+    const POW10: [f64; 23] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+        1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    ];
+    let (negative, bytes) = match text.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        bytes => (false, bytes),
+    };
+    let mut mantissa: u64 = 0;
+    let mut digits = 0;
+    let mut decimals = None;
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'0'..=b'9' if digits < 15 => {
+                mantissa = mantissa * 10 + u64::from(b - b'0');
+                digits += 1;
+            }
+            b'.' if decimals.is_none() => decimals = Some(bytes.len() - i - 1),
+            _ => return pyfloat::parse(text),
+        }
+    }
+    let decimals = decimals.unwrap_or(0);
+    if digits == 0 || decimals >= POW10.len() {
+        return pyfloat::parse(text);
+    }
+    let v = mantissa as f64 / POW10[decimals];
+    Some(if negative { -v } else { v })
 }
 
 /// MLflow's latest value: `max(points, key=lambda m: (m.step, m.timestamp, m.value))` with
@@ -231,6 +287,63 @@ mod tests {
             read_latest(&file(text)).unwrap().value.is_nan(),
             "step 3 wins"
         );
+    }
+
+    #[test]
+    fn fast_numbers_match_the_general_parse() {
+        let mut cases: Vec<String> = [
+            "0",
+            "-0",
+            "0.0",
+            "-0.0",
+            "1.",
+            ".5",
+            "-.5",
+            "12.375",
+            "0.30000000000000004",
+            "123456789012345",
+            "1234567890123456",
+            "0.1",
+            "0.2",
+            "9007199254740993",
+            "1e5",
+            "1.5e-7",
+            "007",
+            "-",
+            ".",
+            "",
+            "1..2",
+            "1_0",
+            "nan",
+            "+1",
+            "12a",
+            "0.0000000000000000000001",
+            "0.00000000000000000000001",
+            "99999999999999.9",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let v = f64::from_bits(x);
+            cases.push(pyfloat::repr(v));
+            let scaled = (x % 10_000_000_000) as f64 / 10f64.powi((x >> 40) as i32 % 20);
+            cases.push(pyfloat::repr(scaled));
+            cases.push(format!("{}", x % 1_000_000_000_000_000));
+        }
+        for case in &cases {
+            let (fast, general) = (parse_float(case), pyfloat::parse(case));
+            assert_eq!(
+                fast.map(f64::to_bits),
+                general.map(f64::to_bits),
+                "float {case:?}"
+            );
+            assert_eq!(parse_int(case), pyfloat::parse_int(case), "int {case:?}");
+        }
     }
 
     #[test]

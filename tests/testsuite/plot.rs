@@ -264,3 +264,77 @@ fn help_has_examples() {
         "{out}"
     );
 }
+
+/// Block characters a sparkline is drawn with.
+fn has_sparkline(text: &str) -> bool {
+    text.chars().any(|c| ('▁'..='█').contains(&c))
+}
+
+#[test]
+fn history_shows_a_sparkline_per_metric_for_people_only() {
+    let store = fixture_store("3.17.2");
+    let human = mlrs_stdout(
+        &store.root,
+        &[
+            "runs", "history", "1c29c808", "rmse", "train/*", "-f", "table",
+        ],
+    );
+    let lines: Vec<&str> = human.lines().collect();
+    assert!(
+        lines[0].starts_with("rmse ") && has_sparkline(lines[0]),
+        "{human}"
+    );
+    assert!(lines[0].contains(" values, "), "{human}");
+    assert!(
+        lines[1].starts_with("train/") && has_sparkline(lines[1]),
+        "{human}"
+    );
+    for format in ["csv", "tsv", "json"] {
+        let out = mlrs_stdout(
+            &store.root,
+            &["runs", "history", "1c29c808", "rmse", "--format", format],
+        );
+        assert!(!has_sparkline(&out), "{format}: {out}");
+    }
+}
+
+#[test]
+fn compare_and_search_take_spark_columns() {
+    let store = fixture_store("3.17.2");
+    let compared = mlrs_stdout(
+        &store.root,
+        &[
+            "compare", "-e", EXP, "--top", "3", "--spark", "rmse", "-f", "table",
+        ],
+    );
+    let row = compared
+        .lines()
+        .find(|l| l.trim_start().starts_with("spark(rmse)"))
+        .unwrap_or_else(|| panic!("no spark row:\n{compared}"));
+    assert!(has_sparkline(row), "{compared}");
+    let searched = mlrs_stdout(
+        &store.root,
+        &[
+            "search",
+            "-e",
+            EXP,
+            "--spark",
+            "metrics.rmse",
+            "--spark",
+            "train/loss",
+            "-f",
+            "table",
+        ],
+    );
+    let header = searched.lines().next().unwrap();
+    assert!(
+        header.contains("spark(rmse)") && header.contains("spark(train/loss)"),
+        "{searched}"
+    );
+    assert!(searched.lines().skip(1).any(has_sparkline), "{searched}");
+    let csv = mlrs_stdout(
+        &store.root,
+        &["search", "-e", EXP, "--spark", "rmse", "-f", "csv"],
+    );
+    assert!(!has_sparkline(&csv), "{csv}");
+}
