@@ -59,8 +59,6 @@ pub struct Args {
 /// point): 10,000 runs × one metric × 100 steps fit whole; more series are drawn from
 /// per-column extremes.
 const HISTORY_POINTS: usize = 1_500_000;
-/// Two points per pixel column of the widest chart.
-const SERIES_POINTS: usize = 2_400;
 const ARTIFACTS_PER_RUN: usize = 200;
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
@@ -75,7 +73,6 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
                 limit: None,
             },
             history_points: HISTORY_POINTS,
-            series_points: SERIES_POINTS,
             artifacts_per_run: ARTIFACTS_PER_RUN,
         },
     )?;

@@ -18,12 +18,10 @@ use crate::store::{DataSelection, Keys, Problem, Run, Store};
 pub struct Request {
     /// Which runs, in which order (no limit: the page shows every run found).
     pub find: FindRequest,
-    /// Most history points kept over all runs and metrics; a series longer than its share is
-    /// downsampled.
+    /// Most history points kept over all runs and metrics: while every history fits, all are
+    /// kept whole; beyond it, short series stay whole and the longest share what is left (a
+    /// series longer than its share is downsampled).
     pub history_points: usize,
-    /// Most points kept in one series however few series there are (about two per pixel column
-    /// of a wide chart).
-    pub series_points: usize,
     /// Most artifact files listed per run.
     pub artifacts_per_run: usize,
 }
@@ -86,7 +84,6 @@ pub fn load(store: &Store, req: Request) -> anyhow::Result<Report> {
     let Request {
         find: find_request,
         history_points,
-        series_points,
         artifacts_per_run,
     } = req;
     let mut found = find(store, &find_request)?;
@@ -103,8 +100,16 @@ pub fn load(store: &Store, req: Request) -> anyhow::Result<Report> {
     let experiments = std::mem::take(&mut found.experiments);
     let mut problems = std::mem::take(&mut found.problems);
     let keys: BTreeSet<&String> = runs.iter().flat_map(|r| r.data.metrics.keys()).collect();
-    let series_count: usize = runs.iter().map(|r| r.data.metrics.len()).sum();
-    let per_series = (history_points / series_count.max(1)).clamp(8, series_points.max(8));
+    let lengths: Vec<usize> = runs
+        .par_iter()
+        .flat_map_iter(|r| {
+            r.data
+                .metrics
+                .keys()
+                .map(|k| r.info.metric_lines_at_most(k))
+        })
+        .collect();
+    let per_series = share(&lengths, history_points);
     let metrics: Vec<(String, Option<Direction>)> = keys
         .iter()
         .map(|k| ((*k).clone(), direction(k, &[], &[])))
@@ -198,6 +203,23 @@ fn model_versions(store: &Store, runs: &[Run]) -> (Vec<ModelVersionRef>, Vec<Pro
     (out, problems)
 }
 
+/// The most points each series may keep so that all of them, `lengths` long (or shorter), keep
+/// at most `budget` together: no limit when they fit, else the level that lets the shorter ones
+/// stay whole and cuts only the longest (never below 8 points).
+fn share(lengths: &[usize], budget: usize) -> usize {
+    let mut sorted = lengths.to_vec();
+    sorted.sort_unstable();
+    let mut left = budget;
+    for (i, &len) in sorted.iter().enumerate() {
+        let level = left / (sorted.len() - i);
+        if len > level {
+            return level.max(8);
+        }
+        left -= len;
+    }
+    usize::MAX
+}
+
 /// Sort by step (then time) and, when longer than `max_points`, keep per step column (of
 /// `max_points / 2` equal step ranges) the smallest and the largest value and the first
 /// non-finite one, in step order: no spike and no gap disappears.
@@ -269,6 +291,14 @@ mod tests {
             step,
             dataset: None,
         }
+    }
+
+    #[test]
+    fn the_budget_keeps_short_series_whole_and_cuts_the_longest() {
+        assert_eq!(share(&[100, 200, 300], 600), usize::MAX);
+        assert_eq!(share(&[100, 1000, 1000], 600), 250);
+        assert_eq!(share(&[5; 10], 20), 8);
+        assert_eq!(share(&[], 10), usize::MAX);
     }
 
     #[test]
