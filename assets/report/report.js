@@ -305,15 +305,17 @@
     var first = c.get(rows[0]);
     return rows.some(function (i) { var v = c.get(i); return !(v === first || (typeof v === "number" && typeof first === "number" && isNaN(v) && isNaN(first))); });
   }
+  // As `compare`: the best finite value, none when they are all the same.
   function bestOf(c, rows) {
     if (!c.dir) return null;
-    var best = null;
+    var best = null, worst = null;
     rows.forEach(function (i) {
       var v = c.get(i);
-      if (typeof v !== "number" || isNaN(v)) return;
+      if (typeof v !== "number" || !isFinite(v)) return;
       if (best === null || (c.dir === "min" ? v < best : v > best)) best = v;
+      if (worst === null || (c.dir === "min" ? v > worst : v < worst)) worst = v;
     });
-    return best;
+    return best === worst ? null : best;
   }
 
   function drawTable() {

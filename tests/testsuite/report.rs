@@ -115,6 +115,26 @@ fn report_carries_runs_directions_histories_and_models() {
 }
 
 #[test]
+fn report_directions_follow_the_flags_compare_takes() {
+    let store = fixture_store("3.17.2");
+    let html = write_report(
+        &store.root,
+        &[
+            "-e",
+            "nyc-taxi-duration",
+            "--higher-is-better",
+            "tiny",
+            "--lower-is-better",
+            "metrics.r2",
+        ],
+    );
+    let data = embedded(&html, "mlrs-data");
+    assert_eq!(data["metrics"]["tiny"]["dir"], "max");
+    assert_eq!(data["metrics"]["r2"]["dir"], "min");
+    assert_eq!(data["metrics"]["rmse"]["dir"], "min");
+}
+
+#[test]
 fn report_of_no_runs_is_still_a_page() {
     let store = fixture_store("3.17.2");
     let html = write_report(&store.root, &["--filter", "metrics.rmse < -100"]);
