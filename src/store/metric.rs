@@ -57,7 +57,11 @@ pub fn for_each_point(path: &Path, mut each: impl FnMut(MetricPoint)) -> Result<
             break;
         }
         line += 1;
-        let raw = String::from_utf8_lossy(&buf);
+        // Valid UTF-8 (every line MLflow writes) is borrowed as it is; only damage is copied.
+        let raw = match std::str::from_utf8(&buf) {
+            Ok(text) => std::borrow::Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(&buf),
+        };
         if buf.len() > MAX_LINE_BYTES {
             return Err(line_error(
                 path,
@@ -106,11 +110,20 @@ fn line_error(path: &Path, line: usize, raw: &str, reason: &str) -> StoreError {
 fn parse_line(raw: &str) -> std::result::Result<MetricPoint, String> {
     let mut parts = [""; 5];
     let mut count = 0;
-    for part in raw.trim().split(' ') {
+    let line = raw.trim();
+    // Split at single spaces by bytes: a space is ASCII, so every cut is a char boundary.
+    let mut start = 0;
+    for (i, _) in line
+        .bytes()
+        .enumerate()
+        .filter(|&(_, b)| b == b' ')
+        .chain([(line.len(), b' ')])
+    {
         if count < parts.len() {
-            parts[count] = part;
+            parts[count] = &line[start..i];
         }
         count += 1;
+        start = i + 1;
     }
     let (ts, value, step, dataset) = match (count, parts) {
         (2, [ts, value, ..]) => (ts, value, None, None),
