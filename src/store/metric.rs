@@ -171,37 +171,18 @@ fn parse_int(text: &str) -> Option<i64> {
     Some(if negative { -n } else { n })
 }
 
-/// Python's `float(text)`. Plain decimals (`-12.375`) with at most 15 significant digits and 22
-/// decimals are one exact division (the mantissa and the power of ten are exact doubles, and
-/// IEEE division rounds correctly); anything else takes the general parse.
+/// Python's `float(text)`. Text of digits, signs, points and exponents goes straight to Rust's
+/// parse (correctly rounded, as Python's; `pyfloat::parse` would only trim and look for `_`
+/// first); anything else takes the general parse.
 fn parse_float(text: &str) -> Option<f64> {
-    const POW10: [f64; 23] = [
-        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
-        1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
-    ];
-    let (negative, bytes) = match text.as_bytes() {
-        [b'-', rest @ ..] => (true, rest),
-        bytes => (false, bytes),
-    };
-    let mut mantissa: u64 = 0;
-    let mut digits = 0;
-    let mut decimals = None;
-    for (i, &b) in bytes.iter().enumerate() {
-        match b {
-            b'0'..=b'9' if digits < 15 => {
-                mantissa = mantissa * 10 + u64::from(b - b'0');
-                digits += 1;
-            }
-            b'.' if decimals.is_none() => decimals = Some(bytes.len() - i - 1),
-            _ => return pyfloat::parse(text),
-        }
+    let plain = text
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'));
+    if plain {
+        text.parse().ok()
+    } else {
+        pyfloat::parse(text)
     }
-    let decimals = decimals.unwrap_or(0);
-    if digits == 0 || decimals >= POW10.len() {
-        return pyfloat::parse(text);
-    }
-    let v = mantissa as f64 / POW10[decimals];
-    Some(if negative { -v } else { v })
 }
 
 /// MLflow's latest value: `max(points, key=lambda m: (m.step, m.timestamp, m.value))` with
