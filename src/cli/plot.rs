@@ -13,7 +13,8 @@ use super::exit::UsageError;
 use super::{Ctx, complete};
 use crate::ops::columns::{Columns, Kind};
 use crate::ops::find::find;
-use crate::ops::plot::{Axis, KeyPatterns, Value, XAxis, axis, histories, metric_keys, value};
+use crate::ops::keys::present;
+use crate::ops::plot::{Axis, KeyPatterns, Value, XAxis, axis, histories, value};
 use crate::query::{Directions, Field, best};
 use crate::render::chart::{
     self, ChartOptions, LegendEntry, LineChart, ParallelChart, ParallelRun, Scale, ScatterChart,
@@ -42,7 +43,7 @@ Examples:
 #[derive(clap::Args, Debug)]
 #[command(after_help = EXAMPLES)]
 pub struct Args {
-    /// Metrics to plot (names or globs such as 'train/*'), then optionally runs (ids or prefixes)
+    /// Metrics to plot (names or globs such as 'train/*'), then optionally runs (ids, prefixes or names)
     #[arg(value_name = "METRIC|RUN", add = complete::metric_keys())]
     words: Vec<String>,
     /// Plot the runs this filter finds (the syntax of `mlrs search`)
@@ -128,7 +129,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let (metrics, run_words) = split_words(&args.words)?;
     let patterns = KeyPatterns::parse(&metrics)?;
     let runs = select_runs(ctx, &store, &args, &run_words, &patterns)?;
-    let keys = patterns.select(&metric_keys(&runs));
+    let keys = patterns.select(&present(&runs, Kind::Metric));
     if keys.is_empty() {
         return Err(StoreError::not_found(
             Subject::Input {

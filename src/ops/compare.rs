@@ -6,8 +6,8 @@ use super::UsageError;
 use super::columns::{Columns, Kind};
 use super::find::{FindRequest, find};
 use super::history::{Spark, sparks};
+use super::keys::{self, UnknownKey};
 use crate::query::{Directions, OrderBy, Target, best_all, sort_runs};
-use crate::render::Cell;
 use crate::store::{Problem, Run, RunInfo, Store};
 
 /// Which runs to compare.
@@ -22,6 +22,7 @@ pub enum Runs {
 
 pub struct CompareRequest {
     pub runs: Runs,
+    /// Rows beyond id, status and start; none means every param and metric.
     pub columns: Columns,
     pub agg: Agg,
     /// Metrics where lower, or higher, is better (globs; a `metrics.` prefix is allowed),
@@ -51,51 +52,90 @@ pub struct Compared {
     pub sparks: Vec<Spark>,
     /// A run the user named could not be read (it is missing from the rows).
     pub named_run_unreadable: bool,
+    /// Keys the columns, filter or order name that no compared run has.
+    pub unknown: Vec<UnknownKey>,
     pub problems: Vec<Problem>,
 }
 
-outcome!(Compared);
+outcome!(Compared; unknown);
 
 /// One row: a key and its value in each run.
 pub struct Row {
     pub key: String,
-    pub cells: Vec<Cell>,
+    pub entries: Vec<Entry>,
     /// Indexes of the runs holding the best value (metric rows only).
     pub best: Vec<usize>,
     pub changed: bool,
 }
 
+/// One run's value in a row.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Entry {
+    Missing,
+    RunId(String),
+    Text(String),
+    Status(String),
+    /// Milliseconds since the epoch.
+    Time(i64),
+    Number(f64),
+}
+
+impl Entry {
+    fn text(s: Option<&String>) -> Entry {
+        s.map_or(Entry::Missing, |s| Entry::Text(s.clone()))
+    }
+}
+
 pub fn compare(store: &Store, req: &CompareRequest) -> anyhow::Result<Compared> {
     let directions =
         Directions::parse(&req.lower_is_better, &req.higher_is_better).map_err(UsageError)?;
-    let (runs, mut problems, named) = select_runs(store, req)?;
-    let rows = rows(&runs, &req.columns, req.agg, &directions)?
+    let default_columns;
+    let columns = if req.columns.is_empty() {
+        default_columns = Columns::parse(&["params.*".into(), "metrics.*".into()])?;
+        &default_columns
+    } else {
+        &req.columns
+    };
+    let mut selected = select_runs(store, req, columns)?;
+    selected.unknown.extend(req.columns.unknown(&selected.runs));
+    let rows = rows(&selected.runs, columns, req.agg, &directions)?
         .into_iter()
         .filter(|r| !req.only_changed || r.changed || r.key == "run_id")
         .collect();
-    let named_run_unreadable = named && !problems.is_empty();
-    let infos: Vec<RunInfo> = runs.iter().map(|r| r.info.clone()).collect();
-    let sparks = sparks(&infos, &req.spark, &mut problems);
+    let named_run_unreadable = selected.named && !selected.problems.is_empty();
+    let infos: Vec<RunInfo> = selected.runs.iter().map(|r| r.info.clone()).collect();
+    let sparks = sparks(&infos, &req.spark, &mut selected.problems);
     Ok(Compared {
-        runs,
+        named_run_unreadable,
+        runs: selected.runs,
         rows,
         sparks,
-        named_run_unreadable,
-        problems,
+        unknown: selected.unknown,
+        problems: selected.problems,
     })
 }
 
-/// The runs, what was skipped, and whether the user named them.
-fn select_runs(
-    store: &Store,
-    req: &CompareRequest,
-) -> anyhow::Result<(Vec<Run>, Vec<Problem>, bool)> {
-    let select = req.columns.selection();
+struct Selected {
+    runs: Vec<Run>,
+    problems: Vec<Problem>,
+    /// Keys the filter or order names that no run has.
+    unknown: Vec<UnknownKey>,
+    /// The user named the runs.
+    named: bool,
+}
+
+fn select_runs(store: &Store, req: &CompareRequest, columns: &Columns) -> anyhow::Result<Selected> {
+    let select = columns.selection();
     let (ids, order_by) = match &req.runs {
         Runs::Found(find_req) => {
             let mut found = find(store, find_req)?;
             found.load(store, &select);
-            return Ok((found.runs, found.problems, false));
+            return Ok(Selected {
+                runs: found.runs,
+                problems: found.problems,
+                unknown: found.unknown,
+                named: false,
+            });
         }
         Runs::Named { ids, order_by } => (ids, order_by),
     };
@@ -106,19 +146,32 @@ fn select_runs(
             infos.push(info);
         }
     }
-    let order = OrderBy::parse_all(order_by, Target::Runs)?;
+    let order = OrderBy::parse_all(order_by, Target::Runs)
+        .map_err(|e| keys::hint_bare_key(e, || infos.clone()))?;
+    let unknown = keys::unknown(order.iter().map(|o| &o.field), &infos);
     let listing = store.load_runs(infos, &select.union(OrderBy::needs(&order).selection()));
     let mut runs = listing.items;
     if !order.is_empty() {
         sort_runs(&mut runs, &order);
     }
-    Ok((runs, listing.problems, true))
+    Ok(Selected {
+        runs,
+        problems: listing.problems,
+        unknown,
+        named: true,
+    })
+}
+
+/// Whether a row changes from run to run, the rule of `--only-changed` (`compare`'s rows,
+/// `search`'s columns).
+pub fn differs(entries: &[Entry]) -> bool {
+    entries.iter().any(|e| !same(e, &entries[0]))
 }
 
 /// Equal for the purpose of "did it change": NaN equals NaN, a missing key equals nothing.
-fn same(a: &Cell, b: &Cell) -> bool {
+fn same(a: &Entry, b: &Entry) -> bool {
     match (a, b) {
-        (Cell::Float(x), Cell::Float(y)) => x == y || (x.is_nan() && y.is_nan()),
+        (Entry::Number(x), Entry::Number(y)) => x == y || (x.is_nan() && y.is_nan()),
         _ => a == b,
     }
 }
@@ -130,19 +183,21 @@ fn rows(
     directions: &Directions,
 ) -> crate::store::Result<Vec<Row>> {
     let mut rows = Vec::new();
-    let mut push = |key: String, cells: Vec<Cell>, best: Vec<usize>| {
+    let mut push = |key: String, entries: Vec<Entry>, best: Vec<usize>| {
         // Run ids always differ; marking them would say nothing.
-        let changed = key != "run_id" && cells.iter().any(|c| !same(c, &cells[0]));
+        let changed = key != "run_id" && differs(&entries);
         rows.push(Row {
             key,
-            cells,
+            entries,
             best,
             changed,
         });
     };
     push(
         "run_id".into(),
-        runs.iter().map(|r| Cell::text(&r.info.run_id)).collect(),
+        runs.iter()
+            .map(|r| Entry::RunId(r.info.run_id.clone()))
+            .collect(),
         Vec::new(),
     );
     if runs
@@ -152,7 +207,7 @@ fn rows(
         push(
             "experiment_id".into(),
             runs.iter()
-                .map(|r| Cell::text(&r.info.experiment_id))
+                .map(|r| Entry::Text(r.info.experiment_id.clone()))
                 .collect(),
             Vec::new(),
         );
@@ -160,14 +215,14 @@ fn rows(
     push(
         "status".into(),
         runs.iter()
-            .map(|r| Cell::Status(r.info.status.as_str().into()))
+            .map(|r| Entry::Status(r.info.status.as_str().into()))
             .collect(),
         Vec::new(),
     );
     push(
         "start_time".into(),
         runs.iter()
-            .map(|r| Cell::opt_time(r.info.start_time))
+            .map(|r| r.info.start_time.map_or(Entry::Missing, Entry::Time))
             .collect(),
         Vec::new(),
     );
@@ -177,7 +232,7 @@ fn rows(
             let field = kind.field(&key);
             if kind != Kind::Metric {
                 let cells = runs.iter().map(|r| {
-                    Cell::opt_text(match kind {
+                    Entry::text(match kind {
                         Kind::Param => r.data.params.get(&key),
                         _ => r.data.tags.get(&key),
                     })
@@ -197,7 +252,10 @@ fn rows(
             let best = best_all(&values, directions.of(&key));
             push(
                 label,
-                values.into_iter().map(Cell::opt_float).collect(),
+                values
+                    .into_iter()
+                    .map(|v| v.map_or(Entry::Missing, Entry::Number))
+                    .collect(),
                 best,
             );
         }
@@ -230,7 +288,7 @@ mod tests {
 
     #[test]
     fn change_treats_nan_as_equal_and_missing_as_different() {
-        assert!(same(&Cell::Float(f64::NAN), &Cell::Float(f64::NAN)));
-        assert!(!same(&Cell::Empty, &Cell::text("")));
+        assert!(same(&Entry::Number(f64::NAN), &Entry::Number(f64::NAN)));
+        assert!(!same(&Entry::Missing, &Entry::Text(String::new())));
     }
 }

@@ -8,9 +8,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Detail, UsageError};
 use crate::query::{self, Filter, OrderBy, Target};
-use crate::store::registry::logged_model::ModelMetric;
-use crate::store::registry::write::{NewVersion, Transitioned};
-use crate::store::registry::{ModelVersion, RegisteredModel, Stage, VersionRef, parse_model_ref};
+use crate::store::registry::{
+    ModelMetric, ModelVersion, NewVersion, RegisteredModel, Stage, Transitioned, VersionRef,
+    check_new_alias, parse_model_ref, parse_version,
+};
 use crate::store::{DataSelection, Flavor, Keys, Problem, RunInfo, Store, StoreError};
 
 /// A 3.x version's LoggedModel: what `dict(ModelVersion)` shows under `metrics` and `params`.
@@ -116,7 +117,10 @@ pub fn list(
 }
 
 pub struct VersionList {
+    /// In MLflow's order (what `search_model_versions` answers, for scripts).
     pub versions: Vec<ModelVersion>,
+    /// No order was asked for: tables for people list versions by model, then number.
+    pub by_number: bool,
     pub extras: Extras,
     pub problems: Vec<Problem>,
 }
@@ -153,7 +157,9 @@ pub fn versions(store: &Store, req: &VersionsRequest) -> anyhow::Result<VersionL
         .filter(|v| stages.is_empty() || stages.contains(&v.current_stage))
         .collect();
     query::sort_model_versions(&mut versions, &order);
-    Ok(version_list(store, versions, req.detail, problems))
+    let mut list = version_list(store, versions, req.detail, problems);
+    list.by_number = req.order_by.is_empty();
+    Ok(list)
 }
 
 fn version_list(
@@ -165,6 +171,7 @@ fn version_list(
     let extras = Extras::load(store, versions.iter().copied(), detail, &mut problems);
     VersionList {
         versions: versions.into_iter().cloned().collect(),
+        by_number: false,
         extras,
         problems,
     }
@@ -251,6 +258,9 @@ pub struct VersionShown {
     pub line: Option<String>,
     /// Add `storage_location` to the dictionary (`models get`).
     pub storage_location: bool,
+    /// The recorded location, when it is not where the files are now (a copied store) and
+    /// `line` names the copy inside this store instead.
+    pub moved_from: Option<String>,
     pub problems: Vec<Problem>,
 }
 
@@ -267,6 +277,7 @@ fn shown(
         extras,
         line,
         storage_location: false,
+        moved_from: None,
         problems,
     }
 }
@@ -276,7 +287,10 @@ fn shown(
 pub fn get(store: &Store, reference: &str, detail: Detail) -> anyhow::Result<VersionShown> {
     let mut problems = Vec::new();
     let v = find_version(store, reference, &mut problems)?;
-    let location = v.download_uri().map(str::to_owned);
+    let recorded = v.download_uri().map(str::to_owned);
+    let inside = recorded.as_deref().and_then(|uri| store.relocated_uri(uri));
+    let moved_from = inside.is_some().then(|| recorded.clone()).flatten();
+    let location = inside.or(recorded);
     if location.is_none() && detail == Detail::Shown {
         return Err(StoreError::invalid(
             &v.meta_path(),
@@ -286,6 +300,7 @@ pub fn get(store: &Store, reference: &str, detail: Detail) -> anyhow::Result<Ver
     }
     let mut out = shown(store, v, detail, location);
     out.storage_location = true;
+    out.moved_from = moved_from;
     problems.append(&mut out.problems);
     out.problems = problems;
     Ok(out)
@@ -376,10 +391,10 @@ pub struct TransitionDone {
 /// MLflow's `transition_model_version_stage` and/or `set_registered_model_alias`; everything is
 /// checked before the first change.
 pub fn transition(store: &Store, req: &TransitionRequest) -> anyhow::Result<TransitionDone> {
-    let version = crate::store::registry::parse_version(&req.version)?;
+    let version = parse_version(&req.version)?;
     let stage = req.stage.as_deref().map(Stage::parse).transpose()?;
     for alias in &req.aliases {
-        crate::store::registry::names::new_alias(alias)?;
+        check_new_alias(alias)?;
     }
     store.registered_model(&req.model)?.version(version)?;
     let moved = match stage {
@@ -413,7 +428,7 @@ pub fn delete_versions(
 ) -> anyhow::Result<Vec<ModelVersion>> {
     let numbers = versions
         .iter()
-        .map(|v| crate::store::registry::parse_version(v))
+        .map(|v| parse_version(v))
         .collect::<Result<Vec<_>, _>>()?;
     let m = store.registered_model(model)?;
     for n in &numbers {
@@ -439,6 +454,39 @@ pub fn delete_model(
         .into());
     }
     Ok(store.delete_registered_model(model)?)
+}
+
+/// Set and delete tags of a model, or of one of its versions (`version` as the user wrote it).
+pub fn tag(
+    store: &Store,
+    model: &str,
+    version: Option<&str>,
+    set: &[(String, String)],
+    delete: &[String],
+) -> anyhow::Result<()> {
+    let version = version.map(parse_version).transpose()?;
+    Ok(store.set_model_tags(model, version, set, delete)?)
+}
+
+/// MLflow's `rename_registered_model`: versions, tags and aliases move with the model.
+pub fn rename(store: &Store, model: &str, new_name: &str) -> anyhow::Result<RegisteredModel> {
+    Ok(store.rename_registered_model(model, new_name)?)
+}
+
+/// Point `alias` at a version. The version, and the one the alias pointed at before, if other.
+pub fn set_alias(
+    store: &Store,
+    model: &str,
+    alias: &str,
+    version: &str,
+) -> anyhow::Result<(u64, Option<String>)> {
+    let version = parse_version(version)?;
+    let previous = store.set_alias(model, alias, version)?;
+    Ok((version, previous.filter(|p| *p != version.to_string())))
+}
+
+pub fn delete_alias(store: &Store, model: &str, alias: &str) -> anyhow::Result<()> {
+    Ok(store.delete_alias(model, alias)?)
 }
 
 outcome!(ModelList, VersionList, ModelDescribed, VersionShown);
