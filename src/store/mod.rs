@@ -17,7 +17,7 @@ mod logging;
 mod merge;
 pub use merge::{Action as MergeAction, Kind as MergeKind, Merged, Step as MergeStep};
 mod metric;
-pub use metric::MetricPoint;
+pub use metric::{MetricPoint, latest};
 mod names;
 mod ops;
 pub mod registry;
