@@ -67,11 +67,15 @@ impl View for Compared {
 /// Column headers and chart legends for people: run names, with a short id where a name is
 /// empty or repeated.
 pub fn run_labels<'a>(runs: impl Iterator<Item = &'a RunInfo> + Clone) -> Vec<String> {
-    runs.clone()
-        .map(|r| {
+    // Counted once: a chart of a whole filtered table labels thousands of runs.
+    let mut names: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for r in runs.clone() {
+        *names.entry(r.run_name.as_str()).or_default() += 1;
+    }
+    runs.map(|r| {
             let short = &r.run_id[..r.run_id.len().min(8)];
             let name = &r.run_name;
-            let repeated = runs.clone().filter(|o| &o.run_name == name).count() > 1;
+            let repeated = names[name.as_str()] > 1;
             match (name.is_empty(), repeated) {
                 (true, _) => short.to_owned(),
                 (false, true) => format!("{name} ({short})"),

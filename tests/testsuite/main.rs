@@ -21,5 +21,6 @@ mod search_cli;
 mod search_mlflow;
 mod search_props;
 mod store_errors;
+mod ui;
 mod write_interop;
 mod yaml_pyyaml;
