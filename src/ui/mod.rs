@@ -53,6 +53,14 @@ extern "C" fn on_terminate(_: libc::c_int) {
     TERMINATED.store(true, Ordering::Relaxed);
 }
 
+/// The terminal is gone (its window closed, the SSH link dropped): there is nothing to restore
+/// and nobody to draw for. Leaving at once matters: on a hung-up terminal crossterm's read
+/// loops without end (every read fails at once), so the main loop would never see a flag.
+extern "C" fn on_hangup(_: libc::c_int) {
+    // SAFETY: _exit is async-signal-safe.
+    unsafe { libc::_exit(129) };
+}
+
 fn restore_terminal() {
     let _ = disable_raw_mode();
     let _ = execute!(std::io::stdout(), LeaveAlternateScreen, DisableMouseCapture);
@@ -84,12 +92,21 @@ pub fn run(store: Store, opts: &Options) -> anyhow::Result<()> {
         restore_terminal();
         previous(info);
     }));
-    // SAFETY: the handler only stores into an atomic, which is async-signal-safe.
+    // SAFETY: the handlers only store into an atomic or call _exit, both async-signal-safe.
     unsafe {
-        for signal in [libc::SIGTERM, libc::SIGHUP] {
-            libc::signal(signal, on_terminate as *const () as libc::sighandler_t);
-        }
+        libc::signal(libc::SIGTERM, on_terminate as *const () as libc::sighandler_t);
+        libc::signal(libc::SIGHUP, on_hangup as *const () as libc::sighandler_t);
     }
+    // The main loop sees SIGTERM's flag within a tick; should it be stuck, this gives the
+    // terminal back and leaves anyway.
+    std::thread::spawn(|| {
+        while !TERMINATED.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        std::thread::sleep(Duration::from_secs(1));
+        restore_terminal();
+        std::process::exit(143);
+    });
     enable_raw_mode()?;
     let result = (|| {
         execute!(std::io::stdout(), EnterAlternateScreen, EnableMouseCapture)?;

@@ -507,3 +507,17 @@ fn ui_moves_a_model_version_to_a_stage() {
     let v = mlrs_json(&store.root, &["models", "get", "nyc-taxi-regressor/4"]);
     assert_eq!(v["current_stage"], "Staging", "{v}");
 }
+
+#[test]
+fn ui_sigterm_gives_the_terminal_back() {
+    let store = fixture_store("3.17.2");
+    let Some(mut s) = Screen::open(&store.root, &[]) else {
+        return;
+    };
+    s.wait_for("Runs 34");
+    let pid = s.mlrs_pid();
+    // SAFETY: plain kill(2) of the process this test started.
+    unsafe { libc::kill(pid as libc::pid_t, libc::SIGTERM) };
+    let screen = s.wait_for("EXIT=");
+    assert!(!screen.contains("Runs 34"), "{screen}");
+}
