@@ -181,7 +181,10 @@ fn key_value(s: &str) -> Result<(String, String), String> {
 /// Subcommands by task, for `mlrs --help`.
 const TASKS: [(&str, &[&str]); 5] = [
     ("Track runs", &["runs", "log", "run", "artifacts"]),
-    ("Find and compare", &["search", "compare", "plot", "report", "ui"]),
+    (
+        "Find and compare",
+        &["search", "compare", "plot", "report", "ui"],
+    ),
     ("Organize", &["experiments"]),
     ("Model registry", &["register", "transition", "models"]),
     ("Maintain", &["gc", "completions", "man"]),

@@ -73,16 +73,16 @@ pub fn run_labels<'a>(runs: impl Iterator<Item = &'a RunInfo> + Clone) -> Vec<St
         *names.entry(r.run_name.as_str()).or_default() += 1;
     }
     runs.map(|r| {
-            let short = &r.run_id[..r.run_id.len().min(8)];
-            let name = &r.run_name;
-            let repeated = names[name.as_str()] > 1;
-            match (name.is_empty(), repeated) {
-                (true, _) => short.to_owned(),
-                (false, true) => format!("{name} ({short})"),
-                (false, false) => name.clone(),
-            }
-        })
-        .collect()
+        let short = &r.run_id[..r.run_id.len().min(8)];
+        let name = &r.run_name;
+        let repeated = names[name.as_str()] > 1;
+        match (name.is_empty(), repeated) {
+            (true, _) => short.to_owned(),
+            (false, true) => format!("{name} ({short})"),
+            (false, false) => name.clone(),
+        }
+    })
+    .collect()
 }
 
 fn cell_json(cell: &Cell) -> Value {

@@ -26,7 +26,12 @@ pub struct Look<'a> {
 pub fn fields(columns: &Columns, runs: &[&Run]) -> Vec<Field> {
     Kind::ALL
         .iter()
-        .flat_map(|&k| columns.keys(k, runs).into_iter().map(move |key| k.field(&key)))
+        .flat_map(|&k| {
+            columns
+                .keys(k, runs)
+                .into_iter()
+                .map(move |key| k.field(&key))
+        })
         .collect()
 }
 

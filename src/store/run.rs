@@ -376,7 +376,9 @@ impl RunInfo {
 
     /// The full history of one metric, in file order (duplicates kept, as MLflow returns them).
     pub fn metric_history(&self, key: &str) -> Result<Option<Vec<MetricPoint>>> {
-        self.metric_file(key).map(|p| metric::read_points(&p)).transpose()
+        self.metric_file(key)
+            .map(|p| metric::read_points(&p))
+            .transpose()
     }
 
     /// The file of metric `key`, `None` when the run has no such metric. Only a missing file

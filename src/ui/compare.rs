@@ -83,34 +83,34 @@ pub(crate) fn render(m: &Model, f: &mut Frame, area: Rect) {
     head.extend(c.runs.iter().take(shown).enumerate().map(|(i, r)| {
         Cell::from(super::clip(&r.info.run_name, usize::from(RUN_WIDTH))).style(theme.line(i))
     }));
-    let rows: Vec<Row> = c
-        .rows
-        .iter()
-        .skip(m.compare.top)
-        .take(usize::from(area.height.saturating_sub(3)))
-        .map(|row| {
-            // `≠` says it without colour too.
-            let mark = if row.changed { "≠ " } else { "  " };
-            let key = format!("{mark}{}", row.key);
-            let mut cells = vec![
-                Cell::from(super::clip(&key, usize::from(KEY_WIDTH))).style(if row.changed {
-                    theme.changed()
-                } else {
-                    theme.dim()
-                }),
-            ];
-            for (i, cell) in row.cells.iter().take(shown).enumerate() {
-                let text = cell.human(&style);
-                cells.push(if row.best.contains(&i) {
-                    Cell::from(super::clip(&format!("{text}*"), usize::from(RUN_WIDTH)))
-                        .style(theme.best())
-                } else {
-                    Cell::from(super::clip(&text, usize::from(RUN_WIDTH)))
-                });
-            }
-            Row::new(cells)
-        })
-        .collect();
+    let rows: Vec<Row> =
+        c.rows
+            .iter()
+            .skip(m.compare.top)
+            .take(usize::from(area.height.saturating_sub(3)))
+            .map(|row| {
+                // `≠` says it without colour too.
+                let mark = if row.changed { "≠ " } else { "  " };
+                let key = format!("{mark}{}", row.key);
+                let mut cells = vec![Cell::from(super::clip(&key, usize::from(KEY_WIDTH))).style(
+                    if row.changed {
+                        theme.changed()
+                    } else {
+                        theme.dim()
+                    },
+                )];
+                for (i, cell) in row.cells.iter().take(shown).enumerate() {
+                    let text = cell.human(&style);
+                    cells.push(if row.best.contains(&i) {
+                        Cell::from(super::clip(&format!("{text}*"), usize::from(RUN_WIDTH)))
+                            .style(theme.best())
+                    } else {
+                        Cell::from(super::clip(&text, usize::from(RUN_WIDTH)))
+                    });
+                }
+                Row::new(cells)
+            })
+            .collect();
     let only = if m.compare.only_changed {
         " · only changed"
     } else {

@@ -80,7 +80,10 @@ pub fn run(store: Store, opts: &Options) -> anyhow::Result<()> {
             while let Some(part) = parts.next() {
                 let loaded = data::load_data(&store, part.to_vec());
                 let last = parts.peek().is_none();
-                if tx.send(Msg::Loaded(loaded.items, loaded.problems, last)).is_err() {
+                if tx
+                    .send(Msg::Loaded(loaded.items, loaded.problems, last))
+                    .is_err()
+                {
                     return;
                 }
             }
@@ -94,7 +97,10 @@ pub fn run(store: Store, opts: &Options) -> anyhow::Result<()> {
     }));
     // SAFETY: the handlers only store into an atomic or call _exit, both async-signal-safe.
     unsafe {
-        libc::signal(libc::SIGTERM, on_terminate as *const () as libc::sighandler_t);
+        libc::signal(
+            libc::SIGTERM,
+            on_terminate as *const () as libc::sighandler_t,
+        );
         libc::signal(libc::SIGHUP, on_hangup as *const () as libc::sighandler_t);
     }
     // The main loop sees SIGTERM's flag within a tick; should it be stuck, this gives the

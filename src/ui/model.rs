@@ -4,14 +4,12 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use crossterm::event::{
-    KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
-};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 
 use super::charts::ChartState;
 use super::compare::CompareState;
-use super::plot::PlotState;
 use super::data::{self, Action, ExperimentRow, RunDetail};
+use super::plot::PlotState;
 use super::registry::RegistryState;
 use crate::ops::columns::{Columns, Kind};
 use crate::query::{Attr, Field, Filter, OrderBy, Target, best, direction, sort_runs};
@@ -675,7 +673,10 @@ fn click(m: &mut Model, column: u16, row: u16) {
         }
         return;
     }
-    let Some(i) = row.checked_sub(TABLE_TOP).map(|r| m.offset + usize::from(r)) else {
+    let Some(i) = row
+        .checked_sub(TABLE_TOP)
+        .map(|r| m.offset + usize::from(r))
+    else {
         return;
     };
     if i >= m.rows.len().min(m.offset + m.page()) {

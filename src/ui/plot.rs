@@ -81,7 +81,12 @@ pub(crate) fn scatter_guess(m: &Model) -> String {
         .filter(|f| matches!(f, Field::Param(_)))
         .or_else(|| columns.iter().find(|f| matches!(f, Field::Param(_))));
     let y = metric_guess(m, &columns);
-    [x, y].iter().flatten().map(|f| f.label()).collect::<Vec<_>>().join(" ")
+    [x, y]
+        .iter()
+        .flatten()
+        .map(|f| f.label())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Every param column the table shows, then the metric the runs are judged by.
@@ -108,8 +113,7 @@ fn metric_guess<'a>(m: &'a Model, columns: &'a [Field]) -> Option<&'a Field> {
 pub(crate) fn render(m: &Model, f: &mut Frame, area: Rect) {
     let theme = m.theme();
     let runs = runs(m);
-    let [head, body] =
-        Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
+    let [head, body] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
     let whose = if m.marked.len() >= 2 {
         "marked"
     } else {
@@ -130,12 +134,16 @@ pub(crate) fn render(m: &Model, f: &mut Frame, area: Rect) {
     };
     let grid = match &m.plot {
         PlotState::None => return,
-        PlotState::Scatter(x, y) => {
-            chart::draw_scatter(&plot::scatter(&runs, x, y, None, &look), body.width, body.height)
-        }
-        PlotState::Parallel(fields) => {
-            chart::draw_parallel(&plot::parallel(&runs, fields, &look), body.width, body.height)
-        }
+        PlotState::Scatter(x, y) => chart::draw_scatter(
+            &plot::scatter(&runs, x, y, None, &look),
+            body.width,
+            body.height,
+        ),
+        PlotState::Parallel(fields) => chart::draw_parallel(
+            &plot::parallel(&runs, fields, &look),
+            body.width,
+            body.height,
+        ),
     };
     f.render_widget(GridWidget { grid: &grid, theme }, body);
 }

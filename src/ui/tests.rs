@@ -241,7 +241,10 @@ fn scatter_of_a_param_against_a_metric_over_the_table() {
 #[test]
 fn parallel_coordinates_of_marked_runs() {
     let mut m = model();
-    keys(&mut m, "/attributes.run_name LIKE 'hpo-trial%'\n   P\x15params.* metrics.rmse\n");
+    keys(
+        &mut m,
+        "/attributes.run_name LIKE 'hpo-trial%'\n   P\x15params.* metrics.rmse\n",
+    );
     assert_eq!(m.view, View::Plot);
     assert_data_eq!(screen(&m), file!["snapshots/parallel.txt"]);
 }
@@ -252,7 +255,10 @@ fn a_plot_of_a_key_no_run_has_is_an_error() {
     keys(&mut m, "X\x15params.nope metrics.rmse\n");
     assert_eq!(m.view, View::Runs);
     assert!(
-        m.error.as_deref().unwrap().contains("no run shown has params.nope"),
+        m.error
+            .as_deref()
+            .unwrap()
+            .contains("no run shown has params.nope"),
         "{:?}",
         m.error
     );

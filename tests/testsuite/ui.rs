@@ -165,8 +165,8 @@ fn descendants(pid: u32) -> Vec<u32> {
     let mut out = Vec::new();
     let mut todo = vec![pid];
     while let Some(p) = todo.pop() {
-        let children = std::fs::read_to_string(format!("/proc/{p}/task/{p}/children"))
-            .unwrap_or_default();
+        let children =
+            std::fs::read_to_string(format!("/proc/{p}/task/{p}/children")).unwrap_or_default();
         for c in children.split_whitespace().filter_map(|c| c.parse().ok()) {
             out.push(c);
             todo.push(c);
@@ -363,7 +363,11 @@ fn ui_live_a_running_chart_grows_within_a_second_at_low_cpu_and_new_runs_appear(
         for step in 1..=300u32 {
             let due = begin + Duration::from_millis(u64::from(step) * 10);
             std::thread::sleep(due.saturating_duration_since(Instant::now()));
-            let line = format!("{} {} {step}\n", NOW_MS + i64::from(step), 1.0 / f64::from(step));
+            let line = format!(
+                "{} {} {step}\n",
+                NOW_MS + i64::from(step),
+                1.0 / f64::from(step)
+            );
             out.write_all(line.as_bytes()).unwrap();
         }
         Instant::now()
@@ -384,10 +388,7 @@ fn ui_live_a_running_chart_grows_within_a_second_at_low_cpu_and_new_runs_appear(
     );
     assert!(idle < 0.05, "idle CPU {:.1}%", idle * 100.0);
     assert!(live < 0.05, "CPU while logging {:.1}%", live * 100.0);
-    assert!(
-        shown_after < Duration::from_millis(1500),
-        "{shown_after:?}"
-    );
+    assert!(shown_after < Duration::from_millis(1500), "{shown_after:?}");
     // A new run shows in the table without a reload.
     s.keys(&["Escape"]);
     mlrs_stdout(
