@@ -208,6 +208,19 @@ fn cpu_share(pid: u32, span: Duration) -> f64 {
     (cpu_ticks(pid) - before) as f64 / hz / span.as_secs_f64()
 }
 
+/// A copy of the 3.x fixture store, the id of its run `xgb-lr0.1`, and the UI filtered to it.
+#[track_caller]
+fn one_run() -> Option<(TestStore, String, Screen)> {
+    let store = fixture_store("3.17.2");
+    let run = run_id_named(&store.root, "xgb-lr0.1");
+    let s = Screen::open(
+        &store.root,
+        &["--filter", "attributes.run_name = 'xgb-lr0.1'"],
+    )?;
+    s.wait_for("Runs 1");
+    Some((store, run, s))
+}
+
 #[test]
 fn ui_filter_typo_sort_open_a_run_and_quit_restoring_the_terminal() {
     let store = fixture_store("3.17.2");
@@ -282,15 +295,9 @@ fn ui_mark_runs_and_chart_them() {
 
 #[test]
 fn ui_delete_and_restore_a_run_as_mlflow_sees_it() {
-    let store = fixture_store("3.17.2");
-    let run = run_id_named(&store.root, "xgb-lr0.1");
-    let Some(s) = Screen::open(
-        &store.root,
-        &["--filter", "attributes.run_name = 'xgb-lr0.1'"],
-    ) else {
+    let Some((store, run, s)) = one_run() else {
         return;
     };
-    s.wait_for("Runs 1");
     s.keys(&["x"]);
     s.wait_for(&format!("Delete run {}?", &run[..8]));
     s.keys(&["y"]);
@@ -421,19 +428,13 @@ fn ui_exits_when_its_terminal_goes_away() {
 
 #[test]
 fn ui_deletes_a_tag() {
-    let store = fixture_store("3.17.2");
-    let run = run_id_named(&store.root, "xgb-lr0.1");
+    let Some((store, run, s)) = one_run() else {
+        return;
+    };
     mlrs(&store.root)
         .args(["log", &run, "--tag", "note=drop me"])
         .assert()
         .success();
-    let Some(s) = Screen::open(
-        &store.root,
-        &["--filter", "attributes.run_name = 'xgb-lr0.1'"],
-    ) else {
-        return;
-    };
-    s.wait_for("Runs 1");
     s.keys(&["T"]);
     s.type_text("note");
     s.keys(&["Enter"]);
@@ -452,15 +453,9 @@ fn ui_deletes_a_tag() {
 
 #[test]
 fn ui_copies_the_run_id_with_osc52() {
-    let store = fixture_store("3.17.2");
-    let run = run_id_named(&store.root, "xgb-lr0.1");
-    let Some(s) = Screen::open(
-        &store.root,
-        &["--filter", "attributes.run_name = 'xgb-lr0.1'"],
-    ) else {
+    let Some((store, run, s)) = one_run() else {
         return;
     };
-    s.wait_for("Runs 1");
     s.keys(&["y"]);
     s.wait_for(&format!("copied {run}"));
     // tmux takes OSC 52 into its paste buffer, as a terminal puts it on the clipboard.
