@@ -2,9 +2,9 @@
 //! plain values in and out, so moving to the use-case layer is a change in this file only.
 //! Must not draw, and must not call the command-line front-end.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::ops;
 use crate::store::registry::RegisteredModel;
@@ -57,23 +57,36 @@ pub(crate) fn table_selection() -> DataSelection {
     }
 }
 
+/// Runs with the table's data, what was skipped reading them, and the folders of the runs
+/// whose data could not be read.
+#[derive(Debug, Default)]
+pub(crate) struct Loaded {
+    pub runs: Vec<Run>,
+    pub problems: Vec<Problem>,
+    pub broken: Vec<PathBuf>,
+}
+
 /// Load the table's data of runs, in parallel. A run whose data cannot be read stays, with no
-/// data, and its problem names its folder (the table marks it broken rather than losing it).
-pub(crate) fn load_data(store: &Store, runs: Vec<Run>) -> Listing<Run> {
+/// data, and is listed in `broken` (the table marks it rather than losing it).
+pub(crate) fn load_data(store: &Store, runs: Vec<Run>) -> Loaded {
     let infos: Vec<RunInfo> = runs.into_iter().map(|r| r.info).collect();
-    let mut listing = store.load_runs(infos.clone(), &table_selection());
-    let broken: std::collections::HashSet<&Path> =
-        listing.problems.iter().map(|p| p.path.as_path()).collect();
-    let kept: Vec<Run> = infos
+    let listing = store.load_runs(infos.clone(), &table_selection());
+    let read: HashSet<&Path> = listing.items.iter().map(|r| r.info.dir.as_path()).collect();
+    let failed: Vec<RunInfo> = infos
         .into_iter()
-        .filter(|i| broken.contains(i.dir.as_path()))
-        .map(|info| Run {
-            info,
-            data: RunData::default(),
-        })
+        .filter(|i| !read.contains(i.dir.as_path()))
         .collect();
-    listing.items.extend(kept);
-    listing
+    let broken = failed.iter().map(|i| i.dir.clone()).collect();
+    let mut runs = listing.items;
+    runs.extend(failed.into_iter().map(|info| Run {
+        info,
+        data: RunData::default(),
+    }));
+    Loaded {
+        runs,
+        problems: listing.problems,
+        broken,
+    }
 }
 
 pub(crate) fn count(experiments: &[Experiment], runs: &[Run]) -> Vec<ExperimentRow> {

@@ -77,8 +77,9 @@ fn new_runs(m: &mut Model) -> bool {
         return false;
     }
     let loaded = data::load_data(&m.store, fresh);
-    m.message = Some(format!("{} new run(s)", loaded.items.len()));
-    m.runs.extend(loaded.items);
+    m.message = Some(format!("{} new run(s)", loaded.runs.len()));
+    m.broken.extend(loaded.broken);
+    m.runs.extend(loaded.runs);
     m.counts = data::count(&m.experiments, &m.runs);
     true
 }

@@ -80,10 +80,7 @@ pub fn run(store: Store, opts: &Options) -> anyhow::Result<()> {
             while let Some(part) = parts.next() {
                 let loaded = data::load_data(&store, part.to_vec());
                 let last = parts.peek().is_none();
-                if tx
-                    .send(Msg::Loaded(loaded.items, loaded.problems, last))
-                    .is_err()
-                {
+                if tx.send(Msg::Loaded(loaded, last)).is_err() {
                     return;
                 }
             }

@@ -12,7 +12,7 @@ use super::data::{self, Action, ExperimentRow, RunDetail};
 use super::plot::PlotState;
 use super::registry::RegistryState;
 use crate::ops::columns::{Columns, Kind};
-use crate::query::{Attr, Field, Filter, OrderBy, Target, best, direction, sort_runs};
+use crate::query::{Attr, Directions, Field, Filter, OrderBy, Target, best_all, sort_runs};
 use crate::store::{Experiment, Problem, Run, Store};
 
 /// Something that happened: a key, the mouse, data arriving, time passing.
@@ -23,7 +23,7 @@ pub(crate) enum Msg {
     Resize(u16, u16),
     /// The table's data of some runs, read in the background after the first screen; `true`
     /// with the last part.
-    Loaded(Vec<Run>, Vec<Problem>, bool),
+    Loaded(data::Loaded, bool),
     /// Time for the live refresh.
     Tick,
 }
@@ -426,10 +426,10 @@ impl Model {
         match loaded {
             Ok((experiments, infos)) => {
                 let loaded = data::load_data(&self.store, infos.items);
-                self.counts = data::count(&experiments, &loaded.items);
+                self.counts = data::count(&experiments, &loaded.runs);
                 self.experiments = experiments;
-                self.runs = loaded.items;
-                self.broken = loaded.problems.iter().map(|p| p.path.clone()).collect();
+                self.runs = loaded.runs;
+                self.broken = loaded.broken.into_iter().collect();
                 let mut problems = infos.problems;
                 problems.extend(loaded.problems);
                 if let Some(line) = data::problem_line(&problems) {
@@ -564,17 +564,18 @@ fn differs(runs: &[&Run], field: &Field) -> bool {
     values.any(|v| Some(v) != first)
 }
 
+/// The best value of each metric column among the rows shown, by the rule `compare` uses
+/// (none when every run has the same value).
 fn best_values(runs: &[Run], shown: &[usize], columns: &[Field]) -> HashMap<String, f64> {
+    let directions = Directions::default();
     let mut out = HashMap::new();
     for field in columns {
         let Field::Metric(key) = field else { continue };
-        let Some(dir) = direction(key, &[], &[]) else {
-            continue;
-        };
-        let values = shown
+        let values: Vec<Option<f64>> = shown
             .iter()
-            .map(|&i| runs[i].data.metrics.get(key).copied());
-        if let Some(i) = best(values, dir) {
+            .map(|&i| runs[i].data.metrics.get(key).copied())
+            .collect();
+        if let Some(&i) = best_all(&values, directions.of(key)).first() {
             out.insert(key.clone(), runs[shown[i]].data.metrics[key]);
         }
     }
@@ -629,12 +630,12 @@ pub(crate) fn update(m: &mut Model, msg: Msg) -> bool {
             m.size = (w, h);
             m.scroll_to_cursor();
         }
-        Msg::Loaded(runs, problems, last) => {
+        Msg::Loaded(loaded, last) => {
             m.loading = !last;
-            m.merge_loaded(runs);
+            m.merge_loaded(loaded.runs);
             m.counts = data::count(&m.experiments, &m.runs);
-            m.broken.extend(problems.iter().map(|p| p.path.clone()));
-            m.problems.extend(problems);
+            m.broken.extend(loaded.broken);
+            m.problems.extend(loaded.problems);
             if last && let Some(line) = data::problem_line(&m.problems) {
                 m.message = Some(line);
             }

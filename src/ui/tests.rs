@@ -31,7 +31,7 @@ fn model_with(read_only: bool) -> Model {
     )
     .unwrap();
     let loaded = data::load_data(&m.store, m.runs.clone());
-    update(&mut m, Msg::Loaded(loaded.items, loaded.problems, true));
+    update(&mut m, Msg::Loaded(loaded, true));
     update(&mut m, Msg::Resize(80, 24));
     m
 }
@@ -334,4 +334,19 @@ fn d_on_a_tag_of_the_detail_asks_to_delete_it() {
     // Anything but y cancels.
     keys(&mut m, "n");
     assert_eq!(m.message.as_deref(), Some("cancelled"));
+}
+
+#[test]
+fn experiments_pane_counts_active_and_deleted_runs_and_scopes_the_table() {
+    let mut m = model();
+    keys(&mut m, "\t");
+    assert_data_eq!(screen(&m), file!["snapshots/experiments.txt"]);
+    let all = m.rows.len();
+    keys(&mut m, " ");
+    assert!(m.rows.len() < all);
+    assert!(
+        m.rows
+            .iter()
+            .all(|r| m.runs[r.run].info.experiment_id == m.experiments[0].id)
+    );
 }

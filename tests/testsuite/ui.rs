@@ -453,7 +453,7 @@ fn ui_deletes_a_tag() {
 
 #[test]
 fn ui_copies_the_run_id_with_osc52() {
-    let Some((store, run, s)) = one_run() else {
+    let Some((_store, run, s)) = one_run() else {
         return;
     };
     s.keys(&["y"]);
@@ -498,10 +498,77 @@ fn ui_moves_a_model_version_to_a_stage() {
     s.wait_for("Move nyc-taxi-regressor version 4 to stage Staging?");
     s.keys(&["y"]);
     s.wait_for("nyc-taxi-regressor version 4 is now Staging");
+    // Then point an alias at it.
+    s.keys(&["a"]);
+    s.type_text("champion");
+    s.keys(&["Enter"]);
+    s.wait_for("Point alias @champion of nyc-taxi-regressor at version 4?");
+    s.keys(&["y"]);
+    s.wait_for("@champion of nyc-taxi-regressor points at version 4");
     s.keys(&["q"]);
     s.wait_for("EXIT=0");
     let v = mlrs_json(&store.root, &["models", "get", "nyc-taxi-regressor/4"]);
     assert_eq!(v["current_stage"], "Staging", "{v}");
+    let v = mlrs_json(
+        &store.root,
+        &["models", "get", "nyc-taxi-regressor@champion"],
+    );
+    assert_eq!(v["version"], 4, "{v}");
+}
+
+#[test]
+fn ui_sets_a_tag_and_renames_a_run() {
+    let Some((store, run, s)) = one_run() else {
+        return;
+    };
+    s.keys(&["t"]);
+    s.type_text("stage=tuned");
+    s.keys(&["Enter"]);
+    s.wait_for(&format!("Set tag stage=tuned on run {}?", &run[..8]));
+    s.keys(&["y"]);
+    s.wait_for(&format!("set tag stage on run {run}"));
+    // The name is there to edit.
+    s.keys(&["n"]);
+    s.wait_for("new name: xgb-lr0.1");
+    s.keys(&["C-u"]);
+    s.type_text("xgb-best");
+    s.keys(&["Enter", "y"]);
+    s.wait_for(&format!("renamed run {run} to xgb-best"));
+    s.keys(&["q"]);
+    s.wait_for("EXIT=0");
+    let v = mlrs_json(&store.root, &["runs", "describe", &run]);
+    assert_eq!(v["data"]["tags"]["stage"], "tuned", "{v}");
+    assert_eq!(v["info"]["run_name"], "xgb-best", "{v}");
+}
+
+#[test]
+fn ui_a_broken_run_shows_as_broken_and_the_ui_goes_on() {
+    let store = fixture_store("3.17.2");
+    let run = run_id_named(&store.root, "xgb-lr0.1");
+    std::fs::write(
+        run_dir(&store.root, &run).join("metrics/rmse"),
+        "not a metric line\n",
+    )
+    .unwrap();
+    let Some(s) = Screen::open(
+        &store.root,
+        &["--filter", "attributes.run_name LIKE 'xgb-lr%'"],
+    ) else {
+        return;
+    };
+    let screen = s.wait_for("1 broken entry skipped");
+    let row = screen
+        .lines()
+        .find(|l| l.contains(&run[..8]))
+        .unwrap_or_else(|| panic!("the broken run is listed:\n{screen}"));
+    assert!(row.contains("! "), "{screen}");
+    // Opening it says why it cannot be read; the UI goes on.
+    s.keys(&["j", "Enter"]);
+    s.wait_for("mlrs: error:");
+    s.keys(&["j", "Enter"]);
+    s.wait_for("Run xgb-lr0.3");
+    s.keys(&["q"]);
+    s.wait_for("EXIT=0");
 }
 
 #[test]
