@@ -29,7 +29,7 @@ pub(crate) const KEYS: &[(&str, &[(&str, &str)])] = &[
             ("c", "columns: metrics.* params.lr*"),
             ("o", "only columns that differ"),
             ("D", "show deleted runs"),
-            ("␣", "mark a run"),
+            ("␣ / u", "mark a run / unmark all"),
             ("⏎", "run detail"),
             ("v / C", "chart / compare marked"),
             ("X / P", "scatter / parallel coords"),

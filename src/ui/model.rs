@@ -855,6 +855,10 @@ fn runs_key(m: &mut Model, key: KeyEvent) {
             m.refresh();
         }
         KeyCode::Char(' ') => m.toggle_mark(),
+        KeyCode::Char('u') => {
+            m.marked.clear();
+            m.message = Some("no run marked".into());
+        }
         KeyCode::Char('r') => m.reload(),
         KeyCode::Enter => {
             if let Some((id, _)) = run {
