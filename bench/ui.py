@@ -7,6 +7,8 @@ the figures include a few ms of tmux round trips), the CPU an idle UI uses over 
 a small store of its own, the CPU and delay while a run logs 100 points a second.
 
     python3 bench/ui.py [--runs 10000] [--dir /tmp/mlrs-bench]
+    python3 bench/ui.py --runs 100000 --small    # 2 params, 2 metrics, 2 tags a run (the
+                                                 # store bench/search.py makes for memory)
 """
 import os
 import shutil
@@ -14,7 +16,7 @@ import subprocess
 import tempfile
 import time
 
-from common import MLRS, bench_store
+from common import MLRS, build_mlrs, synth_store
 
 SOCKET = f"mlrs-bench-ui-{os.getpid()}"
 HZ = os.sysconf("SC_CLK_TCK")
@@ -125,7 +127,18 @@ def live(rows):
 
 
 def main():
-    a, store = bench_store(__doc__)
+    import argparse
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--runs", type=int, default=10000)
+    p.add_argument("--dir", default="/tmp/mlrs-bench")
+    p.add_argument("--small", action="store_true")
+    a = p.parse_args()
+    build_mlrs()
+    if a.small:
+        store = synth_store(os.path.join(a.dir, f"store-{a.runs}-small"), a.runs,
+                            params=2, metrics=2, tags=2, steps=1)
+    else:
+        store = synth_store(os.path.join(a.dir, f"store-{a.runs}"), a.runs)
     subprocess.run([MLRS, "--store", store, "runs", "list", "-f", "tsv"], check=True,
                    stdout=subprocess.DEVNULL)  # warm the cache
     rows = []
@@ -156,8 +169,10 @@ def main():
         rows.append(("peak memory after all that", f"{peak_mb(pid):.0f} MB"))
     finally:
         subprocess.run(["tmux", "-L", SOCKET, "kill-server"], check=False)
-    live(rows)
-    print(f"\n## mlrs ui, {a.runs} runs (warm cache, 2 cores, screen polled through tmux)\n")
+    if not a.small:
+        live(rows)
+    kind = " (2 params, 2 metrics, 2 tags each)" if a.small else ""
+    print(f"\n## mlrs ui, {a.runs} runs{kind} (warm cache, 2 cores, screen polled through tmux)\n")
     print("| step | figure |")
     print("| --- | --- |")
     for label, figure in rows:
