@@ -1,6 +1,8 @@
-//! The UI's one door to the store: every read and write the UI makes goes through here, as
-//! plain values in and out, so moving to the use-case layer is a change in this file only.
-//! Must not draw, and must not call the command-line front-end.
+//! The UI's door to the store: its loads and every change it makes go through here, as plain
+//! values in and out, over the use cases (`ops`: scope, describe, histories, artifacts,
+//! compare, delete/restore, log, delete a tag, transition) and the store's public listing of
+//! runs. Only the live refresh (`live`, `charts`) reads `RunInfo` itself: fingerprints and
+//! appended metric lines, the store's public API. Must not draw or call the command line.
 
 use std::collections::{BTreeMap, HashSet};
 use std::io::Read;
