@@ -314,11 +314,15 @@ impl Model {
                     Kind::Param => Box::new(r.data.params.keys()),
                     Kind::Tag => Box::new(r.data.tags.keys()),
                 };
-                for k in map_keys.filter(|k| columns.matches(kind, k)) {
+                for k in map_keys {
                     *counts.entry(k).or_default() += 1;
                 }
             }
-            let mut keys: Vec<(&String, usize)> = counts.into_iter().collect();
+            // Patterns are matched once per key, not once per run and key.
+            let mut keys: Vec<(&String, usize)> = counts
+                .into_iter()
+                .filter(|(k, _)| columns.matches(kind, k))
+                .collect();
             keys.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
             let keys = keys.into_iter().map(|(k, _)| k);
             for key in keys {
