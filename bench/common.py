@@ -6,7 +6,9 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MLRS = os.path.join(REPO, "target", "release", "mlrs")
-VENVS = os.environ.get("MLRS_MLFLOW_VENVS", os.path.join(REPO, ".venvs"))
+# Where scripts/test keeps the venvs, so benchmarks reuse them.
+VENVS = os.environ.get("MLRS_MLFLOW_VENVS") or os.path.join(
+    os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "mlrs", "venvs")
 MLFLOW_PY = os.path.join(VENVS, "mlflow-3.17.2", "bin", "python")
 MLFLOW_CLI = os.path.join(VENVS, "mlflow-3.17.2", "bin", "mlflow")
 ENV = dict(os.environ, MLFLOW_ALLOW_FILE_STORE="true", MLFLOW_DISABLE_TELEMETRY="true", DO_NOT_TRACK="true")
@@ -33,6 +35,9 @@ def synth_store(path, runs, **kw):
     marker = os.path.join(path, ".bench-complete")
     if os.path.exists(marker):
         return path
+    if os.path.exists(path):  # left half-built by an interrupted run
+        import shutil
+        shutil.rmtree(path)
     args = [sys.executable, os.path.join(REPO, "bench", "synth_store.py"), path, "--runs", str(runs)]
     for k, v in kw.items():
         args += [f"--{k}", str(v)]

@@ -4,5 +4,4 @@
 # trials, survived and failed per area; exits non-zero when any trial failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export MLRS_MLFLOW_VENVS="${MLRS_MLFLOW_VENVS:-$PWD/.venvs}"
 MLRS_FAULTS=all cargo test --locked --test testsuite faults:: -- --nocapture

@@ -8,7 +8,6 @@ use super::{Ctx, complete, key_value};
 use crate::ops::artifacts;
 use crate::ops::models::{self, VersionsRequest};
 use crate::store::Store;
-use crate::store::registry::parse_version;
 
 #[derive(clap::Args, Debug)]
 #[command(after_help = "\
@@ -219,18 +218,14 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             tags,
             version,
             delete,
-        } => {
-            let version = version.as_deref().map(parse_version).transpose()?;
-            store.set_model_tags(&model, version, &tags, &delete)?;
-            Ok(())
-        }
+        } => models::tag(&store, &model, version.as_deref(), &tags, &delete),
         Cmd::Delete {
             model,
             versions,
             yes,
         } => delete(ctx, &store, &model, &versions, yes),
         Cmd::Rename { model, new_name } => {
-            let renamed = store.rename_registered_model(&model, &new_name)?;
+            let renamed = models::rename(&store, &model, &new_name)?;
             ctx.note(&format!(
                 "renamed model '{model}' to '{}' ({} versions, {} tags, {} aliases kept)",
                 renamed.name,
@@ -250,18 +245,16 @@ fn alias(ctx: &Ctx, store: &Store, command: AliasCmd) -> Result<()> {
             alias,
             version,
         } => {
-            let version = parse_version(&version)?;
-            let previous = store.set_alias(&model, &alias, version)?;
-            let moved = match previous {
-                Some(p) if p != version.to_string() => format!(" (moved from version {p})"),
-                _ => String::new(),
-            };
+            let (version, previous) = models::set_alias(store, &model, &alias, &version)?;
+            let moved = previous
+                .map(|p| format!(" (moved from version {p})"))
+                .unwrap_or_default();
             ctx.note(&format!(
                 "alias '{alias}' of model '{model}' → version {version}{moved}"
             ));
         }
         AliasCmd::Delete { model, alias } => {
-            store.delete_alias(&model, &alias)?;
+            models::delete_alias(store, &model, &alias)?;
             ctx.note(&format!("deleted alias '{alias}' of model '{model}'"));
         }
     }

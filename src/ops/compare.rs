@@ -6,7 +6,6 @@ use super::UsageError;
 use super::columns::{Columns, Kind};
 use super::find::{FindRequest, find};
 use crate::query::{Directions, OrderBy, Target, best_all, sort_runs};
-use crate::render::Cell;
 use crate::store::{Problem, Run, RunInfo, Store};
 
 /// Which runs to compare.
@@ -54,10 +53,28 @@ outcome!(Compared);
 /// One row: a key and its value in each run.
 pub struct Row {
     pub key: String,
-    pub cells: Vec<Cell>,
+    pub entries: Vec<Entry>,
     /// Indexes of the runs holding the best value (metric rows only).
     pub best: Vec<usize>,
     pub changed: bool,
+}
+
+/// One run's value in a row.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Entry {
+    Missing,
+    RunId(String),
+    Text(String),
+    Status(String),
+    /// Milliseconds since the epoch.
+    Time(i64),
+    Number(f64),
+}
+
+impl Entry {
+    fn text(s: Option<&String>) -> Entry {
+        s.map_or(Entry::Missing, |s| Entry::Text(s.clone()))
+    }
 }
 
 pub fn compare(store: &Store, req: &CompareRequest) -> anyhow::Result<Compared> {
@@ -107,9 +124,9 @@ fn select_runs(
 }
 
 /// Equal for the purpose of "did it change": NaN equals NaN, a missing key equals nothing.
-fn same(a: &Cell, b: &Cell) -> bool {
+fn same(a: &Entry, b: &Entry) -> bool {
     match (a, b) {
-        (Cell::Float(x), Cell::Float(y)) => x == y || (x.is_nan() && y.is_nan()),
+        (Entry::Number(x), Entry::Number(y)) => x == y || (x.is_nan() && y.is_nan()),
         _ => a == b,
     }
 }
@@ -121,19 +138,21 @@ fn rows(
     directions: &Directions,
 ) -> crate::store::Result<Vec<Row>> {
     let mut rows = Vec::new();
-    let mut push = |key: String, cells: Vec<Cell>, best: Vec<usize>| {
+    let mut push = |key: String, entries: Vec<Entry>, best: Vec<usize>| {
         // Run ids always differ; marking them would say nothing.
-        let changed = key != "run_id" && cells.iter().any(|c| !same(c, &cells[0]));
+        let changed = key != "run_id" && entries.iter().any(|e| !same(e, &entries[0]));
         rows.push(Row {
             key,
-            cells,
+            entries,
             best,
             changed,
         });
     };
     push(
         "run_id".into(),
-        runs.iter().map(|r| Cell::text(&r.info.run_id)).collect(),
+        runs.iter()
+            .map(|r| Entry::RunId(r.info.run_id.clone()))
+            .collect(),
         Vec::new(),
     );
     if runs
@@ -143,7 +162,7 @@ fn rows(
         push(
             "experiment_id".into(),
             runs.iter()
-                .map(|r| Cell::text(&r.info.experiment_id))
+                .map(|r| Entry::Text(r.info.experiment_id.clone()))
                 .collect(),
             Vec::new(),
         );
@@ -151,14 +170,14 @@ fn rows(
     push(
         "status".into(),
         runs.iter()
-            .map(|r| Cell::Status(r.info.status.as_str().into()))
+            .map(|r| Entry::Status(r.info.status.as_str().into()))
             .collect(),
         Vec::new(),
     );
     push(
         "start_time".into(),
         runs.iter()
-            .map(|r| Cell::opt_time(r.info.start_time))
+            .map(|r| r.info.start_time.map_or(Entry::Missing, Entry::Time))
             .collect(),
         Vec::new(),
     );
@@ -168,7 +187,7 @@ fn rows(
             let field = kind.field(&key);
             if kind != Kind::Metric {
                 let cells = runs.iter().map(|r| {
-                    Cell::opt_text(match kind {
+                    Entry::text(match kind {
                         Kind::Param => r.data.params.get(&key),
                         _ => r.data.tags.get(&key),
                     })
@@ -188,7 +207,10 @@ fn rows(
             let best = best_all(&values, directions.of(&key));
             push(
                 label,
-                values.into_iter().map(Cell::opt_float).collect(),
+                values
+                    .into_iter()
+                    .map(|v| v.map_or(Entry::Missing, Entry::Number))
+                    .collect(),
                 best,
             );
         }
@@ -221,7 +243,7 @@ mod tests {
 
     #[test]
     fn change_treats_nan_as_equal_and_missing_as_different() {
-        assert!(same(&Cell::Float(f64::NAN), &Cell::Float(f64::NAN)));
-        assert!(!same(&Cell::Empty, &Cell::text("")));
+        assert!(same(&Entry::Number(f64::NAN), &Entry::Number(f64::NAN)));
+        assert!(!same(&Entry::Missing, &Entry::Text(String::new())));
     }
 }

@@ -87,9 +87,13 @@ pub fn find(store: &Store, req: &FindRequest) -> anyhow::Result<Found> {
 /// The experiments in scope: the named ones (patterns expanded), else the environment's, else
 /// every experiment the view can hold runs of.
 pub fn scope(store: &Store, scope: &Scope) -> anyhow::Result<Listing<Experiment>> {
-    let found = |items| Listing {
+    // A named experiment's unreadable tag files are reported like a listed one's.
+    let found = |mut items: Vec<Experiment>| Listing {
+        problems: items
+            .iter_mut()
+            .flat_map(|e| std::mem::take(&mut e.problems))
+            .collect(),
         items,
-        problems: Vec::new(),
     };
     if scope.experiments.is_empty()
         && let Some(from_env) = &scope.env

@@ -8,9 +8,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::{Detail, UsageError};
 use crate::query::{self, Filter, OrderBy, Target};
-use crate::store::registry::logged_model::ModelMetric;
-use crate::store::registry::write::{NewVersion, Transitioned};
-use crate::store::registry::{ModelVersion, RegisteredModel, Stage, VersionRef, parse_model_ref};
+use crate::store::registry::{
+    ModelMetric, ModelVersion, NewVersion, RegisteredModel, Stage, Transitioned, VersionRef,
+    check_new_alias, parse_model_ref, parse_version,
+};
 use crate::store::{DataSelection, Flavor, Keys, Problem, RunInfo, Store, StoreError};
 
 /// A 3.x version's LoggedModel: what `dict(ModelVersion)` shows under `metrics` and `params`.
@@ -376,10 +377,10 @@ pub struct TransitionDone {
 /// MLflow's `transition_model_version_stage` and/or `set_registered_model_alias`; everything is
 /// checked before the first change.
 pub fn transition(store: &Store, req: &TransitionRequest) -> anyhow::Result<TransitionDone> {
-    let version = crate::store::registry::parse_version(&req.version)?;
+    let version = parse_version(&req.version)?;
     let stage = req.stage.as_deref().map(Stage::parse).transpose()?;
     for alias in &req.aliases {
-        crate::store::registry::names::new_alias(alias)?;
+        check_new_alias(alias)?;
     }
     store.registered_model(&req.model)?.version(version)?;
     let moved = match stage {
@@ -413,7 +414,7 @@ pub fn delete_versions(
 ) -> anyhow::Result<Vec<ModelVersion>> {
     let numbers = versions
         .iter()
-        .map(|v| crate::store::registry::parse_version(v))
+        .map(|v| parse_version(v))
         .collect::<Result<Vec<_>, _>>()?;
     let m = store.registered_model(model)?;
     for n in &numbers {
@@ -439,6 +440,39 @@ pub fn delete_model(
         .into());
     }
     Ok(store.delete_registered_model(model)?)
+}
+
+/// Set and delete tags of a model, or of one of its versions (`version` as the user wrote it).
+pub fn tag(
+    store: &Store,
+    model: &str,
+    version: Option<&str>,
+    set: &[(String, String)],
+    delete: &[String],
+) -> anyhow::Result<()> {
+    let version = version.map(parse_version).transpose()?;
+    Ok(store.set_model_tags(model, version, set, delete)?)
+}
+
+/// MLflow's `rename_registered_model`: versions, tags and aliases move with the model.
+pub fn rename(store: &Store, model: &str, new_name: &str) -> anyhow::Result<RegisteredModel> {
+    Ok(store.rename_registered_model(model, new_name)?)
+}
+
+/// Point `alias` at a version. The version, and the one the alias pointed at before, if other.
+pub fn set_alias(
+    store: &Store,
+    model: &str,
+    alias: &str,
+    version: &str,
+) -> anyhow::Result<(u64, Option<String>)> {
+    let version = parse_version(version)?;
+    let previous = store.set_alias(model, alias, version)?;
+    Ok((version, previous.filter(|p| *p != version.to_string())))
+}
+
+pub fn delete_alias(store: &Store, model: &str, alias: &str) -> anyhow::Result<()> {
+    Ok(store.delete_alias(model, alias)?)
 }
 
 outcome!(ModelList, VersionList, ModelDescribed, VersionShown);

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::ops::compare::Compared;
+use crate::ops::compare::{Compared, Entry, Row};
 use crate::render::{Block, Cell, Style, Table, View, json_float};
 use crate::store::RunInfo;
 
@@ -13,16 +13,7 @@ impl View for Compared {
             std::iter::once("Key".to_string()).chain(run_labels(self.runs.iter().map(|r| &r.info))),
         );
         for (r, row) in self.rows.iter().enumerate() {
-            let mut cells = row.cells.clone();
-            if row.key == "run_id" {
-                // Whole when the table fits, else the prefix every table shortens ids to.
-                for c in &mut cells {
-                    if let Cell::Text(id) = c {
-                        *c = Cell::Id(std::mem::take(id));
-                    }
-                }
-            }
-            table.push(std::iter::once(Cell::text(&row.key)).chain(cells).collect());
+            table.push(row_cells(row));
             if row.changed {
                 table.changed_rows.push(r);
             }
@@ -41,7 +32,7 @@ impl View for Compared {
             })).collect::<Vec<_>>(),
             "rows": self.rows.iter().map(|row| json!({
                 "key": row.key,
-                "values": row.cells.iter().map(cell_json).collect::<Vec<_>>(),
+                "values": row.entries.iter().map(entry_json).collect::<Vec<_>>(),
                 "changed": row.changed,
                 "best": row.best.iter().map(|&i| runs[i].info.run_id.clone()).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
@@ -54,11 +45,7 @@ impl View for Compared {
                 .chain(self.runs.iter().map(|r| r.info.run_id.clone())),
         );
         for row in &self.rows {
-            records.push(
-                std::iter::once(Cell::text(&row.key))
-                    .chain(row.cells.iter().cloned())
-                    .collect(),
-            );
+            records.push(row_cells(row));
         }
         Some(records)
     }
@@ -85,12 +72,27 @@ pub fn run_labels<'a>(runs: impl Iterator<Item = &'a RunInfo> + Clone) -> Vec<St
     .collect()
 }
 
-fn cell_json(cell: &Cell) -> Value {
-    match cell {
-        Cell::Empty => Value::Null,
-        Cell::Text(s) | Cell::Status(s) | Cell::Id(s) => Value::from(s.as_str()),
-        Cell::Int(i) | Cell::Time(i) | Cell::Duration(i) => Value::from(*i),
-        Cell::Bytes(n) => Value::from(*n),
-        Cell::Float(f) => json_float(*f),
+/// The key, then each run's value. Run ids are whole when the table fits, else the prefix
+/// every table shortens ids to.
+fn row_cells(row: &Row) -> Vec<Cell> {
+    let values = row.entries.iter().map(|v| match v {
+        Entry::Missing => Cell::Empty,
+        Entry::RunId(id) => Cell::Id(id.clone()),
+        Entry::Text(s) => Cell::Text(s.clone()),
+        Entry::Status(s) => Cell::Status(s.clone()),
+        Entry::Time(t) => Cell::Time(*t),
+        Entry::Number(f) => Cell::Float(*f),
+    });
+    std::iter::once(Cell::text(&row.key))
+        .chain(values)
+        .collect()
+}
+
+fn entry_json(value: &Entry) -> Value {
+    match value {
+        Entry::Missing => Value::Null,
+        Entry::RunId(s) | Entry::Text(s) | Entry::Status(s) => Value::from(s.as_str()),
+        Entry::Time(t) => Value::from(*t),
+        Entry::Number(f) => json_float(*f),
     }
 }

@@ -286,3 +286,65 @@ mod tests {
         assert_eq!(p.to_line(), "17 1e-07 1099511627776\n");
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    //! The metric reader on random and hostile lines and files: points or an error naming the
+    //! file and line, never a panic.
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn line_soup() -> impl Strategy<Value = String> {
+        let pieces = vec![
+            "1795239971000",
+            "-1",
+            "0",
+            " ",
+            "  ",
+            "0.5",
+            "nan",
+            "NaN",
+            "-inf",
+            "Infinity",
+            "1e308",
+            "1e999",
+            "1_000",
+            "0x10",
+            "+",
+            "9223372036854775808",
+            "\t",
+            "\r",
+            "\u{0}",
+            "é",
+            "\n",
+            "train",
+            "abc123",
+        ];
+        prop::collection::vec(prop::sample::select(pieces), 0..12).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #[test]
+        fn on_random_lines(raw in "\\PC{0,80}") {
+            let _ = parse_line(Path::new("m"), 1, &raw);
+        }
+
+        #[test]
+        fn on_number_soup(raw in line_soup()) {
+            match parse_line(Path::new("m"), 1, &raw) {
+                Ok(_) => {}
+                Err(e) => prop_assert!(e.to_string().starts_with("m:1: "), "{e}"),
+            }
+        }
+
+        #[test]
+        fn on_random_files(bytes in prop::collection::vec(any::<u8>(), 0..600)) {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("loss");
+            std::fs::write(&path, &bytes).unwrap();
+            let _ = for_each_point(&path, |_| {});
+        }
+    }
+}

@@ -19,7 +19,7 @@ mod ops;
 pub mod registry;
 mod run;
 mod validate;
-pub mod yaml;
+mod yaml;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -339,8 +339,9 @@ impl Store {
             .collect::<Vec<_>>()
         {
             match result {
-                (_, Ok(mut e)) => {
-                    listing.problems.append(&mut e.problems);
+                (_, Ok(e)) => {
+                    // Kept on the experiment too, for callers that pick one out by name.
+                    listing.problems.extend(e.problems.iter().cloned());
                     listing.items.push(e);
                 }
                 (dir, Err(err)) => {

@@ -188,13 +188,20 @@ fn one_bad_file_is_reported_alone_and_the_rest_is_shown() {
     let id = experiment_id_named(root, "e");
     std::fs::create_dir_all(root.join(&id).join("tags")).unwrap();
     std::fs::write(root.join(&id).join("tags").join("bad"), b"\xff\xfe").unwrap();
-    let out = mlrs(root)
-        .args(["runs", "list", "-e", "e", "--format", "json"])
-        .assert()
-        .success()
-        .get_output()
-        .clone();
-    assert!(String::from_utf8_lossy(&out.stdout).contains(&run));
+    // Named by name or by id, the experiment's runs are listed and the bad file named.
+    for named in ["e", id.as_str()] {
+        let out = mlrs(root)
+            .args(["runs", "list", "-e", named, "--format", "json"])
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        assert!(String::from_utf8_lossy(&out.stdout).contains(&run));
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("tags/bad"),
+            "-e {named}"
+        );
+    }
     let out = mlrs(root)
         .args(["experiments", "list", "--format", "json"])
         .assert()

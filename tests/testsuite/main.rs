@@ -23,4 +23,3 @@ mod search_props;
 mod store_errors;
 mod ui;
 mod write_interop;
-mod yaml_pyyaml;

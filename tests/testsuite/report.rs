@@ -126,20 +126,12 @@ fn report_of_no_runs_is_still_a_page() {
 /// Like the MLflow tests, this never skips under CI; elsewhere MLRS_SKIP_BROWSER=1 skips it.
 #[track_caller]
 fn browser_python() -> Option<PathBuf> {
-    let venvs = crate::common::venvs();
-    let py = venvs.join("selenium-4.27.1").join("bin").join("python");
-    if py.is_file() && Path::new("/usr/bin/chromium").is_file() {
-        return Some(py);
-    }
-    let in_ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
-    if !in_ci && std::env::var("MLRS_SKIP_BROWSER").is_ok_and(|v| v == "1") {
-        eprintln!("MLRS_SKIP_BROWSER=1: skipping the headless Chromium test");
-        return None;
-    }
-    panic!(
-        "Chromium and {} are needed — run `scripts/test`, which installs them (or set MLRS_SKIP_BROWSER=1 outside CI)",
-        py.display()
-    );
+    let py = crate::common::venvs()
+        .join("selenium-4.27.1")
+        .join("bin")
+        .join("python");
+    let present = py.is_file() && Path::new("/usr/bin/chromium").is_file();
+    crate::common::required(present, py, "Chromium and Selenium", "MLRS_SKIP_BROWSER")
 }
 
 #[test]

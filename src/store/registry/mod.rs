@@ -4,9 +4,9 @@
 //! Aliases come from the `aliases/` files; the `aliases:` keys in meta.yaml are stale caches
 //! MLflow writes but never reads, so they are ignored here too. Writes live in [`write`].
 
-pub mod logged_model;
-pub mod names;
-pub mod write;
+mod logged_model;
+mod names;
+mod write;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -16,7 +16,9 @@ use serde::Deserialize;
 use super::error::{Problem, Result, StoreError, Subject, quote};
 use super::excerpt::excerpt;
 use super::{Listing, MODELS, Store, fs, keyed, yaml};
-pub use logged_model::LoggedModel;
+pub use logged_model::{LoggedModel, ModelMetric};
+pub use names::new_alias as check_new_alias;
+pub use write::{NewVersion, Transitioned};
 
 /// The tag that marks a registered model (or version) as a prompt. MLflow leaves prompts out
 /// of registry searches unless the filter names this tag (`query::Filter` does the same), and

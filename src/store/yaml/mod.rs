@@ -5,7 +5,9 @@
 
 mod depth;
 mod emit;
-pub mod flat;
+pub(super) mod flat;
+#[cfg(test)]
+mod pyyaml_tests;
 mod resolve;
 
 use std::collections::BTreeMap;
@@ -110,5 +112,76 @@ pub fn parse_map(path: &Path, text: &str) -> Result<BTreeMap<String, Yaml>> {
             path: path.to_path_buf(),
             reason: "expected a mapping at the top level".into(),
         }),
+    }
+}
+
+#[cfg(test)]
+mod fuzz {
+    //! The YAML readers on random and hostile text: a value or an error, never a panic.
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Text made of YAML's syntax, so most cases get past the first character.
+    fn soup() -> impl Strategy<Value = String> {
+        let pieces = vec![
+            "a",
+            "key",
+            ": ",
+            "- ",
+            "\n",
+            "  ",
+            "'",
+            "''",
+            "\"",
+            "\\",
+            "{",
+            "}",
+            "[",
+            "]",
+            ", ",
+            "&x ",
+            "*x",
+            "!!str ",
+            "!!binary ",
+            "? ",
+            "|",
+            ">-",
+            "#",
+            "\t",
+            "null",
+            "~",
+            "1e3",
+            "0x1F",
+            "\u{2028}",
+            "\u{feff}",
+            "...",
+            "---",
+            "%YAML 1.1\n",
+            "<<: ",
+            "\r",
+        ];
+        prop::collection::vec(prop::sample::select(pieces), 0..80).prop_map(|v| v.concat())
+    }
+
+    fn read_all(text: &str) {
+        let path = Path::new("meta.yaml");
+        let _ = parse::<BTreeMap<String, String>>(path, text);
+        let _ = parse::<yaml_serde::Value>(path, text);
+        let _ = parse_map(path, text);
+        let _ = flat::parse(text);
+    }
+
+    proptest! {
+        #[test]
+        fn on_random_text(text in "\\PC{0,120}") {
+            read_all(&text);
+        }
+
+        #[test]
+        fn on_yaml_soup(text in soup()) {
+            read_all(&text);
+        }
     }
 }

@@ -8,11 +8,19 @@ use std::process::{Command, Stdio};
 
 use std::path::Path;
 
-use mlrs::store::yaml::flat::Flat;
-use mlrs::store::yaml::{self, Yaml, to_string};
 use serde_json::{Value, json};
 
-use crate::common::*;
+use super::flat::Flat;
+use super::{Yaml, to_string};
+use crate::store::yaml;
+
+#[path = "../../../tests/support/venvs.rs"]
+mod venvs;
+use venvs::{VERSIONS, python};
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
 
 fn corpus() -> Vec<String> {
     let mut v: Vec<String> = [
