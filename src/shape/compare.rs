@@ -75,17 +75,21 @@ pub fn run_labels<'a>(runs: impl Iterator<Item = &'a RunInfo> + Clone) -> Vec<St
 /// The key, then each run's value. Run ids are whole when the table fits, else the prefix
 /// every table shortens ids to.
 fn row_cells(row: &Row) -> Vec<Cell> {
-    let values = row.entries.iter().map(|v| match v {
+    std::iter::once(Cell::text(&row.key))
+        .chain(row.entries.iter().map(entry_cell))
+        .collect()
+}
+
+/// One run's value in a compare row, as a table cell (also the UI's compare view).
+pub fn entry_cell(entry: &Entry) -> Cell {
+    match entry {
         Entry::Missing => Cell::Empty,
         Entry::RunId(id) => Cell::Id(id.clone()),
         Entry::Text(s) => Cell::Text(s.clone()),
         Entry::Status(s) => Cell::Status(s.clone()),
         Entry::Time(t) => Cell::Time(*t),
         Entry::Number(f) => Cell::Float(*f),
-    });
-    std::iter::once(Cell::text(&row.key))
-        .chain(values)
-        .collect()
+    }
 }
 
 fn entry_json(value: &Entry) -> Value {

@@ -11,6 +11,7 @@ use ratatui::widgets::{Block, Cell, Row, Table};
 use super::data;
 use super::model::{Model, motion};
 use crate::ops::compare::Compared;
+use crate::shape::compare::entry_cell;
 
 const KEY_WIDTH: u16 = 24;
 const RUN_WIDTH: u16 = 14;
@@ -99,8 +100,8 @@ pub(crate) fn render(m: &Model, f: &mut Frame, area: Rect) {
                         theme.dim()
                     },
                 )];
-                for (i, cell) in row.cells.iter().take(shown).enumerate() {
-                    let text = cell.human(&style);
+                for (i, entry) in row.entries.iter().take(shown).enumerate() {
+                    let text = entry_cell(entry).human(&style);
                     cells.push(if row.best.contains(&i) {
                         Cell::from(super::clip(&format!("{text}*"), usize::from(RUN_WIDTH)))
                             .style(theme.best())
