@@ -68,7 +68,7 @@ pub struct StartArgs {
     /// A param to log, KEY=VALUE (repeatable)
     #[arg(long = "param", value_name = "KEY=VALUE", value_parser = key_value)]
     pub params: Vec<(String, String)>,
-    /// Parent run (id or prefix): makes this a nested run
+    /// Parent run (id, prefix or name): makes this a nested run
     #[arg(long, value_name = "RUN", add = complete::runs())]
     pub parent: Option<String>,
     /// Description (shown in MLflow's UI; markdown)

@@ -18,7 +18,8 @@ $MLFLOW_EXPERIMENT_ID, else of every active experiment.
 Rows that differ between runs end their key with * (yellow in colour), and the best value of
 each metric ends with ★ (bold green in colour; **bold** in markdown). Lower is better for names
 with loss, error, rmse, mae or mse, higher for acc, r2, auc, f1, precision, recall or score;
-other metrics get no mark unless --lower-is-better/--higher-is-better name them.
+other metrics, names with words of both kinds and negated errors (neg_…) get no mark unless
+--lower-is-better/--higher-is-better name them.
 
 Examples:
   mlrs compare 3df405d6 8ca5e65d 72b5887f
@@ -29,7 +30,7 @@ Examples:
 #[derive(clap::Args, Debug)]
 #[command(after_help = EXAMPLES)]
 pub struct Args {
-    /// Runs to compare: ids or unique prefixes [default: the newest runs, see below]
+    /// Runs to compare: ids, unique prefixes or names [default: the newest runs, see below]
     #[arg(value_name = "RUN", add = complete::runs())]
     runs: Vec<String>,
     /// Compare the runs this filter finds instead (the syntax of `mlrs search`)
@@ -78,11 +79,7 @@ impl From<AggArg> for Agg {
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let store = ctx.store()?;
-    let columns = if args.columns.is_empty() {
-        Columns::parse(&["params.*".into(), "metrics.*".into()])?
-    } else {
-        Columns::parse(&args.columns)?
-    };
+    let columns = Columns::parse(&args.columns)?;
     let runs = if args.runs.is_empty() {
         let limit = Some(args.top.unwrap_or(10));
         Runs::Found(args.scope.find(ctx, args.filter.as_deref(), limit))

@@ -106,7 +106,16 @@ impl Ctx {
 
     /// The store for a command that writes; created (as MLflow would) when the folder is missing.
     pub fn store_for_write(&self) -> Result<Store> {
-        Ok(Store::open_or_create(&self.location.root, self.env.now_ms)?)
+        let root = &self.location.root;
+        let new = std::fs::read_dir(root).map_or(!root.exists(), |mut d| d.next().is_none());
+        let store = Store::open_or_create(root, self.env.now_ms)?;
+        if new {
+            self.note(&format!(
+                "no store here yet: created one at {}",
+                root.display()
+            ));
+        }
+        Ok(store)
     }
 
     /// Report what was skipped while `result` was loaded, then print it in the chosen format:
@@ -124,13 +133,17 @@ impl Ctx {
             out.flush()?;
             notes
         };
+        if let Some(message) = result.empty() {
+            self.note(message);
+        }
         for note in notes {
             self.note(&note);
         }
         Ok(())
     }
 
-    /// Report entries that could not be read; they were skipped, the rest is shown.
+    /// Report entries that could not be read (they were skipped, the rest is shown), and keys
+    /// asked for that no run has.
     pub fn report(&self, result: &dyn Outcome) {
         let problems = result.problems();
         let mut err = std::io::stderr().lock();
@@ -142,6 +155,9 @@ impl Ctx {
             );
         }
         self.skipped.set(self.skipped.get() + problems.len());
+        for unknown in result.unknown_keys() {
+            self.note(&unknown.to_string());
+        }
     }
 
     /// A message for the person at the terminal (never data).
@@ -174,10 +190,10 @@ impl Ctx {
 
     /// How much a result loads: `--format json` shows every field of MLflow's dictionaries.
     pub fn detail(&self) -> Detail {
-        if self.format == Format::Json {
-            Detail::Everything
-        } else {
-            Detail::Shown
+        match self.format {
+            Format::Json => Detail::Everything,
+            Format::Csv | Format::Tsv => Detail::Records,
+            Format::Table | Format::Markdown => Detail::Shown,
         }
     }
 
@@ -232,7 +248,12 @@ pub mod exit {
             crate::render::printable(&format!("{err:#}"))
         );
         let store_error = err.chain().find_map(|c| c.downcast_ref::<StoreError>());
-        if let Some(hint) = store_error.and_then(StoreError::hint) {
+        let query_hint = || {
+            err.chain()
+                .find_map(|c| c.downcast_ref::<crate::query::QueryError>())
+                .and_then(|q| q.hint.as_deref())
+        };
+        if let Some(hint) = store_error.and_then(StoreError::hint).or_else(query_hint) {
             eprintln!("hint: {}", crate::render::printable(hint));
         }
         ExitCode::from(code_for(err, store_error))

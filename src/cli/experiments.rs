@@ -34,6 +34,9 @@ enum Cmd {
         /// (repeatable) [default: creation_time DESC, experiment_id]
         #[arg(short = 'o', long = "order-by", value_name = "ORDER")]
         order_by: Vec<String>,
+        /// Show at most N experiments
+        #[arg(short = 'n', long, visible_alias = "max", value_name = "N")]
+        limit: Option<usize>,
     },
     /// Create an experiment and print its id
     #[command(
@@ -105,10 +108,17 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             view,
             filter,
             order_by,
+            limit,
         } => {
             let store = ctx.store()?;
             let filter = filter.unwrap_or_default();
-            ctx.show(&experiments::list(&store, view.into(), &filter, &order_by)?)
+            ctx.show(&experiments::list(
+                &store,
+                view.into(),
+                &filter,
+                &order_by,
+                limit,
+            )?)
         }
         Cmd::Create {
             name,

@@ -34,7 +34,7 @@ Examples:
 #[derive(clap::Args, Debug)]
 #[command(after_help = AFTER_HELP)]
 pub struct Args {
-    /// Run id or unique prefix [default: $MLFLOW_RUN_ID]
+    /// Run id, unique prefix or name [default: $MLFLOW_RUN_ID]
     #[arg(add = complete::runs())]
     run: Option<String>,
     /// KEY=VALUE (repeatable)

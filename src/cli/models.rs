@@ -211,7 +211,15 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         Cmd::Get {
             reference,
             download: None,
-        } => ctx.show(&models::get(&store, &reference, ctx.detail())?),
+        } => {
+            let got = models::get(&store, &reference, ctx.detail())?;
+            if let Some(recorded) = &got.moved_from {
+                ctx.note(&format!(
+                    "{recorded} does not exist; showing the same path inside this store"
+                ));
+            }
+            ctx.show(&got)
+        }
         Cmd::Alias { command } => alias(ctx, &store, command),
         Cmd::Tag {
             model,

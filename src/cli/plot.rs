@@ -11,9 +11,10 @@ use clap::ValueEnum;
 use super::args::{DirectionArgs, ScopeArgs};
 use super::exit::UsageError;
 use super::{Ctx, complete};
-use crate::ops::columns::Columns;
+use crate::ops::columns::{Columns, Kind};
 use crate::ops::find::find;
-use crate::ops::plot::{KeyPatterns, XAxis, histories, metric_keys};
+use crate::ops::keys::present;
+use crate::ops::plot::{KeyPatterns, XAxis, histories};
 use crate::query::{Directions, Field};
 use crate::render::chart::{self, ChartOptions, LineChart, Series, Symbols, Unit, palette};
 use crate::shape::compare::run_labels;
@@ -40,7 +41,7 @@ Examples:
 #[derive(clap::Args, Debug)]
 #[command(after_help = EXAMPLES)]
 pub struct Args {
-    /// Metrics to plot (names or globs such as 'train/*'), then optionally runs (ids or prefixes)
+    /// Metrics to plot (names or globs such as 'train/*'), then optionally runs (ids, prefixes or names)
     #[arg(value_name = "METRIC|RUN", add = complete::metric_keys())]
     words: Vec<String>,
     /// Plot the runs this filter finds (the syntax of `mlrs search`)
@@ -123,7 +124,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let (metrics, run_words) = split_words(&args.words)?;
     let patterns = KeyPatterns::parse(&metrics)?;
     let runs = select_runs(ctx, &store, &args, &run_words, &patterns)?;
-    let keys = patterns.select(&metric_keys(&runs));
+    let keys = patterns.select(&present(&runs, Kind::Metric));
     if keys.is_empty() {
         return Err(StoreError::not_found(
             Subject::Input {

@@ -13,7 +13,7 @@ Examples:
   mlrs register 3df405d6 --path model -n nyc-taxi-regressor --alias challenger --tag algo=xgb
   VERSION=$(mlrs register \"$MLFLOW_RUN_ID\" -n nyc-taxi-regressor --description 'weekly retrain')")]
 pub struct Args {
-    /// Run id or unique prefix [default: $MLFLOW_RUN_ID]
+    /// Run id, unique prefix or name [default: $MLFLOW_RUN_ID]
     #[arg(add = complete::runs())]
     run: Option<String>,
     /// Registered model name (created when missing)

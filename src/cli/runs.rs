@@ -32,7 +32,7 @@ enum Cmd {
         after_help = "Examples:\n  mlrs runs end $RUN\n  mlrs runs end --status FAILED        # the run in $MLFLOW_RUN_ID"
     )]
     End {
-        /// Run id or unique prefix [default: $MLFLOW_RUN_ID]
+        /// Run id, unique prefix or name [default: $MLFLOW_RUN_ID]
         #[arg(add = complete::runs())]
         run: Option<String>,
         /// The final status
@@ -64,7 +64,7 @@ enum Cmd {
         after_help = "Examples:\n  mlrs runs describe 3df405d6\n  mlrs runs describe $MLFLOW_RUN_ID --format json | jq .data.metrics"
     )]
     Describe {
-        /// Run id or unique prefix [default: $MLFLOW_RUN_ID]
+        /// Run id, unique prefix or name [default: $MLFLOW_RUN_ID]
         #[arg(add = complete::runs())]
         run: Option<String>,
     },
@@ -73,11 +73,11 @@ enum Cmd {
         after_help = "Examples:\n  mlrs runs history 3df405d6 rmse\n  mlrs runs history 3df405d6 'train/*' val_rmse --format csv > history.csv\n  mlrs runs history $MLFLOW_RUN_ID loss --format json | jq '[.[].value]'"
     )]
     History {
-        /// Run id or unique prefix
+        /// Run id, unique prefix or name
         #[arg(add = complete::runs())]
         run: String,
-        /// Metric keys or patterns such as 'train/*'
-        #[arg(required = true, value_name = "METRIC", add = complete::metric_keys())]
+        /// Metric keys or patterns such as 'train/*' [default: every metric]
+        #[arg(value_name = "METRIC", add = complete::metric_keys())]
         metrics: Vec<String>,
     },
     /// Delete runs (soft delete, as MLflow; `restore` undoes it, `gc` makes it permanent)

@@ -23,8 +23,8 @@ A run without the key never matches a comparison (use IS NULL, or NOT*).";
 
 const SEARCH_EXAMPLES: &str = "\
 The best value of each metric column ends with ★ (bold green in colour; **bold** in markdown): lower for names with loss, error, rmse, mae or mse, higher for acc, r2, auc, f1,
-precision, recall or score, none for other metrics unless --lower-is-better/--higher-is-better
-name them.
+precision, recall or score, none for other metrics, names with words of both kinds or negated
+errors (neg_…) unless --lower-is-better/--higher-is-better name them.
 
 Examples:
   mlrs search 'metrics.rmse < 6 and params.model_type = \"xgboost\"' --order-by 'metrics.rmse'
@@ -46,6 +46,9 @@ pub struct Args {
     /// Also show these keys, e.g. 'metrics.*', 'params.lr*', 'tags.mlflow.user' (repeatable)
     #[arg(short = 'c', long = "columns", value_name = "GLOB", add = complete::entity_keys())]
     columns: Vec<String>,
+    /// Hide columns whose value is the same in every run shown (as `compare --only-changed`)
+    #[arg(long)]
+    only_changed: bool,
     #[command(flatten)]
     directions: DirectionArgs,
 }
@@ -60,6 +63,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             detail: ctx.detail(),
             lower_is_better: args.directions.lower,
             higher_is_better: args.directions.higher,
+            only_changed: args.only_changed,
         },
     )?;
     ctx.show(&searched)

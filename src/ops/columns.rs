@@ -4,8 +4,9 @@
 use globset::{GlobBuilder, GlobMatcher};
 
 use super::UsageError;
+use super::keys::{UnknownKey, suggest};
 use crate::query::Field;
-use crate::store::{DataSelection, Keys, Run};
+use crate::store::{DataSelection, Keys, Run, RunInfo};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -25,7 +26,27 @@ impl Kind {
         }
     }
 
-    fn keys(self, run: &Run) -> Vec<&String> {
+    /// The kind and key of a param, metric or tag field.
+    pub fn of(field: &Field) -> Option<(Kind, &str)> {
+        match field {
+            Field::Metric(k) => Some((Kind::Metric, k)),
+            Field::Param(k) => Some((Kind::Param, k)),
+            Field::Tag(k) => Some((Kind::Tag, k)),
+            Field::Attr(_) | Field::Dataset(_) => None,
+        }
+    }
+
+    /// The keys of this kind a run has on disk (names only).
+    pub fn names(self, run: &RunInfo) -> crate::store::Result<Vec<String>> {
+        match self {
+            Kind::Metric => run.metric_keys(),
+            Kind::Param => run.param_keys(),
+            Kind::Tag => run.tag_keys(),
+        }
+    }
+
+    /// The keys of this kind a loaded run holds.
+    pub fn keys(self, run: &Run) -> Vec<&String> {
         match self {
             Kind::Metric => run.data.metrics.keys().collect(),
             Kind::Param => run.data.params.keys().collect(),
@@ -38,6 +59,15 @@ impl Kind {
 enum Pattern {
     Exact(String),
     Glob(GlobMatcher),
+}
+
+impl Pattern {
+    fn is_match(&self, key: &str) -> bool {
+        match self {
+            Pattern::Exact(e) => e == key,
+            Pattern::Glob(g) => g.is_match(key),
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -56,7 +86,13 @@ impl Columns {
                     crate::store::quote(value)
                 ))
             };
-            let (kind, key) = value.split_once('.').ok_or_else(bad)?;
+            let Some((kind, key)) = value.split_once('.') else {
+                // A bare key (`rmse`): name the three columns it may have meant.
+                return Err(UsageError(format!(
+                    "bad --columns {}: keys are named with their kind: metrics.{value}, params.{value} or tags.{value}",
+                    crate::store::quote(value)
+                )));
+            };
             let kind = match kind {
                 "metric" | "metrics" => Kind::Metric,
                 "param" | "params" | "parameter" | "parameters" => Kind::Param,
@@ -126,14 +162,38 @@ impl Columns {
         out
     }
 
-    pub fn matches(&self, kind: Kind, key: &str) -> bool {
-        self.specs.iter().any(|(k, p)| {
-            *k == kind
-                && match p {
-                    Pattern::Exact(e) => e == key,
-                    Pattern::Glob(g) => g.is_match(key),
+    /// The columns asked for that no run of `runs` (loaded with [`Columns::selection`]) has:
+    /// an exact key with the keys closest to it, a pattern that matches nothing.
+    pub fn unknown(&self, runs: &[Run]) -> Vec<UnknownKey> {
+        let mut out = Vec::new();
+        for (kind, pattern) in &self.specs {
+            if runs
+                .iter()
+                .any(|r| kind.keys(r).iter().any(|key| pattern.is_match(key)))
+            {
+                continue;
+            }
+            out.push(match pattern {
+                Pattern::Exact(key) => {
+                    let infos: Vec<RunInfo> = runs.iter().map(|r| r.info.clone()).collect();
+                    UnknownKey {
+                        named: kind.field(key).label(),
+                        suggestions: suggest(&infos, Some(*kind), key),
+                    }
                 }
-        })
+                Pattern::Glob(g) => UnknownKey {
+                    named: kind.field(g.glob().glob()).label(),
+                    suggestions: Vec::new(),
+                },
+            });
+        }
+        out
+    }
+
+    pub fn matches(&self, kind: Kind, key: &str) -> bool {
+        self.specs
+            .iter()
+            .any(|(k, p)| *k == kind && p.is_match(key))
     }
 }
 

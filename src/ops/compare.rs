@@ -5,6 +5,7 @@
 use super::UsageError;
 use super::columns::{Columns, Kind};
 use super::find::{FindRequest, find};
+use super::keys::{self, UnknownKey};
 use crate::query::{Directions, OrderBy, Target, best_all, sort_runs};
 use crate::store::{Problem, Run, RunInfo, Store};
 
@@ -20,6 +21,7 @@ pub enum Runs {
 
 pub struct CompareRequest {
     pub runs: Runs,
+    /// Rows beyond id, status and start; none means every param and metric.
     pub columns: Columns,
     pub agg: Agg,
     /// Metrics where lower, or higher, is better (globs; a `metrics.` prefix is allowed),
@@ -45,10 +47,12 @@ pub struct Compared {
     pub rows: Vec<Row>,
     /// A run the user named could not be read (it is missing from the rows).
     pub named_run_unreadable: bool,
+    /// Keys the columns, filter or order name that no compared run has.
+    pub unknown: Vec<UnknownKey>,
     pub problems: Vec<Problem>,
 }
 
-outcome!(Compared);
+outcome!(Compared; unknown);
 
 /// One row: a key and its value in each run.
 pub struct Row {
@@ -80,30 +84,49 @@ impl Entry {
 pub fn compare(store: &Store, req: &CompareRequest) -> anyhow::Result<Compared> {
     let directions =
         Directions::parse(&req.lower_is_better, &req.higher_is_better).map_err(UsageError)?;
-    let (runs, problems, named) = select_runs(store, req)?;
-    let rows = rows(&runs, &req.columns, req.agg, &directions)?
+    let default_columns;
+    let columns = if req.columns.is_empty() {
+        default_columns = Columns::parse(&["params.*".into(), "metrics.*".into()])?;
+        &default_columns
+    } else {
+        &req.columns
+    };
+    let mut selected = select_runs(store, req, columns)?;
+    selected.unknown.extend(req.columns.unknown(&selected.runs));
+    let rows = rows(&selected.runs, columns, req.agg, &directions)?
         .into_iter()
         .filter(|r| !req.only_changed || r.changed || r.key == "run_id")
         .collect();
     Ok(Compared {
-        runs,
+        named_run_unreadable: selected.named && !selected.problems.is_empty(),
+        runs: selected.runs,
         rows,
-        named_run_unreadable: named && !problems.is_empty(),
-        problems,
+        unknown: selected.unknown,
+        problems: selected.problems,
     })
 }
 
-/// The runs, what was skipped, and whether the user named them.
-fn select_runs(
-    store: &Store,
-    req: &CompareRequest,
-) -> anyhow::Result<(Vec<Run>, Vec<Problem>, bool)> {
-    let select = req.columns.selection();
+struct Selected {
+    runs: Vec<Run>,
+    problems: Vec<Problem>,
+    /// Keys the filter or order names that no run has.
+    unknown: Vec<UnknownKey>,
+    /// The user named the runs.
+    named: bool,
+}
+
+fn select_runs(store: &Store, req: &CompareRequest, columns: &Columns) -> anyhow::Result<Selected> {
+    let select = columns.selection();
     let (ids, order_by) = match &req.runs {
         Runs::Found(find_req) => {
             let mut found = find(store, find_req)?;
             found.load(store, &select);
-            return Ok((found.runs, found.problems, false));
+            return Ok(Selected {
+                runs: found.runs,
+                problems: found.problems,
+                unknown: found.unknown,
+                named: false,
+            });
         }
         Runs::Named { ids, order_by } => (ids, order_by),
     };
@@ -114,13 +137,26 @@ fn select_runs(
             infos.push(info);
         }
     }
-    let order = OrderBy::parse_all(order_by, Target::Runs)?;
+    let order = OrderBy::parse_all(order_by, Target::Runs)
+        .map_err(|e| keys::hint_bare_key(e, || infos.clone()))?;
+    let unknown = keys::unknown(order.iter().map(|o| &o.field), &infos);
     let listing = store.load_runs(infos, &select.union(OrderBy::needs(&order).selection()));
     let mut runs = listing.items;
     if !order.is_empty() {
         sort_runs(&mut runs, &order);
     }
-    Ok((runs, listing.problems, true))
+    Ok(Selected {
+        runs,
+        problems: listing.problems,
+        unknown,
+        named: true,
+    })
+}
+
+/// Whether a row changes from run to run, the rule of `--only-changed` (`compare`'s rows,
+/// `search`'s columns).
+pub fn differs(entries: &[Entry]) -> bool {
+    entries.iter().any(|e| !same(e, &entries[0]))
 }
 
 /// Equal for the purpose of "did it change": NaN equals NaN, a missing key equals nothing.
@@ -140,7 +176,7 @@ fn rows(
     let mut rows = Vec::new();
     let mut push = |key: String, entries: Vec<Entry>, best: Vec<usize>| {
         // Run ids always differ; marking them would say nothing.
-        let changed = key != "run_id" && entries.iter().any(|e| !same(e, &entries[0]));
+        let changed = key != "run_id" && differs(&entries);
         rows.push(Row {
             key,
             entries,

@@ -11,6 +11,8 @@ use crate::store::{Experiment, Problem, Store, ViewType};
 
 pub struct ExperimentList {
     pub experiments: Vec<Experiment>,
+    /// Per experiment id: (active runs, deleted runs).
+    pub run_counts: std::collections::HashMap<String, (usize, usize)>,
     /// The view asked for: listings beyond active experiments show each one's stage.
     pub view: ViewType,
     pub problems: Vec<Problem>,
@@ -23,6 +25,7 @@ pub fn list(
     view: ViewType,
     filter: &str,
     order_by: &[String],
+    limit: Option<usize>,
 ) -> anyhow::Result<ExperimentList> {
     let filter = Filter::parse(filter, Target::Experiments, store.now_ms())?;
     let order = OrderBy::parse_all(order_by, Target::Experiments)?;
@@ -33,10 +36,27 @@ pub fn list(
         .filter(|e| filter.matches(e))
         .collect();
     query::sort_experiments(&mut experiments, &order);
+    if let Some(n) = limit {
+        experiments.truncate(n);
+    }
+    let mut problems = listing.problems;
+    // Counting reads each run's meta.yaml (its lifecycle stage), nothing else.
+    let runs = store.run_infos(&experiments, ViewType::All)?;
+    problems.extend(runs.problems);
+    let mut run_counts = std::collections::HashMap::new();
+    for run in runs.items {
+        let counts: &mut (usize, usize) = run_counts.entry(run.experiment_id).or_default();
+        if run.lifecycle_stage == crate::store::Lifecycle::Active {
+            counts.0 += 1;
+        } else {
+            counts.1 += 1;
+        }
+    }
     Ok(ExperimentList {
         experiments,
+        run_counts,
         view,
-        problems: listing.problems,
+        problems,
     })
 }
 

@@ -2,12 +2,16 @@
 //! the files the filter and order need (in parallel, testing each run as it is loaded). Also
 //! loading more of runs already found. Must not decide what a view shows.
 
-use crate::query::{Field, Filter, OrderBy, Target, sort_runs};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::query::{Field, Filter, OrderBy, Target, Value, sort_runs};
 use crate::store::{
     DataSelection, ErrorKind, Experiment, Listing, Problem, Run, Store, StoreError, Subject,
     ViewType, quote,
 };
 
+use super::columns::Kind;
+use super::keys::{self, UnknownKey, hint_bare_key};
 use super::{ExperimentRef, UsageError};
 
 /// The experiments a run command looks at.
@@ -37,10 +41,12 @@ pub struct Found {
     /// The keys the order and the filter mention, in that order, once each.
     pub fields: Vec<Field>,
     pub experiments: Vec<Experiment>,
+    /// Keys the filter or order names that no run in scope has.
+    pub unknown: Vec<UnknownKey>,
     pub problems: Vec<Problem>,
 }
 
-outcome!(Found);
+outcome!(Found; unknown);
 
 impl Found {
     /// Load `select` again for the runs found (their order is kept).
@@ -54,32 +60,61 @@ impl Found {
 
 /// Parse, select, load only what the query reads, sort, cut.
 pub fn find(store: &Store, req: &FindRequest) -> anyhow::Result<Found> {
-    let filter = Filter::parse(&req.filter, Target::Runs, store.now_ms())?;
-    let order = OrderBy::parse_all(&req.order_by, Target::Runs)?;
+    let in_scope = || {
+        scope(store, &req.scope)
+            .ok()
+            .and_then(|s| store.run_infos(&s.items, req.scope.view).ok())
+            .map(|l| l.items)
+            .unwrap_or_default()
+    };
+    let filter = Filter::parse(&req.filter, Target::Runs, store.now_ms())
+        .map_err(|e| hint_bare_key(e, in_scope))?;
+    let order =
+        OrderBy::parse_all(&req.order_by, Target::Runs).map_err(|e| hint_bare_key(e, in_scope))?;
     let scoped = scope(store, &req.scope)?;
     let mut problems = scoped.problems;
     let listing = store.run_infos(&scoped.items, req.scope.view)?;
     problems.extend(listing.problems);
+    let mut fields: Vec<Field> = order.iter().map(|o| o.field.clone()).collect();
+    for f in filter.fields() {
+        if !fields.contains(f) {
+            fields.push(f.clone());
+        }
+    }
     let mut needs = filter.needs().clone();
     needs.merge(&OrderBy::needs(&order));
-    let loaded =
-        store.load_runs_where(listing.items, &needs.selection(), |run| filter.matches(run));
+    // Whether some run in scope, matching or not, has each key: loading them told already.
+    let seen: Vec<AtomicBool> = fields.iter().map(|_| AtomicBool::new(false)).collect();
+    let loaded = store.load_runs_where(listing.items, &needs.selection(), |run| {
+        for (field, seen) in fields.iter().zip(&seen) {
+            if !matches!(field.value(run), Value::Missing) {
+                seen.store(true, Ordering::Relaxed);
+            }
+        }
+        filter.matches(run)
+    });
     problems.extend(loaded.problems);
     let mut runs = loaded.items;
     sort_runs(&mut runs, &order);
     if let Some(n) = req.limit {
         runs.truncate(n);
     }
-    let mut fields: Vec<Field> = order.into_iter().map(|o| o.field).collect();
-    for f in filter.fields() {
-        if !fields.contains(f) {
-            fields.push(f.clone());
-        }
-    }
+    let unseen = fields
+        .iter()
+        .zip(&seen)
+        .filter(|(_, seen)| !seen.load(Ordering::Relaxed))
+        .map(|(field, _)| field);
+    let unseen: Vec<&Field> = unseen.filter(|f| Kind::of(f).is_some()).collect();
+    let unknown = if unseen.is_empty() {
+        Vec::new()
+    } else {
+        keys::unknown(unseen, &in_scope())
+    };
     Ok(Found {
         runs,
         fields,
         experiments: scoped.items,
+        unknown,
         problems,
     })
 }

@@ -5,6 +5,7 @@
 use globset::GlobBuilder;
 
 use super::UsageError;
+use crate::query::{closest, did_you_mean};
 use crate::store::MetricPoint;
 use crate::store::{Problem, RunInfo, Store, StoreError, Subject, quote};
 
@@ -53,10 +54,17 @@ fn series_of(run: &RunInfo, keys: &[String]) -> crate::store::Result<Vec<Series>
 }
 
 /// One run's histories of the metrics `patterns` name (exact keys or globs such as `train/*`);
-/// a pattern matching nothing is an error naming the run's metrics.
+/// a pattern matching nothing is an error naming the run's metrics. No patterns means every
+/// metric.
 pub fn history(store: &Store, run: &str, patterns: &[String]) -> anyhow::Result<Histories> {
     let info = store.find_run(run)?;
     let available = info.metric_keys()?;
+    if patterns.is_empty() {
+        return Ok(Histories {
+            series: series_of(&info, &available)?,
+            problems: Vec::new(),
+        });
+    }
     let mut keys: Vec<String> = Vec::new();
     for pattern in patterns {
         let matched: Vec<&String> = if available.contains(pattern) {
@@ -72,7 +80,7 @@ pub fn history(store: &Store, run: &str, patterns: &[String]) -> anyhow::Result<
             Vec::new()
         };
         if matched.is_empty() {
-            return Err(StoreError::not_found(
+            let err = StoreError::not_found(
                 Subject::input("metric pattern", pattern),
                 format!(
                     "run {} has no metric matching {}; its metrics: {}",
@@ -84,7 +92,12 @@ pub fn history(store: &Store, run: &str, patterns: &[String]) -> anyhow::Result<
                         available.join(", ")
                     }
                 ),
-            )
+            );
+            let near = closest(pattern, available.iter().cloned(), String::as_str);
+            return Err(match did_you_mean(&near) {
+                Some(hint) => err.with_hint(hint),
+                None => err,
+            }
             .into());
         }
         for k in matched {

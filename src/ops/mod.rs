@@ -1,11 +1,13 @@
 //! The use cases: what mlrs does, as plain functions over a [`Store`] — find runs, load what a
 //! view shows, start and end runs as MLflow does, log, compare, read histories, the registry,
-//! experiments, gc. Plain request structs in, plain result structs out; every result carries
-//! the [`Problem`]s met while loading (skipped entries), for the front-end to report once.
+//! experiments, gc; and the keys a request names that no run has, with the keys meant (`keys`).
+//! Plain request structs in, plain result structs out; every result carries the [`Problem`]s
+//! met while loading (skipped entries), for the front-end to report once.
 //! Shared by every front-end (`cli` today). Must not know about clap, print, read the terminal,
 //! or decide output formats (presentation is `shape`'s).
 
-/// `Outcome` for result structs that carry their `problems`.
+/// `Outcome` for result structs that carry their `problems` (and, with `; unknown`, the
+/// `unknown` keys the request named).
 macro_rules! outcome {
     ($($t:ty),*) => {$(
         impl $crate::ops::Outcome for $t {
@@ -14,6 +16,16 @@ macro_rules! outcome {
             }
         }
     )*};
+    ($t:ty; unknown) => {
+        impl $crate::ops::Outcome for $t {
+            fn problems(&self) -> &[$crate::store::Problem] {
+                &self.problems
+            }
+            fn unknown_keys(&self) -> &[$crate::ops::keys::UnknownKey] {
+                &self.unknown
+            }
+        }
+    };
 }
 
 pub mod artifacts;
@@ -24,6 +36,7 @@ pub mod experiments;
 pub mod find;
 pub mod gc;
 pub mod history;
+pub mod keys;
 pub mod log;
 pub mod models;
 pub mod plot;
@@ -37,6 +50,10 @@ use crate::store::{Experiment, Problem, Store, StoreError};
 /// A result that may have skipped unreadable entries while it was loaded.
 pub trait Outcome {
     fn problems(&self) -> &[Problem] {
+        &[]
+    }
+    /// Keys the request named that no selected run has (a typo, most often).
+    fn unknown_keys(&self) -> &[keys::UnknownKey] {
         &[]
     }
 }
@@ -83,5 +100,8 @@ impl ExperimentRef {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Detail {
     Shown,
+    /// `search_runs()` records (CSV/TSV): every key, as MLflow's data frame has, unless the
+    /// request names the columns to show.
+    Records,
     Everything,
 }

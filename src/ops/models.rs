@@ -117,7 +117,10 @@ pub fn list(
 }
 
 pub struct VersionList {
+    /// In MLflow's order (what `search_model_versions` answers, for scripts).
     pub versions: Vec<ModelVersion>,
+    /// No order was asked for: tables for people list versions by model, then number.
+    pub by_number: bool,
     pub extras: Extras,
     pub problems: Vec<Problem>,
 }
@@ -154,7 +157,9 @@ pub fn versions(store: &Store, req: &VersionsRequest) -> anyhow::Result<VersionL
         .filter(|v| stages.is_empty() || stages.contains(&v.current_stage))
         .collect();
     query::sort_model_versions(&mut versions, &order);
-    Ok(version_list(store, versions, req.detail, problems))
+    let mut list = version_list(store, versions, req.detail, problems);
+    list.by_number = req.order_by.is_empty();
+    Ok(list)
 }
 
 fn version_list(
@@ -166,6 +171,7 @@ fn version_list(
     let extras = Extras::load(store, versions.iter().copied(), detail, &mut problems);
     VersionList {
         versions: versions.into_iter().cloned().collect(),
+        by_number: false,
         extras,
         problems,
     }
@@ -252,6 +258,9 @@ pub struct VersionShown {
     pub line: Option<String>,
     /// Add `storage_location` to the dictionary (`models get`).
     pub storage_location: bool,
+    /// The recorded location, when it is not where the files are now (a copied store) and
+    /// `line` names the copy inside this store instead.
+    pub moved_from: Option<String>,
     pub problems: Vec<Problem>,
 }
 
@@ -268,6 +277,7 @@ fn shown(
         extras,
         line,
         storage_location: false,
+        moved_from: None,
         problems,
     }
 }
@@ -277,7 +287,10 @@ fn shown(
 pub fn get(store: &Store, reference: &str, detail: Detail) -> anyhow::Result<VersionShown> {
     let mut problems = Vec::new();
     let v = find_version(store, reference, &mut problems)?;
-    let location = v.download_uri().map(str::to_owned);
+    let recorded = v.download_uri().map(str::to_owned);
+    let inside = recorded.as_deref().and_then(|uri| store.relocated_uri(uri));
+    let moved_from = inside.is_some().then(|| recorded.clone()).flatten();
+    let location = inside.or(recorded);
     if location.is_none() && detail == Detail::Shown {
         return Err(StoreError::invalid(
             &v.meta_path(),
@@ -287,6 +300,7 @@ pub fn get(store: &Store, reference: &str, detail: Detail) -> anyhow::Result<Ver
     }
     let mut out = shown(store, v, detail, location);
     out.storage_location = true;
+    out.moved_from = moved_from;
     problems.append(&mut out.problems);
     out.problems = problems;
     Ok(out)

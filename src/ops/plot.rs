@@ -90,19 +90,6 @@ impl KeyPatterns {
     }
 }
 
-/// Every metric key of `runs`, each once (runs that cannot be listed are skipped here; loading
-/// their histories reports them).
-pub fn metric_keys(runs: &[RunInfo]) -> Vec<String> {
-    let lists: Vec<Vec<String>> = runs
-        .par_iter()
-        .map(|r| r.metric_keys().unwrap_or_default())
-        .collect();
-    let mut keys: Vec<String> = lists.into_iter().flatten().collect();
-    keys.sort();
-    keys.dedup();
-    keys
-}
-
 /// The histories of `keys` in `runs`, one [`MetricLines`] per key in order; a run without the
 /// key has no line in it. Files are read in parallel.
 pub fn histories(

@@ -2,11 +2,15 @@
 //! keys the filter and order mention plus the requested columns, or everything for MLflow's
 //! dictionaries. Must not build the view itself.
 
-use crate::query::{Attr, Directions, Field, Needs, best_all};
+use std::collections::BTreeSet;
+
+use crate::query::{Attr, Directions, Field, Needs, Value, best_all};
 use crate::store::{DataSelection, Experiment, Problem, Run, Store};
 
 use super::columns::{Columns, Kind};
+use super::compare::{Entry, differs};
 use super::find::{FindRequest, find};
+use super::keys::UnknownKey;
 use super::{Detail, UsageError};
 
 pub struct SearchRequest {
@@ -17,21 +21,26 @@ pub struct SearchRequest {
     /// Metrics where lower, or higher, is better (globs), before the names decide.
     pub lower_is_better: Vec<String>,
     pub higher_is_better: Vec<String>,
+    /// Leave out the keys whose value is the same in every run found (as `compare` does).
+    pub only_changed: bool,
 }
 
 pub struct Searched {
-    /// Holding exactly the keys shown (every key with [`Detail::Everything`]).
+    /// Holding exactly the keys shown (every key with [`Detail::Everything`], and with
+    /// [`Detail::Records`] when no columns were asked for).
     pub runs: Vec<Run>,
     /// The params, metrics, tags and attributes shown beyond id, name, status and start.
     pub fields: Vec<Field>,
     pub experiments: Vec<Experiment>,
+    /// Keys the filter, order or columns name that no run has.
+    pub unknown: Vec<UnknownKey>,
     pub problems: Vec<Problem>,
     /// For each of `fields`, the indexes of the runs holding its best value (metrics with a
     /// direction only).
     pub best: Vec<Vec<usize>>,
 }
 
-outcome!(Searched);
+outcome!(Searched; unknown);
 
 pub fn search(store: &Store, req: &SearchRequest) -> anyhow::Result<Searched> {
     let directions =
@@ -47,7 +56,12 @@ pub fn search(store: &Store, req: &SearchRequest) -> anyhow::Result<Searched> {
             )
         })
         .collect();
-    if req.detail == Detail::Everything {
+    let every_key = match req.detail {
+        Detail::Everything => true,
+        Detail::Records => req.columns.is_empty(),
+        Detail::Shown => false,
+    };
+    if every_key {
         found.load(store, &DataSelection::everything());
     } else if !req.columns.is_empty() {
         let mut needs = Needs::default();
@@ -62,13 +76,28 @@ pub fn search(store: &Store, req: &SearchRequest) -> anyhow::Result<Searched> {
             }
         }
     }
-    if req.detail == Detail::Shown {
+    found.unknown.extend(req.columns.unknown(&found.runs));
+    // MLflow's dictionaries (JSON) stay whole; tables and records drop what never changes.
+    let mut same: Vec<Field> = Vec::new();
+    if req.only_changed && req.detail != Detail::Everything {
+        let mut candidates = fields.clone();
+        for kind in Kind::ALL {
+            let keys: BTreeSet<&String> = found.runs.iter().flat_map(|r| kind.keys(r)).collect();
+            candidates.extend(keys.into_iter().map(|k| kind.field(k)));
+        }
+        same = candidates
+            .into_iter()
+            .filter(|f| !changed(&found.runs, f))
+            .collect();
+        fields.retain(|f| !same.contains(f));
+    }
+    if !every_key || !same.is_empty() {
         // Records list every key a run holds; hold only the keys shown.
+        let shown = |field: Field| !same.contains(&field) && (every_key || fields.contains(&field));
         for run in &mut found.runs {
-            let shown = |kind: Kind, key: &String| fields.contains(&kind.field(key));
-            run.data.metrics.retain(|k, _| shown(Kind::Metric, k));
-            run.data.params.retain(|k, _| shown(Kind::Param, k));
-            run.data.tags.retain(|k, _| shown(Kind::Tag, k));
+            run.data.metrics.retain(|k, _| shown(Kind::Metric.field(k)));
+            run.data.params.retain(|k, _| shown(Kind::Param.field(k)));
+            run.data.tags.retain(|k, _| shown(Kind::Tag.field(k)));
         }
     }
     let best = fields
@@ -90,6 +119,21 @@ pub fn search(store: &Store, req: &SearchRequest) -> anyhow::Result<Searched> {
         runs: found.runs,
         fields,
         experiments: found.experiments,
+        unknown: found.unknown,
         problems: found.problems,
     })
+}
+
+/// Whether `field` has more than one value across `runs` (`compare`'s rule).
+fn changed(runs: &[Run], field: &Field) -> bool {
+    let entries: Vec<Entry> = runs
+        .iter()
+        .map(|r| match field.value(r) {
+            Value::Missing => Entry::Missing,
+            Value::Float(f) => Entry::Number(f),
+            Value::Int(ms) => Entry::Time(ms),
+            Value::Text(t) => Entry::Text(t.to_owned()),
+        })
+        .collect();
+    differs(&entries)
 }

@@ -1,7 +1,8 @@
 //! Which way is better for a metric: the one rule `compare`, `search`, `plot`, `report` and
 //! `ui` use to mark the best run. Explicit globs win; otherwise the name decides (loss, error
 //! and the usual error measures are minimised; accuracy, r2, AUC, F1, precision, recall and
-//! scores maximised); any other name has no direction and nothing is marked.
+//! scores maximised); any other name, one with words of both kinds, or a negated error
+//! (`neg_…`) has no direction and nothing is marked.
 
 use globset::{GlobBuilder, GlobMatcher};
 
@@ -15,6 +16,8 @@ pub enum Direction {
 
 const LOWER: [&str; 5] = ["loss", "error", "rmse", "mae", "mse"];
 const HIGHER: [&str; 7] = ["acc", "r2", "auc", "f1", "precision", "recall", "score"];
+/// Prefixes that turn an error into a score.
+const NEGATED: [&str; 2] = ["neg_", "negative_"];
 
 /// The direction of metric `key` (without the `metrics.` prefix): `min_globs`, then
 /// `max_globs`, then the name's words.
@@ -30,12 +33,16 @@ pub fn direction(
         return Some(Direction::Maximize);
     }
     let name = key.to_lowercase();
-    if LOWER.iter().any(|w| name.contains(w)) {
-        Some(Direction::Minimize)
-    } else if HIGHER.iter().any(|w| name.contains(w)) {
-        Some(Direction::Maximize)
-    } else {
-        None
+    let lower = LOWER.iter().any(|w| name.contains(w));
+    let higher = HIGHER.iter().any(|w| name.contains(w));
+    // Words of both kinds (`loss_score`), or a negated error as scikit-learn logs them
+    // (`neg_mean_squared_error`, better higher): the name does not say, so nothing is marked.
+    let negated = NEGATED.iter().any(|w| name.contains(w));
+    match (lower, higher) {
+        _ if negated => None,
+        (true, false) => Some(Direction::Minimize),
+        (false, true) => Some(Direction::Maximize),
+        _ => None,
     }
 }
 
@@ -134,6 +141,8 @@ mod tests {
         assert_eq!(direction("R2", &[], &[]), Some(Maximize));
         assert_eq!(direction("f1_score", &[], &[]), Some(Maximize));
         assert_eq!(direction("epoch_time", &[], &[]), None);
+        assert_eq!(direction("loss_score", &[], &[]), None);
+        assert_eq!(direction("test_neg_mean_squared_error", &[], &[]), None);
         let max = metric_globs(&["metrics.epoch_*".into()]).unwrap();
         assert_eq!(direction("epoch_time", &[], &max), Some(Maximize));
         let min = metric_globs(&["*acc*".into()]).unwrap();

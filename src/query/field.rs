@@ -224,7 +224,11 @@ pub fn resolve(
         };
         Attr::parse(target, key, ordering)
             .map(Field::Attr)
-            .ok_or_else(|| err(entity_offset, attr_error(target, key, ordering)))
+            .ok_or_else(|| {
+                let mut e = err(entity_offset, attr_error(target, key, ordering));
+                e.bare_key = (target == Target::Runs).then(|| key.to_owned());
+                e
+            })
     };
     let Some(entity) = entity else {
         return attr(key_offset);

@@ -13,6 +13,7 @@ mod filter;
 mod lexer;
 mod like;
 mod order;
+mod suggest;
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -21,6 +22,7 @@ pub use direction::{Direction, Directions, best, best_all, direction};
 pub use field::{Attr, DatasetKey, Field, Record, Target, Value};
 pub use filter::Filter;
 pub use order::{OrderBy, sort_experiments, sort_model_versions, sort_models, sort_runs};
+pub use suggest::{closest, did_you_mean};
 
 use crate::store::{DataSelection, Keys};
 
@@ -36,6 +38,11 @@ pub struct QueryError {
     /// Byte offset of the offending token in `source_text`.
     pub offset: usize,
     pub message: String,
+    /// A run key written without `metrics.`, `params.` or `tags.` (`rmse < 6`), which the
+    /// caller, knowing the store's keys, can turn into a hint.
+    pub bare_key: Option<String>,
+    /// Printed after the error on a `hint:` line.
+    pub hint: Option<String>,
 }
 
 impl QueryError {
@@ -45,6 +52,8 @@ impl QueryError {
             source_text: source.to_owned(),
             offset: offset.min(source.len()),
             message,
+            bare_key: None,
+            hint: None,
         }
     }
 

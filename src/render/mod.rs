@@ -132,6 +132,11 @@ pub trait View {
     fn records(&self) -> Option<Table> {
         None
     }
+    /// When the result is an empty listing, what to tell the person ("no runs matched"): an
+    /// empty table alone looks like a failure.
+    fn empty(&self) -> Option<&'static str> {
+        None
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -333,15 +338,18 @@ pub fn rfc3339(ms: i64) -> String {
 }
 
 fn local_time(ms: i64, style: &Style) -> String {
+    time_as(ms, style, "%Y-%m-%d %H:%M:%S")
+}
+
+/// A time in the style's time zone (local, or UTC with `--utc`), as chrono's `format` writes it.
+pub fn time_as(ms: i64, style: &Style, format: &str) -> String {
     let Some(utc) = chrono::DateTime::from_timestamp_millis(ms) else {
         return ms.to_string();
     };
     if style.utc {
-        utc.format("%Y-%m-%d %H:%M:%S").to_string()
+        utc.format(format).to_string()
     } else {
-        utc.with_timezone(&chrono::Local)
-            .format("%Y-%m-%d %H:%M:%S")
-            .to_string()
+        utc.with_timezone(&chrono::Local).format(format).to_string()
     }
 }
 
@@ -358,6 +366,12 @@ pub fn human_duration(ms: i64) -> String {
         3600..86400 => format!("{}h {:02}m", s / 3600, (s % 3600) / 60),
         _ => format!("{}d {:02}h", s / 86400, (s % 86400) / 3600),
     }
+}
+
+/// The prefix of an id that tables, headers and legends show when the whole id does not fit:
+/// one length everywhere, and every command accepts it.
+pub fn short_id(id: &str) -> String {
+    id.chars().take(table::SHORT_ID).collect()
 }
 
 /// `512 B`, `1.2 KiB`, `3.4 MiB`, `1.0 GiB` (binary units, one decimal).

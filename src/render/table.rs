@@ -42,8 +42,11 @@ struct Column {
     texts: Vec<String>,
     width: usize,
     numeric: bool,
-    /// Text that may be cut with `…` (names, descriptions, paths): not ids, numbers, times.
-    cuttable: bool,
+    /// The narrowest the column may be cut to; `None` when nothing in it may be cut.
+    floor: Option<usize>,
+    /// The rows holding text that may be cut with `…` (names, descriptions, paths): not ids,
+    /// numbers, times.
+    cut_rows: Vec<bool>,
 }
 
 pub fn write_table(out: &mut dyn Write, table: &Table, style: &Style) -> io::Result<Fit> {
@@ -67,6 +70,13 @@ pub fn write_table(out: &mut dyn Write, table: &Table, style: &Style) -> io::Res
             fit.dropped.push(columns.pop().expect("more than two").key);
         }
         fit.dropped.reverse();
+        if !fit.dropped.is_empty() {
+            // What was cut to make room for the dropped columns gets that room back.
+            columns = (0..columns.len())
+                .map(|c| column(table, c, style, true, groups[c]))
+                .collect();
+            cut_text(&mut columns, limit);
+        }
     }
     let kept = columns.len();
     if grouped {
@@ -120,7 +130,7 @@ fn column(
         .enumerate()
         .map(|(r, row)| {
             let mut text = match &row[c] {
-                Cell::Id(id) if short_ids => id.chars().take(SHORT_ID).collect(),
+                Cell::Id(id) if short_ids => super::short_id(id),
                 // A line break would tear the row apart.
                 other => cut(
                     &other.human(style).replace('\n', "↵").replace('\t', " "),
@@ -141,9 +151,14 @@ fn column(
     if numeric {
         align_decimal_points(&mut texts);
     }
-    let cuttable = !numeric
-        && cells().any(|cell| matches!(cell, Cell::Text(_)))
-        && cells().all(|cell| matches!(cell, Cell::Text(_) | Cell::Empty));
+    // Text (names, descriptions, paths) may be cut with `…`; ids, numbers, times and statuses
+    // may not, so a column mixing them (a run in `compare`) is cut no narrower than they are.
+    let cut_rows: Vec<bool> = cells().map(|cell| matches!(cell, Cell::Text(_))).collect();
+    let fixed = texts.iter().zip(&cut_rows).filter(|(_, cut)| !**cut);
+    let fixed = fixed.map(|(t, _)| t.width()).max().unwrap_or(0);
+    let floor = cut_rows
+        .contains(&true)
+        .then(|| MIN_CUT_WIDTH.max(header.width()).max(fixed));
     let width = texts
         .iter()
         .map(|t| t.width())
@@ -157,7 +172,8 @@ fn column(
         texts,
         width,
         numeric,
-        cuttable,
+        floor,
+        cut_rows,
     }
 }
 
@@ -185,17 +201,18 @@ fn cut_text(columns: &mut [Column], limit: usize) {
         if excess == 0 {
             return;
         }
-        let Some(widest) = columns
+        let Some((widest, floor)) = columns
             .iter_mut()
-            .filter(|c| c.cuttable && c.width > MIN_CUT_WIDTH.max(c.header.width()))
-            .max_by_key(|c| c.width)
+            .filter_map(|c| c.floor.filter(|floor| c.width > *floor).map(|f| (c, f)))
+            .max_by_key(|(c, _)| c.width)
         else {
             return;
         };
-        let floor = MIN_CUT_WIDTH.max(widest.header.width());
         let target = widest.width.saturating_sub(excess).max(floor);
-        for t in &mut widest.texts {
-            *t = cut(t, target);
+        for (t, cut_row) in widest.texts.iter_mut().zip(&widest.cut_rows) {
+            if *cut_row {
+                *t = cut_marked(t, target);
+            }
         }
         widest.width = target;
     }
@@ -283,6 +300,15 @@ fn cut(text: &str, width: usize) -> String {
         used += w;
     }
     out.push('…');
+    out
+}
+
+/// [`cut`], keeping the marks at the end (`*`, `★`) that say what the row or the cell is.
+fn cut_marked(text: &str, width: usize) -> String {
+    let body = text.trim_end_matches([CHANGED_MARK, BEST_MARK]);
+    let marks = &text[body.len()..];
+    let mut out = cut(body, width.saturating_sub(marks.width()));
+    out.push_str(marks);
     out
 }
 

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::ops::compare::{Compared, Entry, Row};
-use crate::render::{Block, Cell, Style, Table, View, json_float};
+use crate::render::{Block, Cell, Style, Table, View, json_float, short_id};
 use crate::store::RunInfo;
 
 impl View for Compared {
@@ -60,11 +60,11 @@ pub fn run_labels<'a>(runs: impl Iterator<Item = &'a RunInfo> + Clone) -> Vec<St
         *names.entry(r.run_name.as_str()).or_default() += 1;
     }
     runs.map(|r| {
-        let short = &r.run_id[..r.run_id.len().min(8)];
+        let short = short_id(&r.run_id);
         let name = &r.run_name;
         let repeated = names[name.as_str()] > 1;
         match (name.is_empty(), repeated) {
-            (true, _) => short.to_owned(),
+            (true, _) => short,
             (false, true) => format!("{name} ({short})"),
             (false, false) => name.clone(),
         }

@@ -8,25 +8,45 @@ use crate::ops::experiments::{Created, ExperimentList, ExperimentShown};
 use crate::render::{Block, Cell, Style, Table, View};
 use crate::store::{Experiment, ViewType};
 
+/// The tag MLflow's UI keeps an experiment's description in.
+const DESCRIPTION_TAG: &str = "mlflow.note.content";
+
 impl View for ExperimentList {
     fn human(&self, _: &Style) -> Vec<Block> {
         let show_stage = self.view != ViewType::ActiveOnly;
-        let mut headers = vec!["ID", "Name", "Created", "Tags"];
+        let mut headers = vec![
+            "ID",
+            "Name",
+            "Runs",
+            "Deleted runs",
+            "Created",
+            "Description",
+            "Tags",
+        ];
         if show_stage {
             headers.insert(2, "Stage");
         }
         let mut table = Table::new(headers);
         for e in &self.experiments {
+            // The description is MLflow UI's note tag; it has its own column.
             let tags = e
                 .tags
                 .iter()
+                .filter(|(k, _)| k.as_str() != DESCRIPTION_TAG)
                 .map(|(k, v)| format!("{k}={v}"))
                 .collect::<Vec<_>>()
                 .join(", ");
+            let description = e.tags.get(DESCRIPTION_TAG).map_or(Cell::Empty, |d| {
+                Cell::Text(d.split_whitespace().collect::<Vec<_>>().join(" "))
+            });
+            let (active, deleted) = self.run_counts.get(&e.id).copied().unwrap_or_default();
             let mut row = vec![
                 Cell::text(&e.id),
                 Cell::text(&e.name),
+                Cell::Int(active as i64),
+                Cell::Int(deleted as i64),
                 Cell::opt_time(e.creation_time),
+                description,
                 Cell::Text(tags),
             ];
             if show_stage {
@@ -45,6 +65,10 @@ impl View for ExperimentList {
 
     fn records(&self) -> Option<Table> {
         Some(records(&self.experiments))
+    }
+
+    fn empty(&self) -> Option<&'static str> {
+        self.experiments.is_empty().then_some("no experiments")
     }
 }
 

@@ -5,7 +5,9 @@
 use serde_json::{Value, json};
 
 use crate::ops::history::Histories;
-use crate::render::{Block, Cell, Style, Table, View, json_float};
+use std::collections::BTreeSet;
+
+use crate::render::{Block, Cell, Style, Table, View, json_float, time_as};
 use crate::store::MetricPoint;
 
 impl Histories {
@@ -17,19 +19,31 @@ impl Histories {
 }
 
 impl View for Histories {
-    fn human(&self, _: &Style) -> Vec<Block> {
+    fn human(&self, style: &Style) -> Vec<Block> {
         // The dataset column only when some line was logged with a dataset (3.x).
         let datasets = self.points().any(|(_, p)| p.dataset.is_some());
-        let mut headers = vec!["Key", "Step", "Time", "Value"];
+        // Points are logged seconds or less apart, often on one day: the day goes in the
+        // header once, and times show milliseconds unless every point fell on a whole second.
+        let days: BTreeSet<String> = self
+            .points()
+            .map(|(_, p)| time_as(p.timestamp, style, "%Y-%m-%d"))
+            .collect();
+        let ms = self.points().any(|(_, p)| p.timestamp % 1000 != 0);
+        let clock = if ms { "%H:%M:%S%.3f" } else { "%H:%M:%S" };
+        let (time_header, time_format) = match days.iter().next() {
+            Some(day) if days.len() == 1 => (format!("Time ({day})"), clock.to_owned()),
+            _ => ("Time".to_owned(), format!("%Y-%m-%d {clock}")),
+        };
+        let mut headers = vec!["Key".to_owned(), "Step".into(), time_header, "Value".into()];
         if datasets {
-            headers.push("Dataset");
+            headers.push("Dataset".into());
         }
         let mut table = Table::new(headers);
         for (key, p) in self.points() {
             let mut row = vec![
                 Cell::text(key),
                 Cell::Int(p.step),
-                Cell::Time(p.timestamp),
+                Cell::Text(time_as(p.timestamp, style, &time_format)),
                 Cell::Float(p.value),
             ];
             if datasets {
@@ -78,5 +92,9 @@ impl View for Histories {
             ]);
         }
         Some(records)
+    }
+
+    fn empty(&self) -> Option<&'static str> {
+        self.series.is_empty().then_some("no metric values")
     }
 }

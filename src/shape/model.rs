@@ -11,7 +11,7 @@ use super::{key_value_table, prefixed};
 use crate::ops::models::{
     Extras, LoggedData, ModelDescribed, ModelList, SourceRun, VersionList, VersionShown,
 };
-use crate::render::{Block, Cell, Style, Table, View, json_float};
+use crate::render::{Block, Cell, Style, Table, View, json_float, short_id};
 use crate::store::Flavor;
 use crate::store::registry::{ModelVersion, RegisteredModel};
 
@@ -179,6 +179,10 @@ impl View for ModelList {
         }
         Some(records)
     }
+
+    fn empty(&self) -> Option<&'static str> {
+        self.models.is_empty().then_some("no registered models")
+    }
 }
 
 /// Versions for people (a table) and for scripts (records with every field, version tags as
@@ -192,15 +196,22 @@ impl View for VersionList {
             "Run ID",
             "Created",
             "Description",
+            "Tags",
         ]);
-        for v in &self.versions {
+        let mut versions: Vec<&ModelVersion> = self.versions.iter().collect();
+        if self.by_number {
+            versions.sort_by(|a, b| (&a.name, a.version).cmp(&(&b.name, b.version)));
+        }
+        for v in versions {
+            let tags = v.tags.iter().map(|(k, val)| format!("{k}={val}"));
             table.push(vec![
                 Cell::Int(v.version as i64),
                 Cell::Status(v.current_stage.as_str().into()),
                 Cell::Text(v.aliases.join(", ")),
-                Cell::opt_text(v.run_id.as_ref()),
+                v.run_id.clone().map_or(Cell::Empty, Cell::Id),
                 Cell::opt_time(v.creation_timestamp),
                 Cell::opt_text(v.description.as_ref()),
+                Cell::Text(tags.collect::<Vec<_>>().join(", ")),
             ]);
         }
         vec![Block::Table(table)]
@@ -213,6 +224,10 @@ impl View for VersionList {
 
     fn records(&self) -> Option<Table> {
         Some(version_records(&self.versions))
+    }
+
+    fn empty(&self) -> Option<&'static str> {
+        self.versions.is_empty().then_some("no model versions")
     }
 }
 
@@ -320,9 +335,9 @@ impl View for ModelDescribed {
             let run = v.run_id.as_ref().and_then(|id| self.runs.get(id));
             let run_cell = match (run, &v.run_id) {
                 (Some(SourceRun { name, .. }), Some(id)) => {
-                    Cell::Text(format!("{name} ({})", &id[..id.len().min(8)]))
+                    Cell::Text(format!("{name} ({})", short_id(id)))
                 }
-                (None, Some(id)) => Cell::text(id),
+                (None, Some(id)) => Cell::Id(id.clone()),
                 _ => Cell::Empty,
             };
             let mut row = vec![

@@ -34,6 +34,10 @@ impl View for RunList {
     fn records(&self) -> Option<Table> {
         Some(run_info_records(&self.runs))
     }
+
+    fn empty(&self) -> Option<&'static str> {
+        self.runs.is_empty().then_some("no runs matched")
+    }
 }
 
 impl View for Described {
@@ -120,6 +124,10 @@ impl View for Searched {
 
     fn records(&self) -> Option<Table> {
         Some(run_records(&self.runs))
+    }
+
+    fn empty(&self) -> Option<&'static str> {
+        self.runs.is_empty().then_some("no runs matched")
     }
 }
 

@@ -211,4 +211,16 @@ impl Store {
         }
         Some(path)
     }
+
+    /// Where a recorded `file:` URI (or path) of a moved or copied store is now, as a `file:`
+    /// URI: `Some` only when the recorded place does not exist and [`Store::relocated`] finds
+    /// it in this store (a recorded place that exists is MLflow's answer, and stays).
+    pub fn relocated_uri(&self, uri: &str) -> Option<String> {
+        let recorded = location::uri_to_local_path(uri)?;
+        if recorded.symlink_metadata().is_ok() {
+            return None;
+        }
+        let here = self.relocated(uri).filter(|here| *here != recorded)?;
+        Some(location::file_uri(&here))
+    }
 }

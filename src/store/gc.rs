@@ -517,7 +517,7 @@ impl Store {
             .into_par_iter()
             .map(|c| {
                 let dir = c.dir().to_path_buf();
-                unless_vanished(&dir, places.assess(c))
+                unless_vanished(&dir, places.assess(self, c))
             })
             .collect::<Result<Vec<_>>>()?;
         let (mut remove, mut keep) = (Vec::new(), Vec::new());
@@ -882,7 +882,7 @@ impl Places {
     }
 
     /// Size and place checks for one candidate: what goes, and what stays with its reason.
-    fn assess(&self, candidate: Candidate) -> Result<(Option<Removal>, Vec<Kept>)> {
+    fn assess(&self, store: &Store, candidate: Candidate) -> Result<(Option<Removal>, Vec<Kept>)> {
         if let Some(reason) = self.misplaced(candidate.dir())? {
             return Ok((None, vec![candidate.kept(reason)]));
         }
@@ -902,7 +902,7 @@ impl Places {
                 let mut r =
                     Removal::new(Kind::Experiment, exp.id.clone(), exp.name, &exp.id, exp.dir);
                 r.runs = run_folders;
-                let owners = runs.into_iter().map(Owner::from).collect();
+                let owners = runs.into_iter().map(|r| Owner::run(store, r)).collect();
                 (r, owners)
             }
             Candidate::Run(run) => {
@@ -913,14 +913,20 @@ impl Places {
                     &run.experiment_id,
                     run.dir.clone(),
                 );
-                (r, vec![Owner::from(run)])
+                (r, vec![Owner::run(store, run)])
             }
             Candidate::LoggedModel(m) => {
-                let owner = Owner {
-                    id: m.model_id.clone(),
-                    name: m.name.clone(),
-                    artifact_uri: m.artifact_location,
-                };
+                let tail = Path::new(&m.experiment_id)
+                    .join(MODELS)
+                    .join(&m.model_id)
+                    .join("artifacts");
+                let here = store.own_artifacts(&m.artifact_location, &tail, &m.dir);
+                let owner = Owner::new(
+                    m.model_id.clone(),
+                    m.name.clone(),
+                    m.artifact_location,
+                    here,
+                );
                 let r = Removal::new(
                     Kind::LoggedModel,
                     m.model_id,
@@ -996,13 +1002,27 @@ struct Owner {
     artifact_uri: String,
 }
 
-impl From<RunInfo> for Owner {
-    fn from(run: RunInfo) -> Owner {
+impl Owner {
+    /// `recorded` is where the owner's artifacts were written; `here`, where this store would
+    /// find them. A recorded folder that is gone (a moved or copied store) is judged by the
+    /// one here; an original that still exists is judged, and kept, as it is.
+    fn new(id: String, name: String, recorded: String, here: Option<PathBuf>) -> Owner {
+        let gone = location::uri_to_local_path(&recorded)
+            .is_some_and(|path| path.symlink_metadata().is_err());
+        let artifact_uri = match here {
+            Some(here) if gone => here.to_string_lossy().into_owned(),
+            _ => recorded,
+        };
         Owner {
-            id: run.run_id,
-            name: run.run_name,
-            artifact_uri: run.artifact_uri,
+            id,
+            name,
+            artifact_uri,
         }
+    }
+
+    fn run(store: &Store, run: RunInfo) -> Owner {
+        let here = store.local_artifact_dir(&run);
+        Owner::new(run.run_id, run.run_name, run.artifact_uri, here)
     }
 }
 

@@ -106,6 +106,13 @@ pub struct Store {
 impl Store {
     /// Open an existing store; a missing folder or one that is not a store is an error.
     pub fn open(root: &Path) -> Result<Store> {
+        if root.exists() && !root.is_dir() {
+            return Err(StoreError::bad_input(
+                Subject::Path(root.to_path_buf()),
+                "this is a file, not a store folder",
+            )
+            .with_hint("pass the mlruns folder itself (--store DIR)"));
+        }
         if !root.is_dir() {
             return Err(StoreError::not_found(
                 Subject::Path(root.to_path_buf()),
@@ -115,12 +122,42 @@ impl Store {
         }
         let store = Store::at(root);
         if !location::is_store_root(root) {
-            return Err(StoreError::Invalid {
-                path: root.to_path_buf(),
-                reason: "not an MLflow file store: no .trash folder and no experiment folder with a meta.yaml".into(),
-            });
+            return Err(Store::not_a_store(root));
         }
         Ok(store)
+    }
+
+    /// Why `root` is not a store, pointing at the store the user probably meant: a store in
+    /// `root/mlruns`, or a store `root` lies inside (`mlruns/0` is an experiment folder).
+    fn not_a_store(root: &Path) -> StoreError {
+        let nested = root.join("mlruns");
+        if nested.is_dir() && location::is_store_root(&nested) {
+            return StoreError::bad_input(
+                Subject::Path(root.to_path_buf()),
+                "not an MLflow file store, but it holds one in mlruns/",
+            )
+            .with_hint(format!("use --store {}", nested.display()));
+        }
+        let absolute = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
+        if let Some(outer) = absolute
+            .ancestors()
+            .skip(1)
+            // Only the two marks that are cheap to test: every ancestor up to `/` is tried.
+            .find(|dir| dir.join(TRASH).is_dir() || dir.join("0").join("meta.yaml").is_file())
+        {
+            return StoreError::bad_input(
+                Subject::Path(root.to_path_buf()),
+                format!(
+                    "not a store: this folder is inside the store {}",
+                    outer.display()
+                ),
+            )
+            .with_hint(format!("use --store {}", outer.display()));
+        }
+        StoreError::Invalid {
+                path: root.to_path_buf(),
+                reason: "not an MLflow file store: no .trash folder and no experiment folder with a meta.yaml".into(),
+        }
     }
 
     /// Open a store for writing, creating it as MLflow does when the folder does not exist
@@ -233,15 +270,23 @@ impl Store {
     /// `artifact_uri` is the default one of a moved or copied store (see
     /// [`Store::experiment_artifact_location`]); `None` for non-local locations (`s3://`, …).
     pub fn local_artifact_dir(&self, run: &RunInfo) -> Option<PathBuf> {
-        let path = location::uri_to_local_path(&run.artifact_uri)?;
-        let default_shape = path.ends_with(
-            Path::new(&run.experiment_id)
-                .join(&run.run_id)
-                .join("artifacts"),
-        );
-        let recorded_root = path.ancestors().nth(3);
-        if default_shape && !path.starts_with(&self.root) && self.is_former_root(recorded_root) {
-            return Some(run.dir.join("artifacts"));
+        let tail = Path::new(&run.experiment_id)
+            .join(&run.run_id)
+            .join("artifacts");
+        self.own_artifacts(&run.artifact_uri, &tail, &run.dir)
+    }
+
+    /// The local folder a recorded artifact location names; when it is the default one (`tail`
+    /// below the store root) of a moved or copied store, the owner's own folder here
+    /// (`dir/artifacts`). `None` for non-local locations.
+    pub(crate) fn own_artifacts(&self, recorded: &str, tail: &Path, dir: &Path) -> Option<PathBuf> {
+        let path = location::uri_to_local_path(recorded)?;
+        let recorded_root = path.ancestors().nth(tail.components().count());
+        if path.ends_with(tail)
+            && !path.starts_with(&self.root)
+            && self.is_former_root(recorded_root)
+        {
+            return Some(dir.join("artifacts"));
         }
         Some(path)
     }
@@ -533,63 +578,97 @@ impl Store {
         Ok(out)
     }
 
-    /// A run by full id or unique prefix, in any experiment (active or deleted).
-    pub fn find_run(&self, id_or_prefix: &str) -> Result<RunInfo> {
-        let wanted = id_or_prefix.trim();
-        if wanted.is_empty() || validate::id("run id", wanted).is_err() {
+    /// A run by full id, else by unique id prefix (in any experiment, active or deleted), else
+    /// by its exact name among active runs — the one lookup every command that takes a run
+    /// uses, so names work wherever ids do (`compare` shows names as headers).
+    pub fn find_run(&self, wanted: &str) -> Result<RunInfo> {
+        let wanted = wanted.trim();
+        if wanted.is_empty() {
             return Err(StoreError::bad_input(
-                Subject::input("run id", wanted),
-                format!("{} is not a run id", validate::quote(wanted)),
+                Subject::input("run", wanted),
+                "a run id, prefix or name is needed",
             ));
         }
-        for exp_dir in self
-            .experiment_dirs(false)?
-            .into_iter()
-            .chain(self.experiment_dirs(true)?)
-        {
-            let exact = exp_dir.join(wanted);
-            if has_meta(&exact) {
-                return RunInfo::load(&exact);
+        let mut by_prefix = Vec::new();
+        if validate::id("run id", wanted).is_ok() {
+            for exp_dir in self
+                .experiment_dirs(false)?
+                .into_iter()
+                .chain(self.experiment_dirs(true)?)
+            {
+                let exact = exp_dir.join(wanted);
+                if has_meta(&exact) {
+                    return RunInfo::load(&exact);
+                }
+            }
+            by_prefix = self
+                .run_dirs_with_prefix(wanted)?
+                .into_iter()
+                .filter(|d| has_meta(d))
+                .collect();
+            if by_prefix.len() == 1 {
+                return RunInfo::load(&by_prefix[0]);
             }
         }
-        let candidates: Vec<PathBuf> = self
-            .run_dirs_with_prefix(wanted)?
-            .into_iter()
-            .filter(|d| has_meta(d))
-            .collect();
-        match candidates.len() {
-            0 => Err(StoreError::not_found(
-                Subject::input("run id", wanted),
-                format!("no run with id or prefix {}", validate::quote(wanted)),
-            )),
-            1 => RunInfo::load(&candidates[0]),
-            n => {
-                let mut msg = format!(
-                    "run prefix {} is ambiguous: it matches {n} runs:",
+        let mut by_name = self.active_runs_named(wanted)?;
+        match (by_name.len(), by_prefix.len()) {
+            (1, _) => Ok(by_name.remove(0)),
+            (0, 0) => Err(StoreError::not_found(
+                Subject::input("run", wanted),
+                format!(
+                    "no run with id, id prefix or name {}",
                     validate::quote(wanted)
-                );
-                for dir in candidates.iter().take(20) {
-                    let id = dir.file_name().unwrap_or_default().to_string_lossy();
-                    let name = RunInfo::load(dir).map(|r| r.run_name).unwrap_or_default();
-                    let exp = dir
-                        .parent()
-                        .and_then(Path::file_name)
-                        .unwrap_or_default()
-                        .to_string_lossy();
-                    msg.push_str(&format!("\n  {id}  {name}  (experiment {exp})"));
-                }
-                if n > 20 {
-                    msg.push_str(&format!("\n  … and {} more", n - 20));
-                }
-                Err(StoreError::ambiguous(Subject::input("run id", wanted), msg))
+                ),
+            )),
+            (0, n) => {
+                let runs: Vec<RunInfo> = by_prefix
+                    .iter()
+                    .take(AMBIGUITY_SHOWN)
+                    .filter_map(|d| RunInfo::load(d).ok())
+                    .collect();
+                Err(ambiguous_run(wanted, "run prefix", n, &runs))
+            }
+            (n, _) => {
+                sort_runs_default(&mut by_name);
+                Err(ambiguous_run(wanted, "run name", n, &by_name))
             }
         }
+    }
+
+    /// Active runs of active experiments whose name is exactly `name`.
+    fn active_runs_named(&self, name: &str) -> Result<Vec<RunInfo>> {
+        let experiments = self.experiments(ViewType::ActiveOnly)?.items;
+        let mut runs = self.run_infos(&experiments, ViewType::ActiveOnly)?.items;
+        runs.retain(|r| r.run_name == name);
+        Ok(runs)
     }
 
     /// The experiment a run belongs to.
     pub fn experiment_of(&self, run: &RunInfo) -> Result<Experiment> {
         Experiment::load(run.experiment_dir())
     }
+}
+
+/// How many of the runs an ambiguous id prefix or name matches are listed.
+const AMBIGUITY_SHOWN: usize = 20;
+
+/// `wanted` (a `what`) matches `n` runs; `runs` lists the first ones with their ids.
+fn ambiguous_run(wanted: &str, what: &str, n: usize, runs: &[RunInfo]) -> StoreError {
+    let mut msg = format!(
+        "{what} {} is ambiguous: it matches {n} runs:",
+        validate::quote(wanted)
+    );
+    for run in runs.iter().take(AMBIGUITY_SHOWN) {
+        msg.push_str(&format!(
+            "\n  {}  {}  (experiment {})",
+            run.run_id, run.run_name, run.experiment_id
+        ));
+    }
+    if n > AMBIGUITY_SHOWN {
+        msg.push_str(&format!("\n  … and {} more", n - AMBIGUITY_SHOWN));
+    }
+    StoreError::ambiguous(Subject::input("run", wanted), msg)
+        .with_hint("give the run id (or a longer prefix of it)")
 }
 
 /// Whether `dir` has a meta.yaml entry of any kind: one that is a folder, a link loop or

@@ -430,6 +430,16 @@ impl RunInfo {
         key_names(&self.dir.join("metrics"))
     }
 
+    /// Every param key the run has (names only; no file is opened).
+    pub fn param_keys(&self) -> Result<Vec<String>> {
+        key_names(&self.dir.join("params"))
+    }
+
+    /// Every tag key the run has (names only; no file is opened).
+    pub fn tag_keys(&self) -> Result<Vec<String>> {
+        key_names(&self.dir.join("tags"))
+    }
+
     /// The run's dataset inputs; one whose input or dataset file is broken is a problem about
     /// that file, and the run is still read.
     fn load_dataset_inputs(&self, problems: &mut Vec<Problem>) -> Result<Vec<DatasetInput>> {

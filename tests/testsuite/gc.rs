@@ -367,14 +367,11 @@ action	kind	id	name	experiment_id	bytes	path	reason
 remove	experiment	645177437005078286	scratch-deleted	645177437005078286	[..]	[..]/mlruns/.trash/645177437005078286	
 remove	run	62bddb662fdc411ba74e9378b80ee890	to-be-deleted	340141918635062838	[..]	[..]/mlruns/340141918635062838/62bddb662fdc411ba74e9378b80ee890	
 remove	logged_model	m-dc4b4106219245d4ac16090d34482380	draft-model	252327053252883710	[..]	[..]/mlruns/252327053252883710/models/m-dc4b4106219245d4ac16090d34482380	
-keep	artifacts	1a0cd201b9a1466d9946556cdb9dc4fb	scratch-a			file:///work/main/fixtures/mlflow-3.17.2/mlruns/645177437005078286/1a0cd201b9a1466d9946556cdb9dc4fb/artifacts	outside the store root, never touched
 keep	artifacts	62bddb662fdc411ba74e9378b80ee890	to-be-deleted			file:///work/main/fixtures/mlflow-3.17.2/mlruns/340141918635062838/62bddb662fdc411ba74e9378b80ee890/artifacts	outside the store root, never touched
-keep	artifacts	8e23420f0e16459d906c23a321e8696b	scratch-b			file:///work/main/fixtures/mlflow-3.17.2/mlruns/645177437005078286/8e23420f0e16459d906c23a321e8696b/artifacts	outside the store root, never touched
-keep	artifacts	m-dc4b4106219245d4ac16090d34482380	draft-model			file:///work/main/fixtures/mlflow-3.17.2/mlruns/252327053252883710/models/m-dc4b4106219245d4ac16090d34482380/artifacts	outside the store root, never touched
 
 "#]])
         .stderr_eq(str![[r#"
-mlrs: dry run: would remove 1 experiment (2 runs), 1 run and 1 logged model ([..]); left in place: 4 artifact folders outside the store root
+mlrs: dry run: would remove 1 experiment (2 runs), 1 run and 1 logged model ([..]); left in place: 1 artifact folder outside the store root
 
 "#]]);
     assert_eq!(tree(&store.root), before);
@@ -440,6 +437,25 @@ fn a_copied_store_never_touches_the_original() {
             ))
             .exists()
     );
+}
+
+#[test]
+fn a_store_copied_from_a_machine_gone_has_nothing_outside_it() {
+    // Recorded paths name a root that does not exist here: the artifacts are the ones inside
+    // this store, removed with their run, and nothing is "left in place outside".
+    let store = fixture_store("3.17.2");
+    let recorded = expected("3.17.2")["root"].as_str().unwrap().to_owned();
+    rewrite_paths(&store.root, &recorded, "/nonexistent/zoomcamp/mlruns");
+    let out = mlrs(&store.root)
+        .args(["gc", "--dry-run"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("outside the store root"), "{stderr}");
+    let plan = mlrs_json(&store.root, &["gc", "--dry-run"]);
+    assert_eq!(plan["keep"], Value::Array(vec![]), "{plan}");
 }
 
 #[test]

@@ -11,6 +11,7 @@ mod gc;
 mod hostile;
 mod logging;
 mod newcomer;
+mod newcomer2;
 mod plot;
 mod read_fixtures;
 mod registry_read;

@@ -50,14 +50,35 @@ fn tables_fit_the_terminal_and_say_what_they_left_out() {
             "{width}: {note}"
         );
     }
-    let (at_100, _) = wide_search(&store.root, "100");
+    let head = |width: &str| {
+        let (table, _) = wide_search(&store.root, width);
+        table.lines().take(4).collect::<Vec<_>>().join("\n")
+    };
     snapbox::assert_data_eq!(
-        at_100.lines().take(4).collect::<Vec<_>>().join("\n"),
+        head("60"),
         snapbox::str![[r#"
-                                                                params ─────────────────────────
- Run ID         Name           Status     Start                 .dotted        a:b         alpha
-────────────────────────────────────────────────────────────────────────────────────────────────
- 579cf5528cec   hpo-trial-2    FINISHED   2026-11-21 06:02:41   -              -           -
+
+ Run ID         Name              Status
+──────────────────────────────────────────
+ 579cf5528cec   hpo-trial-2       FINISHED
+"#]]
+    );
+    snapbox::assert_data_eq!(
+        head("200"),
+        snapbox::str![[r#"
+                                                                params ─────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────
+ Run ID         Name           Status     Start                 .dotted        a:b         alpha   café          data/version   date_param   empty_param   fit_intercept   float_param   key with spaces
+────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────
+ 579cf5528cec   hpo-trial-2    FINISHED   2026-11-21 06:02:41   -              -           -       -             -              -            -             -               -             -
+"#]]
+    );
+    snapbox::assert_data_eq!(
+        head("100"),
+        snapbox::str![[r#"
+                                                                   params ──────────────────────────
+ Run ID         Name              Status     Start                 .dotted         a:b         alpha
+────────────────────────────────────────────────────────────────────────────────────────────────────
+ 579cf5528cec   hpo-trial-2       FINISHED   2026-11-21 06:02:41   -               -           -
 "#]]
     );
     let wide = mlrs(&store.root)

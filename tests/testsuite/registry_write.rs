@@ -638,7 +638,7 @@ fn bad_input_is_refused_and_changes_nothing() {
         (
             vec!["register", "ffffffffffff", "-n", "x"],
             3,
-            "no run with id or prefix",
+            "no run with id, id prefix or name",
         ),
         (
             vec!["register", &run, "-n", "x", "--path", "no/such/dir"],

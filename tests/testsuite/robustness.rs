@@ -197,11 +197,12 @@ fn store_paths_inside_a_store_are_refused() {
     let store = fixture_store("3.17.2");
     let exp = store.path("0");
     for inner in [exp.clone(), store.path(".trash"), store.path("models")] {
+        // A path the user got wrong, with a hint naming the store around it.
         mlrs(&inner)
             .args(["experiments", "create", "nested"])
             .assert()
-            .code(1);
-        mlrs(&inner).args(["runs", "list"]).assert().code(1);
+            .code(2);
+        mlrs(&inner).args(["runs", "list"]).assert().code(2);
     }
     assert!(
         !exp.join(".trash").exists(),

@@ -132,13 +132,14 @@ fn unknown_run_and_ambiguous_prefix() {
         .assert()
         .code(3)
         .stderr_eq(str![[r#"
-mlrs: error: no run with id or prefix 'ffffffffffff'
+mlrs: error: no run with id, id prefix or name 'ffffffffffff'
 
 "#]]);
+    // Not an id, so possibly a name (names may hold `/`): not found.
     mlrs(&store.root)
         .args(["runs", "describe", "../x"])
         .assert()
-        .code(2);
+        .code(3);
     // With 37 runs, some one-character prefix matches several.
     let ids = ids(&mlrs_json(&store.root, &["runs", "list", "--view", "all"]));
     let prefix = (0..16)
