@@ -56,7 +56,7 @@ pub fn repr(v: f64) -> String {
 /// between digits are accepted.
 pub fn parse(text: &str) -> Option<f64> {
     let t = text.trim();
-    if t.contains('_') {
+    if t.as_bytes().contains(&b'_') {
         let bytes = t.as_bytes();
         let ok = bytes.iter().enumerate().all(|(i, &b)| {
             b != b'_'

@@ -5,6 +5,10 @@
 (function () {
   "use strict";
   var D = JSON.parse(document.getElementById("mlrs-data").textContent);
+  // Columns whose values repeat come as each string once and an index per run.
+  function expand(col) { return Array.isArray(col) ? col : col.at.map(function (k) { return k < 0 ? null : col.strings[k]; }); }
+  ["experiment", "status", "user"].forEach(function (k) { D.runs[k] = expand(D.runs[k]); });
+  [D.params, D.tags].forEach(function (group) { Object.keys(group).forEach(function (k) { group[k] = expand(group[k]); }); });
   var PACKED = JSON.parse(document.getElementById("mlrs-histories").textContent);
   var N = D.runs.id.length;
   // Okabe-Ito: distinguishable with the common colour-vision deficiencies.
@@ -97,58 +101,148 @@
   })[0];
   state.order.filter(function (i) { return defaultMetric && lastValues[defaultMetric][i] !== null; }).slice(0, 5).forEach(function (i) { state.selected.add(i); });
 
-  // ---- filter: MLflow's syntax for AND-ed comparisons, else a substring ----------------
-  function lookup(key) {
-    var m = /^(metrics|params|tags|attributes|attribute|attr|run)\.(.+)$/.exec(key);
-    var kind = m ? m[1] : "attributes", name = m ? m[2].replace(/^[`"](.*)[`"]$/, "$1") : key;
-    if (kind === "metrics") return function (i) { return lastValues[name] ? lastValues[name][i] : null; };
-    if (kind === "params") return function (i) { return D.params[name] ? D.params[name][i] : null; };
-    if (kind === "tags") return function (i) { return D.tags[name] ? D.tags[name][i] : null; };
-    var attr = { run_name: "name", status: "status", run_id: "id", user_id: "user", start_time: "start", end_time: "end" }[name];
-    if (!attr) throw new Error("unknown key " + key);
-    return function (i) { return D.runs[attr][i]; };
+  // ---- filter: the language of `mlrs search` (MLflow's, with OR, NOT, parentheses, IN,
+  // NOT LIKE and now-2d; keys may also hold '-' and '/' unquoted, metrics.val-rmse), else a
+  // substring of any value in the table ----------------------------------------------------
+  var TOKEN = /\s*(?:(-?\d+(?:\.\d+)?[eE]-?\d+|-?(?:\d+\.\d*|\.\d+)|-?\d+)(?![\w])|(\()|(\))|(,)|('(?:''|\\'|[^'])*')|([<>=~!]+)|((?:`(?:``|[^`])*`|"(?:""|\\"|[^"])*"|\w+)(?:\.(?:`(?:``|[^`])*`|"(?:""|\\"|[^"])*"|'(?:''|\\'|[^'])*'|[\w\/-]+))*))/y;
+  var KEYWORDS = ["and", "or", "not", "like", "ilike", "in", "is", "null"];
+  var ATTRS = { run_id: "id", run_name: "name", "run name": "name", status: "status", user_id: "user", start_time: "start", created: "start", end_time: "end" };
+  var NOW = Date.now();
+  function lex(text) {
+    var out = [], m;
+    TOKEN.lastIndex = 0;
+    while (TOKEN.lastIndex < text.length) {
+      var at = TOKEN.lastIndex;
+      if (/^\s*$/.test(text.slice(at))) break;
+      m = TOKEN.exec(text);
+      if (!m) throw new Error("cannot read the filter at column " + (at + 1) + ": " + JSON.stringify(text.slice(at, at + 12)));
+      if (m[1] !== undefined) out.push({ t: "num", v: +m[1] });
+      else if (m[2]) out.push({ t: "(" });
+      else if (m[3]) out.push({ t: ")" });
+      else if (m[4]) out.push({ t: "," });
+      else if (m[5]) out.push({ t: "str", v: m[5].slice(1, -1) });
+      else if (m[6]) out.push({ t: "op", v: m[6] });
+      else {
+        var w = m[7], low = w.toLowerCase();
+        if (KEYWORDS.indexOf(low) >= 0) out.push({ t: low });
+        else if (low === "now") {
+          var rel = /^\s*([+-])\s*((?:\d+(?:\.\d+)?(?:ms|s|m|h|d|w))+)/.exec(text.slice(TOKEN.lastIndex)), ms = 0;
+          if (rel) {
+            rel[2].replace(/(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/g, function (_, n, u) { ms += +n * { ms: 1, s: 1e3, m: 6e4, h: 36e5, d: 864e5, w: 6048e5 }[u]; });
+            TOKEN.lastIndex += rel[0].length;
+          }
+          out.push({ t: "num", v: NOW + (rel && rel[1] === "-" ? -ms : ms), time: true });
+        } else out.push({ t: "key", v: w });
+      }
+    }
+    return out;
+  }
+  function unquote(k) { return /^`.*`$|^".*"$/.test(k) ? k.slice(1, -1) : k; }
+  // A key's getter and whether it holds numbers.
+  function lookup(path) {
+    var dot = path.search(/\.(?=[`"\w'])/), entity = dot < 0 ? null : unquote(path.slice(0, dot)).toLowerCase();
+    var name = unquote(dot < 0 ? path : path.slice(dot + 1));
+    if (/^metrics?$/.test(entity)) return { numeric: true, get: function (i) { return lastValues[name] ? lastValues[name][i] : null; } };
+    if (/^param(eter)?s?$/.test(entity)) return { nullable: true, get: function (i) { return D.params[name] ? D.params[name][i] : null; } };
+    if (/^tags?$/.test(entity)) return { nullable: true, get: function (i) { return D.tags[name] ? D.tags[name][i] : null; } };
+    if (entity !== null && !/^(attributes?|attr|run)$/.test(entity)) throw new Error("'" + entity + "' is not an entity; use metrics., params., tags. or attributes.");
+    var attr = ATTRS[name] || ATTRS[name.toLowerCase()];
+    if (!attr) throw new Error("'" + name + "' is not a run attribute this page holds (run_id, run_name, status, user_id, start_time, end_time)");
+    return { numeric: attr === "start" || attr === "end", time: true, get: function (i) { return D.runs[attr][i]; } };
   }
   function likeRegex(pat, flags) {
-    return new RegExp("^" + pat.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/%/g, ".*").replace(/_/g, ".") + "$", flags);
+    return new RegExp("^" + pat.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/%/g, "[\\s\\S]*").replace(/_/g, "[\\s\\S]") + "$", flags);
   }
   function parseFilter(text) {
-    var clauses = text.split(/\s+and\s+/i);
-    var re = /^\s*((?:\w+\.)?(?:`[^`]+`|"[^"]+"|[\w.\/-]+))\s*(!=|<=|>=|=|<|>|\s+not\s+like\s+|\s+like\s+|\s+ilike\s+)\s*(.+?)\s*$/i;
-    return clauses.map(function (c) {
-      var m = re.exec(c);
-      if (!m) throw new Error("cannot read " + JSON.stringify(c));
-      var get = lookup(m[1]), op = m[2].trim().toLowerCase().replace(/\s+/g, " "), raw = m[3];
-      var str = /^'(.*)'$|^"(.*)"$/.exec(raw);
-      var value = str ? (str[1] !== undefined ? str[1] : str[2]) : +raw;
-      if (!str && isNaN(value)) throw new Error("not a number or quoted string: " + raw);
-      var rx = op.indexOf("like") >= 0 ? likeRegex(String(value), op === "ilike" ? "i" : "") : null;
-      return function (i) {
-        var v = get(i);
-        if (v === null || v === undefined) return false;
-        if (rx) return op === "not like" ? !rx.test(String(v)) : rx.test(String(v));
-        if (typeof value === "number") v = +v;
-        else v = String(v);
-        switch (op) {
-          case "=": return v === value;
-          case "!=": return v !== value;
-          case "<": return v < value;
-          case "<=": return v <= value;
-          case ">": return v > value;
-          case ">=": return v >= value;
+    var toks = lex(text), pos = 0, depth = 0;
+    function peek(t) { return toks[pos] && toks[pos].t === t; }
+    function eat(t) { if (peek(t)) { pos++; return true; } return false; }
+    function describe(t) { return t ? (t.v !== undefined ? JSON.stringify(String(t.v)) : "'" + t.t.toUpperCase() + "'") : "the end"; }
+    function what() { return describe(toks[pos]); }
+    function orExpr() {
+      var parts = [andExpr()];
+      while (eat("or")) parts.push(andExpr());
+      return parts.length === 1 ? parts[0] : function (i) { return parts.some(function (p) { return p(i); }); };
+    }
+    function andExpr() {
+      var parts = [unary()];
+      while (eat("and")) parts.push(unary());
+      return parts.length === 1 ? parts[0] : function (i) { return parts.every(function (p) { return p(i); }); };
+    }
+    function unary() {
+      if (++depth > 64) throw new Error("NOT and parentheses nest too deep");
+      var e;
+      if (eat("not")) { var inner = unary(); e = function (i) { return !inner(i); }; }
+      else if (eat("(")) { e = orExpr(); if (!eat(")")) throw new Error("expected ')', found " + what()); }
+      else e = comparison();
+      depth--;
+      return e;
+    }
+    function string(t) {
+      if (t && t.t === "str") return t.v;
+      if (t && t.t === "key" && /^".*"$/.test(t.v)) return t.v.slice(1, -1);
+      throw new Error("expected a quoted string, found " + describe(t));
+    }
+    function comparison() {
+      var k = toks[pos++];
+      if (!k || k.t !== "key") { pos--; throw new Error("expected a key such as metrics.rmse, found " + what()); }
+      var key = lookup(k.v), get = key.get, negate = eat("not"), t = toks[pos++];
+      if (!t) throw new Error("expected an operator after " + k.v);
+      if (t.t === "is") {
+        var present = eat("not");
+        if (!eat("null")) throw new Error("expected NULL after IS");
+        if (!key.nullable) throw new Error("IS NULL works on params and tags only");
+        return function (i) { var v = get(i); return (v !== null && v !== undefined) === present; };
+      }
+      var test;
+      if (t.t === "like" || t.t === "ilike") {
+        if (key.numeric) throw new Error(k.v + " is a number; LIKE works on strings");
+        var rx = likeRegex(string(toks[pos++]), t.t === "ilike" ? "i" : "");
+        test = function (v) { return rx.test(String(v)) !== negate; };
+      } else if (t.t === "in") {
+        if (key.numeric) throw new Error(k.v + " is a number; IN works on strings");
+        if (!eat("(")) throw new Error("IN needs a list: " + k.v + " IN ('a', 'b')");
+        var list = [string(toks[pos++])];
+        while (eat(",")) list.push(string(toks[pos++]));
+        if (!eat(")")) throw new Error("expected ')' to end the list, found " + what());
+        test = function (v) { return (list.indexOf(String(v)) >= 0) !== negate; };
+      } else if (t.t === "op" && !negate && /^(=|!=|<|<=|>|>=)$/.test(t.v)) {
+        var op = t.v, value;
+        if (key.numeric) {
+          var n = toks[pos++];
+          if (!n || n.t !== "num" || (n.time && !key.time)) throw new Error("expected a number for " + k.v + " (numbers are not quoted)");
+          value = n.v;
+        } else {
+          if (op !== "=" && op !== "!=") throw new Error("'" + op + "' compares numbers, and " + k.v + " is a string; use =, !=, LIKE, ILIKE or IN");
+          value = string(toks[pos++]);
         }
-        return false;
-      };
-    });
+        test = function (v) {
+          switch (op) {
+            case "=": return v === value;
+            case "!=": return v !== value;
+            case "<": return v < value;
+            case "<=": return v <= value;
+            case ">": return v > value;
+            default: return v >= value;
+          }
+        };
+      } else throw new Error("expected an operator after " + k.v + " (=, !=, <, >, LIKE, IN, IS NULL, …)");
+      // MLflow's rule: a missing value matches no comparison.
+      return function (i) { var v = get(i); return v !== null && v !== undefined && test(key.numeric ? +v : String(v)); };
+    }
+    var expr = orExpr();
+    if (pos < toks.length) throw new Error("expected AND or OR before " + what());
+    return expr;
   }
   function filterRows() {
     var text = state.filter.trim();
     state.filterError = "";
     if (!text) return state.order.slice();
-    var tests = null;
-    if (/[<>=]|\blike\b/i.test(text)) {
-      try { tests = parseFilter(text); } catch (e) { state.filterError = e.message + " (used as plain text)"; }
+    var test = null;
+    if (/[<>=!]|\b(like|ilike|in|is)\b/i.test(text)) {
+      try { test = parseFilter(text); } catch (e) { state.filterError = e.message + " (used as plain text)"; }
     }
-    if (tests) return state.order.filter(function (i) { return tests.every(function (t) { return t(i); }); });
+    if (test) return state.order.filter(test);
     var needle = text.toLowerCase();
     return state.order.filter(function (i) {
       return columns.some(function (c) { var v = c.get(i); return v !== null && v !== undefined && String(v).toLowerCase().indexOf(needle) >= 0; });
@@ -171,7 +265,7 @@
   ]);
   root.appendChild(header);
 
-  var filterBox = el("input", { id: "filter", type: "search", placeholder: "filter: text, or metrics.rmse < 5 and params.model = 'xgboost'", size: "60" });
+  var filterBox = el("input", { id: "filter", type: "search", placeholder: "filter: text, or as mlrs search: metrics.rmse < 5 and (params.model = 'xgboost' or not tags.stage like 'dev%')", size: "60" });
   var onlyChanged = el("input", { id: "only-changed", type: "checkbox" });
   var chooser = el("details", { id: "column-chooser", cls: "chooser" }, [el("summary", { text: "Columns" })]);
   var countNote = el("span", { id: "count", cls: "meta" });
@@ -211,15 +305,17 @@
     var first = c.get(rows[0]);
     return rows.some(function (i) { var v = c.get(i); return !(v === first || (typeof v === "number" && typeof first === "number" && isNaN(v) && isNaN(first))); });
   }
+  // As `compare`: the best finite value, none when they are all the same.
   function bestOf(c, rows) {
     if (!c.dir) return null;
-    var best = null;
+    var best = null, worst = null;
     rows.forEach(function (i) {
       var v = c.get(i);
-      if (typeof v !== "number" || isNaN(v)) return;
+      if (typeof v !== "number" || !isFinite(v)) return;
       if (best === null || (c.dir === "min" ? v < best : v > best)) best = v;
+      if (worst === null || (c.dir === "min" ? v > worst : v < worst)) worst = v;
     });
-    return best;
+    return best === worst ? null : best;
   }
 
   function drawTable() {
@@ -407,7 +503,7 @@
         };
         plots.push(new uPlot(opts, data, box));
         if (!document.body.hasAttribute("data-charts-ms")) document.body.setAttribute("data-charts-ms", String(Math.round(performance.now())));
-        if (down.length) box.appendChild(el("p", { cls: "meta", text: "Long histories drawn from their per-column minimum and maximum: " + down.slice(0, 5).join(", ") + (down.length > 5 ? "…" : "") }));
+        if (down.length) box.appendChild(el("p", { cls: "meta", text: "Thinned to fit the page (each step column's lowest and highest value; mlrs runs history has every point): " + down.slice(0, 5).join(", ") + (down.length > 5 ? "…" : "") }));
       });
     }).catch(function (e) { charts.textContent = "Could not draw the charts: " + e; });
   }

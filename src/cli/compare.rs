@@ -54,6 +54,9 @@ pub struct Args {
     /// [default: 'params.*' and 'metrics.*']
     #[arg(short = 'c', long = "columns", value_name = "GLOB", add = complete::entity_keys())]
     columns: Vec<String>,
+    /// Add a row with a sparkline of each run's history of METRIC (tables for people; repeatable)
+    #[arg(long, value_name = "METRIC", add = complete::metric_keys())]
+    spark: Vec<String>,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -102,6 +105,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             lower_is_better: args.directions.lower,
             higher_is_better: args.directions.higher,
             only_changed: args.only_changed,
+            spark: args.spark,
         },
     )?;
     if compared.named_run_unreadable {

@@ -3,7 +3,7 @@
 //! options into chart options; loading is `ops::plot`, drawing `render::chart`.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
 use clap::ValueEnum;
@@ -36,7 +36,7 @@ Examples:
   mlrs plot loss --x relative --log-y --ylim 0.01: --width 120 --height 30
   mlrs plot validation-rmse --output rmse.svg              # a standalone SVG file
   mlrs plot --scatter params.max_depth metrics.rmse --color-by params.min_samples_leaf
-  mlrs plot --parallel 'params.*' metrics.rmse";
+  mlrs plot --parallel 'params.*' metrics.rmse --output sweep.svg";
 
 #[derive(clap::Args, Debug)]
 #[command(after_help = EXAMPLES)]
@@ -80,7 +80,7 @@ pub struct Args {
     /// Height in rows (SVG: pixels ÷ 16) [default: the terminal's, else 24]
     #[arg(long, value_name = "ROWS")]
     height: Option<u16>,
-    /// Write the chart to FILE.svg instead of the terminal
+    /// Write the chart (lines, --scatter or --parallel) to FILE.svg instead of the terminal
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
     /// How lines are drawn: braille dots (2×4 a cell) or blocks (2×2) for fonts without braille
@@ -117,6 +117,9 @@ enum SymbolsArg {
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
+    if let Some(path) = &args.output {
+        svg_path(path)?;
+    }
     let store = ctx.store()?;
     if !args.scatter.is_empty() || !args.parallel.is_empty() {
         return by_run(ctx, &store, &args);
@@ -197,7 +200,11 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         .collect();
     let (width, height) = size(ctx, args.width, args.height);
     if let Some(path) = &args.output {
-        return write_svg(ctx, path, &charts, width, height);
+        return write_svg(
+            ctx,
+            path,
+            &chart::to_svg(&charts, svg_w(width), svg_h(height)),
+        );
     }
     print(ctx, &chart::draw_figure(&charts, width, height))
 }
@@ -212,9 +219,6 @@ fn print(ctx: &Ctx, grid: &chart::Grid) -> Result<()> {
 /// `--scatter` and `--parallel`: one value of each key per run, over the runs the query finds
 /// (all of them, or `--top N`).
 fn by_run(ctx: &Ctx, store: &Store, args: &Args) -> Result<()> {
-    if args.output.is_some() {
-        return Err(UsageError("--output writes line charts only".into()).into());
-    }
     let specs: Vec<&String> = args
         .scatter
         .iter()
@@ -260,13 +264,19 @@ fn by_run(ctx: &Ctx, store: &Store, args: &Args) -> Result<()> {
     if !args.scatter.is_empty() {
         let color_by = args.color_by.as_ref().map(|_| &fields[2][0]);
         let chart = plot::scatter(&runs, &fields[0][0], &fields[1][0], color_by, &look);
+        if let Some(path) = &args.output {
+            let svg = chart::scatter_to_svg(&chart, svg_w(width), svg_h(height));
+            return write_svg(ctx, path, &svg);
+        }
         return print(ctx, &chart::draw_scatter(&chart, width, height));
     }
     let axes: Vec<Field> = fields.into_iter().flatten().collect();
-    print(
-        ctx,
-        &chart::draw_parallel(&plot::parallel(&runs, &axes, &look), width, height),
-    )
+    let chart = plot::parallel(&runs, &axes, &look);
+    if let Some(path) = &args.output {
+        let svg = chart::parallel_to_svg(&chart, svg_w(width), svg_h(height));
+        return write_svg(ctx, path, &svg);
+    }
+    print(ctx, &chart::draw_parallel(&chart, width, height))
 }
 
 /// The metric patterns, then the words that name runs.
@@ -400,15 +410,27 @@ fn size(ctx: &Ctx, width: Option<u16>, height: Option<u16>) -> (u16, u16) {
     (w.max(1), h.max(1))
 }
 
-fn write_svg(ctx: &Ctx, path: &PathBuf, charts: &[LineChart], w: u16, h: u16) -> Result<()> {
-    if path.extension().and_then(|e| e.to_str()) != Some("svg") {
-        return Err(UsageError(format!(
-            "--output {}: only .svg files can be written (PNG would need font files)",
-            path.display()
-        ))
-        .into());
+/// An SVG's pixels for the chart size in cells (a cell is about 8 × 16 px).
+fn svg_w(cols: u16) -> u32 {
+    cols as u32 * 8
+}
+
+fn svg_h(rows: u16) -> u32 {
+    rows as u32 * 16
+}
+
+/// `--output` names an SVG file (checked before anything is loaded).
+fn svg_path(path: &Path) -> Result<(), UsageError> {
+    if path.extension().and_then(|e| e.to_str()) == Some("svg") {
+        return Ok(());
     }
-    let svg = chart::to_svg(charts, w as u32 * 8, h as u32 * 16);
+    Err(UsageError(format!(
+        "--output {}: only .svg files can be written (PNG would need font files)",
+        path.display()
+    )))
+}
+
+fn write_svg(ctx: &Ctx, path: &Path, svg: &str) -> Result<()> {
     std::fs::write(path, svg).with_context(|| format!("cannot write {}", path.display()))?;
     ctx.note(&format!("wrote {}", path.display()));
     Ok(())

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
 
+use super::args::DirectionArgs;
 use super::search::FILTER_HELP;
 use super::{Ctx, ViewArg, complete};
 use crate::ops::find::FindRequest;
@@ -14,9 +15,10 @@ use crate::ops::report::{Request, load};
 use crate::render::report::{Page, html};
 
 const EXAMPLES: &str = "\
-The page holds the runs table (sort by any column, filter, choose columns, only changed
-columns, the best value of each metric marked: lower is better for names with loss, error,
-rmse, mae or mse, higher for acc, r2, auc, f1, precision, recall or score), line charts of the
+The page holds the runs table (sort by any column, filter in the language of `mlrs search`
+or by text, choose columns, only changed columns, the best value of each metric marked: lower is better for names with loss, error,
+rmse, mae or mse, higher for acc, r2, auc, f1, precision, recall or score, unless
+--lower-is-better or --higher-is-better say otherwise), line charts of the
 selected runs' metric histories (zoom, log y, smoothing, x by step or time), a scatter of a
 param against a metric, parallel coordinates, each run's params, tags and artifacts, and the
 registered model versions made from the runs. It needs no network: open it from disk.
@@ -53,14 +55,14 @@ pub struct Args {
     /// Make the page reload itself every SECONDS (while a sweep is still running)
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(1..))]
     refresh: Option<u32>,
+    #[command(flatten)]
+    directions: DirectionArgs,
 }
 
 /// About 15 MB of packed history in the worst case (downsampled noise packs to ~9 bytes a
 /// point): 10,000 runs × one metric × 100 steps fit whole; more series are drawn from
 /// per-column extremes.
 const HISTORY_POINTS: usize = 1_500_000;
-/// Two points per pixel column of the widest chart.
-const SERIES_POINTS: usize = 2_400;
 const ARTIFACTS_PER_RUN: usize = 200;
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
@@ -75,8 +77,9 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
                 limit: None,
             },
             history_points: HISTORY_POINTS,
-            series_points: SERIES_POINTS,
             artifacts_per_run: ARTIFACTS_PER_RUN,
+            lower_is_better: args.directions.lower,
+            higher_is_better: args.directions.higher,
         },
     )?;
     ctx.report(&report);

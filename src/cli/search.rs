@@ -51,6 +51,9 @@ pub struct Args {
     only_changed: bool,
     #[command(flatten)]
     directions: DirectionArgs,
+    /// Add a sparkline of each run's history of METRIC (tables for people; repeatable)
+    #[arg(long, value_name = "METRIC", add = complete::metric_keys())]
+    spark: Vec<String>,
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
@@ -63,6 +66,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             detail: ctx.detail(),
             lower_is_better: args.directions.lower,
             higher_is_better: args.directions.higher,
+            spark: args.spark,
             only_changed: args.only_changed,
         },
     )?;

@@ -5,6 +5,7 @@
 use super::UsageError;
 use super::columns::{Columns, Kind};
 use super::find::{FindRequest, find};
+use super::history::{Spark, sparks};
 use super::keys::{self, UnknownKey};
 use crate::query::{Directions, OrderBy, Target, best_all, sort_runs};
 use crate::store::{Problem, Run, RunInfo, Store};
@@ -30,6 +31,8 @@ pub struct CompareRequest {
     pub higher_is_better: Vec<String>,
     /// Leave out rows whose value is the same in every run.
     pub only_changed: bool,
+    /// Metrics whose whole history each run shows as a sparkline.
+    pub spark: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -45,6 +48,8 @@ pub enum Agg {
 pub struct Compared {
     pub runs: Vec<Run>,
     pub rows: Vec<Row>,
+    /// One per metric of [`CompareRequest::spark`].
+    pub sparks: Vec<Spark>,
     /// A run the user named could not be read (it is missing from the rows).
     pub named_run_unreadable: bool,
     /// Keys the columns, filter or order name that no compared run has.
@@ -97,10 +102,14 @@ pub fn compare(store: &Store, req: &CompareRequest) -> anyhow::Result<Compared> 
         .into_iter()
         .filter(|r| !req.only_changed || r.changed || r.key == "run_id")
         .collect();
+    let named_run_unreadable = selected.named && !selected.problems.is_empty();
+    let infos: Vec<RunInfo> = selected.runs.iter().map(|r| r.info.clone()).collect();
+    let sparks = sparks(&infos, &req.spark, &mut selected.problems);
     Ok(Compared {
-        named_run_unreadable: selected.named && !selected.problems.is_empty(),
+        named_run_unreadable,
         runs: selected.runs,
         rows,
+        sparks,
         unknown: selected.unknown,
         problems: selected.problems,
     })

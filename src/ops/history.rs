@@ -3,6 +3,7 @@
 //! of many runs and keys at once (charts, reports). Must not build views.
 
 use globset::GlobBuilder;
+use rayon::prelude::*;
 
 use super::UsageError;
 use crate::query::{closest, did_you_mean};
@@ -24,19 +25,54 @@ pub struct Histories {
 
 outcome!(Histories);
 
-/// The histories of `keys` in `runs`; a run whose metric files cannot be read is skipped.
+/// The histories of `keys` in `runs` (read in parallel, run by run); a run whose metric files
+/// cannot be read is skipped.
 pub fn histories(runs: &[RunInfo], keys: &[String]) -> Histories {
+    let loaded: Vec<_> = runs.par_iter().map(|run| series_of(run, keys)).collect();
     let mut out = Histories {
         series: Vec::new(),
         problems: Vec::new(),
     };
-    for run in runs {
-        match series_of(run, keys) {
+    for (run, loaded) in runs.iter().zip(loaded) {
+        match loaded {
             Ok(series) => out.series.extend(series),
             Err(err) => out.problems.push(Problem::from_error(&run.dir, &err)),
         }
     }
     out
+}
+
+/// A metric's history in each run, for a sparkline column: values in file order, `None` where
+/// the run did not log it.
+pub struct Spark {
+    pub key: String,
+    pub values: Vec<Option<Vec<f64>>>,
+}
+
+/// The [`Spark`]s of `keys` over `runs` (a `metrics.` prefix is allowed); unreadable metric
+/// files become problems and empty cells.
+pub fn sparks(runs: &[RunInfo], keys: &[String], problems: &mut Vec<Problem>) -> Vec<Spark> {
+    let keys: Vec<String> = keys
+        .iter()
+        .map(|k| k.strip_prefix("metrics.").unwrap_or(k).to_owned())
+        .collect();
+    let loaded = histories(runs, &keys);
+    problems.extend(loaded.problems);
+    keys.into_iter()
+        .map(|key| Spark {
+            values: runs
+                .iter()
+                .map(|run| {
+                    loaded
+                        .series
+                        .iter()
+                        .find(|s| s.run_id == run.run_id && s.key == key)
+                        .map(|s| s.points.iter().map(|p| p.value).collect())
+                })
+                .collect(),
+            key,
+        })
+        .collect()
 }
 
 fn series_of(run: &RunInfo, keys: &[String]) -> crate::store::Result<Vec<Series>> {

@@ -9,23 +9,26 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use rayon::prelude::*;
 
 use super::Outcome;
+use super::UsageError;
 use super::find::{FindRequest, find};
-use crate::query::{Direction, direction};
-use crate::store::MetricPoint;
+use crate::query::{Direction, Directions};
 use crate::store::{DataSelection, Keys, Problem, Run, Store};
+use crate::store::{MetricPoint, latest};
 
 /// What to report on.
 pub struct Request {
     /// Which runs, in which order (no limit: the page shows every run found).
     pub find: FindRequest,
-    /// Most history points kept over all runs and metrics; a series longer than its share is
-    /// downsampled.
+    /// Most history points kept over all runs and metrics: while every history fits, all are
+    /// kept whole; beyond it, short series stay whole and the longest share what is left (a
+    /// series longer than its share is downsampled).
     pub history_points: usize,
-    /// Most points kept in one series however few series there are (about two per pixel column
-    /// of a wide chart).
-    pub series_points: usize,
     /// Most artifact files listed per run.
     pub artifacts_per_run: usize,
+    /// Metrics where lower, or higher, is better (globs; a `metrics.` prefix is allowed),
+    /// before the names decide.
+    pub lower_is_better: Vec<String>,
+    pub higher_is_better: Vec<String>,
 }
 
 pub struct Report {
@@ -66,9 +69,10 @@ pub struct ModelVersionRef {
     pub run: usize,
 }
 
-/// One run's histories (by metric index), artifact files, and what could not be read.
+/// One run's histories (by metric index, with the run's value of the metric), artifact files,
+/// and what could not be read.
 type RunExtras = (
-    Vec<(usize, Series)>,
+    Vec<(usize, f64, Series)>,
     Result<Artifacts, Problem>,
     Vec<Problem>,
 );
@@ -86,41 +90,73 @@ pub fn load(store: &Store, req: Request) -> anyhow::Result<Report> {
     let Request {
         find: find_request,
         history_points,
-        series_points,
         artifacts_per_run,
+        lower_is_better,
+        higher_is_better,
     } = req;
+    let directions = Directions::parse(&lower_is_better, &higher_is_better).map_err(UsageError)?;
     let mut found = find(store, &find_request)?;
+    // Metric files are read once, for their histories; each run's value comes from them.
     found.load(
         store,
         &DataSelection {
             params: Keys::All,
-            metrics: Keys::All,
+            metrics: Keys::None,
             tags: Keys::All,
             inputs: false,
         },
     );
-    let runs = std::mem::take(&mut found.runs);
+    let mut runs = std::mem::take(&mut found.runs);
     let experiments = std::mem::take(&mut found.experiments);
     let mut problems = std::mem::take(&mut found.problems);
-    let keys: BTreeSet<&String> = runs.iter().flat_map(|r| r.data.metrics.keys()).collect();
-    let series_count: usize = runs.iter().map(|r| r.data.metrics.len()).sum();
-    let per_series = (history_points / series_count.max(1)).clamp(8, series_points.max(8));
+    let run_keys: Vec<Vec<String>> = runs
+        .par_iter()
+        .map(|r| r.info.metric_keys())
+        .collect::<Vec<_>>()
+        .into_iter()
+        .zip(&runs)
+        .map(|(keys, run)| {
+            keys.unwrap_or_else(|e| {
+                problems.push(Problem::from_error(&run.info.dir, &e));
+                Vec::new()
+            })
+        })
+        .collect();
+    let keys: BTreeSet<&String> = run_keys.iter().flatten().collect();
+    let lengths: Vec<usize> = runs
+        .par_iter()
+        .zip(&run_keys)
+        .flat_map_iter(|(r, keys)| keys.iter().map(|k| r.info.metric_lines_at_most(k)))
+        .collect();
+    let per_series = share(&lengths, history_points);
     let metrics: Vec<(String, Option<Direction>)> = keys
         .iter()
-        .map(|k| ((*k).clone(), direction(k, &[], &[])))
+        .map(|k| ((*k).clone(), directions.of(k)))
+        .collect();
+    let metric_index: HashMap<&str, usize> = metrics
+        .iter()
+        .enumerate()
+        .map(|(i, (k, _))| (k.as_str(), i))
         .collect();
 
     let loaded: Vec<RunExtras> = runs
         .par_iter()
-        .map(|run| {
+        .zip(&run_keys)
+        .map(|(run, keys)| {
             let mut problems = Vec::new();
             let mut series = Vec::new();
-            for (i, (key, _)) in metrics.iter().enumerate() {
-                if !run.data.metrics.contains_key(key) {
-                    continue;
-                }
+            for key in keys {
                 match run.info.metric_history(key) {
-                    Ok(Some(points)) => series.push((i, downsample(points, per_series))),
+                    Ok(Some(points)) => {
+                        let Some(value) = latest(&points).map(|p| p.value) else {
+                            continue;
+                        };
+                        series.push((
+                            metric_index[key.as_str()],
+                            value,
+                            downsample(points, per_series),
+                        ));
+                    }
                     Ok(None) => {}
                     Err(e) => problems.push(Problem::from_error(&run.info.dir, &e)),
                 }
@@ -138,8 +174,10 @@ pub fn load(store: &Store, req: Request) -> anyhow::Result<Report> {
         .collect();
     let mut artifacts = Vec::with_capacity(runs.len());
     for (run_index, (series, files, mut run_problems)) in loaded.into_iter().enumerate() {
-        for (metric, s) in series {
-            if let Some(slot) = histories.get_mut(&metrics[metric].0) {
+        for (metric, value, s) in series {
+            let key = &metrics[metric].0;
+            runs[run_index].data.metrics.insert(key.clone(), value);
+            if let Some(slot) = histories.get_mut(key) {
                 slot[run_index] = Some(s);
             }
         }
@@ -196,6 +234,23 @@ fn model_versions(store: &Store, runs: &[Run]) -> (Vec<ModelVersionRef>, Vec<Pro
         }
     }
     (out, problems)
+}
+
+/// The most points each series may keep so that all of them, `lengths` long (or shorter), keep
+/// at most `budget` together: no limit when they fit, else the level that lets the shorter ones
+/// stay whole and cuts only the longest (never below 8 points).
+fn share(lengths: &[usize], budget: usize) -> usize {
+    let mut sorted = lengths.to_vec();
+    sorted.sort_unstable();
+    let mut left = budget;
+    for (i, &len) in sorted.iter().enumerate() {
+        let level = left / (sorted.len() - i);
+        if len > level {
+            return level.max(8);
+        }
+        left -= len;
+    }
+    usize::MAX
 }
 
 /// Sort by step (then time) and, when longer than `max_points`, keep per step column (of
@@ -269,6 +324,14 @@ mod tests {
             step,
             dataset: None,
         }
+    }
+
+    #[test]
+    fn the_budget_keeps_short_series_whole_and_cuts_the_longest() {
+        assert_eq!(share(&[100, 200, 300], 600), usize::MAX);
+        assert_eq!(share(&[100, 1000, 1000], 600), 250);
+        assert_eq!(share(&[5; 10], 20), 8);
+        assert_eq!(share(&[], 10), usize::MAX);
     }
 
     #[test]

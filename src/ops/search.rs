@@ -5,11 +5,12 @@
 use std::collections::BTreeSet;
 
 use crate::query::{Attr, Directions, Field, Needs, Value, best_all};
-use crate::store::{DataSelection, Experiment, Problem, Run, Store};
+use crate::store::{DataSelection, Experiment, Problem, Run, RunInfo, Store};
 
 use super::columns::{Columns, Kind};
 use super::compare::{Entry, differs};
 use super::find::{FindRequest, find};
+use super::history::{Spark, sparks};
 use super::keys::UnknownKey;
 use super::{Detail, UsageError};
 
@@ -21,6 +22,8 @@ pub struct SearchRequest {
     /// Metrics where lower, or higher, is better (globs), before the names decide.
     pub lower_is_better: Vec<String>,
     pub higher_is_better: Vec<String>,
+    /// Metrics whose whole history each run shows as a sparkline.
+    pub spark: Vec<String>,
     /// Leave out the keys whose value is the same in every run found (as `compare` does).
     pub only_changed: bool,
 }
@@ -32,6 +35,8 @@ pub struct Searched {
     /// The params, metrics, tags and attributes shown beyond id, name, status and start.
     pub fields: Vec<Field>,
     pub experiments: Vec<Experiment>,
+    /// One per metric of [`SearchRequest::spark`].
+    pub sparks: Vec<Spark>,
     /// Keys the filter, order or columns name that no run has.
     pub unknown: Vec<UnknownKey>,
     pub problems: Vec<Problem>,
@@ -114,11 +119,14 @@ pub fn search(store: &Store, req: &SearchRequest) -> anyhow::Result<Searched> {
             _ => Vec::new(),
         })
         .collect();
+    let infos: Vec<RunInfo> = found.runs.iter().map(|r| r.info.clone()).collect();
+    let sparks = sparks(&infos, &req.spark, &mut found.problems);
     Ok(Searched {
         best,
         runs: found.runs,
         fields,
         experiments: found.experiments,
+        sparks,
         unknown: found.unknown,
         problems: found.problems,
     })

@@ -91,18 +91,22 @@ fn core_json(report: &Report, page: &Page) -> Value {
     let column = |f: &dyn Fn(&crate::store::Run) -> Value| -> Value {
         Value::Array(runs.iter().map(f).collect())
     };
-    let keyed = |f: &dyn Fn(&crate::store::Run) -> Vec<&String>,
-                 get: &dyn Fn(&crate::store::Run, &str) -> Value| {
-        let keys: std::collections::BTreeSet<&String> = runs.iter().flat_map(f).collect();
-        keys.into_iter()
-            .map(|k| (k.clone(), column(&|r| get(r, k))))
-            .collect::<Map<String, Value>>()
+    let text = |f: &dyn Fn(&crate::store::Run) -> Option<&str>| -> Value {
+        shared_strings(runs.iter().map(f))
     };
+    let keyed =
+        |f: &dyn Fn(&crate::store::Run) -> Vec<&String>,
+         get: &dyn for<'r> Fn(&'r crate::store::Run, &str) -> Option<&'r str>| {
+            let keys: std::collections::BTreeSet<&String> = runs.iter().flat_map(f).collect();
+            keys.into_iter()
+                .map(|k| (k.clone(), text(&|r| get(r, k))))
+                .collect::<Map<String, Value>>()
+        };
     let params = keyed(&|r| r.data.params.keys().collect(), &|r, k| {
-        r.data.params.get(k).map_or(Value::Null, |v| json!(v))
+        r.data.params.get(k).map(String::as_str)
     });
     let tags = keyed(&|r| r.data.tags.keys().collect(), &|r, k| {
-        r.data.tags.get(k).map_or(Value::Null, |v| json!(v))
+        r.data.tags.get(k).map(String::as_str)
     });
     let metrics: Map<String, Value> = report
         .metrics
@@ -139,11 +143,11 @@ fn core_json(report: &Report, page: &Page) -> Value {
         "runs": {
             "id": column(&|r| json!(r.info.run_id)),
             "name": column(&|r| json!(r.info.run_name)),
-            "experiment": column(&|r| json!(r.info.experiment_id)),
-            "status": column(&|r| json!(r.info.status.as_str())),
+            "experiment": text(&|r| Some(r.info.experiment_id.as_str())),
+            "status": text(&|r| Some(r.info.status.as_str())),
             "start": column(&|r| json!(r.info.start_time)),
             "end": column(&|r| json!(r.info.end_time)),
-            "user": column(&|r| json!(r.info.user_id)),
+            "user": text(&|r| Some(r.info.user_id.as_str())),
         },
         "params": params,
         "metrics": metrics,
@@ -151,6 +155,29 @@ fn core_json(report: &Report, page: &Page) -> Value {
         "artifacts": report.artifacts.iter().map(|(files, total)| json!([files, total])).collect::<Vec<_>>(),
         "models": models,
     })
+}
+
+/// A column of strings (`null` where missing): a plain array, or, when values repeat (tags
+/// such as `mlflow.user`, params of a sweep), `{"strings": [each value once], "at": [its index
+/// per run, -1 for null]}`, which the page expands.
+fn shared_strings<'a>(values: impl Iterator<Item = Option<&'a str>>) -> Value {
+    let values: Vec<Option<&str>> = values.collect();
+    let mut strings: Vec<&str> = Vec::new();
+    let mut index: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    let at: Vec<i64> = values
+        .iter()
+        .map(|v| match v {
+            None => -1,
+            Some(v) => *index.entry(v).or_insert_with(|| {
+                strings.push(v);
+                strings.len() - 1
+            }) as i64,
+        })
+        .collect();
+    if strings.len() * 2 > values.len() {
+        return json!(values);
+    }
+    json!({"strings": strings, "at": at})
 }
 
 /// One metric's histories, one entry per run: `null`, or `[logged, steps, times, values]`
@@ -232,6 +259,16 @@ mod tests {
             s.push(' ');
         }
         assert_eq!(s, "0.123457 123457 -2.5e-7 0 null 1e+300 ");
+    }
+
+    #[test]
+    fn repeated_strings_are_stored_once() {
+        let col = |v: &[Option<&str>]| shared_strings(v.iter().copied());
+        assert_eq!(
+            col(&[Some("a"), Some("b"), None, Some("a"), Some("a"), Some("a")]),
+            json!({"strings": ["a", "b"], "at": [0, 1, -1, 0, 0, 0]})
+        );
+        assert_eq!(col(&[Some("a"), Some("b"), None]), json!(["a", "b", null]));
     }
 
     #[test]

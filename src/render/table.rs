@@ -124,6 +124,8 @@ fn column(
     let cells = || table.rows.iter().map(move |row| &row[c]);
     let numeric = cells().any(|cell| matches!(cell, Cell::Int(_) | Cell::Float(_)))
         && cells().all(|cell| matches!(cell, Cell::Int(_) | Cell::Float(_) | Cell::Empty));
+    let marked =
+        |r: usize| table.highlight.contains(&(r, c)) && !matches!(table.rows[r][c], Cell::Empty);
     let mut texts: Vec<String> = table
         .rows
         .iter()
@@ -139,7 +141,8 @@ fn column(
             };
             // The mark is in the text, colour or not, so a log file or a screen reader sees
             // it; `compare` marks differing rows with `*`, so this one means only "best".
-            if table.highlight.contains(&(r, c)) && !matches!(row[c], Cell::Empty) {
+            // Numbers get theirs once aligned.
+            if !numeric && marked(r) {
                 text.push(BEST_MARK);
             }
             if c == 0 && table.changed_rows.contains(&r) {
@@ -150,6 +153,7 @@ fn column(
         .collect();
     if numeric {
         align_decimal_points(&mut texts);
+        mark_numbers(&mut texts, marked);
     }
     // Text (names, descriptions, paths) may be cut with `…`; ids, numbers, times and statuses
     // may not, so a column mixing them (a run in `compare`) is cut no narrower than they are.
@@ -191,6 +195,21 @@ fn align_decimal_points(texts: &mut [String]) {
     for t in texts.iter_mut() {
         let pad = widest - fraction(t);
         t.push_str(&" ".repeat(pad));
+    }
+}
+
+/// Puts the best mark right after each marked number, in the room the alignment left (one
+/// more column for all when a marked number has none), so no decimal point moves.
+fn mark_numbers(texts: &mut [String], marked: impl Fn(usize) -> bool) {
+    let room = (0..texts.len()).all(|r| !marked(r) || texts[r].ends_with(' '));
+    for (r, t) in texts.iter_mut().enumerate() {
+        if !room {
+            t.push(' ');
+        }
+        if marked(r) {
+            let end = t.trim_end().len();
+            t.replace_range(end..end + 1, BEST_MARK.encode_utf8(&mut [0; 4]));
+        }
     }
 }
 
@@ -370,6 +389,33 @@ mod tests {
             text,
             " name   metrics.rmse\n────────────────────\n a              5.25\n b             12\n c              -\n"
         );
+    }
+
+    #[test]
+    fn the_best_mark_moves_no_decimal_point() {
+        let mut t = Table::new(["name", "rmse"]);
+        for v in [5.25, 12.0, 0.5] {
+            t.push(vec![Cell::text("r"), Cell::Float(v)]);
+        }
+        // The column of a number's point, or where it would be (after the last digit).
+        let point = |line: &str| {
+            let chars: Vec<char> = line.chars().collect();
+            chars.iter().position(|&c| c == '.').unwrap_or_else(|| {
+                chars
+                    .iter()
+                    .rposition(char::is_ascii_digit)
+                    .expect("a number")
+                    + 1
+            })
+        };
+        for best in 0..3 {
+            t.highlight = vec![(best, 1)];
+            let (text, _) = render(&t, None);
+            let rows: Vec<&str> = text.lines().skip(2).collect();
+            let points: Vec<usize> = rows.iter().map(|l| point(l)).collect();
+            assert_eq!(points, [points[0]; 3], "best is row {best}:\n{text}");
+            assert!(rows[best].trim_end().ends_with('★'), "{text}");
+        }
     }
 
     #[test]

@@ -19,6 +19,14 @@ impl View for Compared {
             }
             table.highlight.extend(row.best.iter().map(|&i| (r, i + 1)));
         }
+        for spark in &self.sparks {
+            let cells = (0..self.runs.len()).map(|i| spark.cell(i));
+            table.push(
+                std::iter::once(Cell::Text(spark.label()))
+                    .chain(cells)
+                    .collect(),
+            );
+        }
         vec![Block::Table(table)]
     }
 

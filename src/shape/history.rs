@@ -1,13 +1,15 @@
-//! Metric histories as people and scripts see them: a table of points (with a dataset column
-//! only when some point has one), MLflow's `Metric` dictionaries, records with the dataset's
-//! name and digest.
+//! Metric histories as people and scripts see them: a sparkline per metric above a table of
+//! points (with a dataset column only when some point has one), MLflow's `Metric`
+//! dictionaries, records with the dataset's name and digest. Also the sparkline cells that
+//! `compare` and `search` add.
 
 use serde_json::{Value, json};
 
-use crate::ops::history::Histories;
 use std::collections::BTreeSet;
 
-use crate::render::{Block, Cell, Style, Table, View, json_float, time_as};
+use crate::ops::history::{Histories, Spark};
+use crate::render::chart::{SPARK_WIDTH, sparkline};
+use crate::render::{Block, Cell, Style, Table, View, human_float, json_float, printable, time_as};
 use crate::store::MetricPoint;
 
 impl Histories {
@@ -39,6 +41,25 @@ impl View for Histories {
             headers.push("Dataset".into());
         }
         let mut table = Table::new(headers);
+        let key_width = self.series.iter().map(|s| s.key.chars().count()).max();
+        let sparks = self.series.iter().map(|s| {
+            let values: Vec<f64> = s.points.iter().map(|p| p.value).collect();
+            let (lo, hi) = finite_range(&values);
+            format!(
+                "{:<width$}  {:<SPARK_WIDTH$}  {} value{}, {} … {}",
+                printable(&s.key),
+                sparkline(&values, SPARK_WIDTH),
+                values.len(),
+                if values.len() == 1 { "" } else { "s" },
+                human_float(lo),
+                human_float(hi),
+                width = key_width.unwrap_or(0),
+            )
+        });
+        let mut blocks: Vec<Block> = sparks.map(Block::Text).collect();
+        if !blocks.is_empty() {
+            blocks.push(Block::Text(String::new()));
+        }
         for (key, p) in self.points() {
             let mut row = vec![
                 Cell::text(key),
@@ -51,7 +72,8 @@ impl View for Histories {
             }
             table.push(row);
         }
-        vec![Block::Table(table)]
+        blocks.push(Block::Table(table));
+        blocks
     }
 
     fn json(&self) -> Option<Value> {
@@ -96,5 +118,28 @@ impl View for Histories {
 
     fn empty(&self) -> Option<&'static str> {
         self.series.is_empty().then_some("no metric values")
+    }
+}
+
+/// The lowest and highest finite value (`inf`, `-inf` when there is none).
+fn finite_range(values: &[f64]) -> (f64, f64) {
+    let finite = values.iter().copied().filter(|v| v.is_finite());
+    finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    })
+}
+
+impl Spark {
+    /// The header of its column or row.
+    pub fn label(&self) -> String {
+        format!("spark({})", self.key)
+    }
+
+    /// Run `i`'s cell: the sparkline, empty where the run did not log the metric.
+    pub fn cell(&self, i: usize) -> Cell {
+        match &self.values[i] {
+            Some(values) => Cell::Text(sparkline(values, SPARK_WIDTH)),
+            None => Cell::Empty,
+        }
     }
 }

@@ -59,16 +59,17 @@ pub fn scatter(
         Some(f) => colour_by(&column(runs, f), &f.label()),
         None => (vec![0; runs.len()], Vec::new()),
     };
+    let labels = run_labels(runs.iter().map(|r| &r.info));
     if let Some((f, i)) = best {
-        let label = run_labels(runs.iter().map(|r| &r.info)).swap_remove(i);
         legend.push(LegendEntry {
-            label: format!("{} best {}: {label}", palette::BEST, f.label()),
+            label: format!("{} best {}: {}", palette::BEST, f.label(), labels[i]),
             color: u8::MAX,
         });
     }
     let points = (0..runs.len())
         .filter_map(|i| {
             Some(ScatterPoint {
+                label: labels[i].clone(),
                 x: position(&xa, i)?,
                 y: position(&ya, i)?,
                 color: colors[i],
@@ -99,6 +100,7 @@ pub fn parallel(runs: &[&Run], fields: &[Field], look: &Look) -> ParallelChart {
     let best_run = fields
         .last()
         .and_then(|f| best_run(runs, f, direction(look, f)?));
+    let labels = run_labels(runs.iter().map(|r| &r.info));
     ParallelChart {
         title: format!("{} runs", runs.len()),
         axes: fields
@@ -108,6 +110,7 @@ pub fn parallel(runs: &[&Run], fields: &[Field], look: &Look) -> ParallelChart {
             .collect(),
         runs: (0..runs.len())
             .map(|i| ParallelRun {
+                label: labels[i].clone(),
                 values: columns.iter().map(|a| position(a, i)).collect(),
                 color: colors[i],
                 best: best_run == Some(i),

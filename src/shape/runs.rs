@@ -110,8 +110,17 @@ impl View for Searched {
             .collect();
         let names = (self.experiments.len() > 1).then_some(&names);
         let mut table = search_table(&self.runs, &self.fields, names);
-        // The key columns come after id, name, (experiment,) status and start.
+        // The sparklines, asked for by name, come before the key columns (a narrow terminal
+        // drops columns from the right), which come after id, name, (experiment,) status and
+        // start.
         let first = table.headers.len() - self.fields.len();
+        for (s, spark) in self.sparks.iter().enumerate() {
+            table.headers.insert(first + s, spark.label());
+            for (i, row) in table.rows.iter_mut().enumerate() {
+                row.insert(first + s, spark.cell(i));
+            }
+        }
+        let first = first + self.sparks.len();
         for (c, rows) in self.best.iter().enumerate() {
             table.highlight.extend(rows.iter().map(|&r| (r, first + c)));
         }

@@ -86,7 +86,11 @@ fn scan(
             break;
         }
         line += 1;
-        let raw = String::from_utf8_lossy(&buf);
+        // Valid UTF-8 (every line MLflow writes) is borrowed as it is; only damage is copied.
+        let raw = match std::str::from_utf8(&buf) {
+            Ok(text) => std::borrow::Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(&buf),
+        };
         if buf.len() > MAX_LINE_BYTES {
             return Err(line_error(
                 path,
@@ -95,7 +99,7 @@ fn scan(
                 &format!("longer than {MAX_LINE_BYTES} bytes"),
             ));
         }
-        each(parse_line(path, line, &raw)?);
+        each(parse_line(&raw).map_err(|reason| line_error(path, line, &raw, &reason))?);
         end += read as u64;
     }
     Ok((line, end))
@@ -128,30 +132,46 @@ fn line_error(path: &Path, line: usize, raw: &str, reason: &str) -> StoreError {
     }
 }
 
-fn parse_line(path: &Path, line: usize, raw: &str) -> Result<MetricPoint> {
-    let err = |reason: &str| line_error(path, line, raw, reason);
-    let parts: Vec<&str> = raw.trim().split(' ').collect();
-    let (ts, value, step, dataset) = match parts.as_slice() {
-        [ts, value] => (ts, value, None, None),
-        [ts, value, step] => (ts, value, Some(step), None),
+/// One line, `timestamp value [step [dataset_name dataset_digest]]`, as MLflow's reader splits
+/// it: the line stripped, then split on single spaces.
+fn parse_line(raw: &str) -> std::result::Result<MetricPoint, String> {
+    let mut parts = [""; 5];
+    let mut count = 0;
+    let line = raw.trim();
+    // Split at single spaces by bytes: a space is ASCII, so every cut is a char boundary.
+    let mut start = 0;
+    for (i, _) in line
+        .bytes()
+        .enumerate()
+        .filter(|&(_, b)| b == b' ')
+        .chain([(line.len(), b' ')])
+    {
+        if count < parts.len() {
+            parts[count] = &line[start..i];
+        }
+        count += 1;
+        start = i + 1;
+    }
+    let (ts, value, step, dataset) = match (count, parts) {
+        (2, [ts, value, ..]) => (ts, value, None, None),
+        (3, [ts, value, step, ..]) => (ts, value, Some(step), None),
         // 3.x reads step 0 for these lines (a bug in its reader); the step written is kept.
-        [ts, value, step, name, digest] => (
+        (5, [ts, value, step, name, digest]) => (
             ts,
             value,
             Some(step),
-            Some((name.to_string(), digest.to_string())),
+            Some((name.to_owned(), digest.to_owned())),
         ),
         _ => {
-            return Err(err(&format!(
-                "expected 2, 3 or 5 space-separated fields, found {}",
-                parts.len()
-            )));
+            return Err(format!(
+                "expected 2, 3 or 5 space-separated fields, found {count}"
+            ));
         }
     };
-    let timestamp = pyfloat::parse_int(ts).ok_or_else(|| err("the timestamp is not an integer"))?;
-    let value = pyfloat::parse(value).ok_or_else(|| err("the value is not a number"))?;
+    let timestamp = parse_int(ts).ok_or("the timestamp is not an integer")?;
+    let value = parse_float(value).ok_or("the value is not a number")?;
     let step = match step {
-        Some(s) => pyfloat::parse_int(s).ok_or_else(|| err("the step is not an integer"))?,
+        Some(s) => parse_int(s).ok_or("the step is not an integer")?,
         None => 0,
     };
     Ok(MetricPoint {
@@ -160,6 +180,36 @@ fn parse_line(path: &Path, line: usize, raw: &str) -> Result<MetricPoint> {
         step,
         dataset,
     })
+}
+
+/// Python's `int(text)`; plain decimal integers without the general rules.
+fn parse_int(text: &str) -> Option<i64> {
+    let (negative, digits) = match text.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        bytes => (false, bytes),
+    };
+    // 18 digits cannot overflow an i64.
+    if digits.is_empty() || digits.len() > 18 || !digits.iter().all(u8::is_ascii_digit) {
+        return pyfloat::parse_int(text);
+    }
+    let n = digits
+        .iter()
+        .fold(0_i64, |n, &d| n * 10 + i64::from(d - b'0'));
+    Some(if negative { -n } else { n })
+}
+
+/// Python's `float(text)`. Text of digits, signs, points and exponents goes straight to Rust's
+/// parse (correctly rounded, as Python's; `pyfloat::parse` would only trim and look for `_`
+/// first); anything else takes the general parse.
+fn parse_float(text: &str) -> Option<f64> {
+    let plain = text
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'));
+    if plain {
+        text.parse().ok()
+    } else {
+        pyfloat::parse(text)
+    }
 }
 
 /// MLflow's latest value: `max(points, key=lambda m: (m.step, m.timestamp, m.value))` with
@@ -276,6 +326,63 @@ mod tests {
     }
 
     #[test]
+    fn fast_numbers_match_the_general_parse() {
+        let mut cases: Vec<String> = [
+            "0",
+            "-0",
+            "0.0",
+            "-0.0",
+            "1.",
+            ".5",
+            "-.5",
+            "12.375",
+            "0.30000000000000004",
+            "123456789012345",
+            "1234567890123456",
+            "0.1",
+            "0.2",
+            "9007199254740993",
+            "1e5",
+            "1.5e-7",
+            "007",
+            "-",
+            ".",
+            "",
+            "1..2",
+            "1_0",
+            "nan",
+            "+1",
+            "12a",
+            "0.0000000000000000000001",
+            "0.00000000000000000000001",
+            "99999999999999.9",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let v = f64::from_bits(x);
+            cases.push(pyfloat::repr(v));
+            let scaled = (x % 10_000_000_000) as f64 / 10f64.powi((x >> 40) as i32 % 20);
+            cases.push(pyfloat::repr(scaled));
+            cases.push(format!("{}", x % 1_000_000_000_000_000));
+        }
+        for case in &cases {
+            let (fast, general) = (parse_float(case), pyfloat::parse(case));
+            assert_eq!(
+                fast.map(f64::to_bits),
+                general.map(f64::to_bits),
+                "float {case:?}"
+            );
+            assert_eq!(parse_int(case), pyfloat::parse_int(case), "int {case:?}");
+        }
+    }
+
+    #[test]
     fn lines_round_trip() {
         let p = MetricPoint {
             timestamp: 17,
@@ -328,12 +435,12 @@ mod fuzz {
     proptest! {
         #[test]
         fn on_random_lines(raw in "\\PC{0,80}") {
-            let _ = parse_line(Path::new("m"), 1, &raw);
+            let _ = parse_line(&raw);
         }
 
         #[test]
         fn on_number_soup(raw in line_soup()) {
-            match parse_line(Path::new("m"), 1, &raw) {
+            match parse_line(&raw).map_err(|reason| line_error(Path::new("m"), 1, &raw, &reason)) {
                 Ok(_) => {}
                 Err(e) => prop_assert!(e.to_string().starts_with("m:1: "), "{e}"),
             }

@@ -13,7 +13,7 @@ mod keyed;
 pub mod location;
 mod logging;
 mod metric;
-pub use metric::MetricPoint;
+pub use metric::{MetricPoint, latest};
 mod names;
 mod ops;
 pub mod registry;

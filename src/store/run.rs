@@ -425,6 +425,17 @@ impl RunInfo {
         hash.finish()
     }
 
+    /// How many lines a metric file holds at most, judged from its size alone (a line MLflow
+    /// writes, with its 13-digit timestamp, takes at least 20 bytes); 0 when it cannot be read.
+    /// For budgets, before reading.
+    pub fn metric_lines_at_most(&self, key: &str) -> usize {
+        if super::validate::path_not_unique(key) {
+            return 0;
+        }
+        let path = fs::key_path(&self.dir.join("metrics"), key);
+        std::fs::metadata(path).map_or(0, |m| (m.len() / 20) as usize + 1)
+    }
+
     /// Every metric key the run has.
     pub fn metric_keys(&self) -> Result<Vec<String>> {
         key_names(&self.dir.join("metrics"))

@@ -389,6 +389,7 @@ pub(crate) fn compare(
             lower_is_better: Vec::new(),
             higher_is_better: Vec::new(),
             only_changed,
+            spark: Vec::new(),
         },
     )
 }

@@ -3,7 +3,7 @@
 network cut off, and print what was observed as one JSON document; the Rust test
 `report::report_works_in_headless_chromium` judges it.
 
-    python report_browser.py REPORT.html SCREENSHOT.png SORT_KEY FILTER_TEXT MLFLOW_FILTER
+    python report_browser.py REPORT.html SCREENSHOT.png SORT_KEY FILTER_TEXT MLFLOW_FILTER BAD_FILTER
 """
 import json
 import struct
@@ -14,6 +14,7 @@ import zlib
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 
 CHROMIUM = "/usr/bin/chromium"
@@ -74,8 +75,38 @@ def chart_pixels(driver):
     )
 
 
+def canvas_ink(driver, selector):
+    """How many pixels of the canvas are painted (not blank, not white)."""
+    return driver.execute_script(
+        """
+        const cv = document.querySelector(arguments[0]);
+        const d = cv.getContext('2d').getImageData(0, 0, cv.width, cv.height).data;
+        let n = 0;
+        for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && (d[i] < 200 || d[i + 1] < 200 || d[i + 2] < 200)) n++;
+        return n;
+        """,
+        selector,
+    )
+
+
+def chart_image(driver):
+    return driver.execute_script("return document.querySelector('#charts canvas').toDataURL()")
+
+
+def headers(driver):
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll('#runs thead th[data-key]')).map(th => th.dataset.key)")
+
+
+def set_value(driver, element_id, value, event):
+    driver.execute_script(
+        "const e = document.getElementById(arguments[0]); e.value = arguments[1];"
+        "e.dispatchEvent(new Event(arguments[2]))", element_id, value, event)
+    time.sleep(0.5)
+
+
 def main():
-    page, shot, sort_key, text_filter, mlflow_filter = sys.argv[1:6]
+    page, shot, sort_key, text_filter, mlflow_filter, bad_filter = sys.argv[1:7]
     out = {}
     opts = webdriver.ChromeOptions()
     opts.binary_location = CHROMIUM
@@ -117,6 +148,10 @@ def main():
         time.sleep(0.4)
         out["mlflow_filtered"] = column_values(driver, sort_key)
         out["filter_error"] = driver.find_element(By.ID, "filter-error").text
+        box.clear()
+        box.send_keys(bad_filter)
+        time.sleep(0.4)
+        out["bad_filter_error"] = driver.find_element(By.ID, "filter-error").text
         driver.execute_script("const b = document.getElementById('filter'); b.value = ''; b.dispatchEvent(new Event('input'))")
         time.sleep(0.4)
 
@@ -132,6 +167,51 @@ def main():
         out["pixels_two_selected"] = chart_pixels(driver)
         out["legend"] = driver.execute_script(
             "return Array.from(document.querySelectorAll('#charts .u-legend .u-label')).map(e => e.textContent)")
+
+        # Chart controls: smoothing adds a faint raw line per run; log y and x by time redraw;
+        # dragging over a chart zooms in, a double click zooms out.
+        set_value(driver, "smooth", "0.6", "input")
+        out["legend_smoothed"] = driver.execute_script(
+            "return Array.from(document.querySelectorAll('#charts .u-legend .u-label')).map(e => e.textContent)")
+        before = chart_image(driver)
+        driver.find_element(By.ID, "log-y").click()
+        time.sleep(0.5)
+        out["log_y_redraws"] = chart_image(driver) != before
+        set_value(driver, "x-axis", "time", "change")
+        out["pixels_by_time"] = chart_pixels(driver)
+        set_value(driver, "x-axis", "step", "change")
+        over = driver.find_element(By.CSS_SELECTOR, "#charts .u-over")
+        before = chart_image(driver)
+        ActionChains(driver).move_to_element_with_offset(over, -150, 0).click_and_hold() \
+            .move_by_offset(120, 0).release().perform()
+        time.sleep(0.4)
+        zoomed = chart_image(driver)
+        out["zoom_redraws"] = zoomed != before
+        ActionChains(driver).double_click(over).perform()
+        time.sleep(0.4)
+        out["unzoom_redraws"] = chart_image(driver) != zoomed
+
+        # Scatter and parallel coordinates are drawn.
+        out["scatter_ink"] = canvas_ink(driver, "#scatter")
+        out["parallel_ink"] = canvas_ink(driver, "#parallel")
+
+        # Column chooser and only-changed.
+        out["columns"] = headers(driver)
+        driver.find_element(By.CSS_SELECTOR, "#column-chooser summary").click()
+        driver.find_element(By.CSS_SELECTOR, '#column-chooser input[data-key="run_id"]').click()
+        driver.execute_script("document.getElementById('column-chooser').open = false")
+        time.sleep(0.2)
+        out["columns_with_run_id"] = headers(driver)
+        driver.find_element(By.ID, "only-changed").click()
+        time.sleep(0.2)
+        out["columns_only_changed"] = headers(driver)
+
+        # A run's details (params, tags, artifacts), and the registered models.
+        driver.find_element(By.CSS_SELECTOR, "#runs tbody td.link").click()
+        time.sleep(0.2)
+        out["details"] = driver.find_element(By.ID, "details").text
+        out["models"] = driver.find_element(By.ID, "models").text
+        out["title"] = driver.title
 
         png = driver.get_screenshot_as_png()
         with open(shot, "wb") as f:

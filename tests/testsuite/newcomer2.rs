@@ -333,7 +333,8 @@ fn runs_history_times_show_where_points_differ() {
     let id = run_id_named(&store.root, "xgb-long");
     let time_column = |args: &[&str]| {
         let table = mlrs_stdout(&store.root, args);
-        let mut lines = table.lines();
+        // The table comes after the sparkline of each metric.
+        let mut lines = table.lines().skip_while(|l| !l.starts_with('|'));
         let header = lines.next().unwrap_or_default().to_owned();
         let first = lines.nth(1).unwrap_or_default();
         let time = first

@@ -225,6 +225,132 @@ fn svg_has_axes_one_path_per_run_and_legend() {
     assert!(legend.contains(&"restored-run"), "{legend:?}");
 }
 
+/// Elements of the SVG whose class list has `class`.
+fn with_class<'a>(node: roxmltree::Node<'a, 'a>, class: &str) -> Vec<roxmltree::Node<'a, 'a>> {
+    node.descendants()
+        .filter(|n| {
+            n.attribute("class")
+                .is_some_and(|c| c.split(' ').any(|c| c == class))
+        })
+        .collect()
+}
+
+/// Write `plot … --output FILE.svg` and return the file's text.
+#[track_caller]
+fn plot_svg(store: &crate::common::TestStore, args: &[&str]) -> String {
+    let svg = store.dir.path().join("chart.svg");
+    mlrs(&store.root)
+        .arg("plot")
+        .args(args)
+        .arg("--output")
+        .arg(&svg)
+        .assert()
+        .success();
+    std::fs::read_to_string(&svg).unwrap()
+}
+
+/// The names of the runs of `EXP` that have every one of `params` and a finite `rmse`.
+fn runs_with(store: &crate::common::TestStore, params: &[&str]) -> Vec<String> {
+    let runs: serde_json::Value = serde_json::from_str(&mlrs_stdout(
+        &store.root,
+        &["search", "-e", EXP, "-f", "json"],
+    ))
+    .unwrap();
+    let has = |run: &serde_json::Value, kind: &str, key: &str| {
+        run["data"][kind]
+            .get(key)
+            .is_some_and(|v| kind != "metrics" || v.is_f64())
+    };
+    let mut names: Vec<String> = runs
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| params.iter().all(|p| has(r, "params", p)) && has(r, "metrics", "rmse"))
+        .map(|r| r["info"]["run_name"].as_str().unwrap().to_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn scatter_and_parallel_svg_have_axes_one_mark_per_run_and_legend() {
+    let store = fixture_store("3.17.2");
+    let text = plot_svg(
+        &store,
+        &[
+            "-e",
+            EXP,
+            "--scatter",
+            "params.max_depth",
+            "metrics.rmse",
+            "--color-by",
+            "params.model_type",
+        ],
+    );
+    let doc = roxmltree::Document::parse(&text).expect("well-formed SVG");
+    let root = doc.root_element();
+    assert_eq!(with_class(root, "chart").len(), 1);
+    assert_eq!(with_class(root, "axis").len(), 2, "x and y axis");
+    assert!(with_class(root, "tick").len() >= 4);
+    let points = with_class(root, "point");
+    let mut names: Vec<String> = points
+        .iter()
+        .map(|p| p.attribute("data-run").unwrap().to_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        runs_with(&store, &["max_depth"]),
+        "one point per run"
+    );
+    assert_eq!(with_class(root, "best").len(), 1, "one best run");
+    let legend: Vec<&str> = with_class(root, "legend")
+        .iter()
+        .filter_map(|n| n.text())
+        .collect();
+    assert!(legend.contains(&"params.model_type=xgboost"), "{legend:?}");
+    assert!(
+        legend.iter().any(|l| l.contains("best metrics.rmse")),
+        "{legend:?}"
+    );
+
+    let keys = [
+        "params.max_depth",
+        "params.learning_rate",
+        "params.model_type",
+        "metrics.rmse",
+    ];
+    let text = plot_svg(
+        &store,
+        &["-e", EXP, "--parallel", keys[0], keys[1], keys[2], keys[3]],
+    );
+    let doc = roxmltree::Document::parse(&text).expect("well-formed SVG");
+    let root = doc.root_element();
+    let axes: Vec<&str> = with_class(root, "axis-name")
+        .iter()
+        .filter_map(|n| n.text())
+        .collect();
+    assert_eq!(axes, keys);
+    assert_eq!(with_class(root, "axis").len(), keys.len());
+    let runs = with_class(root, "run");
+    // 21 runs found; edge-cases has none of the keys.
+    let names: Vec<&str> = runs
+        .iter()
+        .filter_map(|p| p.attribute("data-run"))
+        .collect();
+    assert_eq!(names.len(), 20, "one line per run with a value: {names:?}");
+    assert!(!names.contains(&"edge-cases"));
+    assert!(
+        runs.iter()
+            .all(|p| p.attribute("d").unwrap().starts_with('M'))
+    );
+    let legend: Vec<&str> = with_class(root, "legend")
+        .iter()
+        .filter_map(|n| n.text())
+        .collect();
+    assert_eq!(legend[0], "metrics.rmse:", "coloured by the last axis");
+}
+
 #[test]
 fn mistakes_are_usage_or_not_found() {
     let store = fixture_store("3.17.2");
@@ -241,6 +367,10 @@ fn mistakes_are_usage_or_not_found() {
     assert_eq!(code(&["plot", "rmse", "--ylim", "5:1"]), Some(2));
     assert_eq!(code(&["plot", "rmse", "--smooth", "1.5"]), Some(2));
     assert_eq!(code(&["plot", "rmse", "--output", "x.png"]), Some(2));
+    assert_eq!(
+        code(&["plot", "--parallel", "metrics.rmse", "--output", "x.png"]),
+        Some(2)
+    );
     assert_eq!(code(&["plot", "rmse", "1c29c808", "--top", "3"]), Some(2));
     assert_eq!(
         code(&["plot", "--scatter", "params.nope", "metrics.rmse"]),
@@ -263,4 +393,78 @@ fn help_has_examples() {
         out.contains("--scatter params.max_depth metrics.rmse"),
         "{out}"
     );
+}
+
+/// Block characters a sparkline is drawn with.
+fn has_sparkline(text: &str) -> bool {
+    text.chars().any(|c| ('▁'..='█').contains(&c))
+}
+
+#[test]
+fn history_shows_a_sparkline_per_metric_for_people_only() {
+    let store = fixture_store("3.17.2");
+    let human = mlrs_stdout(
+        &store.root,
+        &[
+            "runs", "history", "1c29c808", "rmse", "train/*", "-f", "table",
+        ],
+    );
+    let lines: Vec<&str> = human.lines().collect();
+    assert!(
+        lines[0].starts_with("rmse ") && has_sparkline(lines[0]),
+        "{human}"
+    );
+    assert!(lines[0].contains(" values, "), "{human}");
+    assert!(
+        lines[1].starts_with("train/") && has_sparkline(lines[1]),
+        "{human}"
+    );
+    for format in ["csv", "tsv", "json"] {
+        let out = mlrs_stdout(
+            &store.root,
+            &["runs", "history", "1c29c808", "rmse", "--format", format],
+        );
+        assert!(!has_sparkline(&out), "{format}: {out}");
+    }
+}
+
+#[test]
+fn compare_and_search_take_spark_columns() {
+    let store = fixture_store("3.17.2");
+    let compared = mlrs_stdout(
+        &store.root,
+        &[
+            "compare", "-e", EXP, "--top", "3", "--spark", "rmse", "-f", "table",
+        ],
+    );
+    let row = compared
+        .lines()
+        .find(|l| l.trim_start().starts_with("spark(rmse)"))
+        .unwrap_or_else(|| panic!("no spark row:\n{compared}"));
+    assert!(has_sparkline(row), "{compared}");
+    let searched = mlrs_stdout(
+        &store.root,
+        &[
+            "search",
+            "-e",
+            EXP,
+            "--spark",
+            "metrics.rmse",
+            "--spark",
+            "train/loss",
+            "-f",
+            "table",
+        ],
+    );
+    let header = searched.lines().next().unwrap();
+    assert!(
+        header.contains("spark(rmse)") && header.contains("spark(train/loss)"),
+        "{searched}"
+    );
+    assert!(searched.lines().skip(1).any(has_sparkline), "{searched}");
+    let csv = mlrs_stdout(
+        &store.root,
+        &["search", "-e", EXP, "--spark", "rmse", "-f", "csv"],
+    );
+    assert!(!has_sparkline(&csv), "{csv}");
 }

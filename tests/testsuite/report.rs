@@ -115,6 +115,26 @@ fn report_carries_runs_directions_histories_and_models() {
 }
 
 #[test]
+fn report_directions_follow_the_flags_compare_takes() {
+    let store = fixture_store("3.17.2");
+    let html = write_report(
+        &store.root,
+        &[
+            "-e",
+            "nyc-taxi-duration",
+            "--higher-is-better",
+            "tiny",
+            "--lower-is-better",
+            "metrics.r2",
+        ],
+    );
+    let data = embedded(&html, "mlrs-data");
+    assert_eq!(data["metrics"]["tiny"]["dir"], "max");
+    assert_eq!(data["metrics"]["r2"]["dir"], "min");
+    assert_eq!(data["metrics"]["rmse"]["dir"], "min");
+}
+
+#[test]
 fn report_of_no_runs_is_still_a_page() {
     let store = fixture_store("3.17.2");
     let html = write_report(&store.root, &["--filter", "metrics.rmse < -100"]);
@@ -158,7 +178,9 @@ fn report_works_in_headless_chromium() {
         .arg(&shot)
         .arg("metrics.validation-rmse")
         .arg("xgboost-0")
-        .arg("metrics.validation-rmse < 5.5 and params.model = 'xgboost'")
+        // The language of `mlrs search`: OR, NOT, parentheses, IN, quoted keys.
+        .arg("(metrics.`validation-rmse` < 5.5 or params.model IN ('none')) and not params.model != 'xgboost'")
+        .arg("metrics.validation-rmse < 'x'")
         .output()
         .expect("browser driver");
     assert!(
@@ -206,6 +228,13 @@ fn report_works_in_headless_chromium() {
         "{seen}"
     );
     assert_eq!(seen["filter_error"], "");
+    assert!(
+        seen["bad_filter_error"]
+            .as_str()
+            .unwrap()
+            .contains("expected a number"),
+        "{seen}"
+    );
 
     assert_eq!(seen["pixels_none_selected"], serde_json::json!([]));
     let painted = seen["pixels_two_selected"].as_array().unwrap();
@@ -216,6 +245,51 @@ fn report_works_in_headless_chromium() {
         3,
         "x and two runs"
     );
+    let smoothed = seen["legend_smoothed"].as_array().unwrap();
+    assert_eq!(
+        smoothed.len(),
+        5,
+        "x, then a raw and a smoothed line per run: {seen}"
+    );
+    assert_eq!(seen["log_y_redraws"], true, "{seen}");
+    // By time the two runs, logged ten minutes apart, are short stretches.
+    assert!(seen["pixels_by_time"][0].as_u64().unwrap() > 100, "{seen}");
+    assert_eq!(seen["zoom_redraws"], true, "{seen}");
+    assert_eq!(seen["unzoom_redraws"], true, "{seen}");
+    assert!(seen["scatter_ink"].as_u64().unwrap() > 500, "{seen}");
+    assert!(seen["parallel_ink"].as_u64().unwrap() > 500, "{seen}");
+    let keys = |k: &str| -> Vec<String> {
+        seen[k]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (shown, more) = (keys("columns"), keys("columns_with_run_id"));
+    assert!(!shown.contains(&"run_id".into()) && more.contains(&"run_id".into()));
+    let changed = keys("columns_only_changed");
+    assert!(more.contains(&"status".into()) && !changed.contains(&"status".into()));
+    assert!(
+        changed.contains(&"metrics.validation-rmse".into()),
+        "{seen}"
+    );
+    let details = seen["details"].as_str().unwrap();
+    for part in [
+        "Params",
+        "max_depth",
+        "Tags",
+        "course",
+        "Artifacts",
+        "model/MLmodel",
+    ] {
+        assert!(details.contains(part), "{part} in {details}");
+    }
+    let models = seen["models"].as_str().unwrap();
+    for part in ["nyc-taxi-regressor", "Staging", "@champion"] {
+        assert!(models.contains(part), "{part} in {models}");
+    }
+    assert_eq!(seen["title"], "mlrs report: nyc-taxi-duration");
     assert!(
         seen["screenshot_colours"].as_u64().unwrap() > 20,
         "not blank"

@@ -53,8 +53,8 @@ fn search_table_shows_the_keys_the_query_mentions() {
  Run ID                             Name          Status     Start                 metrics.rmse   params.model_type
 ───────────────────────────────────────────────────────────────────────────────────────────────────────────────────
  579cf5528cec4c0d85217fd57aa3bf2b   hpo-trial-2   FINISHED   2026-11-21 06:02:41           5.3★   xgboost
- 1c29c80833f14f0f8716787820676b35   xgb-long      FINISHED   2026-11-21 05:56:11         5.4      xgboost
- 77d929eeb4e042b59426bb0e1aba87f8   hpo-trial-1   FINISHED   2026-11-21 06:02:31         5.5      xgboost
+ 1c29c80833f14f0f8716787820676b35   xgb-long      FINISHED   2026-11-21 05:56:11           5.4    xgboost
+ 77d929eeb4e042b59426bb0e1aba87f8   hpo-trial-1   FINISHED   2026-11-21 06:02:31           5.5    xgboost
 
 "#]]);
 }

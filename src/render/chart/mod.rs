@@ -30,7 +30,7 @@ pub use scatter::{
     ParallelChart, ParallelRun, ScatterChart, ScatterPoint, draw_parallel, draw_scatter,
 };
 pub use spark::{SPARK_WIDTH, sparkline};
-pub use svg::to_svg;
+pub use svg::{parallel_to_svg, scatter_to_svg, to_svg};
 
 /// One line: a run's values of one metric, `(x, y)` in the order to draw them. Non-finite
 /// values are gaps; x may be negative.

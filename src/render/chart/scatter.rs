@@ -9,6 +9,8 @@ use super::palette;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScatterPoint {
+    /// The run's name (SVG `data-run`).
+    pub label: String,
     /// A value, or the index of a category on a category axis.
     pub x: f64,
     pub y: f64,
@@ -82,6 +84,8 @@ pub fn draw_scatter(chart: &ScatterChart, width: u16, height: u16) -> Grid {
 /// One run across the axes of a parallel-coordinates chart.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParallelRun {
+    /// The run's name (SVG `data-run`).
+    pub label: String,
     /// Per axis: a value, a category index, or nothing (the line breaks there).
     pub values: Vec<Option<f64>>,
     pub color: u8,
