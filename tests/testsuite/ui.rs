@@ -16,6 +16,7 @@ static SESSIONS: AtomicUsize = AtomicUsize::new(0);
 /// ever left behind.
 struct Screen {
     socket: String,
+    socket_path: String,
     /// The pane's shell and everything under it (`timeout`, `mlrs`), found once it started.
     pids: Vec<u32>,
 }
@@ -52,8 +53,13 @@ impl Screen {
         assert!(status.success());
         let mut screen = Screen {
             socket,
+            socket_path: String::new(),
             pids: Vec::new(),
         };
+        screen.socket_path = screen
+            .tmux(&["display-message", "-p", "#{socket_path}"])
+            .trim()
+            .to_owned();
         let shell: Option<u32> = screen
             .tmux(&["list-panes", "-F", "#{pane_pid}"])
             .trim()
@@ -141,6 +147,8 @@ impl Drop for Screen {
             self.pids.extend(descendants(shell));
         }
         self.tmux(&["kill-server"]);
+        // tmux leaves its socket file behind when its server is killed.
+        let _ = std::fs::remove_file(&self.socket_path);
         // The server's hangup ends them; anything still there a second later is killed.
         let start = Instant::now();
         while self.pids.iter().any(|&p| alive(p)) && start.elapsed() < Duration::from_secs(1) {
