@@ -22,6 +22,7 @@ mod report;
 mod runs;
 mod search;
 mod transition;
+mod ui;
 
 use std::process::ExitCode;
 
@@ -112,6 +113,8 @@ enum Command {
     /// List a run's artifact files, copy them out, print one
     #[command(alias = "artifact")]
     Artifacts(artifacts::Args),
+    /// Browse the store in a full-screen terminal UI: runs, charts, compare, registry, live
+    Ui(ui::Args),
     /// Remove deleted runs and experiments for good (plan first; --dry-run shows it)
     Gc(gc::Args),
     /// Print the shell completion script for SHELL (bash, zsh, fish, powershell, elvish)
@@ -178,7 +181,10 @@ fn key_value(s: &str) -> Result<(String, String), String> {
 /// Subcommands by task, for `mlrs --help`.
 const TASKS: [(&str, &[&str]); 5] = [
     ("Track runs", &["runs", "log", "run", "artifacts"]),
-    ("Find and compare", &["search", "compare", "plot", "report"]),
+    (
+        "Find and compare",
+        &["search", "compare", "plot", "report", "ui"],
+    ),
     ("Organize", &["experiments"]),
     ("Model registry", &["register", "transition", "models"]),
     ("Maintain", &["gc", "completions", "man"]),
@@ -241,6 +247,7 @@ pub fn main() -> ExitCode {
         Command::Transition(args) => transition::run(&ctx, args),
         Command::Models(args) => models::run(&ctx, args),
         Command::Artifacts(args) => artifacts::run(&ctx, args),
+        Command::Ui(args) => ui::run(&ctx, args),
         Command::Gc(args) => gc::run(&ctx, args),
         Command::Completions(args) => completions::run(&ctx, args),
         Command::Man(args) => completions::man(&ctx, args),

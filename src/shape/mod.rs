@@ -9,6 +9,7 @@ mod experiments;
 pub mod gc;
 mod history;
 pub mod model;
+pub mod plot;
 mod runs;
 
 use std::collections::{BTreeMap, BTreeSet};

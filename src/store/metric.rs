@@ -42,18 +42,47 @@ const MAX_LINE_BYTES: usize = 4096;
 /// Every point of a metric file, in file order, handed to `each` as it is read: memory stays
 /// bounded by one line whatever the file's size. Any malformed line is an error naming the
 /// file and line: MLflow cannot read such a run either, and guessing would hide a torn write.
-pub fn for_each_point(path: &Path, mut each: impl FnMut(MetricPoint)) -> Result<()> {
-    use std::io::{BufRead, Read};
-    let mut reader = std::io::BufReader::new(fs::open_regular(path)?);
+pub fn for_each_point(path: &Path, each: impl FnMut(MetricPoint)) -> Result<()> {
+    let (lines, _) = scan(path, 0, true, each)?;
+    if lines == 0 {
+        return Err(StoreError::invalid(path, "metric file has no values"));
+    }
+    Ok(())
+}
+
+/// The points of the lines appended after byte `offset`, and the offset to read from next
+/// time: a live view reads only what a running run added. A last line without its newline is
+/// still being written (MLflow appends a line in one write, but a reader can come between),
+/// so it waits for the next call.
+pub fn read_points_since(path: &Path, offset: u64) -> Result<(Vec<MetricPoint>, u64)> {
+    let mut points = Vec::new();
+    let (_, end) = scan(path, offset, false, |p| points.push(p))?;
+    Ok((points, end))
+}
+
+/// Parse the lines from `offset` on (`whole`: an unfinished last line too); answers how many
+/// lines were read and the offset after the last one.
+fn scan(
+    path: &Path,
+    offset: u64,
+    whole: bool,
+    mut each: impl FnMut(MetricPoint),
+) -> Result<(usize, u64)> {
+    use std::io::{BufRead, Read, Seek, SeekFrom};
+    let mut file = fs::open_regular(path)?;
+    if offset > 0 {
+        file.seek(SeekFrom::Start(offset)).at(path)?;
+    }
+    let mut reader = std::io::BufReader::new(file);
     let mut buf = Vec::new();
-    let mut line = 0;
+    let (mut line, mut end) = (0, offset);
     loop {
         buf.clear();
         let read = (&mut reader)
             .take(MAX_LINE_BYTES as u64 + 1)
             .read_until(b'\n', &mut buf)
             .at(path)?;
-        if read == 0 {
+        if read == 0 || (!whole && buf.len() <= MAX_LINE_BYTES && !buf.ends_with(b"\n")) {
             break;
         }
         line += 1;
@@ -71,11 +100,9 @@ pub fn for_each_point(path: &Path, mut each: impl FnMut(MetricPoint)) -> Result<
             ));
         }
         each(parse_line(&raw).map_err(|reason| line_error(path, line, &raw, &reason))?);
+        end += read as u64;
     }
-    if line == 0 {
-        return Err(StoreError::invalid(path, "metric file has no values"));
-    }
-    Ok(())
+    Ok((line, end))
 }
 
 /// Every point of a metric file (see [`for_each_point`]).
@@ -221,6 +248,21 @@ mod tests {
                 dataset: None,
             })
             .collect()
+    }
+
+    #[test]
+    fn points_since_an_offset_wait_for_an_unfinished_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("loss");
+        std::fs::write(&path, "1 0.5 0\n2 0.25 1\n3 0.1").unwrap();
+        let (first, at) = read_points_since(&path, 0).unwrap();
+        assert_eq!((first.len(), at), (2, 17));
+        let (none, same) = read_points_since(&path, at).unwrap();
+        assert!(none.is_empty() && same == at);
+        std::fs::write(&path, "1 0.5 0\n2 0.25 1\n3 0.1 2\n").unwrap();
+        let (more, end) = read_points_since(&path, at).unwrap();
+        assert_eq!((more[0].step, more[0].value, end), (2, 0.1, 25));
+        assert!(read_points_since(&path, end).unwrap().0.is_empty());
     }
 
     #[test]

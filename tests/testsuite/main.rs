@@ -22,4 +22,5 @@ mod search_cli;
 mod search_mlflow;
 mod search_props;
 mod store_errors;
+mod ui;
 mod write_interop;
