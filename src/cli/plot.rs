@@ -12,9 +12,9 @@ use super::args::{DirectionArgs, ScopeArgs};
 use super::exit::UsageError;
 use super::{Ctx, complete};
 use crate::ops::columns::{Columns, Kind};
-use crate::ops::find::find;
+use crate::ops::find::{find, named_runs};
 use crate::ops::keys::present;
-use crate::ops::plot::{KeyPatterns, XAxis, histories};
+use crate::ops::plot::{KeyPatterns, XAxis, histories, runs_with_metrics};
 use crate::query::{Directions, Field};
 use crate::render::chart::{self, ChartOptions, LineChart, Series, Symbols, Unit, palette};
 use crate::shape::compare::run_labels;
@@ -319,34 +319,12 @@ fn select_runs(
             )
             .into());
         }
-        let mut infos: Vec<RunInfo> = Vec::new();
-        for id in run_words {
-            let info = store.find_run(id)?;
-            if !infos.iter().any(|i| i.run_id == info.run_id) {
-                infos.push(info);
-            }
-        }
-        return Ok(infos);
+        return Ok(named_runs(store, run_words)?);
     }
-    let found = find(store, &args.scope.find(ctx, args.filter.as_deref(), None))?;
-    ctx.report(&found);
-    let top = args.top.unwrap_or(10);
-    let mut picked = Vec::new();
-    for run in found.runs {
-        if picked.len() == top {
-            break;
-        }
-        let logged = run
-            .info
-            .metric_keys()
-            .unwrap_or_default()
-            .iter()
-            .any(|k| patterns.matches(k));
-        if logged {
-            picked.push(run.info);
-        }
-    }
-    Ok(picked)
+    let req = args.scope.find(ctx, args.filter.as_deref(), None);
+    let picked = runs_with_metrics(store, &req, patterns, args.top.unwrap_or(10))?;
+    ctx.report(&picked);
+    Ok(picked.runs)
 }
 
 fn symbols(arg: SymbolsArg) -> Symbols {
