@@ -25,6 +25,7 @@ mod runs;
 mod search;
 mod sync;
 mod transition;
+mod ui;
 
 use std::process::ExitCode;
 
@@ -115,6 +116,8 @@ enum Command {
     /// List a run's artifact files, copy them out, print one
     #[command(alias = "artifact")]
     Artifacts(artifacts::Args),
+    /// Browse the store in a full-screen terminal UI: runs, charts, compare, registry, live
+    Ui(ui::Args),
     /// Push the store into a running MLflow tracking server, incrementally
     Sync(sync::Args),
     /// Check the store and repair what a copy, a crash or MLflow left wrong (--fix)
@@ -187,7 +190,10 @@ fn key_value(s: &str) -> Result<(String, String), String> {
 /// Subcommands by task, for `mlrs --help`.
 const TASKS: [(&str, &[&str]); 5] = [
     ("Track runs", &["runs", "log", "run", "artifacts"]),
-    ("Find and compare", &["search", "compare", "plot", "report"]),
+    (
+        "Find and compare",
+        &["search", "compare", "plot", "report", "ui"],
+    ),
     ("Organize", &["experiments"]),
     ("Model registry", &["register", "transition", "models"]),
     (
@@ -253,6 +259,7 @@ pub fn main() -> ExitCode {
         Command::Transition(args) => transition::run(&ctx, args),
         Command::Models(args) => models::run(&ctx, args),
         Command::Artifacts(args) => artifacts::run(&ctx, args),
+        Command::Ui(args) => ui::run(&ctx, args),
         Command::Gc(args) => gc::run(&ctx, args),
         Command::Sync(args) => sync::run(&ctx, args),
         Command::Doctor(args) => doctor::run(&ctx, args),

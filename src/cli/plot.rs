@@ -12,16 +12,14 @@ use super::args::{DirectionArgs, ScopeArgs};
 use super::exit::UsageError;
 use super::{Ctx, complete};
 use crate::ops::columns::{Columns, Kind};
-use crate::ops::find::find;
+use crate::ops::find::{find, named_runs};
 use crate::ops::keys::present;
-use crate::ops::plot::{Axis, KeyPatterns, Value, XAxis, axis, histories, value};
-use crate::query::{Directions, Field, best};
-use crate::render::chart::{
-    self, ChartOptions, LegendEntry, LineChart, ParallelChart, ParallelRun, Scale, ScatterChart,
-    ScatterPoint, Series, Symbols, Unit, palette,
-};
+use crate::ops::plot::{KeyPatterns, XAxis, histories, runs_with_metrics};
+use crate::query::{Directions, Field};
+use crate::render::chart::{self, ChartOptions, LineChart, Series, Symbols, Unit, palette};
 use crate::shape::compare::run_labels;
-use crate::store::{DataSelection, RunInfo, Store, StoreError, Subject};
+use crate::shape::plot;
+use crate::store::{DataSelection, Run, RunInfo, Store, StoreError, Subject};
 
 const EXAMPLES: &str = "\
 Without RUN or --filter, mlrs plots the 10 newest runs (--top N) that logged the metric, of the
@@ -240,19 +238,11 @@ fn by_run(ctx: &Ctx, store: &Store, args: &Args) -> Result<()> {
     )?;
     found.load(store, &select);
     ctx.report(&found);
-    let runs = found.runs;
+    let runs: Vec<&Run> = found.runs.iter().collect();
     // Each spec's keys, in the order given (a glob may stand for several).
-    let fields: Vec<Vec<Field>> = columns
-        .iter()
-        .map(|c| {
-            Kind::ALL
-                .iter()
-                .flat_map(|&k| c.keys(k, &runs).into_iter().map(move |key| k.field(&key)))
-                .collect()
-        })
-        .collect();
+    let fields: Vec<Vec<Field>> = columns.iter().map(|c| plot::fields(c, &runs)).collect();
     for (spec, f) in specs.iter().zip(&fields) {
-        if !f.iter().any(|f| runs.iter().any(|r| value(r, f).is_some())) {
+        if !plot::any_value(&runs, f) {
             return Err(StoreError::not_found(
                 Subject::Input {
                     what: "key",
@@ -265,158 +255,28 @@ fn by_run(ctx: &Ctx, store: &Store, args: &Args) -> Result<()> {
     }
     let directions =
         Directions::parse(&args.directions.lower, &args.directions.higher).map_err(UsageError)?;
-    let dir = |f: &Field| match f {
-        Field::Metric(k) => directions.of(k),
-        _ => None,
+    let look = plot::Look {
+        directions: &directions,
+        color: ctx.style.color,
+        symbols: symbols(args.symbols),
     };
-    let column = |f: &Field| axis(&runs.iter().map(|r| value(r, f)).collect::<Vec<_>>());
     let (width, height) = size(ctx, args.width, args.height);
-    let symbols = symbols(args.symbols);
-    let labels = run_labels(runs.iter().map(|r| &r.info));
     if !args.scatter.is_empty() {
-        let (fx, fy) = (&fields[0][0], &fields[1][0]);
-        let (xa, ya) = (column(fx), column(fy));
-        let best = [fy, fx].into_iter().find_map(|f| {
-            let d = dir(f)?;
-            let values = runs.iter().map(|r| match value(r, f) {
-                Some(Value::Number(v)) => Some(v),
-                _ => None,
-            });
-            Some((f, best(values, d)?))
-        });
-        let (colors, mut legend) = match args.color_by.as_ref().map(|_| &fields[2][0]) {
-            Some(f) => colour_by(&column(f), &f.label()),
-            None => (vec![0; runs.len()], Vec::new()),
-        };
-        if let Some((f, i)) = best {
-            legend.push(LegendEntry {
-                label: format!("{} best {}: {}", palette::BEST, f.label(), labels[i]),
-                color: u8::MAX,
-            });
-        }
-        let points = runs
-            .iter()
-            .enumerate()
-            .filter_map(|(i, _)| {
-                Some(ScatterPoint {
-                    label: labels[i].clone(),
-                    x: position(&xa, i)?,
-                    y: position(&ya, i)?,
-                    color: colors[i],
-                    best: best.is_some_and(|(_, b)| b == i),
-                })
-            })
-            .collect();
-        let chart = ScatterChart {
-            title: fy.label(),
-            x_label: fx.label(),
-            x: render_axis(&xa),
-            y: render_axis(&ya),
-            points,
-            legend,
-            color: ctx.style.color,
-            symbols,
-        };
+        let color_by = args.color_by.as_ref().map(|_| &fields[2][0]);
+        let chart = plot::scatter(&runs, &fields[0][0], &fields[1][0], color_by, &look);
         if let Some(path) = &args.output {
             let svg = chart::scatter_to_svg(&chart, svg_w(width), svg_h(height));
             return write_svg(ctx, path, &svg);
         }
         return print(ctx, &chart::draw_scatter(&chart, width, height));
     }
-    let axes_fields: Vec<&Field> = fields.iter().flatten().collect();
-    let last = axes_fields[axes_fields.len() - 1];
-    let columns_of: Vec<Axis> = axes_fields.iter().map(|f| column(f)).collect();
-    let (colors, legend) = colour_by(&columns_of[columns_of.len() - 1], &last.label());
-    let best_run = dir(last).and_then(|d| {
-        best(
-            runs.iter().map(|r| match value(r, last) {
-                Some(Value::Number(v)) => Some(v),
-                _ => None,
-            }),
-            d,
-        )
-    });
-    let chart = ParallelChart {
-        title: format!("{} runs", runs.len()),
-        axes: axes_fields
-            .iter()
-            .zip(&columns_of)
-            .map(|(f, a)| (f.label(), render_axis(a)))
-            .collect(),
-        runs: (0..runs.len())
-            .map(|i| ParallelRun {
-                label: labels[i].clone(),
-                values: columns_of.iter().map(|a| position(a, i)).collect(),
-                color: colors[i],
-                best: best_run == Some(i),
-            })
-            .collect(),
-        legend,
-        color: ctx.style.color,
-        symbols,
-    };
+    let axes: Vec<Field> = fields.into_iter().flatten().collect();
+    let chart = plot::parallel(&runs, &axes, &look);
     if let Some(path) = &args.output {
         let svg = chart::parallel_to_svg(&chart, svg_w(width), svg_h(height));
         return write_svg(ctx, path, &svg);
     }
     print(ctx, &chart::draw_parallel(&chart, width, height))
-}
-
-/// Run `i`'s place on an axis: its value, or its category's index.
-fn position(axis: &Axis, i: usize) -> Option<f64> {
-    match axis {
-        Axis::Numeric(v) => v[i].filter(|v| v.is_finite()),
-        Axis::Categories { of_run, .. } => of_run[i].map(|c| c as f64),
-    }
-}
-
-fn render_axis(axis: &Axis) -> chart::Axis {
-    match axis {
-        Axis::Numeric(v) => chart::Axis::numeric(Scale::fit(
-            v.iter().flatten().copied(),
-            false,
-            Unit::Number,
-            (None, None),
-            Some(5),
-        )),
-        Axis::Categories { names, .. } => chart::Axis::categories(names.clone()),
-    }
-}
-
-/// Each run's colour by an axis (categories: one run colour each; numbers: the sequential
-/// scale), and the legend that says so.
-fn colour_by(axis: &Axis, name: &str) -> (Vec<u8>, Vec<LegendEntry>) {
-    match axis {
-        Axis::Categories { names, of_run } => (
-            of_run
-                .iter()
-                .map(|c| c.map_or(palette::run_color(0), palette::run_color))
-                .collect(),
-            names
-                .iter()
-                .enumerate()
-                .map(|(i, n)| LegendEntry {
-                    label: format!("{name}={n}"),
-                    color: palette::run_color(i),
-                })
-                .collect(),
-        ),
-        Axis::Numeric(v) => {
-            let scale = Scale::fit(
-                v.iter().flatten().copied(),
-                false,
-                Unit::Number,
-                (None, None),
-                None,
-            );
-            (
-                v.iter()
-                    .map(|x| palette::sequential(x.map_or(f64::NAN, |x| scale.unit(x))))
-                    .collect(),
-                chart::sequential_legend(name, &scale),
-            )
-        }
-    }
 }
 
 /// The metric patterns, then the words that name runs.
@@ -459,34 +319,12 @@ fn select_runs(
             )
             .into());
         }
-        let mut infos: Vec<RunInfo> = Vec::new();
-        for id in run_words {
-            let info = store.find_run(id)?;
-            if !infos.iter().any(|i| i.run_id == info.run_id) {
-                infos.push(info);
-            }
-        }
-        return Ok(infos);
+        return Ok(named_runs(store, run_words)?);
     }
-    let found = find(store, &args.scope.find(ctx, args.filter.as_deref(), None))?;
-    ctx.report(&found);
-    let top = args.top.unwrap_or(10);
-    let mut picked = Vec::new();
-    for run in found.runs {
-        if picked.len() == top {
-            break;
-        }
-        let logged = run
-            .info
-            .metric_keys()
-            .unwrap_or_default()
-            .iter()
-            .any(|k| patterns.matches(k));
-        if logged {
-            picked.push(run.info);
-        }
-    }
-    Ok(picked)
+    let req = args.scope.find(ctx, args.filter.as_deref(), None);
+    let picked = runs_with_metrics(store, &req, patterns, args.top.unwrap_or(10))?;
+    ctx.report(&picked);
+    Ok(picked.runs)
 }
 
 fn symbols(arg: SymbolsArg) -> Symbols {

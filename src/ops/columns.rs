@@ -142,7 +142,7 @@ impl Columns {
 
     /// The keys to show for `kind`: exact keys in the order given, then the keys of `runs`
     /// that a pattern matches, sorted.
-    pub fn keys(&self, kind: Kind, runs: &[Run]) -> Vec<String> {
+    pub fn keys<R: std::borrow::Borrow<Run>>(&self, kind: Kind, runs: &[R]) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         for (k, p) in &self.specs {
             if let (true, Pattern::Exact(key)) = (*k == kind, p)
@@ -153,7 +153,7 @@ impl Columns {
         }
         let mut matched: Vec<&String> = runs
             .iter()
-            .flat_map(|r| kind.keys(r))
+            .flat_map(|r| kind.keys(r.borrow()))
             .filter(|key| self.matches(kind, key) && !out.contains(key))
             .collect();
         matched.sort();
@@ -190,7 +190,7 @@ impl Columns {
         out
     }
 
-    fn matches(&self, kind: Kind, key: &str) -> bool {
+    pub fn matches(&self, kind: Kind, key: &str) -> bool {
         self.specs
             .iter()
             .any(|(k, p)| *k == kind && p.is_match(key))

@@ -4,7 +4,7 @@
 
 use super::UsageError;
 use super::columns::{Columns, Kind};
-use super::find::{FindRequest, find};
+use super::find::{FindRequest, find, named_runs};
 use super::history::{Spark, sparks};
 use super::keys::{self, UnknownKey};
 use crate::query::{Directions, OrderBy, Target, best_all, sort_runs};
@@ -139,13 +139,7 @@ fn select_runs(store: &Store, req: &CompareRequest, columns: &Columns) -> anyhow
         }
         Runs::Named { ids, order_by } => (ids, order_by),
     };
-    let mut infos: Vec<RunInfo> = Vec::new();
-    for id in ids {
-        let info = store.find_run(id)?;
-        if !infos.iter().any(|i| i.run_id == info.run_id) {
-            infos.push(info);
-        }
-    }
+    let infos = named_runs(store, ids)?;
     let order = OrderBy::parse_all(order_by, Target::Runs)
         .map_err(|e| keys::hint_bare_key(e, || infos.clone()))?;
     let unknown = keys::unknown(order.iter().map(|o| &o.field), &infos);

@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::query::{Field, Filter, OrderBy, Target, Value, sort_runs};
 use crate::store::{
-    DataSelection, ErrorKind, Experiment, Listing, Problem, Run, Store, StoreError, Subject,
-    ViewType, quote,
+    DataSelection, ErrorKind, Experiment, Listing, Problem, Run, RunInfo, Store, StoreError,
+    Subject, ViewType, quote,
 };
 
 use super::columns::Kind;
@@ -181,4 +181,16 @@ pub fn scope(store: &Store, scope: &Scope) -> anyhow::Result<Listing<Experiment>
         }
     }
     Ok(found(out))
+}
+
+/// Runs named by id, unique prefix or name, in the order given, each once.
+pub fn named_runs(store: &Store, names: &[String]) -> crate::store::Result<Vec<RunInfo>> {
+    let mut infos: Vec<RunInfo> = Vec::new();
+    for name in names {
+        let info = store.find_run(name)?;
+        if !infos.iter().any(|i| i.run_id == info.run_id) {
+            infos.push(info);
+        }
+    }
+    Ok(infos)
 }

@@ -5,8 +5,9 @@
 use globset::GlobBuilder;
 use rayon::prelude::*;
 
+use super::find::{FindRequest, find};
 use crate::query::Field;
-use crate::store::{Run, RunInfo, StoreError, Subject};
+use crate::store::{Problem, Run, RunInfo, Store, StoreError, Subject};
 
 /// What x is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -242,4 +243,40 @@ mod tests {
             }
         );
     }
+}
+
+/// Runs picked to plot, and the problems met finding them.
+pub struct Picked {
+    pub runs: Vec<RunInfo>,
+    pub problems: Vec<Problem>,
+}
+
+outcome!(Picked);
+
+/// The newest `top` runs `req` finds that logged a metric `patterns` match.
+pub fn runs_with_metrics(
+    store: &Store,
+    req: &FindRequest,
+    patterns: &KeyPatterns,
+    top: usize,
+) -> anyhow::Result<Picked> {
+    let found = find(store, req)?;
+    let logged = |run: &Run| {
+        run.info
+            .metric_keys()
+            .unwrap_or_default()
+            .iter()
+            .any(|k| patterns.matches(k))
+    };
+    let runs = found
+        .runs
+        .into_iter()
+        .filter(|r| logged(r))
+        .take(top)
+        .map(|r| r.info)
+        .collect();
+    Ok(Picked {
+        runs,
+        problems: found.problems,
+    })
 }

@@ -1,5 +1,5 @@
 //! Runs one at a time or listed: list (meta.yaml only, newest first), describe (everything of
-//! one run), end, delete and restore. Must not print or know about clap.
+//! one run), end, delete and restore, delete a tag. Must not print or know about clap.
 
 use super::Outcome;
 use super::find::{Scope, scope};
@@ -112,4 +112,11 @@ pub fn set_deleted(store: &Store, ids: &[String], delete: bool) -> anyhow::Resul
         });
     }
     Ok(out)
+}
+
+/// Delete tag `key` of a run.
+pub fn delete_tag(store: &Store, run: &str, key: &str) -> anyhow::Result<RunInfo> {
+    let info = store.find_run(run)?;
+    store.delete_run_tag(&info, key)?;
+    Ok(info)
 }

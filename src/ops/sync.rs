@@ -352,8 +352,7 @@ fn plan_run(
     let mut metrics = Vec::new();
     for key in info.metric_keys()? {
         let offset = sent.metrics.get(&key).copied().unwrap_or(0);
-        let mut points = Vec::new();
-        let end = info.metric_points_since(&key, offset, |p| points.push(p))?;
+        let (points, end) = info.metric_points_since(&key, offset)?;
         if end != offset {
             metrics.push((key, points, end));
         }

@@ -62,34 +62,42 @@ impl View for Compared {
 /// Column headers and chart legends for people: run names, with a short id where a name is
 /// empty or repeated.
 pub fn run_labels<'a>(runs: impl Iterator<Item = &'a RunInfo> + Clone) -> Vec<String> {
-    runs.clone()
-        .map(|r| {
-            let short = short_id(&r.run_id);
-            let name = &r.run_name;
-            let repeated = runs.clone().filter(|o| &o.run_name == name).count() > 1;
-            match (name.is_empty(), repeated) {
-                (true, _) => short,
-                (false, true) => format!("{name} ({short})"),
-                (false, false) => name.clone(),
-            }
-        })
-        .collect()
+    // Counted once: a chart of a whole filtered table labels thousands of runs.
+    let mut names: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for r in runs.clone() {
+        *names.entry(r.run_name.as_str()).or_default() += 1;
+    }
+    runs.map(|r| {
+        let short = short_id(&r.run_id);
+        let name = &r.run_name;
+        let repeated = names[name.as_str()] > 1;
+        match (name.is_empty(), repeated) {
+            (true, _) => short,
+            (false, true) => format!("{name} ({short})"),
+            (false, false) => name.clone(),
+        }
+    })
+    .collect()
 }
 
 /// The key, then each run's value. Run ids are whole when the table fits, else the prefix
 /// every table shortens ids to.
 fn row_cells(row: &Row) -> Vec<Cell> {
-    let values = row.entries.iter().map(|v| match v {
+    std::iter::once(Cell::text(&row.key))
+        .chain(row.entries.iter().map(entry_cell))
+        .collect()
+}
+
+/// One run's value in a compare row, as a table cell (also the UI's compare view).
+pub fn entry_cell(entry: &Entry) -> Cell {
+    match entry {
         Entry::Missing => Cell::Empty,
         Entry::RunId(id) => Cell::Id(id.clone()),
         Entry::Text(s) => Cell::Text(s.clone()),
         Entry::Status(s) => Cell::Status(s.clone()),
         Entry::Time(t) => Cell::Time(*t),
         Entry::Number(f) => Cell::Float(*f),
-    });
-    std::iter::once(Cell::text(&row.key))
-        .chain(values)
-        .collect()
+    }
 }
 
 fn entry_json(value: &Entry) -> Value {

@@ -10,6 +10,7 @@ pub mod gc;
 mod history;
 pub mod merge;
 pub mod model;
+pub mod plot;
 mod runs;
 pub mod sync;
 

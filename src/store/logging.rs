@@ -331,6 +331,22 @@ impl Store {
         Ok(report)
     }
 
+    /// Delete a tag of an active run, as MLflow's `delete_tag` does: its file goes, and a tag
+    /// the run does not have is an error (the run's name in meta.yaml stays, as in MLflow).
+    pub fn delete_run_tag(&self, run: &RunInfo, key: &str) -> Result<()> {
+        check_active(run)?;
+        validate::key(KeyKind::Tag, key)?;
+        let _lock = self.lock_run(run)?;
+        let path = fs::key_path(&run.dir.join("tags"), key);
+        if !path.is_file() {
+            return Err(StoreError::not_found(
+                Subject::key(KeyKind::Tag, key),
+                format!("run {} has no tag {}", run.run_id, validate::quote(key)),
+            ));
+        }
+        fs::remove_file(&path)
+    }
+
     /// Set a run's terminal status and end time.
     pub fn end_run(&self, run: &RunInfo, status: RunStatus, end_time: i64) -> Result<RunInfo> {
         check_active(run)?;

@@ -147,6 +147,15 @@ pub fn for_each_point_since(
     Ok(done)
 }
 
+/// The points of the lines appended after byte `offset` (see [`for_each_point_since`]), and
+/// the offset to read from next time: a live view or `sync` reads only what a running run
+/// added.
+pub fn read_points_since(path: &Path, offset: u64) -> Result<(Vec<MetricPoint>, u64)> {
+    let mut points = Vec::new();
+    let end = for_each_point_since(path, offset, |p| points.push(p))?;
+    Ok((points, end))
+}
+
 /// The whole lines of a metric file from byte `offset` on, as written, each checked to be a
 /// metric line: for copying them on unchanged (`merge`).
 pub fn lines_since(path: &Path, offset: u64) -> Result<Vec<String>> {
@@ -346,6 +355,21 @@ mod tests {
                 dataset: None,
             })
             .collect()
+    }
+
+    #[test]
+    fn points_since_an_offset_wait_for_an_unfinished_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("loss");
+        std::fs::write(&path, "1 0.5 0\n2 0.25 1\n3 0.1").unwrap();
+        let (first, at) = read_points_since(&path, 0).unwrap();
+        assert_eq!((first.len(), at), (2, 17));
+        let (none, same) = read_points_since(&path, at).unwrap();
+        assert!(none.is_empty() && same == at);
+        std::fs::write(&path, "1 0.5 0\n2 0.25 1\n3 0.1 2\n").unwrap();
+        let (more, end) = read_points_since(&path, at).unwrap();
+        assert_eq!((more[0].step, more[0].value, end), (2, 0.1, 25));
+        assert!(read_points_since(&path, end).unwrap().0.is_empty());
     }
 
     #[test]

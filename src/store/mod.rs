@@ -32,7 +32,7 @@ use rayon::prelude::*;
 
 pub use error::{ErrorKind, Problem, Result, StoreError, Subject, quote};
 pub use experiment::Experiment;
-pub use logging::{Batch, MetricEntry, NewRun};
+pub use logging::{Batch, MetricEntry, NewRun, RUN_NAME_TAG};
 pub use ops::NewExperiment;
 pub use run::{
     DataSelection, DatasetInput, Keys, Run, RunData, RunInfo, RunStatus, default_order, key_names,

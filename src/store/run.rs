@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::error::{Problem, Result, StoreError, Subject};
+use super::error::{Problem, Result, StoreError};
 use super::excerpt::excerpt;
 use super::metric::{self, MetricPoint};
 use super::yaml::{self, Yaml};
@@ -376,34 +376,53 @@ impl RunInfo {
 
     /// The full history of one metric, in file order (duplicates kept, as MLflow returns them).
     pub fn metric_history(&self, key: &str) -> Result<Option<Vec<MetricPoint>>> {
+        self.metric_file(key)
+            .map(|p| metric::read_points(&p))
+            .transpose()
+    }
+
+    /// The file of metric `key`, `None` when the run has no such metric. Only a missing file
+    /// means that; one that is there but cannot be read is an error when it is read.
+    fn metric_file(&self, key: &str) -> Option<PathBuf> {
         if super::validate::path_not_unique(key) {
-            return Ok(None);
+            return None;
         }
         let path = fs::key_path(&self.dir.join("metrics"), key);
-        // Only a missing file means "no such metric"; one that cannot be read is an error.
         match std::fs::symlink_metadata(&path) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            _ => metric::read_points(&path).map(Some),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            _ => Some(path),
         }
     }
 
-    /// The points appended to metric `key` since byte `offset` of its file, handed to `each`
-    /// as they are read, and the offset after the last whole line: what an incremental reader
-    /// (`sync`) that has the first `offset` bytes is missing. A last line still being written
-    /// is left for the next read; a file rewritten shorter is read again from its start.
-    pub fn metric_points_since(
-        &self,
-        key: &str,
-        offset: u64,
-        each: impl FnMut(MetricPoint),
-    ) -> Result<u64> {
-        if super::validate::path_not_unique(key) {
-            return Err(StoreError::bad_input(
-                Subject::key(super::validate::KeyKind::Metric, key),
-                "is not a metric key MLflow can store",
-            ));
+    /// The points of metric `key` appended after byte `offset` of its file, and the offset to
+    /// read from next (see [`metric::read_points_since`]); a metric not logged yet has none.
+    pub fn metric_points_since(&self, key: &str, offset: u64) -> Result<(Vec<MetricPoint>, u64)> {
+        match self.metric_file(key) {
+            Some(path) => metric::read_points_since(&path, offset),
+            None => Ok((Vec::new(), offset)),
         }
-        metric::for_each_point_since(&fs::key_path(&self.dir.join("metrics"), key), offset, each)
+    }
+
+    /// A fingerprint of what a run has written: the size and modification time of meta.yaml,
+    /// of the params, metrics and tags folders, and of every metric file (appends change no
+    /// folder). Equal fingerprints mean nothing to read again, which lets a live view watch a
+    /// running run with a few `stat`s instead of reading it.
+    pub fn change_stamp(&self) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut hash = std::collections::hash_map::DefaultHasher::new();
+        let mut stat = |path: &Path| {
+            if let Ok(md) = std::fs::symlink_metadata(path) {
+                (md.len(), md.modified().ok()).hash(&mut hash);
+            }
+        };
+        stat(&self.meta_path());
+        for sub in ["params", "metrics", "tags"] {
+            stat(&self.dir.join(sub));
+        }
+        for key in self.metric_keys().unwrap_or_default() {
+            stat(&fs::key_path(&self.dir.join("metrics"), &key));
+        }
+        hash.finish()
     }
 
     /// How many lines a metric file holds at most, judged from its size alone (a line MLflow

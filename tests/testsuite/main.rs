@@ -25,4 +25,5 @@ mod search_mlflow;
 mod search_props;
 mod store_errors;
 mod sync;
+mod ui;
 mod write_interop;

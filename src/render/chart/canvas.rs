@@ -93,7 +93,8 @@ impl Grid {
         self.cells.chunks(self.width.max(1) as usize)
     }
 
-    /// The characters only, one line a row, trailing blanks cut (for tests and logs).
+    /// The characters only, one line a row, trailing blanks cut.
+    #[cfg(test)]
     pub fn to_plain(&self) -> String {
         let mut out = String::new();
         for row in self.rows() {

@@ -22,8 +22,7 @@ mod spark;
 mod svg;
 
 pub use ansi::write_ansi;
-pub use canvas::{Cell, Grid, Symbols};
-pub use data::{downsample, ema, segments};
+pub use canvas::{Grid, Symbols};
 pub use frame::Axis;
 pub use scale::{Scale, Unit};
 pub use scatter::{
