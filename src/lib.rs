@@ -14,6 +14,7 @@ pub mod cli;
 pub(crate) mod ops;
 pub mod pyfloat;
 pub(crate) mod query;
+pub(crate) mod remote;
 pub(crate) mod render;
 pub(crate) mod shape;
 pub mod store;

@@ -10,10 +10,12 @@ mod compare;
 mod complete;
 mod completions;
 mod ctx;
+mod doctor;
 mod exec;
 mod experiments;
 mod gc;
 mod log;
+mod merge;
 mod models;
 mod pager;
 mod plot;
@@ -21,6 +23,7 @@ mod register;
 mod report;
 mod runs;
 mod search;
+mod sync;
 mod transition;
 mod ui;
 
@@ -115,8 +118,14 @@ enum Command {
     Artifacts(artifacts::Args),
     /// Browse the store in a full-screen terminal UI: runs, charts, compare, registry, live
     Ui(ui::Args),
+    /// Push the store into a running MLflow tracking server, incrementally
+    Sync(sync::Args),
+    /// Check the store and repair what a copy, a crash or MLflow left wrong (--fix)
+    Doctor(doctor::Args),
     /// Remove deleted runs and experiments for good (plan first; --dry-run shows it)
     Gc(gc::Args),
+    /// Fold another store into this one, keeping run ids; merging twice changes nothing
+    Merge(merge::Args),
     /// Print the shell completion script for SHELL (bash, zsh, fish, powershell, elvish)
     Completions(completions::Args),
     /// Print the man page of mlrs or of a subcommand, or write them all to a folder
@@ -187,7 +196,10 @@ const TASKS: [(&str, &[&str]); 5] = [
     ),
     ("Organize", &["experiments"]),
     ("Model registry", &["register", "transition", "models"]),
-    ("Maintain", &["gc", "completions", "man"]),
+    (
+        "Maintain",
+        &["sync", "merge", "doctor", "gc", "completions", "man"],
+    ),
 ];
 
 /// The command line definition, with `mlrs --help` listing the subcommands by task.
@@ -249,6 +261,9 @@ pub fn main() -> ExitCode {
         Command::Artifacts(args) => artifacts::run(&ctx, args),
         Command::Ui(args) => ui::run(&ctx, args),
         Command::Gc(args) => gc::run(&ctx, args),
+        Command::Sync(args) => sync::run(&ctx, args),
+        Command::Doctor(args) => doctor::run(&ctx, args),
+        Command::Merge(args) => merge::run(&ctx, args),
         Command::Completions(args) => completions::run(&ctx, args),
         Command::Man(args) => completions::man(&ctx, args),
     };

@@ -32,18 +32,21 @@ pub mod artifacts;
 pub mod columns;
 pub mod compare;
 pub mod context;
+pub mod doctor;
 pub mod experiments;
 pub mod find;
 pub mod gc;
 pub mod history;
 pub mod keys;
 pub mod log;
+pub mod merge;
 pub mod models;
 pub mod plot;
 pub mod report;
 pub mod runs;
 pub mod search;
 pub mod start;
+pub mod sync;
 
 use crate::store::{Experiment, Problem, Store, StoreError};
 

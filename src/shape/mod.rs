@@ -8,9 +8,11 @@ pub mod compare;
 mod experiments;
 pub mod gc;
 mod history;
+pub mod merge;
 pub mod model;
 pub mod plot;
 mod runs;
+pub mod sync;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -443,6 +443,58 @@ pub fn rename(from: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Whether the bytes of `short` are the first bytes of `long` (equal files count), compared
+/// a block at a time.
+pub fn is_prefix(short: &Path, long: &Path) -> Result<bool> {
+    let mut a = open_regular(short)?;
+    let mut b = open_regular(long)?;
+    if a.metadata().at(short)?.len() > b.metadata().at(long)?.len() {
+        return Ok(false);
+    }
+    let (mut x, mut y) = (vec![0u8; 64 << 10], vec![0u8; 64 << 10]);
+    loop {
+        let n = read_full(&mut a, &mut x).at(short)?;
+        if n == 0 {
+            return Ok(true);
+        }
+        if read_full(&mut b, &mut y[..n]).at(long)? != n || x[..n] != y[..n] {
+            return Ok(false);
+        }
+    }
+}
+
+/// Read until `buf` is full or the file ends; the count read.
+fn read_full(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+    use std::io::Read;
+    let mut filled = 0;
+    while filled < buf.len() {
+        match file.read(&mut buf[filled..])? {
+            0 => break,
+            n => filled += n,
+        }
+    }
+    Ok(filled)
+}
+
+/// The bytes of `path` after `offset`, for a tail known to be short (a torn metric line).
+pub fn read_tail(path: &Path, offset: u64) -> Result<Vec<u8>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = open_regular(path)?;
+    file.seek(SeekFrom::Start(offset)).at(path)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES).read_to_end(&mut bytes).at(path)?;
+    Ok(bytes)
+}
+
+/// Cut `path` to its first `len` bytes in one system call (what came before stays as it was),
+/// then make that durable.
+pub fn truncate(path: &Path, len: u64) -> Result<()> {
+    check_beneath(path)?;
+    let file = OpenOptions::new().write(true).open(path).at(path)?;
+    file.set_len(len).at(path)?;
+    file.sync_all().at(path)
+}
+
 pub fn remove_file(path: &Path) -> Result<()> {
     check_beneath(path)?;
     fs::remove_file(path).at(path)

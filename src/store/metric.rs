@@ -39,70 +39,177 @@ impl MetricPoint {
 /// it whole could take all memory (a 1 GB file of zeros is one "line").
 const MAX_LINE_BYTES: usize = 4096;
 
+/// A metric file read one line at a time from a byte offset: memory stays bounded by one
+/// line whatever the file's size.
+struct Lines<'a> {
+    path: &'a Path,
+    reader: std::io::BufReader<std::fs::File>,
+    buf: Vec<u8>,
+    /// Lines read so far (the number of the one in `buf`, counted from where reading began).
+    line: usize,
+    /// Byte offset of the end of the line in `buf`.
+    end: u64,
+}
+
+impl<'a> Lines<'a> {
+    /// From byte `offset` on; a file now shorter than `offset` was rewritten and is read from
+    /// its start.
+    fn open(path: &'a Path, offset: u64) -> Result<Lines<'a>> {
+        use std::io::{Seek, SeekFrom};
+        let mut file = fs::open_regular(path)?;
+        let mut start = 0;
+        if offset > 0 && file.metadata().at(path)?.len() >= offset {
+            start = file.seek(SeekFrom::Start(offset)).at(path)?;
+        }
+        Ok(Lines {
+            path,
+            reader: std::io::BufReader::new(file),
+            buf: Vec::new(),
+            line: 0,
+            end: start,
+        })
+    }
+
+    /// The next raw line into `buf` (`false` at the end of the file). A line longer than
+    /// MLflow ever writes is an error.
+    fn advance(&mut self) -> Result<bool> {
+        use std::io::{BufRead, Read};
+        self.buf.clear();
+        let read = (&mut self.reader)
+            .take(MAX_LINE_BYTES as u64 + 1)
+            .read_until(b'\n', &mut self.buf)
+            .at(self.path)?;
+        if read == 0 {
+            return Ok(false);
+        }
+        self.line += 1;
+        self.end += read as u64;
+        if self.buf.len() > MAX_LINE_BYTES {
+            return Err(self.error(&format!("longer than {MAX_LINE_BYTES} bytes")));
+        }
+        Ok(true)
+    }
+
+    /// Whether the line in `buf` ends with its newline (MLflow ends every line with one).
+    fn whole(&self) -> bool {
+        self.buf.last() == Some(&b'\n')
+    }
+
+    fn parse(&self) -> Result<MetricPoint> {
+        // Valid UTF-8 (every line MLflow writes) is borrowed as it is; only damage is copied.
+        let raw = match std::str::from_utf8(&self.buf) {
+            Ok(text) => std::borrow::Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(&self.buf),
+        };
+        parse_line(&raw).map_err(|reason| self.error(&reason))
+    }
+
+    fn error(&self, reason: &str) -> StoreError {
+        line_error(
+            self.path,
+            self.line,
+            &String::from_utf8_lossy(&self.buf),
+            reason,
+        )
+    }
+}
+
 /// Every point of a metric file, in file order, handed to `each` as it is read: memory stays
 /// bounded by one line whatever the file's size. Any malformed line is an error naming the
 /// file and line: MLflow cannot read such a run either, and guessing would hide a torn write.
-pub fn for_each_point(path: &Path, each: impl FnMut(MetricPoint)) -> Result<()> {
-    let (lines, _) = scan(path, 0, true, each)?;
-    if lines == 0 {
+pub fn for_each_point(path: &Path, mut each: impl FnMut(MetricPoint)) -> Result<()> {
+    let mut lines = Lines::open(path, 0)?;
+    while lines.advance()? {
+        each(lines.parse()?);
+    }
+    if lines.line == 0 {
         return Err(StoreError::invalid(path, "metric file has no values"));
     }
     Ok(())
 }
 
-/// The points of the lines appended after byte `offset`, and the offset to read from next
-/// time: a live view reads only what a running run added. A last line without its newline is
-/// still being written (MLflow appends a line in one write, but a reader can come between),
-/// so it waits for the next call.
+/// The points of the whole lines of a metric file from byte `offset` on, handed to `each`
+/// (memory bounded by one line), and the offset after the last whole line: what a reader that
+/// already has the first `offset` bytes is missing. A last line without its newline may still
+/// be being written and is left for the next read. A file shorter than `offset` was rewritten;
+/// it is read again from the start. Line numbers in errors count from `offset`.
+pub fn for_each_point_since(
+    path: &Path,
+    offset: u64,
+    mut each: impl FnMut(MetricPoint),
+) -> Result<u64> {
+    let mut lines = Lines::open(path, offset)?;
+    let mut done = lines.end;
+    while lines.advance()? && lines.whole() {
+        each(lines.parse()?);
+        done = lines.end;
+    }
+    Ok(done)
+}
+
+/// The points of the lines appended after byte `offset` (see [`for_each_point_since`]), and
+/// the offset to read from next time: a live view or `sync` reads only what a running run
+/// added.
 pub fn read_points_since(path: &Path, offset: u64) -> Result<(Vec<MetricPoint>, u64)> {
     let mut points = Vec::new();
-    let (_, end) = scan(path, offset, false, |p| points.push(p))?;
+    let end = for_each_point_since(path, offset, |p| points.push(p))?;
     Ok((points, end))
 }
 
-/// Parse the lines from `offset` on (`whole`: an unfinished last line too); answers how many
-/// lines were read and the offset after the last one.
-fn scan(
-    path: &Path,
-    offset: u64,
-    whole: bool,
-    mut each: impl FnMut(MetricPoint),
-) -> Result<(usize, u64)> {
-    use std::io::{BufRead, Read, Seek, SeekFrom};
-    let mut file = fs::open_regular(path)?;
-    if offset > 0 {
-        file.seek(SeekFrom::Start(offset)).at(path)?;
+/// The whole lines of a metric file from byte `offset` on, as written, each checked to be a
+/// metric line: for copying them on unchanged (`merge`).
+pub fn lines_since(path: &Path, offset: u64) -> Result<Vec<String>> {
+    let mut lines = Lines::open(path, offset)?;
+    let mut out = Vec::new();
+    while lines.advance()? && lines.whole() {
+        lines.parse()?;
+        out.push(String::from_utf8_lossy(&lines.buf).into_owned());
     }
-    let mut reader = std::io::BufReader::new(file);
-    let mut buf = Vec::new();
-    let (mut line, mut end) = (0, offset);
+    Ok(out)
+}
+
+/// How a metric file reads, for `doctor`.
+#[derive(Debug)]
+pub enum FileHealth {
+    Sound,
+    /// No bytes at all: MLflow cannot read the run.
+    Empty,
+    /// Every line reads but the last, which was cut short: the first `keep` bytes are sound.
+    TornLast {
+        keep: u64,
+        line: String,
+    },
+    /// A line other than the last is malformed (or the only line is torn).
+    Broken(StoreError),
+}
+
+/// Read a whole metric file, one line in memory at a time, and say how it ends.
+pub fn check_file(path: &Path) -> Result<FileHealth> {
+    let mut lines = Lines::open(path, 0)?;
+    let mut keep = 0;
     loop {
-        buf.clear();
-        let read = (&mut reader)
-            .take(MAX_LINE_BYTES as u64 + 1)
-            .read_until(b'\n', &mut buf)
-            .at(path)?;
-        if read == 0 || (!whole && buf.len() <= MAX_LINE_BYTES && !buf.ends_with(b"\n")) {
-            break;
+        match lines.advance() {
+            Ok(true) => {}
+            Ok(false) if lines.line == 0 => return Ok(FileHealth::Empty),
+            Ok(false) => return Ok(FileHealth::Sound),
+            Err(e) => return Ok(FileHealth::Broken(e)),
         }
-        line += 1;
-        // Valid UTF-8 (every line MLflow writes) is borrowed as it is; only damage is copied.
-        let raw = match std::str::from_utf8(&buf) {
-            Ok(text) => std::borrow::Cow::Borrowed(text),
-            Err(_) => String::from_utf8_lossy(&buf),
-        };
-        if buf.len() > MAX_LINE_BYTES {
-            return Err(line_error(
-                path,
-                line,
-                &raw,
-                &format!("longer than {MAX_LINE_BYTES} bytes"),
-            ));
+        let parsed = lines.parse();
+        let whole = lines.whole();
+        if parsed.is_ok() && whole {
+            keep = lines.end;
+            continue;
         }
-        each(parse_line(&raw).map_err(|reason| line_error(path, line, &raw, &reason))?);
-        end += read as u64;
+        let text = String::from_utf8_lossy(&lines.buf).trim_end().to_owned();
+        let last = !whole || !lines.advance().unwrap_or(true);
+        return Ok(match parsed {
+            // MLflow ends every line with a newline: a last line without one was cut short,
+            // even when what is left of it reads.
+            _ if last && keep > 0 => FileHealth::TornLast { keep, line: text },
+            Ok(_) => FileHealth::Sound,
+            Err(e) => FileHealth::Broken(e),
+        });
     }
-    Ok((line, end))
 }
 
 /// Every point of a metric file (see [`for_each_point`]).
@@ -323,6 +430,36 @@ mod tests {
             read_latest(&file(text)).unwrap().value.is_nan(),
             "step 3 wins"
         );
+    }
+
+    #[test]
+    fn appended_lines_stop_at_a_torn_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m");
+        let since = |offset| {
+            let mut points = Vec::new();
+            let end = for_each_point_since(&path, offset, |p| points.push(p)).unwrap();
+            (points, end)
+        };
+        std::fs::write(&path, "1 0.5 0\n2 0.7 1\n3 0.").unwrap();
+        let (points, offset) = since(0);
+        assert_eq!((points.len(), offset), (2, 16));
+        let (points, again) = since(offset);
+        assert_eq!((points.len(), again), (0, 16));
+        assert!(matches!(
+            check_file(&path).unwrap(),
+            FileHealth::TornLast { keep: 16, .. }
+        ));
+        std::fs::write(&path, "1 0.5 0\n2 0.7 1\n3 0.9 2\n").unwrap();
+        let (points, end) = since(offset);
+        assert_eq!((points[0].step, end), (2, 24));
+        assert!(matches!(check_file(&path).unwrap(), FileHealth::Sound));
+        std::fs::write(&path, "9 1 0\n").unwrap();
+        assert_eq!(since(end).1, 6, "a rewritten file is read again");
+        std::fs::write(&path, "1 x 0\n2 0.7 1\n").unwrap();
+        assert!(matches!(check_file(&path).unwrap(), FileHealth::Broken(_)));
+        std::fs::write(&path, "").unwrap();
+        assert!(matches!(check_file(&path).unwrap(), FileHealth::Empty));
     }
 
     #[test]

@@ -4,6 +4,8 @@
 
 mod artifacts;
 pub use artifacts::{ArtifactEntry, ArtifactRoot};
+mod doctor;
+pub use doctor::{Finding, Kind as FindingKind, QUARANTINE, Repair};
 mod error;
 mod excerpt;
 mod experiment;
@@ -12,6 +14,8 @@ pub mod gc;
 mod keyed;
 pub mod location;
 mod logging;
+mod merge;
+pub use merge::{Action as MergeAction, Kind as MergeKind, Merged, Step as MergeStep};
 mod metric;
 pub use metric::{MetricPoint, latest};
 mod names;
@@ -210,6 +214,21 @@ impl Store {
 
     pub fn trash_dir(&self) -> PathBuf {
         self.root.join(TRASH)
+    }
+
+    /// The folder of mlrs's own bookkeeping about this store (such as `sync` state):
+    /// `<root>/.mlrs-<what>.trash`, a root folder MLflow skips (it ends with `.trash`) and mlrs
+    /// hides (it starts with `.`), never inside an experiment folder.
+    pub fn private_dir(&self, what: &str) -> PathBuf {
+        self.root.join(format!(".mlrs-{what}.trash"))
+    }
+
+    /// Replace a bookkeeping file under [`Store::private_dir`] atomically, making its folder.
+    pub fn write_private(&self, path: &Path, bytes: &[u8]) -> Result<()> {
+        if let Some(dir) = path.parent() {
+            fs::create_dir_all(dir)?;
+        }
+        fs::write_atomic(path, bytes)
     }
 
     /// The store-wide exclusive lock (a `flock` on the root folder) for changes to the store's

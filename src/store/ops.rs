@@ -242,6 +242,12 @@ impl Store {
     pub fn restore_experiment(&self, exp: &Experiment) -> Result<Experiment> {
         let _lock = self.lock()?;
         self.check_restorable(exp)?;
+        self.finish_restore(exp)
+    }
+
+    /// The steps of [`Store::restore_experiment`] after its checks, for a caller holding the
+    /// store lock (`doctor` finishing a restore that was cut short).
+    pub(super) fn finish_restore(&self, exp: &Experiment) -> Result<Experiment> {
         let target = self.root.join(&exp.id);
         if self.in_trash(exp) {
             fs::rename(&exp.dir, &target)?;

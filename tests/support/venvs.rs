@@ -37,6 +37,11 @@ pub fn python(version: &str) -> Option<PathBuf> {
     )
 }
 
+/// Under CI (`CI` set, not `false`), what a test needs must be there: it never skips.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false")
+}
+
 /// `path` when `present`. Otherwise a test never skips under CI, and elsewhere fails too unless
 /// `skip_var=1` says the caller knows: a test that can skip silently cannot fail.
 #[track_caller]
@@ -44,8 +49,7 @@ pub fn required(present: bool, path: PathBuf, what: &str, skip_var: &str) -> Opt
     if present {
         return Some(path);
     }
-    let in_ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
-    if !in_ci && std::env::var(skip_var).is_ok_and(|v| v == "1") {
+    if !in_ci() && std::env::var(skip_var).is_ok_and(|v| v == "1") {
         eprintln!("{skip_var}=1: skipping a test that needs {what}");
         return None;
     }

@@ -12,7 +12,7 @@ use snapbox::cmd::Command as SnapCommand;
 
 #[path = "../support/venvs.rs"]
 mod venvs;
-pub use venvs::{VERSIONS, python, required, venvs};
+pub use venvs::{VERSIONS, in_ci, python, required, venvs};
 
 /// The fixed clock every test run of mlrs sees (2026-11-23T15:20:00Z).
 pub const NOW_MS: i64 = 1_795_500_000_000;

@@ -18,6 +18,8 @@ use super::excerpt::excerpt;
 use super::{Listing, MODELS, Store, fs, keyed, yaml};
 pub use logged_model::{LoggedModel, ModelMetric};
 pub use names::new_alias as check_new_alias;
+/// For `merge`, which writes versions copied from another store.
+pub(in crate::store) use write::version_meta;
 pub use write::{NewVersion, Transitioned};
 
 /// The tag that marks a registered model (or version) as a prompt. MLflow leaves prompts out

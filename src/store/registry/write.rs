@@ -518,7 +518,7 @@ fn v3_defaults(map: &mut BTreeMap<String, Yaml>, keys: &[&str]) {
 
 /// `dict(FileModelVersion)` without `tags` as MLflow saves it: 2.x also writes the current
 /// aliases (a cache it never reads); 3.x leaves `aliases` out and adds its own keys.
-fn version_meta(
+pub(in crate::store) fn version_meta(
     version: &ModelVersion,
     existing: Option<BTreeMap<String, Yaml>>,
     flavor: Flavor,
