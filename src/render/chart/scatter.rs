@@ -63,21 +63,17 @@ pub fn draw_scatter(chart: &ScatterChart, width: u16, height: u16) -> Grid {
         }
         let cell = plot.cell(plot.to_dot(p.x, p.y));
         if plot.inside(cell) {
-            grid.mark(
-                plot.left as i64 + cell.0,
-                plot.top as i64 + cell.1,
-                glyph(chart.color, p.color, p.best),
-                p.color,
-            );
+            let at = (plot.left as i64 + cell.0, plot.top as i64 + cell.1);
+            grid.mark(at.0, at.1, glyph(chart.color, p.color, p.best), p.color);
         }
     }
-    draw_legend(
-        &mut grid,
-        &legend,
-        0,
-        height - legend.len() as u16,
-        chart.color,
-    );
+    with_legend(grid, &legend, chart.color)
+}
+
+/// The legend rows at the bottom of the grid.
+fn with_legend(mut grid: Grid, legend: &[Vec<(u16, String, u8)>], color: bool) -> Grid {
+    let y = grid.height - legend.len() as u16;
+    draw_legend(&mut grid, legend, 0, y, color);
     grid
 }
 
@@ -174,20 +170,17 @@ pub fn draw_parallel(chart: &ParallelChart, width: u16, height: u16) -> Grid {
             && (run.best || !chart.color)
         {
             let (x, y) = to_dot(n - 1, v);
-            grid.mark(
+            let at = (
                 x as i64 / dx as i64,
                 top as i64 + y.round() as i64 / dy as i64,
+            );
+            grid.mark(
+                at.0,
+                at.1,
                 glyph(chart.color, run.color, run.best),
                 run.color,
             );
         }
     }
-    draw_legend(
-        &mut grid,
-        &legend,
-        0,
-        height - legend.len() as u16,
-        chart.color,
-    );
-    grid
+    with_legend(grid, &legend, chart.color)
 }
