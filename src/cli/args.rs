@@ -115,3 +115,16 @@ pub fn started_note(ctx: &Ctx, started: &Started) {
         ctx.note(&format!("created experiment '{}' (id {})", e.name, e.id));
     }
 }
+
+/// The filter language, in the help of every command that takes a filter.
+pub const FILTER_HELP: &str = "\
+Filter syntax: MLflow's search_runs, plus the extensions marked *
+  metrics.rmse < 6                 numbers: = != < <= > >= (NaN only matches !=)
+  params.model = 'xgboost'         strings, quoted: = != LIKE ILIKE, IS [NOT] NULL,
+                                   IN ('a', 'b') (* on any key), NOT LIKE*, NOT IN
+  tags.`model.family` = 'tree'     backticks or double quotes around keys with / - or spaces
+  status = 'FAILED'                attributes: run_id run_name status user_id artifact_uri
+  start_time > now-2d              start_time end_time (ms); now±2d, 12h, 30m, 1h30m*
+  datasets.context = 'training'    datasets.name, .digest, .context
+  a AND b   a OR b*   NOT a*   (a OR b) AND c*
+A run without the key never matches a comparison (use IS NULL, or NOT*).";

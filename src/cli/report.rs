@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use anyhow::{Context as _, Result};
 
 use super::args::DirectionArgs;
-use super::search::FILTER_HELP;
+use super::args::FILTER_HELP;
 use super::{Ctx, ViewArg, complete};
 use crate::ops::find::FindRequest;
 use crate::ops::report::{Request, load};

@@ -4,22 +4,10 @@
 
 use anyhow::Result;
 
-use super::args::{DirectionArgs, ScopeArgs};
+use super::args::{DirectionArgs, FILTER_HELP, ScopeArgs};
 use super::{Ctx, complete};
 use crate::ops::columns::Columns;
 use crate::ops::search::{SearchRequest, search};
-
-pub const FILTER_HELP: &str = "\
-Filter syntax: MLflow's search_runs, plus the extensions marked *
-  metrics.rmse < 6                 numbers: = != < <= > >= (NaN only matches !=)
-  params.model = 'xgboost'         strings, quoted: = != LIKE ILIKE, IS [NOT] NULL,
-                                   IN ('a', 'b') (* on any key), NOT LIKE*, NOT IN
-  tags.`model.family` = 'tree'     backticks or double quotes around keys with / - or spaces
-  status = 'FAILED'                attributes: run_id run_name status user_id artifact_uri
-  start_time > now-2d              start_time end_time (ms); now±2d, 12h, 30m, 1h30m*
-  datasets.context = 'training'    datasets.name, .digest, .context
-  a AND b   a OR b*   NOT a*   (a OR b) AND c*
-A run without the key never matches a comparison (use IS NULL, or NOT*).";
 
 const SEARCH_EXAMPLES: &str = "\
 The best value of each metric column ends with ★ (bold green in colour; **bold** in markdown): lower for names with loss, error, rmse, mae or mse, higher for acc, r2, auc, f1,
