@@ -167,10 +167,15 @@ def main():
         until(lambda s: "10 marked" in s)
         rows.append(("chart 10 marked runs (`v`)", ms(key("v", lambda s: "x:step" in s))))
         rows.append(("peak memory after all that", f"{peak_mb(pid):.0f} MB"))
+    except SystemExit as stuck:  # keep the figures measured before the step that failed
+        rows.append(("(stopped)", str(stuck).splitlines()[0]))
     finally:
         subprocess.run(["tmux", "-L", SOCKET, "kill-server"], check=False)
     if not a.small:
-        live(rows)
+        try:
+            live(rows)
+        except SystemExit as stuck:
+            rows.append(("(live part stopped)", str(stuck).splitlines()[0]))
     kind = " (2 params, 2 metrics, 2 tags each)" if a.small else ""
     print(f"\n## mlrs ui, {a.runs} runs{kind} (warm cache, 2 cores, screen polled through tmux)\n")
     print("| step | figure |")
