@@ -30,7 +30,8 @@ use crate::query::Filter;
 use crate::remote::{self, Client, Metric, RemoteError};
 use crate::store::registry::{ModelVersion, RegisteredModel, Stage};
 use crate::store::{
-    DataSelection, Experiment, Lifecycle, MetricPoint, RunInfo, Store, StoreError, ViewType,
+    DataSelection, Experiment, Lifecycle, MetricPoint, Problem, RunInfo, Store, StoreError,
+    ViewType,
 };
 
 /// The tag naming the local run a server run was made from.
@@ -150,6 +151,10 @@ struct State {
     runs: BTreeMap<String, RunState>,
     #[serde(default)]
     models: BTreeMap<String, ModelState>,
+    /// Deleted runs left out (without `include_deleted`): run id → [`meta_stamp`], so that a
+    /// rerun knows they are still deleted without reading them.
+    #[serde(default)]
+    skipped: HashMap<String, u64>,
 }
 
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
@@ -165,9 +170,12 @@ struct ExperimentState {
 struct RunState {
     remote: String,
     artifact_uri: String,
-    /// Of the run's files when everything in them had been sent; 0 while something is pending.
+    /// [`Fingerprint::stamp`] of the run's files when everything in them had been sent.
     #[serde(default)]
     fingerprint: u64,
+    /// [`Fingerprint::watch`]: what the fingerprint covers (empty: check by reading).
+    #[serde(default)]
+    watch: String,
     #[serde(default)]
     meta: u64,
     #[serde(default)]
@@ -267,36 +275,73 @@ fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
         .map_or(0, |d| d.as_nanos() as i64)
 }
 
-/// Names, sizes and times of every file of a run (and of its artifact folder when that lies
-/// elsewhere): equal fingerprints mean nothing was written since.
-fn fingerprint(run: &RunInfo, artifacts: Option<&Path>) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    let mut roots = vec![run.dir.as_path()];
+/// What tells, with `stat` calls alone, whether a run changed since it was sent.
+#[derive(Debug, Clone, Default)]
+struct Fingerprint {
+    /// Paths relative to the run folder (absolute for artifacts kept elsewhere), one a line.
+    watch: String,
+    /// Of the sizes and times of the `watch` paths, taken before the run's files were read.
+    stamp: u64,
+}
+
+/// The paths whose sizes and times change with every write MLflow or mlrs makes to a run:
+/// each folder (a new file, or a file replaced by rename, changes its folder's time), each
+/// metric file (MLflow appends: the size changes), each tag file (MLflow overwrites a tag in
+/// place: the folder's time does not change), meta.yaml, the inputs and the artifacts. Param
+/// files are left out: a param is never rewritten with another value, and a new one changes
+/// its folder. Listed once, when a run has changed, so that a rerun stats and never lists.
+fn fingerprint(run_dir: &Path, artifacts: Option<&Path>) -> Fingerprint {
+    let mut watch = String::new();
+    let mut roots = vec![run_dir];
     if let Some(a) = artifacts
-        && !a.starts_with(&run.dir)
+        && !a.starts_with(run_dir)
     {
         roots.push(a);
     }
+    let params = run_dir.join("params");
     for root in roots {
-        for entry in walkdir::WalkDir::new(root)
-            .sort_by_file_name()
-            .into_iter()
-            .flatten()
-        {
-            if let Ok(meta) = entry.metadata() {
-                entry.path().hash(&mut h);
-                meta.len().hash(&mut h);
-                mtime_ns(&meta).hash(&mut h);
+        let walk = walkdir::WalkDir::new(root).sort_by_file_name().into_iter();
+        for entry in walk.flatten() {
+            let path = entry.path();
+            if path.starts_with(&params) && !entry.file_type().is_dir() {
+                continue;
             }
+            let rel = path.strip_prefix(run_dir).unwrap_or(path);
+            if rel.as_os_str().is_empty() {
+                watch.push('.');
+            } else {
+                watch.push_str(&rel.to_string_lossy());
+            }
+            watch.push('\n');
+        }
+    }
+    let stamp = stamp(run_dir, &watch);
+    Fingerprint { watch, stamp }
+}
+
+/// The sizes and modification times of a run's `watch` paths, hashed: one `stat` each.
+fn stamp(run_dir: &Path, watch: &str) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    for rel in watch.lines() {
+        rel.hash(&mut h);
+        match std::fs::metadata(run_dir.join(rel)) {
+            Ok(meta) => (meta.len(), mtime_ns(&meta)).hash(&mut h),
+            Err(_) => u64::MAX.hash(&mut h),
         }
     }
     h.finish()
 }
 
+/// The size and time of a run's meta.yaml: enough to know that a deleted run left out of the
+/// last sync is still deleted.
+fn meta_stamp(run_dir: &Path) -> u64 {
+    stamp(run_dir, "meta.yaml")
+}
+
 /// What one run has that the server lacks.
 struct RunPlan {
     create: bool,
-    fingerprint: u64,
+    fingerprint: Fingerprint,
     meta: u64,
     params: Vec<(String, String)>,
     tags: Vec<(String, String)>,
@@ -326,7 +371,7 @@ fn meta_hash(info: &RunInfo) -> u64 {
 fn plan_run(
     info: &RunInfo,
     prior: Option<&RunState>,
-    fingerprint: u64,
+    fingerprint: Fingerprint,
     store: &Store,
 ) -> Result<RunPlan> {
     let empty = RunState::default();
@@ -486,21 +531,40 @@ pub fn sync(client: &Client, req: &Request, progress: &dyn Progress) -> Result<S
         }
     }
 
-    let listing = store.run_infos(&req.experiments, ViewType::All)?;
-    let mut infos = Vec::new();
-    for info in listing.items {
-        let exp_deleted = req
-            .experiments
-            .iter()
-            .any(|e| !e.is_active() && info.dir.starts_with(&e.dir));
-        if !view.includes(info.lifecycle_stage) || (exp_deleted && !req.include_deleted) {
-            summary.runs_skipped_deleted += 1;
-        } else {
-            infos.push(info);
+    // Which runs changed since the last sync, with one `stat` per path each run's fingerprint
+    // covers: runs that did not are neither read nor sent.
+    let mut dirs = Vec::new();
+    for exp in &req.experiments {
+        match store.run_dirs(exp) {
+            Ok(found) => dirs.extend(found),
+            Err(e) => summary.failures.push(format!("{}: {e}", exp.dir.display())),
         }
     }
-    for p in &listing.problems {
-        summary.failures.push(p.to_string());
+    let seen: Vec<Seen> = dirs
+        .into_par_iter()
+        .map(|dir| look_at(&state, &dir, req.include_deleted))
+        .collect();
+    let mut infos = Vec::new();
+    for s in seen {
+        match s {
+            Seen::Unchanged => summary.runs_unchanged += 1,
+            Seen::Skipped => summary.runs_skipped_deleted += 1,
+            Seen::Unreadable(dir, e) => summary
+                .failures
+                .push(Problem::from_error(&dir, &e).to_string()),
+            Seen::Changed(info, meta) => {
+                let exp_deleted = req
+                    .experiments
+                    .iter()
+                    .any(|e| !e.is_active() && info.dir.starts_with(&e.dir));
+                if !view.includes(info.lifecycle_stage) || (exp_deleted && !req.include_deleted) {
+                    summary.runs_skipped_deleted += 1;
+                    state.skipped.insert(info.run_id.clone(), meta);
+                } else {
+                    infos.push(info);
+                }
+            }
+        }
     }
     if let Some(filter) = req.filter {
         let loaded =
@@ -516,20 +580,16 @@ pub fn sync(client: &Client, req: &Request, progress: &dyn Progress) -> Result<S
             .cmp(&b.start_time)
             .then(a.run_id.cmp(&b.run_id))
     });
-
-    // Which runs changed since the last sync: file sizes and times only.
-    let selected = infos.len();
-    let stale: Vec<(RunInfo, u64)> = infos
+    let stale: Vec<(RunInfo, Fingerprint)> = infos
         .into_par_iter()
-        .filter_map(|info| {
-            let fp = fingerprint(&info, store.local_artifact_dir(&info).as_deref());
-            match state.runs.get(&info.run_id) {
-                Some(s) if s.fingerprint == fp => None,
-                _ => Some((info, fp)),
-            }
+        .map(|info| {
+            let fp = fingerprint(&info.dir, store.local_artifact_dir(&info).as_deref());
+            (info, fp)
         })
         .collect();
-    summary.runs_unchanged = selected - stale.len();
+    for (info, _) in &stale {
+        state.skipped.remove(&info.run_id);
+    }
 
     if !req.dry_run {
         rediscover(client, &mut state, &stale)?;
@@ -572,7 +632,7 @@ pub fn sync(client: &Client, req: &Request, progress: &dyn Progress) -> Result<S
     progress.phase("sending runs", stale.len() as u64);
     pool.install(|| {
         stale.par_iter().for_each(|(info, fp)| {
-            let outcome = send_run(client, &shared, store, info, *fp, req.dry_run);
+            let outcome = send_run(client, &shared, store, info, fp, req.dry_run);
             if let Err(e) = outcome {
                 shared.fail(format!("run {}: {e}", info.run_id));
             }
@@ -609,6 +669,40 @@ pub fn sync(client: &Client, req: &Request, progress: &dyn Progress) -> Result<S
     }
     summary.requests = client.requests() - requests_before;
     Ok(summary)
+}
+
+/// What the change check found for one run folder.
+enum Seen {
+    /// Sent, and nothing written since.
+    Unchanged,
+    /// Deleted and left out (no `include_deleted`), as at the last sync.
+    Skipped,
+    /// New or changed: read, with the [`meta_stamp`] taken before reading it.
+    Changed(RunInfo, u64),
+    Unreadable(PathBuf, StoreError),
+}
+
+/// Whether the run in `dir` changed since the last sync: `stat`s only, unless it did.
+fn look_at(state: &State, dir: &Path, include_deleted: bool) -> Seen {
+    let id = dir.file_name().unwrap_or_default().to_string_lossy();
+    if let Some(s) = state.runs.get(id.as_ref())
+        && !s.watch.is_empty()
+        && stamp(dir, &s.watch) == s.fingerprint
+    {
+        return if s.deleted && !include_deleted {
+            Seen::Skipped
+        } else {
+            Seen::Unchanged
+        };
+    }
+    let meta = meta_stamp(dir);
+    if !include_deleted && state.skipped.get(id.as_ref()) == Some(&meta) {
+        return Seen::Skipped;
+    }
+    match RunInfo::load(dir) {
+        Ok(info) => Seen::Changed(info, meta),
+        Err(e) => Seen::Unreadable(dir.to_path_buf(), e),
+    }
 }
 
 /// Find or create the experiment by name, then send tags that changed.
@@ -666,7 +760,7 @@ fn sync_experiment(
 /// Map runs missing from the state to server runs made from them earlier (a sync killed
 /// before it saved, or a deleted state file): one paged search per experiment, only when some
 /// run of it is missing.
-fn rediscover(client: &Client, state: &mut State, stale: &[(RunInfo, u64)]) -> Result<()> {
+fn rediscover(client: &Client, state: &mut State, stale: &[(RunInfo, Fingerprint)]) -> Result<()> {
     let mut wanted: BTreeMap<String, Vec<&str>> = BTreeMap::new();
     for (info, _) in stale {
         if !state.runs.contains_key(&info.run_id)
@@ -749,7 +843,7 @@ fn send_run(
     shared: &Shared,
     store: &Store,
     info: &RunInfo,
-    fp: u64,
+    fp: &Fingerprint,
     dry_run: bool,
 ) -> Result<()> {
     let prior = {
@@ -759,7 +853,7 @@ fn send_run(
     if !dry_run && prior.is_none() {
         return Ok(()); // its creation failed and was reported
     }
-    let plan = plan_run(info, prior.as_ref(), fp, store)?;
+    let plan = plan_run(info, prior.as_ref(), fp.clone(), store)?;
     let served = prior
         .as_ref()
         .is_some_and(|p| p.artifact_uri.starts_with("mlflow-artifacts:"));
@@ -893,7 +987,8 @@ fn send_run(
         }
         sent.meta = plan.meta;
     }
-    sent.fingerprint = plan.fingerprint;
+    sent.fingerprint = plan.fingerprint.stamp;
+    sent.watch = plan.fingerprint.watch;
     shared
         .state
         .lock()

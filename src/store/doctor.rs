@@ -147,27 +147,59 @@ impl Store {
         Ok(out)
     }
 
-    /// A deleted experiment outside `.trash/`: a delete cut short after meta.yaml (every run
-    /// is deleted by then), or a restore cut short after its move (some runs may be active
-    /// again).
+    /// A deleted experiment outside `.trash/`, told apart only from what is certain. A delete
+    /// (MLflow's and mlrs's alike) marks each active run deleted with `deleted_time` = T, then
+    /// meta.yaml (deleted, `last_update_time` = T), then moves the folder into `.trash/`; a
+    /// restore moves it back, marks the deleted runs active, then meta.yaml. So:
+    /// * some runs active again while others still carry the delete's T: a restore cut short
+    ///   among its runs;
+    /// * no run active, and nothing left `.trash/` since T (it is absent, or its time is older
+    ///   than T): a delete cut short before its move;
+    /// * anything else (no run active but `.trash/` changed since T is also what a restore cut
+    ///   short right after its move leaves; every run active is also what an MLflow older than
+    ///   2.x leaves from a cut-short delete): reported, not guessed.
     fn half_moved(&self, exp: &Experiment, runs: &[RunInfo]) -> Finding {
-        let restoring = runs
+        let own: Vec<&RunInfo> = runs
             .iter()
-            .any(|r| r.is_active() && r.dir.parent() == Some(exp.dir.as_path()));
-        let (found, repair) = if restoring {
+            .filter(|r| r.dir.parent() == Some(exp.dir.as_path()))
+            .collect();
+        let t = exp.last_update_time;
+        let active = own.iter().any(|r| r.is_active());
+        let marked = own
+            .iter()
+            .any(|r| !r.is_active() && t.is_some() && r.deleted_time == t);
+        let (found, repair) = if active && marked {
             (
-                "a restore cut short (marked deleted, outside .trash/, some runs active)",
+                "a restore cut short (marked deleted, outside .trash/, some runs active again, \
+                 others still deleted by the delete it undoes)"
+                    .to_owned(),
                 Some(Repair::FinishRestore),
             )
-        } else if self.trash_dir().join(&exp.id).exists() {
-            (
-                "a delete cut short, and .trash/ holds another experiment with this id",
-                None,
-            )
+        } else if !active && t.is_some_and(|t| self.trash_untouched_since(t)) {
+            if self.trash_dir().join(&exp.id).exists() {
+                (
+                    "a delete cut short, and .trash/ holds another experiment with this id"
+                        .to_owned(),
+                    None,
+                )
+            } else {
+                (
+                    "a delete cut short (marked deleted, outside .trash/, every run deleted, \
+                     nothing moved out of .trash/ since)"
+                        .to_owned(),
+                    Some(Repair::FinishDelete),
+                )
+            }
         } else {
             (
-                "a delete cut short (marked deleted, outside .trash/)",
-                Some(Repair::FinishDelete),
+                format!(
+                    "marked deleted but outside .trash/: a delete cut short before its move or a \
+                     restore cut short after it, and nothing on disk says which; finish the one \
+                     that was running with `mlrs experiments delete {id}` or `mlrs experiments \
+                     restore {id}`",
+                    id = exp.id
+                ),
+                None,
             )
         };
         Finding {
@@ -175,6 +207,17 @@ impl Store {
             path: exp.dir.clone(),
             found: format!("experiment {} ({}): {found}", exp.id, quote(&exp.name)),
             repair,
+        }
+    }
+
+    /// Whether no folder can have left `.trash/` at or after `t` (ms): it does not exist, or it
+    /// last changed more than a second before `t` (file times lag the clock by a few ms).
+    fn trash_untouched_since(&self, t: i64) -> bool {
+        match std::fs::metadata(self.trash_dir()).and_then(|m| m.modified()) {
+            Ok(time) => time
+                .duration_since(std::time::UNIX_EPOCH)
+                .is_ok_and(|d| (d.as_millis() as i64) < t - 1000),
+            Err(e) => e.kind() == std::io::ErrorKind::NotFound,
         }
     }
 
