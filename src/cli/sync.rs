@@ -119,7 +119,11 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
 }
 
 fn summary_is_quiet(s: &Summary) -> bool {
-    s.runs_created == 0 && s.runs_updated == 0 && s.failures.is_empty() && s.versions_created == 0
+    s.runs_created == 0
+        && s.runs_updated == 0
+        && s.failures.is_empty()
+        && s.versions_created == 0
+        && s.logged_models_created == 0
 }
 
 /// MLflow's client variables for talking to a server.

@@ -28,7 +28,7 @@ use serde_json::{Value, json};
 
 use crate::query::Filter;
 use crate::remote::{self, Client, Metric, RemoteError};
-use crate::store::registry::{ModelVersion, RegisteredModel, Stage};
+use crate::store::registry::{LoggedModel, ModelVersion, RegisteredModel, Stage, logged_models_in};
 use crate::store::{
     DataSelection, Experiment, Lifecycle, MetricPoint, Problem, RunInfo, Store, StoreError,
     ViewType,
@@ -40,6 +40,8 @@ pub const SOURCE_RUN_TAG: &str = "mlrs.sync.source_run";
 pub const SOURCE_STORE_TAG: &str = "mlrs.sync.source_store";
 /// The tag naming the local model version a server version was made from.
 pub const SOURCE_VERSION_TAG: &str = "mlrs.sync.source_version";
+/// The tag naming the local MLflow 3 logged model a server logged model was made from.
+pub const SOURCE_MODEL_TAG: &str = "mlrs.sync.source_model";
 
 const PARENT_TAG: &str = "mlflow.parentRunId";
 /// The longest tag value MLflow's SQL store keeps (`MAX_TAG_VAL_LENGTH`).
@@ -117,6 +119,8 @@ pub struct Summary {
     pub artifact_files: usize,
     pub artifact_bytes: u64,
     pub models_created: usize,
+    /// MLflow 3 logged models (`<experiment>/models/m-…`) created on the server.
+    pub logged_models_created: usize,
     pub versions_created: usize,
     /// Requests sent to the server in this pass (a rerun with nothing new sends none per run).
     pub requests: usize,
@@ -151,6 +155,9 @@ struct State {
     runs: BTreeMap<String, RunState>,
     #[serde(default)]
     models: BTreeMap<String, ModelState>,
+    /// MLflow 3 logged models by local model id.
+    #[serde(default)]
+    logged: BTreeMap<String, LoggedState>,
     /// Deleted runs left out (without `include_deleted`): run id → [`meta_stamp`], so that a
     /// rerun knows they are still deleted without reading them.
     #[serde(default)]
@@ -195,6 +202,28 @@ struct RunState {
     /// Created in this pass (counted as created, not as updated); never saved.
     #[serde(skip)]
     created_now: bool,
+}
+
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+struct LoggedState {
+    remote: String,
+    artifact_uri: String,
+    #[serde(default)]
+    params: BTreeMap<String, u64>,
+    #[serde(default)]
+    tags: BTreeMap<String, u64>,
+    /// Metric lines already sent (all files, in file order).
+    #[serde(default)]
+    metric_lines: usize,
+    #[serde(default)]
+    artifacts: BTreeMap<String, (u64, i64)>,
+    #[serde(default)]
+    status: Option<i64>,
+    #[serde(default)]
+    deleted: bool,
+    /// The source run's output link to the model was sent.
+    #[serde(default)]
+    output: bool,
 }
 
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
@@ -319,14 +348,37 @@ fn fingerprint(run_dir: &Path, artifacts: Option<&Path>) -> Fingerprint {
     Fingerprint { watch, stamp }
 }
 
-/// The sizes and modification times of a run's `watch` paths, hashed: one `stat` each.
+/// The sizes and modification times of a run's `watch` paths, hashed: one `stat` each,
+/// relative to the run folder (`fstatat`: a rerun makes 26 of them a run on a typical store,
+/// and resolving each whole path again costs a third more).
 fn stamp(run_dir: &Path, watch: &str) -> u64 {
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::OpenOptionsExt;
     let mut h = std::collections::hash_map::DefaultHasher::new();
+    let dir = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_PATH | libc::O_DIRECTORY)
+        .open(run_dir);
+    let Ok(dir) = dir else {
+        return 0;
+    };
+    let fd = std::os::fd::AsRawFd::as_raw_fd(&dir);
     for rel in watch.lines() {
         rel.hash(&mut h);
-        match std::fs::metadata(run_dir.join(rel)) {
-            Ok(meta) => (meta.len(), mtime_ns(&meta)).hash(&mut h),
-            Err(_) => u64::MAX.hash(&mut h),
+        let Ok(name) = std::ffi::CString::new(std::ffi::OsStr::new(rel).as_bytes()) else {
+            u64::MAX.hash(&mut h);
+            continue;
+        };
+        let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
+        // SAFETY: `fd` is an open folder for the call's duration, `name` a NUL-terminated
+        // path, and `st` is written whole by a call that returns 0 (read only then).
+        let done = unsafe { libc::fstatat(fd, name.as_ptr(), st.as_mut_ptr(), 0) };
+        if done == 0 {
+            // SAFETY: fstatat returned 0, so it filled `st`.
+            let st = unsafe { st.assume_init() };
+            (st.st_size, st.st_mtime, st.st_mtime_nsec).hash(&mut h);
+        } else {
+            u64::MAX.hash(&mut h);
         }
     }
     h.finish()
@@ -348,7 +400,7 @@ struct RunPlan {
     metrics: Vec<(String, Vec<MetricPoint>, u64)>,
     inputs: Vec<(Value, Vec<(String, String)>)>,
     input_count: usize,
-    artifacts: Vec<(String, PathBuf, u64, i64)>,
+    artifacts: Vec<ArtifactFile>,
     artifact_dir: Option<PathBuf>,
 }
 
@@ -421,26 +473,10 @@ fn plan_run(
         })
         .collect();
     let artifact_dir = store.local_artifact_dir(info).filter(|d| d.is_dir());
-    let mut artifacts = Vec::new();
-    if let Some(dir) = &artifact_dir {
-        for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
-            let entry = entry.map_err(|e| StoreError::walk(dir, e))?;
-            if !entry.file_type().is_file() {
-                continue;
-            }
-            let meta = entry.metadata().map_err(|e| StoreError::walk(dir, e))?;
-            let rel = entry
-                .path()
-                .strip_prefix(dir)
-                .unwrap_or(entry.path())
-                .to_string_lossy()
-                .replace('\\', "/");
-            let stamp = (meta.len(), mtime_ns(&meta));
-            if sent.artifacts.get(&rel) != Some(&stamp) {
-                artifacts.push((rel, entry.path().to_path_buf(), stamp.0, stamp.1));
-            }
-        }
-    }
+    let artifacts = match &artifact_dir {
+        Some(dir) => artifact_files(dir, &sent.artifacts)?,
+        None => Vec::new(),
+    };
     Ok(RunPlan {
         create: prior.is_none(),
         fingerprint,
@@ -453,6 +489,37 @@ fn plan_run(
         artifacts,
         artifact_dir,
     })
+}
+
+/// An artifact to send: its path relative to the artifact folder (with `/`), the file, and its
+/// `(size, mtime ns)`.
+type ArtifactFile = (String, PathBuf, (u64, i64));
+
+/// The files below `dir` whose `(size, mtime ns)` differ from what `sent` records: the path
+/// relative to `dir` (with `/`), the file, and its stamp.
+fn artifact_files(dir: &Path, sent: &BTreeMap<String, (u64, i64)>) -> Result<Vec<ArtifactFile>> {
+    let mut out = Vec::new();
+    if !dir.is_dir() {
+        return Ok(out);
+    }
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let entry = entry.map_err(|e| StoreError::walk(dir, e))?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let meta = entry.metadata().map_err(|e| StoreError::walk(dir, e))?;
+        let rel = entry
+            .path()
+            .strip_prefix(dir)
+            .unwrap_or(entry.path())
+            .to_string_lossy()
+            .replace('\\', "/");
+        let stamp = (meta.len(), mtime_ns(&meta));
+        if sent.get(&rel) != Some(&stamp) {
+            out.push((rel, entry.path().to_path_buf(), stamp));
+        }
+    }
+    Ok(out)
 }
 
 /// Shared by the worker threads: the state, the counts, and when the state was last saved.
@@ -656,6 +723,15 @@ pub fn sync(client: &Client, req: &Request, progress: &dyn Progress) -> Result<S
             {
                 client.set_experiment_deleted(&s.remote, true)?;
                 s.deleted = true;
+            }
+        }
+        for exp in &experiments {
+            if let Err(e) =
+                sync_logged_models(client, &mut state, exp, req, &source_store, &mut summary)
+            {
+                summary
+                    .failures
+                    .push(format!("logged models of experiment {}: {e}", exp.id));
             }
         }
         if req.registry {
@@ -872,7 +948,7 @@ fn send_run(
         s.dataset_inputs += plan.inputs.len();
         if send_artifacts {
             s.artifact_files += plan.artifacts.len();
-            s.artifact_bytes += plan.artifacts.iter().map(|a| a.2).sum::<u64>();
+            s.artifact_bytes += plan.artifacts.iter().map(|a| a.2.0).sum::<u64>();
         }
         if dry_run {
             s.planned.push(PlannedRun {
@@ -932,6 +1008,7 @@ fn send_run(
                         timestamp: p.timestamp,
                         step: p.step,
                         dataset: p.dataset.clone(),
+                        model_id: None,
                     },
                 )
             })
@@ -967,9 +1044,9 @@ fn send_run(
             .trim_start_matches("mlflow-artifacts:")
             .trim_start_matches('/')
             .to_owned();
-        for (rel, path, size, mtime) in &plan.artifacts {
+        for (rel, path, stamp) in &plan.artifacts {
             client.upload_artifact(&format!("{base}/{rel}"), path)?;
-            sent.artifacts.insert(rel.clone(), (*size, *mtime));
+            sent.artifacts.insert(rel.clone(), *stamp);
         }
     } else if !plan.artifacts.is_empty() && plan.artifact_dir.is_some() {
         shared.note(&format!(
@@ -1082,6 +1159,229 @@ fn send_batches(
     Ok(())
 }
 
+/// MLflow 3 logged models of `exp` (`<experiment>/models/m-…`). The server chooses their ids,
+/// so each is created with [`SOURCE_MODEL_TAG`] (and found again by it when the state is lost),
+/// then gets what it lacks: params, tags, metric lines (sent as MLflow's client sends them:
+/// log-batch points of the run that logged them, carrying the model's id), artifacts through
+/// the proxy, its status, its deletion, and its source run's output link.
+fn sync_logged_models(
+    client: &Client,
+    state: &mut State,
+    exp: &Experiment,
+    req: &Request,
+    source_store: &str,
+    summary: &mut Summary,
+) -> Result<()> {
+    let mut problems = Vec::new();
+    let models = logged_models_in(&exp.dir, &mut problems)?;
+    summary
+        .failures
+        .extend(problems.iter().map(ToString::to_string));
+    let Some(remote_exp) = state.experiments.get(&exp.id).map(|e| e.remote.clone()) else {
+        return Ok(());
+    };
+    let mut found: Option<HashMap<String, remote::RemoteModel>> = None;
+    for model in &models {
+        if model.deleted && !req.include_deleted && !state.logged.contains_key(&model.model_id) {
+            continue;
+        }
+        let outcome = sync_logged_model(
+            client,
+            state,
+            model,
+            exp,
+            &remote_exp,
+            source_store,
+            &mut found,
+            summary,
+        );
+        if let Err(e) = outcome {
+            summary
+                .failures
+                .push(format!("logged model {}: {e}", model.model_id));
+        }
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn sync_logged_model(
+    client: &Client,
+    state: &mut State,
+    model: &LoggedModel,
+    exp: &Experiment,
+    remote_exp: &str,
+    source_store: &str,
+    found: &mut Option<HashMap<String, remote::RemoteModel>>,
+    summary: &mut Summary,
+) -> Result<()> {
+    let source_run = model
+        .source_run_id
+        .as_deref()
+        .and_then(|r| state.runs.get(r))
+        .map(|r| r.remote.clone());
+    let mut ls = match state.logged.get(&model.model_id) {
+        Some(ls) => ls.clone(),
+        None => {
+            let found = match found {
+                Some(found) => found,
+                None => found.insert(
+                    client
+                        .logged_models(remote_exp)?
+                        .into_iter()
+                        .filter_map(|m| m.tags.get(SOURCE_MODEL_TAG).cloned().map(|t| (t, m)))
+                        .collect(),
+                ),
+            };
+            // Found again (the state was lost): what the server has is not sent again (it
+            // refuses a param twice).
+            let mut known = LoggedState::default();
+            let remote = match found.get(&model.model_id) {
+                Some(m) => {
+                    known.params = m
+                        .params
+                        .iter()
+                        .map(|(k, v)| (k.clone(), hash_of(v)))
+                        .collect();
+                    known.tags = m
+                        .tags
+                        .iter()
+                        .map(|(k, v)| (k.clone(), hash_of(v)))
+                        .collect();
+                    if let Some(run) = &source_run {
+                        known.output = client.run_outputs(run)?.contains(&m.model_id);
+                    }
+                    m.clone()
+                }
+                None => {
+                    let m = client.create_logged_model(
+                        remote_exp,
+                        &model.name,
+                        model.model_type.as_deref(),
+                        source_run.as_deref(),
+                        &[
+                            (SOURCE_MODEL_TAG, &model.model_id),
+                            (SOURCE_STORE_TAG, source_store),
+                        ],
+                    )?;
+                    summary.logged_models_created += 1;
+                    m
+                }
+            };
+            let ls = LoggedState {
+                remote: remote.model_id,
+                artifact_uri: remote.artifact_uri,
+                ..known
+            };
+            state.logged.insert(model.model_id.clone(), ls.clone());
+            ls
+        }
+    };
+    let changed =
+        |map: &BTreeMap<String, u64>, (k, v): &(String, String)| map.get(k) != Some(&hash_of(v));
+    let params: Vec<(String, String)> = model
+        .params()?
+        .into_iter()
+        .filter(|p| changed(&ls.params, p))
+        .collect();
+    for chunk in params.chunks(remote::BATCH_PARAMS) {
+        let pairs: Vec<(&str, &str)> = chunk
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        client.log_logged_model_params(&ls.remote, &pairs)?;
+        ls.params
+            .extend(chunk.iter().map(|(k, v)| (k.clone(), hash_of(v))));
+    }
+    // The server keeps `mlflow.modelVersions` itself, with its own version numbers, as it
+    // creates versions from the model.
+    let tags: Vec<(String, String)> = model
+        .tags()?
+        .into_iter()
+        .filter(|t| t.0 != MODEL_VERSIONS_TAG && changed(&ls.tags, t))
+        .collect();
+    for chunk in tags.chunks(remote::BATCH_TAGS) {
+        let pairs: Vec<(&str, &str)> = chunk
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        client.set_logged_model_tags(&ls.remote, &pairs)?;
+        ls.tags
+            .extend(chunk.iter().map(|(k, v)| (k.clone(), hash_of(v))));
+    }
+    let lines = model.metric_lines()?;
+    for (key, point, run) in lines.iter().skip(ls.metric_lines) {
+        let Some(remote_run) = state.runs.get(run) else {
+            summary.failures.push(format!(
+                "logged model {}: metric {key} was logged by run {run}, which is not synced; \
+                 its lines wait",
+                model.model_id
+            ));
+            break;
+        };
+        let metric = Metric {
+            key: key.clone(),
+            value: point.value,
+            timestamp: point.timestamp,
+            step: point.step,
+            dataset: point.dataset.clone(),
+            model_id: Some(ls.remote.clone()),
+        };
+        client.log_batch(&remote_run.remote, &[metric], &[], &[])?;
+        ls.metric_lines += 1;
+    }
+    let artifacts = model.dir.join("artifacts");
+    if ls.artifact_uri.starts_with("mlflow-artifacts:") {
+        let base = ls
+            .artifact_uri
+            .trim_start_matches("mlflow-artifacts:")
+            .trim_start_matches('/')
+            .to_owned();
+        for (rel, path, stamp) in artifact_files(&artifacts, &ls.artifacts)? {
+            client.upload_artifact(&format!("{base}/{rel}"), &path)?;
+            ls.artifacts.insert(rel, stamp);
+        }
+    } else if artifacts.is_dir() {
+        note(
+            summary,
+            &format!(
+                "logged model artifacts were not sent: the server gives logged models the \
+                 location {} (not mlflow-artifacts:/)",
+                ls.artifact_uri
+            ),
+        );
+    }
+    if let Some(status) = model.status
+        && ls.status != model.status
+    {
+        if status != PENDING {
+            client.finalize_logged_model(&ls.remote, status)?;
+        }
+        ls.status = model.status;
+    }
+    if !ls.output
+        && let Some(run) = &source_run
+        && let Some(step) = model
+            .source_run_id
+            .as_deref()
+            .and_then(|r| model.output_step(&exp.dir.join(r)))
+    {
+        client.log_outputs(run, &ls.remote, step)?;
+        ls.output = true;
+    }
+    if model.deleted && !ls.deleted {
+        client.delete_logged_model(&ls.remote)?;
+        ls.deleted = true;
+    }
+    state.logged.insert(model.model_id.clone(), ls);
+    Ok(())
+}
+
+/// The logged-model tag listing the registry versions made from it (`[{"name", "version"}]`).
+const MODEL_VERSIONS_TAG: &str = "mlflow.modelVersions";
+/// MLflow's `LoggedModelStatus.PENDING`: the status a model is created with.
+const PENDING: i64 = 1;
+
 /// The registry: models by name, versions in local order with sources pointing at the
 /// server's runs, then stages, aliases, tags and descriptions that changed.
 fn sync_registry(
@@ -1110,7 +1410,7 @@ fn sync_model(
     source_store: &str,
     summary: &mut Summary,
 ) -> Result<()> {
-    let runs = &state.runs;
+    let (runs, logged) = (&state.runs, &state.logged);
     let mut ms = state.models.get(&model.name).cloned().unwrap_or_default();
     let known = state.models.contains_key(&model.name);
     if !known && client.registered_model(&model.name)?.is_none() {
@@ -1146,7 +1446,7 @@ fn sync_model(
                     client,
                     model,
                     v,
-                    runs,
+                    (runs, logged),
                     source_store,
                     &mut remote_versions,
                     summary,
@@ -1198,7 +1498,7 @@ fn remote_version(
     client: &Client,
     model: &RegisteredModel,
     v: &ModelVersion,
-    runs: &BTreeMap<String, RunState>,
+    (runs, logged): (&BTreeMap<String, RunState>, &BTreeMap<String, LoggedState>),
     source_store: &str,
     found: &mut Option<HashMap<String, String>>,
     summary: &mut Summary,
@@ -1210,18 +1510,7 @@ fn remote_version(
         v.version
     );
     let source = v.source.as_deref().unwrap_or("(none)");
-    if source.starts_with("models:/") {
-        note(
-            summary,
-            &format!(
-                "model {} version {} was not sent: its source {source} is an MLflow 3 logged \
-                 model, which sync does not send yet",
-                model.name, v.version
-            ),
-        );
-        return Ok(None);
-    }
-    let Some((source, run_id)) = version_source(v, runs) else {
+    let Some((source, run_id, model_id)) = version_source(v, runs, logged) else {
         summary.failures.push(format!(
             "model {} version {}: its source {source} is not a run synced to the server; skipped",
             model.name, v.version
@@ -1247,21 +1536,34 @@ fn remote_version(
         run_id.as_deref(),
         v.description.as_deref(),
         &[(SOURCE_VERSION_TAG, &identity)],
+        model_id.as_deref(),
     )?;
     summary.versions_created += 1;
     Ok(Some(n))
 }
 
-/// The source a version gets on the server: its run's artifact location there, plus the path
-/// inside the run's artifacts (from `runs:/<id>/<path>` or a local artifact path).
+/// The source a version gets on the server, its run there, and its logged model there: a
+/// `models:/<id>` source (MLflow 3) names the server's copy of the logged model; otherwise the
+/// run's artifact location there, plus the path inside the run's artifacts (from
+/// `runs:/<id>/<path>` or a local artifact path).
 fn version_source(
     v: &ModelVersion,
     runs: &BTreeMap<String, RunState>,
-) -> Option<(String, Option<String>)> {
+    logged: &BTreeMap<String, LoggedState>,
+) -> Option<(String, Option<String>, Option<String>)> {
     let source = v.source.as_deref()?;
+    if let Some(local) = source.strip_prefix("models:/") {
+        let model = logged.get(local.trim_end_matches('/'))?;
+        let run = v.run_id.as_deref().and_then(|r| runs.get(r));
+        return Some((
+            format!("models:/{}", model.remote),
+            run.map(|r| r.remote.clone()),
+            Some(model.remote.clone()),
+        ));
+    }
     let Some(run_id) = v.run_id.as_deref() else {
         let local = source.starts_with("file:") || source.starts_with('/');
-        return (!local && !source.starts_with("models:/")).then(|| (source.to_owned(), None));
+        return (!local).then(|| (source.to_owned(), None, None));
     };
     let remote = runs.get(run_id)?;
     let inner = if let Some(rest) = source.strip_prefix(&format!("runs:/{run_id}")) {
@@ -1279,7 +1581,7 @@ fn version_source(
     } else {
         format!("{base}/{inner}")
     };
-    Some((source, Some(remote.remote.clone())))
+    Some((source, Some(remote.remote.clone()), None))
 }
 
 #[cfg(test)]

@@ -59,6 +59,17 @@ pub struct Metric {
     pub step: i64,
     /// `(name, digest)` of the dataset the point was logged with (MLflow 3).
     pub dataset: Option<(String, String)>,
+    /// The server's id of the MLflow 3 logged model the point is also a metric of.
+    pub model_id: Option<String>,
+}
+
+/// An MLflow 3 logged model on the server, as far as sync needs it.
+#[derive(Debug, Clone)]
+pub struct RemoteModel {
+    pub model_id: String,
+    pub artifact_uri: String,
+    pub tags: BTreeMap<String, String>,
+    pub params: BTreeMap<String, String>,
 }
 
 /// A run on the server, as far as sync needs it.
@@ -177,6 +188,13 @@ impl Client {
             builder
         };
         let response = match (method, body) {
+            ("DELETE", Body::Query(_)) => {
+                let mut builder = self.agent.delete(url);
+                if let Some(a) = auth {
+                    builder = builder.header("Authorization", a);
+                }
+                builder.call()
+            }
             ("GET", Body::Query(params)) => {
                 let mut builder = self.agent.get(url);
                 if let Some(a) = auth {
@@ -463,6 +481,7 @@ impl Client {
         run_id: Option<&str>,
         description: Option<&str>,
         tags: &[(&str, &str)],
+        model_id: Option<&str>,
     ) -> Result<String> {
         let mut body = json!({
             "name": name,
@@ -471,6 +490,9 @@ impl Client {
         });
         if let Some(r) = run_id {
             body["run_id"] = json!(r);
+        }
+        if let Some(m) = model_id {
+            body["model_id"] = json!(m);
         }
         if let Some(d) = description {
             body["description"] = json!(d);
@@ -498,6 +520,114 @@ impl Client {
             "model-versions/transition-stage",
             &json!({ "name": name, "version": version, "stage": stage,
                      "archive_existing_versions": false }),
+        )
+        .map(drop)
+    }
+
+    /// Create an MLflow 3 logged model; the server chooses its id and artifact location.
+    pub fn create_logged_model(
+        &self,
+        experiment_id: &str,
+        name: &str,
+        model_type: Option<&str>,
+        source_run_id: Option<&str>,
+        tags: &[(&str, &str)],
+    ) -> Result<RemoteModel> {
+        let mut body = json!({
+            "experiment_id": experiment_id,
+            "name": name,
+            "tags": tags_json(tags.iter().map(|(k, v)| (*k, *v))),
+        });
+        if let Some(t) = model_type {
+            body["model_type"] = json!(t);
+        }
+        if let Some(r) = source_run_id {
+            body["source_run_id"] = json!(r);
+        }
+        let reply = self.post("logged-models", &body)?;
+        Ok(remote_model(&reply["model"]))
+    }
+
+    /// Every logged model of `experiment_id` (the server's search returns live ones only).
+    pub fn logged_models(&self, experiment_id: &str) -> Result<Vec<RemoteModel>> {
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let mut body = json!({ "experiment_ids": [experiment_id], "max_results": 100 });
+            if let Some(t) = &token {
+                body["page_token"] = json!(t);
+            }
+            let reply = self.post("logged-models/search", &body)?;
+            out.extend(
+                reply["models"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(remote_model),
+            );
+            match reply["next_page_token"].as_str() {
+                Some(t) if !t.is_empty() => token = Some(t.to_owned()),
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    /// At most [`BATCH_PARAMS`] params a call.
+    pub fn log_logged_model_params(&self, model_id: &str, params: &[(&str, &str)]) -> Result<()> {
+        let params: Vec<Value> = params
+            .iter()
+            .map(|(k, v)| json!({ "key": k, "value": v }))
+            .collect();
+        self.post(
+            &format!("logged-models/{}/params", percent_encode(model_id)),
+            &json!({ "model_id": model_id, "params": params }),
+        )
+        .map(drop)
+    }
+
+    pub fn set_logged_model_tags(&self, model_id: &str, tags: &[(&str, &str)]) -> Result<()> {
+        self.patch(
+            &format!("logged-models/{}/tags", percent_encode(model_id)),
+            &json!({ "model_id": model_id, "tags": tags_json(tags.iter().map(|(k, v)| (*k, *v))) }),
+        )
+        .map(drop)
+    }
+
+    /// Set the model's status (MLflow's `LoggedModelStatus` number).
+    pub fn finalize_logged_model(&self, model_id: &str, status: i64) -> Result<()> {
+        self.patch(
+            &format!("logged-models/{}", percent_encode(model_id)),
+            &json!({ "model_id": model_id, "status": status }),
+        )
+        .map(drop)
+    }
+
+    pub fn delete_logged_model(&self, model_id: &str) -> Result<()> {
+        self.request(
+            "DELETE",
+            &format!("/api/2.0/mlflow/logged-models/{}", percent_encode(model_id)),
+            Body::Query(&[]),
+        )
+        .map(drop)
+    }
+
+    /// The ids of the logged models run `run_id` records as its outputs.
+    pub fn run_outputs(&self, run_id: &str) -> Result<Vec<String>> {
+        let reply = self.get("runs/get", &[("run_id", run_id)])?;
+        let outputs = &reply["run"]["outputs"]["model_outputs"];
+        Ok(outputs
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|o| text(&o["model_id"]))
+            .collect())
+    }
+
+    /// Record that run `run_id` produced logged model `model_id` at `step`.
+    pub fn log_outputs(&self, run_id: &str, model_id: &str, step: i64) -> Result<()> {
+        self.post(
+            "runs/outputs",
+            &json!({ "run_id": run_id, "models": [{ "model_id": model_id, "step": step }] }),
         )
         .map(drop)
     }
@@ -554,6 +684,15 @@ fn tags_json<'a>(tags: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<Value> {
     tags.map(|(k, v)| json!({ "key": k, "value": v })).collect()
 }
 
+fn remote_model(model: &Value) -> RemoteModel {
+    RemoteModel {
+        model_id: text(&model["info"]["model_id"]),
+        artifact_uri: text(&model["info"]["artifact_uri"]),
+        tags: tag_map(&model["info"]["tags"]),
+        params: tag_map(&model["data"]["params"]),
+    }
+}
+
 fn remote_run(run: &Value) -> RemoteRun {
     RemoteRun {
         run_id: text(&run["info"]["run_id"]),
@@ -581,6 +720,9 @@ fn metric_json(m: &Metric) -> Value {
         out["dataset_name"] = json!(name);
         out["dataset_digest"] = json!(digest);
     }
+    if let Some(id) = &m.model_id {
+        out["model_id"] = json!(id);
+    }
     out
 }
 
@@ -595,6 +737,7 @@ fn busy_database(body: &str) -> bool {
 
 pub fn metric_size(m: &Metric) -> usize {
     m.key.len()
+        + m.model_id.as_ref().map_or(0, |id| id.len() + 16)
         + m.dataset
             .as_ref()
             .map_or(0, |(n, d)| n.len() + d.len() + 40)
@@ -651,6 +794,7 @@ mod tests {
             timestamp: 1,
             step: 2,
             dataset: None,
+            model_id: None,
         };
         assert_eq!(super::metric_json(&m(f64::NAN))["value"], "NaN");
         assert_eq!(

@@ -54,6 +54,7 @@ impl SyncReport<'_> {
             ("dataset inputs", s.dataset_inputs),
             ("artifact files", s.artifact_files),
             ("models created", s.models_created),
+            ("logged models created", s.logged_models_created),
             ("model versions created", s.versions_created),
             ("requests to the server", s.requests),
         ];

@@ -19,7 +19,7 @@ use rayon::prelude::*;
 use regex::Regex;
 
 use super::error::{IoContext, Problem, Result, StoreError, Subject};
-use super::registry::LoggedModel;
+use super::registry::{LoggedModel, logged_models_in};
 use super::{Experiment, MODELS, RunInfo, Store, TRASH, ViewType, fs, keyed, location, validate};
 
 /// Where things go on their way out: one rename takes an item out of the store whole, then it
@@ -545,7 +545,7 @@ impl Store {
         }
         let cutoff = now - age.map_or(0, |a| a.ms);
         for exp in &all.items {
-            for model in logged_models(exp, &mut picked.problems)?
+            for model in logged_models_in(&exp.dir, &mut picked.problems)?
                 .into_iter()
                 .filter(|m| m.deleted)
             {
@@ -790,25 +790,6 @@ fn experiment_old_enough(exp: &Experiment, age: Option<&Age>, now: i64) -> bool 
 }
 
 /// The LoggedModels of an experiment (3.x); unreadable ones are reported.
-fn logged_models(exp: &Experiment, problems: &mut Vec<Problem>) -> Result<Vec<LoggedModel>> {
-    let dir = exp.dir.join(MODELS);
-    if !dir.is_dir() {
-        return Ok(Vec::new());
-    }
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(&dir).at(&dir)? {
-        let path = entry.at(&dir)?.path();
-        if !path.is_dir() {
-            continue;
-        }
-        match LoggedModel::load(&path) {
-            Ok(m) => out.push(m),
-            Err(e) => problems.push(Problem::from_error(&path, &e)),
-        }
-    }
-    Ok(out)
-}
-
 impl Store {
     /// What registered model versions point at: runs (their `run_id` and the run of a `runs:/`
     /// source, deleted versions included) and 3.x LoggedModels. A version that cannot be read is an error: gc cannot know what it protects.

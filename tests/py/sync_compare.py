@@ -14,7 +14,9 @@ import os
 import sys
 import tempfile
 
+import mlflow
 from mlflow.entities import ViewType
+from mlflow.store.artifact.artifact_repository_registry import get_artifact_repository
 from mlflow.tracking import MlflowClient
 
 SOURCE = "mlrs.sync.source_run"
@@ -49,10 +51,17 @@ def tied_latest(history):
 
 
 def artifact_tree(client, run_id, path=None):
+    """The run's own artifacts (MLflow's client merges in the files of logged models named like
+    a folder of the run; those are compared with the logged models)."""
+    repo = get_artifact_repository(client.get_run(run_id).info.artifact_uri)
+    return repo_tree(repo, path)
+
+
+def repo_tree(repo, path):
     out = {}
-    for f in client.list_artifacts(run_id, path):
+    for f in repo.list_artifacts(path):
         if f.is_dir:
-            out.update(artifact_tree(client, run_id, f.path))
+            out.update(repo_tree(repo, f.path))
         else:
             out[f.path] = f.file_size or 0
     return out
@@ -71,10 +80,74 @@ def local_artifacts(store, run):
     return out
 
 
+def compare_logged_models(local, server, mapping, bad):
+    """MLflow 3 logged models: one server copy of each live one (tag mlrs.sync.source_model),
+    with the same name, type, status, source run, params, tags, metrics, artifacts and the
+    source run's output link. Returns local model id -> server model id."""
+    if not hasattr(local, "search_logged_models"):
+        return {}
+    out = {}
+    for exp in local.search_experiments(view_type=ViewType.ACTIVE_ONLY):
+        remote = server.get_experiment_by_name(exp.name)
+        if remote is None:
+            continue
+        copies = {}
+        for m in server.search_logged_models(experiment_ids=[remote.experiment_id]):
+            copies.setdefault(m.tags.get("mlrs.sync.source_model"), []).append(m)
+        for m in local.search_logged_models(experiment_ids=[exp.experiment_id]):
+            got = copies.get(m.model_id, [])
+            if len(got) != 1:
+                bad.append(f"logged model {m.model_id}: {len(got)} copies on the server")
+                continue
+            g = got[0]
+            out[m.model_id] = g.model_id
+            for field in ("name", "model_type", "status"):
+                if getattr(m, field) != getattr(g, field):
+                    bad.append(f"logged model {m.model_id} {field}: {getattr(g, field)!r} != {getattr(m, field)!r}")
+            if mapping.get(m.source_run_id) != g.source_run_id:
+                bad.append(f"logged model {m.model_id} source run {g.source_run_id}")
+            if m.params != g.params:
+                bad.append(f"logged model {m.model_id} params {g.params} != {m.params}")
+            # The server writes mlflow.modelVersions itself, with its version numbers.
+            versions = "mlflow.modelVersions"
+            tags = {k: v for k, v in g.tags.items() if not k.startswith("mlrs.sync.") and k != versions}
+            want_tags = {k: v for k, v in m.tags.items() if k != versions}
+            if want_tags != tags:
+                bad.append(f"logged model {m.model_id} tags {tags} != {want_tags}")
+            def names(t):
+                return sorted(v["name"] for v in json.loads(t.get(versions, "[]")))
+            if names(m.tags) != names(g.tags):
+                bad.append(f"logged model {m.model_id} {versions}: {g.tags.get(versions)} != {m.tags.get(versions)}")
+            def metrics(model, runs):
+                return sorted((x.key, value(x.value), x.step, x.timestamp, x.dataset_name,
+                               x.dataset_digest, runs.get(x.run_id, x.run_id)) for x in model.metrics or [])
+            if metrics(m, mapping) != metrics(g, {}):
+                bad.append(f"logged model {m.model_id} metrics {metrics(g, {})} != {metrics(m, mapping)}")
+            want = sorted(f.path for f in local.list_logged_model_artifacts(m.model_id))
+            have = sorted(f.path for f in server.list_logged_model_artifacts(g.model_id))
+            if want != have:
+                bad.append(f"logged model {m.model_id} artifacts {have} != {want}")
+            if m.source_run_id in mapping:
+                def outputs(client, run_id):
+                    run = client.get_run(run_id)
+                    return [(o.model_id, o.step) for o in (run.outputs.model_outputs if run.outputs else [])]
+                want_out = [(out.get(i, i), s) for i, s in outputs(local, m.source_run_id)
+                            if i == m.model_id]
+                have_out = [(i, s) for i, s in outputs(server, mapping[m.source_run_id])
+                            if i == g.model_id]
+                if want_out != have_out:
+                    bad.append(f"logged model {m.model_id} run outputs {have_out} != {want_out}")
+    return out
+
+
 def main():
     store, url = sys.argv[1], sys.argv[2]
     local = MlflowClient(tracking_uri=f"file://{store}", registry_uri=f"file://{store}")
     server = MlflowClient(tracking_uri=url, registry_uri=url)
+    # MLflow's artifact helpers for a run's logged models (runs:/ listings) make their own client
+    # from the default URI: it must be the server's, not the file store's of the environment.
+    mlflow.set_tracking_uri(url)
+    mlflow.set_registry_uri(url)
     bad = []
     mapping = {}
     for exp in local.search_experiments(view_type=ViewType.ACTIVE_ONLY):
@@ -140,13 +213,15 @@ def main():
             # One file downloaded through the server's artifact proxy has the local bytes.
             path = sorted(a)[0]
             with tempfile.TemporaryDirectory() as dst:
-                got_file = server.download_artifacts(sid, path, dst)
+                repo = get_artifact_repository(server.get_run(sid).info.artifact_uri)
+                got_file = repo.download_artifacts(path, dst)
                 with open(got_file, "rb") as f:
                     got_bytes = f.read()
             root = os.path.join(store, run.info.experiment_id, rid, "artifacts")
             with open(os.path.join(root, path), "rb") as f:
                 if f.read() != got_bytes:
                     bad.append(f"run {rid} artifact {path}: downloaded bytes differ")
+    logged = compare_logged_models(local, server, mapping, bad)
     versions = 0
     for model in local.search_registered_models(max_results=1000):
         try:
@@ -163,8 +238,6 @@ def main():
         versions += len(remote_versions)
         numbers = {}
         for v in local.search_model_versions(f"name = '{model.name}'", max_results=10000):
-            if (v.source or "").startswith("models:/"):
-                continue
             identity = f"{v.run_id}/{model.name}/{v.version}"
             r = remote_versions.get(identity)
             if r is None:
@@ -173,9 +246,17 @@ def main():
             numbers[v.version] = r.version
             if mapping.get(v.run_id) != r.run_id:
                 bad.append(f"model version {model.name}/{v.version} run {r.run_id}")
-            run_uri = server.get_run(r.run_id).info.artifact_uri
-            if not r.source.startswith(run_uri):
-                bad.append(f"model version {model.name}/{v.version} source {r.source} outside {run_uri}")
+            if (v.source or "").startswith("models:/"):
+                # An MLflow 3 logged model: the server's copy of it, by id.
+                # (MLflow 3.17's REST API leaves a version's model_id out of its answers.)
+                want = logged.get(v.source[len("models:/"):])
+                if want is None or r.source != f"models:/{want}":
+                    bad.append(f"model version {model.name}/{v.version} source {r.source}, "
+                               f"want the copy {want} of {v.source}")
+            else:
+                run_uri = server.get_run(r.run_id).info.artifact_uri
+                if not r.source.startswith(run_uri):
+                    bad.append(f"model version {model.name}/{v.version} source {r.source} outside {run_uri}")
             if v.current_stage != r.current_stage:
                 bad.append(f"model version {model.name}/{v.version} stage {r.current_stage}")
             tags = {k: x for k, x in r.tags.items() if not k.startswith("mlrs.sync.")}

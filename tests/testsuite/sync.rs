@@ -337,6 +337,20 @@ fn a_rerun_sends_only_what_was_appended_and_no_request_per_run() {
         remote_id(&store.root, &r1)
     ));
     assert_eq!(history["metrics"].as_array().map(Vec::len), Some(52));
+
+    // MLflow overwrites a tag file in place (its folder's time stays): the rerun sees it.
+    let tag = common::run_dir(&store.root, &r2).join("tags").join("stage");
+    std::fs::write(&tag, "released").unwrap();
+    let overwritten = sync(&store.root, server, &[]);
+    assert_eq!(overwritten["runs_updated"], 1, "{overwritten:#}");
+    assert_eq!(overwritten["tags"], 1, "{overwritten:#}");
+    let run = server.get(&format!("runs/get?run_id={}", remote_id(&store.root, &r2)));
+    let tags = run["run"]["data"]["tags"].as_array().unwrap();
+    assert!(
+        tags.iter()
+            .any(|t| t["key"] == "stage" && t["value"] == "released"),
+        "{run:#}"
+    );
     compare(&store.root, server);
 }
 
@@ -410,4 +424,98 @@ fn follow_sends_metric_lines_as_they_are_logged() {
         [true, true, true],
         "--follow did not send each new line"
     );
+}
+
+/// A stand-in server on 127.0.0.1 that answers 429 (Retry-After: 0), then 503, then what
+/// MLflow answers to `experiments/get-by-name`, and records each request's line and
+/// `Authorization` header.
+/// Each request's line and `Authorization` header, as the stand-in server saw them.
+type Requests = std::sync::Arc<Mutex<Vec<(String, String)>>>;
+
+fn flaky_server() -> (String, Requests) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = Requests::default();
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            let _ = reader.read_line(&mut line);
+            let (mut auth, mut length) = (String::new(), 0);
+            loop {
+                let mut header = String::new();
+                if reader.read_line(&mut header).unwrap_or(0) == 0 || header.trim().is_empty() {
+                    break;
+                }
+                let (name, value) = header.split_once(':').unwrap_or(("", ""));
+                match name.to_ascii_lowercase().as_str() {
+                    "authorization" => auth = value.trim().to_owned(),
+                    "content-length" => length = value.trim().parse().unwrap_or(0),
+                    _ => {}
+                }
+            }
+            let _ = reader.by_ref().take(length).read_to_end(&mut Vec::new());
+            let n = {
+                let mut log = log.lock().unwrap();
+                log.push((line.trim().to_owned(), auth));
+                log.len()
+            };
+            let (status, body) = match n % 3 {
+                1 => ("429 Too Many Requests", "{}".to_owned()),
+                2 => ("503 Service Unavailable", "{}".to_owned()),
+                _ => (
+                    "200 OK",
+                    r#"{"experiment": {"experiment_id": "7", "lifecycle_stage": "active"}}"#
+                        .to_owned(),
+                ),
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nRetry-After: 0\r\nContent-Type: application/json\r\n\
+                 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (url, seen)
+}
+
+/// MLflow's client variables reach the server (a token as Bearer, a user and password as
+/// Basic), and answers 429 and 5xx are retried until the server answers.
+#[test]
+fn sync_sends_mlflow_credentials_and_retries_busy_answers() {
+    let store = no_store();
+    mlrs(&store.root)
+        .args(["experiments", "create", "only"])
+        .assert()
+        .success();
+    for (vars, want) in [
+        (vec![("MLFLOW_TRACKING_TOKEN", "tok")], "Bearer tok"),
+        (
+            vec![
+                ("MLFLOW_TRACKING_USERNAME", "user"),
+                ("MLFLOW_TRACKING_PASSWORD", "pass"),
+            ],
+            "Basic dXNlcjpwYXNz",
+        ),
+    ] {
+        let (url, seen) = flaky_server();
+        let mut cmd =
+            mlrs(&store.root).args(["sync", "--to", &url, "--format", "json", "-e", "only"]);
+        for (k, v) in vars {
+            cmd = cmd.env(k, v);
+        }
+        let out = cmd.assert().success().get_output().stdout.clone();
+        let summary: Value = serde_json::from_slice(&out).expect("JSON");
+        let seen = seen.lock().unwrap().clone();
+        assert_eq!(seen.len(), 3, "{seen:?}");
+        assert_eq!(summary["requests"], 3, "{summary:#}");
+        for (line, auth) in &seen {
+            assert!(line.contains("experiments/get-by-name"), "{line}");
+            assert_eq!(auth, want);
+        }
+    }
 }

@@ -10,10 +10,10 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::super::error::{Result, StoreError};
+use super::super::error::{IoContext, Problem, Result, StoreError};
 use super::super::metric::{self, MetricPoint};
 use super::super::run::RunInfo;
-use super::super::{Store, fs, keyed, ops, validate, yaml};
+use super::super::{MODELS, Store, fs, keyed, ops, validate, yaml};
 use crate::pyfloat;
 
 pub const MODEL_VERSIONS_TAG: &str = "mlflow.modelVersions";
@@ -27,6 +27,9 @@ pub struct LoggedModel {
     pub artifact_location: String,
     pub deleted: bool,
     pub last_updated_timestamp: Option<i64>,
+    pub model_type: Option<String>,
+    /// MLflow's `LoggedModelStatus` number (1 pending, 2 ready, 3 upload failed).
+    pub status: Option<i64>,
     pub dir: PathBuf,
 }
 
@@ -51,6 +54,8 @@ struct MetaFile {
     artifact_location: Option<String>,
     lifecycle_stage: Option<String>,
     last_updated_timestamp: Option<i64>,
+    model_type: Option<String>,
+    status: Option<i64>,
 }
 
 impl LoggedModel {
@@ -67,6 +72,8 @@ impl LoggedModel {
             artifact_location: meta.artifact_location.unwrap_or_default(),
             deleted: meta.lifecycle_stage.as_deref() == Some("deleted"),
             last_updated_timestamp: meta.last_updated_timestamp,
+            model_type: meta.model_type,
+            status: meta.status,
             dir: dir.to_path_buf(),
         })
     }
@@ -75,25 +82,43 @@ impl LoggedModel {
         keyed::read_all(&self.dir.join("params"))
     }
 
+    pub fn tags(&self) -> Result<BTreeMap<String, String>> {
+        keyed::read_all(&self.dir.join("tags"))
+    }
+
+    /// The step at which the run in `run_dir` recorded this model as its output (MLflow 3's
+    /// `<run>/outputs/<model id>/meta.yaml`), if it did.
+    pub fn output_step(&self, run_dir: &Path) -> Option<i64> {
+        #[derive(Deserialize, Default)]
+        #[serde(default)]
+        struct Output {
+            step: Option<i64>,
+        }
+        let dir = run_dir.join("outputs").join(&self.model_id);
+        let (path, text) = fs::read_meta(&dir, "a run output").ok()?;
+        let output: Output = yaml::parse(&path, &text).ok()?;
+        Some(output.step.unwrap_or(0))
+    }
+
+    /// Every line of every metric file, in file order: the key, the point and the run that
+    /// logged it.
+    pub fn metric_lines(&self) -> Result<Vec<(String, MetricPoint, String)>> {
+        let mut out = Vec::new();
+        for (key, path) in keyed::list(&self.dir.join("metrics"))? {
+            for (point, run) in read_lines(&path)? {
+                out.push((key.clone(), point, run));
+            }
+        }
+        Ok(out)
+    }
+
     /// The model's metrics as MLflow 3.x reports them: per key and per dataset, the latest
     /// line (MLflow's step, timestamp, value rule). Lines are `ts value step run_id
     /// [dataset_name dataset_digest]`.
     pub fn metrics(&self) -> Result<Vec<ModelMetric>> {
         let mut out = Vec::new();
         for (key, path) in keyed::list(&self.dir.join("metrics"))? {
-            let text = fs::read_to_string(&path)?;
-            let lines = text
-                .lines()
-                .enumerate()
-                .map(|(index, line)| {
-                    parse_line(line).ok_or_else(|| StoreError::MetricLine {
-                        path: path.clone(),
-                        line: index + 1,
-                        text: line.to_owned(),
-                        reason: "expected `timestamp value step run_id [dataset digest]`".into(),
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?;
+            let lines = read_lines(&path)?;
             // One latest value per dataset, in order of first appearance.
             let mut datasets = Vec::new();
             for (point, _) in &lines {
@@ -126,6 +151,43 @@ impl LoggedModel {
         }
         Ok(out)
     }
+}
+
+fn read_lines(path: &Path) -> Result<Vec<(MetricPoint, String)>> {
+    let text = fs::read_to_string(path)?;
+    text.lines()
+        .enumerate()
+        .map(|(index, line)| {
+            parse_line(line).ok_or_else(|| StoreError::MetricLine {
+                path: path.to_path_buf(),
+                line: index + 1,
+                text: line.to_owned(),
+                reason: "expected `timestamp value step run_id [dataset digest]`".into(),
+            })
+        })
+        .collect()
+}
+
+/// The LoggedModels in an experiment folder (live and deleted); unreadable ones go to
+/// `problems`.
+pub fn logged_models_in(exp_dir: &Path, problems: &mut Vec<Problem>) -> Result<Vec<LoggedModel>> {
+    let dir = exp_dir.join(MODELS);
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(&dir).at(&dir)? {
+        let path = entry.at(&dir)?.path();
+        if !path.is_dir() {
+            continue;
+        }
+        match LoggedModel::load(&path) {
+            Ok(m) => out.push(m),
+            Err(e) => problems.push(Problem::from_error(&path, &e)),
+        }
+    }
+    out.sort_by(|a, b| a.model_id.cmp(&b.model_id));
+    Ok(out)
 }
 
 fn parse_line(line: &str) -> Option<(MetricPoint, String)> {

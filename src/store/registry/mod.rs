@@ -16,7 +16,7 @@ use serde::Deserialize;
 use super::error::{Problem, Result, StoreError, Subject, quote};
 use super::excerpt::excerpt;
 use super::{Listing, MODELS, Store, fs, keyed, yaml};
-pub use logged_model::{LoggedModel, ModelMetric};
+pub use logged_model::{LoggedModel, ModelMetric, logged_models_in};
 pub use names::new_alias as check_new_alias;
 /// For `merge`, which writes versions copied from another store.
 pub(in crate::store) use write::version_meta;
