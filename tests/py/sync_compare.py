@@ -101,8 +101,10 @@ def compare_logged_models(local, server, mapping, bad):
                 continue
             g = got[0]
             out[m.model_id] = g.model_id
+            # A server stores a model type not given as "" (the REST field's default), as it
+            # does for MLflow's own client.
             for field in ("name", "model_type", "status"):
-                if getattr(m, field) != getattr(g, field):
+                if (getattr(m, field) or "") != (getattr(g, field) or ""):
                     bad.append(f"logged model {m.model_id} {field}: {getattr(g, field)!r} != {getattr(m, field)!r}")
             if mapping.get(m.source_run_id) != g.source_run_id:
                 bad.append(f"logged model {m.model_id} source run {g.source_run_id}")

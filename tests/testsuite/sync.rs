@@ -519,3 +519,31 @@ fn sync_sends_mlflow_credentials_and_retries_busy_answers() {
         }
     }
 }
+
+/// A model logged the way MLflow 3's users log one (`mlflow.pyfunc.log_model`, registered by
+/// name, a metric logged against it): the logged model arrives with its params, tags, metrics,
+/// artifacts and the run's output link, the version's source names the server's copy, and a
+/// rerun asks nothing.
+#[test]
+fn sync_sends_a_model_logged_with_mlflow_pyfunc() {
+    let Some((_turn, server)) = server() else {
+        return;
+    };
+    let store = no_store();
+    let name = unique("pyfunc");
+    let script = common::repo()
+        .join("tests")
+        .join("py")
+        .join("log_pyfunc.py");
+    common::run_python(SERVER_VENV, &script, &[&name], &store.root).expect("venv present");
+    let first = sync(&store.root, server, &[]);
+    assert_eq!(first["failures"], serde_json::json!([]), "{first:#}");
+    assert_eq!(first["logged_models_created"], 1, "{first:#}");
+    assert_eq!(first["versions_created"], 1, "{first:#}");
+    let report = compare(&store.root, server);
+    assert_eq!(report["server_runs"], 1, "{report:#}");
+    let again = sync(&store.root, server, &[]);
+    assert_nothing_sent(&again);
+    assert_eq!(again["logged_models_created"], 0, "{again:#}");
+    assert_eq!(again["requests"], 0, "{again:#}");
+}
