@@ -124,6 +124,7 @@ fn summary_is_quiet(s: &Summary) -> bool {
         && s.failures.is_empty()
         && s.versions_created == 0
         && s.logged_models_created == 0
+        && s.traces == 0
 }
 
 /// MLflow's client variables for talking to a server.

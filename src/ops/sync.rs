@@ -30,8 +30,8 @@ use crate::query::Filter;
 use crate::remote::{self, Client, Metric, RemoteError};
 use crate::store::registry::{LoggedModel, ModelVersion, RegisteredModel, Stage, logged_models_in};
 use crate::store::{
-    DataSelection, Experiment, Lifecycle, MetricPoint, Problem, RunInfo, Store, StoreError,
-    ViewType,
+    DataSelection, Experiment, Lifecycle, MetricPoint, Problem, RunInfo, Store, StoreError, Trace,
+    ViewType, traces_in,
 };
 
 /// The tag naming the local run a server run was made from.
@@ -121,6 +121,8 @@ pub struct Summary {
     pub models_created: usize,
     /// MLflow 3 logged models (`<experiment>/models/m-…`) created on the server.
     pub logged_models_created: usize,
+    /// MLflow 3 traces (`<experiment>/traces/tr-…`) sent.
+    pub traces: usize,
     pub versions_created: usize,
     /// Requests sent to the server in this pass (a rerun with nothing new sends none per run).
     pub requests: usize,
@@ -158,6 +160,9 @@ struct State {
     /// MLflow 3 logged models by local model id.
     #[serde(default)]
     logged: BTreeMap<String, LoggedState>,
+    /// MLflow 3 traces whose info and spans the server has.
+    #[serde(default)]
+    traces: std::collections::BTreeSet<String>,
     /// Deleted runs left out (without `include_deleted`): run id → [`meta_stamp`], so that a
     /// rerun knows they are still deleted without reading them.
     #[serde(default)]
@@ -726,6 +731,11 @@ pub fn sync(client: &Client, req: &Request, progress: &dyn Progress) -> Result<S
             }
         }
         for exp in &experiments {
+            if let Err(e) = sync_traces(client, &mut state, exp, &mut summary) {
+                summary
+                    .failures
+                    .push(format!("traces of experiment {}: {e}", exp.id));
+            }
             if let Err(e) =
                 sync_logged_models(client, &mut state, exp, req, &source_store, &mut summary)
             {
@@ -1157,6 +1167,102 @@ fn send_batches(
         client.log_batch(run_id, &batch_metrics, &batch_params, &batch_tags)?;
     }
     Ok(())
+}
+
+/// MLflow 3 traces of `exp` (`<experiment>/traces/tr-…`). Trace ids can be chosen
+/// (StartTraceV3 keeps the one given; they are random), so no mapping is needed: the info goes
+/// first, then the spans file through the artifact proxy to the location the server names; a
+/// trace the server has already (a sync killed between the two) is looked up, not started again.
+fn sync_traces(
+    client: &Client,
+    state: &mut State,
+    exp: &Experiment,
+    summary: &mut Summary,
+) -> Result<()> {
+    let mut problems = Vec::new();
+    let traces = traces_in(&exp.dir, &mut problems)?;
+    summary
+        .failures
+        .extend(problems.iter().map(ToString::to_string));
+    let Some(remote_exp) = state.experiments.get(&exp.id).map(|e| e.remote.clone()) else {
+        return Ok(());
+    };
+    for trace in &traces {
+        if state.traces.contains(&trace.trace_id) {
+            continue;
+        }
+        let tags = match client.trace_tags(&trace.trace_id)? {
+            Some(tags) => tags,
+            None => client.start_trace(&trace_info(trace, &remote_exp, &state.runs))?,
+        };
+        let spans = trace.spans_file();
+        if spans.is_file() {
+            match tags.get(ARTIFACT_LOCATION_TAG) {
+                Some(at) if at.starts_with("mlflow-artifacts:") => {
+                    let base = at
+                        .trim_start_matches("mlflow-artifacts:")
+                        .trim_start_matches('/');
+                    client.upload_artifact(&format!("{base}/traces.json"), &spans)?;
+                }
+                other => {
+                    note(
+                        summary,
+                        &format!(
+                            "trace spans were not sent: the server keeps them at {} (not \
+                             mlflow-artifacts:/)",
+                            other.map_or("(no location)", String::as_str)
+                        ),
+                    );
+                    continue;
+                }
+            }
+        }
+        summary.traces += 1;
+        state.traces.insert(trace.trace_id.clone());
+    }
+    Ok(())
+}
+
+/// The tag where a server keeps a trace's spans (it sets it; the file store's names a local
+/// folder).
+const ARTIFACT_LOCATION_TAG: &str = "mlflow.artifactLocation";
+
+/// `trace_info.yaml` and the key files as MLflow's `TraceInfoV3` message in JSON, located in the
+/// server's experiment; a source run named in the metadata is the server's run.
+fn trace_info(trace: &Trace, remote_exp: &str, runs: &BTreeMap<String, RunState>) -> Value {
+    let mut metadata = trace.metadata.clone();
+    if let Some(run) = metadata.get_mut("mlflow.sourceRun")
+        && let Some(remote) = runs.get(run.as_str())
+    {
+        *run = remote.remote.clone();
+    }
+    let mut tags = trace.tags.clone();
+    tags.remove(ARTIFACT_LOCATION_TAG);
+    let mut info = json!({
+        "trace_id": trace.trace_id,
+        "trace_location": {
+            "type": "MLFLOW_EXPERIMENT",
+            "mlflow_experiment": { "experiment_id": remote_exp },
+        },
+        "trace_metadata": metadata,
+        "tags": tags,
+    });
+    let fields = [
+        ("request_time", &trace.request_time),
+        ("state", &trace.state),
+        ("request_preview", &trace.request_preview),
+        ("response_preview", &trace.response_preview),
+        ("client_request_id", &trace.client_request_id),
+    ];
+    for (key, value) in fields {
+        if let Some(v) = value {
+            info[key] = json!(v);
+        }
+    }
+    if let Some(ms) = trace.execution_duration_ms {
+        info["execution_duration"] = json!(format!("{}.{:03}s", ms / 1000, ms % 1000));
+    }
+    info
 }
 
 /// MLflow 3 logged models of `exp` (`<experiment>/models/m-…`). The server chooses their ids,

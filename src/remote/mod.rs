@@ -632,6 +632,28 @@ impl Client {
         .map(drop)
     }
 
+    /// StartTraceV3: record a trace's info under the id it has (`trace_info` is MLflow's
+    /// `TraceInfoV3` as JSON); returns the tags the server answers with (its
+    /// `mlflow.artifactLocation` says where the spans go).
+    pub fn start_trace(&self, trace_info: &Value) -> Result<BTreeMap<String, String>> {
+        let reply = self.request(
+            "POST",
+            "/api/3.0/mlflow/traces",
+            Body::Json(&json!({ "trace": { "trace_info": trace_info } })),
+        )?;
+        Ok(string_map(&reply["trace"]["trace_info"]["tags"]))
+    }
+
+    /// The tags of a trace the server has (`None` when it has none by that id).
+    pub fn trace_tags(&self, trace_id: &str) -> Result<Option<BTreeMap<String, String>>> {
+        let path = format!("/api/3.0/mlflow/traces/{}", percent_encode(trace_id));
+        match self.request("GET", &path, Body::Query(&[])) {
+            Ok(reply) => Ok(Some(string_map(&reply["trace"]["trace_info"]["tags"]))),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     pub fn set_alias(&self, name: &str, alias: &str, version: &str) -> Result<()> {
         self.post(
             "registered-models/alias",
@@ -677,6 +699,15 @@ fn tag_map(v: &Value) -> BTreeMap<String, String> {
         .into_iter()
         .flatten()
         .map(|t| (text(&t["key"]), text(&t["value"])))
+        .collect()
+}
+
+/// A protobuf map field as JSON (`{"key": "value", …}`).
+fn string_map(v: &Value) -> BTreeMap<String, String> {
+    v.as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| (k.clone(), text(v)))
         .collect()
 }
 

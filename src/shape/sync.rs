@@ -55,6 +55,7 @@ impl SyncReport<'_> {
             ("artifact files", s.artifact_files),
             ("models created", s.models_created),
             ("logged models created", s.logged_models_created),
+            ("traces", s.traces),
             ("model versions created", s.versions_created),
             ("requests to the server", s.requests),
         ];

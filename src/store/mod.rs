@@ -22,6 +22,8 @@ mod names;
 mod ops;
 pub mod registry;
 mod run;
+mod trace;
+pub use trace::{Trace, traces_in};
 mod validate;
 mod yaml;
 
@@ -698,6 +700,30 @@ fn has_meta(dir: &Path) -> bool {
 
 /// A folder, or a link to one (followed, as MLflow's `os.path.isdir` follows it). Only links
 /// cost a `stat`; a listing of 100k runs would otherwise make 100k of them.
+/// Each subfolder of `dir` loaded with `load` (a missing `dir` has none); those that cannot
+/// be loaded go to `problems`.
+fn load_folders<T>(
+    dir: &Path,
+    load: impl Fn(&Path) -> Result<T>,
+    problems: &mut Vec<Problem>,
+) -> Result<Vec<T>> {
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for entry in error::IoContext::at(std::fs::read_dir(dir), dir)? {
+        let path = error::IoContext::at(entry, dir)?.path();
+        if !path.is_dir() {
+            continue;
+        }
+        match load(&path) {
+            Ok(item) => out.push(item),
+            Err(e) => problems.push(Problem::from_error(&path, &e)),
+        }
+    }
+    Ok(out)
+}
+
 fn is_dir_entry(entry: &std::fs::DirEntry) -> bool {
     match entry.file_type() {
         Ok(t) if t.is_symlink() => entry.path().is_dir(),

@@ -142,6 +142,47 @@ def compare_logged_models(local, server, mapping, bad):
     return out
 
 
+def compare_traces(local, server, mapping, bad):
+    """MLflow 3 traces: the server answers get_trace with the same info, tags (its own
+    mlflow.artifactLocation aside), metadata (a source run mapped) and spans. Returns how many
+    traces were compared."""
+    if not hasattr(local, "search_traces"):
+        return 0
+    n = 0
+    for exp in local.search_experiments(view_type=ViewType.ACTIVE_ONLY):
+        if server.get_experiment_by_name(exp.name) is None:
+            continue
+        for t in local.search_traces(experiment_ids=[exp.experiment_id], max_results=1000):
+            tid = t.info.trace_id
+            try:
+                g = server.get_trace(tid)
+            except Exception as e:  # noqa: BLE001 - report any failure as a mismatch
+                bad.append(f"trace {tid}: {e}")
+                continue
+            n += 1
+            for field in ("state", "request_time", "execution_duration", "request_preview",
+                          "response_preview", "client_request_id"):
+                if getattr(t.info, field) != getattr(g.info, field):
+                    bad.append(f"trace {tid} {field}: {getattr(g.info, field)!r} != {getattr(t.info, field)!r}")
+            location = "mlflow.artifactLocation"
+            want = {k: v for k, v in t.info.tags.items() if k != location}
+            have = {k: v for k, v in g.info.tags.items() if k != location}
+            if want != have:
+                bad.append(f"trace {tid} tags {have} != {want}")
+            meta = dict(t.info.trace_metadata)
+            if "mlflow.sourceRun" in meta:
+                meta["mlflow.sourceRun"] = mapping.get(meta["mlflow.sourceRun"], "?")
+            for k, v in meta.items():
+                if g.info.trace_metadata.get(k) != v:
+                    bad.append(f"trace {tid} metadata {k}: {g.info.trace_metadata.get(k)!r} != {v!r}")
+            def spans(trace):
+                return [(s.name, s.span_id, s.parent_id, s.start_time_ns, s.end_time_ns)
+                        for s in trace.data.spans]
+            if spans(t) != spans(g):
+                bad.append(f"trace {tid} spans {spans(g)} != {spans(t)}")
+    return n
+
+
 def main():
     store, url = sys.argv[1], sys.argv[2]
     local = MlflowClient(tracking_uri=f"file://{store}", registry_uri=f"file://{store}")
@@ -224,6 +265,7 @@ def main():
                 if f.read() != got_bytes:
                     bad.append(f"run {rid} artifact {path}: downloaded bytes differ")
     logged = compare_logged_models(local, server, mapping, bad)
+    traces = compare_traces(local, server, mapping, bad)
     versions = 0
     for model in local.search_registered_models(max_results=1000):
         try:
@@ -274,7 +316,8 @@ def main():
         [e.experiment_id for e in server.search_experiments(view_type=ViewType.ALL)],
         filter_string=f"tags.`mlrs.sync.source_store` = '{store_id}'",
         run_view_type=ViewType.ALL, max_results=50000))
-    print(json.dumps({"mismatches": bad, "server_runs": total, "server_versions": versions}))
+    print(json.dumps({"mismatches": bad, "server_runs": total, "server_versions": versions,
+                      "traces": traces}))
 
 
 if __name__ == "__main__":

@@ -254,6 +254,8 @@ fn sync_sends_a_store_that_mlflow_reads_back_the_same_and_reruns_send_nothing() 
     assert_eq!(first["failures"], serde_json::json!([]));
     let report = compare(&a.root, server);
     assert_eq!(report["server_runs"], 34, "{report:#}");
+    assert_eq!(first["traces"], 1, "{first:#}");
+    assert_eq!(report["traces"], 1, "{report:#}");
 
     // A rerun sends nothing and asks nothing; nor does one without the state file, which finds
     // its runs again from the server's tags.

@@ -10,10 +10,10 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::super::error::{IoContext, Problem, Result, StoreError};
+use super::super::error::{Problem, Result, StoreError};
 use super::super::metric::{self, MetricPoint};
 use super::super::run::RunInfo;
-use super::super::{MODELS, Store, fs, keyed, ops, validate, yaml};
+use super::super::{MODELS, Store, fs, keyed, load_folders, ops, validate, yaml};
 use crate::pyfloat;
 
 pub const MODEL_VERSIONS_TAG: &str = "mlflow.modelVersions";
@@ -171,21 +171,7 @@ fn read_lines(path: &Path) -> Result<Vec<(MetricPoint, String)>> {
 /// The LoggedModels in an experiment folder (live and deleted); unreadable ones go to
 /// `problems`.
 pub fn logged_models_in(exp_dir: &Path, problems: &mut Vec<Problem>) -> Result<Vec<LoggedModel>> {
-    let dir = exp_dir.join(MODELS);
-    if !dir.is_dir() {
-        return Ok(Vec::new());
-    }
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(&dir).at(&dir)? {
-        let path = entry.at(&dir)?.path();
-        if !path.is_dir() {
-            continue;
-        }
-        match LoggedModel::load(&path) {
-            Ok(m) => out.push(m),
-            Err(e) => problems.push(Problem::from_error(&path, &e)),
-        }
-    }
+    let mut out = load_folders(&exp_dir.join(MODELS), LoggedModel::load, problems)?;
     out.sort_by(|a, b| a.model_id.cmp(&b.model_id));
     Ok(out)
 }
