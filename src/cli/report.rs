@@ -23,6 +23,13 @@ selected runs' metric histories (zoom, log y, smoothing, x by step or time), a s
 param against a metric, parallel coordinates, each run's params, tags and artifacts, and the
 registered model versions made from the runs. It needs no network: open it from disk.
 
+Metric histories: while all of them fit in --max-points points, the page holds every point.
+Beyond that, each chart first draws thinned series (per step column the lowest and the
+highest value, so no spike is lost; at most 4000 points a series) and says so. If the whole
+histories of a metric's thinned series fit in what the budget leaves, they are in the page
+too and a button draws them; if not, the chart says how many points were logged: raise
+--max-points (the page grows about 9 bytes a point), or print them with `mlrs runs history`.
+
 Examples:
   mlrs report -e nyc-taxi-duration -o report.html
   mlrs report --filter \"params.model_type = 'xgboost'\" -o xgb.html --title 'XGBoost sweep'
@@ -55,14 +62,14 @@ pub struct Args {
     /// Make the page reload itself every SECONDS (while a sweep is still running)
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(1..))]
     refresh: Option<u32>,
+    /// The most metric history points the page holds (see below); the default keeps the page
+    /// under about 15 MB (noisy values pack to about 9 bytes a point)
+    #[arg(long, value_name = "N", default_value_t = 1_500_000)]
+    max_points: usize,
     #[command(flatten)]
     directions: DirectionArgs,
 }
 
-/// About 15 MB of packed history in the worst case (downsampled noise packs to ~9 bytes a
-/// point): 10,000 runs × one metric × 100 steps fit whole; more series are drawn from
-/// per-column extremes.
-const HISTORY_POINTS: usize = 1_500_000;
 const ARTIFACTS_PER_RUN: usize = 200;
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
@@ -76,7 +83,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
                 scope: ctx.scope(&args.experiments, args.view.into()),
                 limit: None,
             },
-            history_points: HISTORY_POINTS,
+            max_points: args.max_points,
             artifacts_per_run: ARTIFACTS_PER_RUN,
             lower_is_better: args.directions.lower,
             higher_is_better: args.directions.higher,

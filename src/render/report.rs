@@ -1,6 +1,8 @@
 //! `mlrs report`'s page: a [`Report`] in, one self-contained HTML document out. The data goes
 //! in as JSON (columnar, one array per column), each metric's histories as gzip+base64 that the
-//! page inflates when a chart first needs them (the browser's `DecompressionStream`); the chart
+//! page inflates when a chart first needs them (the browser's `DecompressionStream`), and the
+//! whole histories of thinned series, when they fit, in a block of their own that the page
+//! inflates only when asked to draw them; the chart
 //! library (uPlot, vendored under `assets/vendor/uplot/`) and the page's own script and style
 //! are inlined. Nothing refers outside the file, so it opens from disk with no network. Knows
 //! nothing about stores or clap.
@@ -33,14 +35,24 @@ pub struct Page<'a> {
 }
 
 pub fn html(report: &Report, page: &Page) -> String {
+    let t0 = std::time::Instant::now();
     let data = core_json(report, page);
-    let histories: Map<String, Value> = report
+    eprintln!("T core_json {:?}", t0.elapsed());
+    // Each metric's histories, and the whole ones of its thinned series, packed in parallel.
+    let blocks: Vec<(bool, &String, &Vec<Option<Series>>)> = report
         .histories
-        .par_iter()
-        .map(|(key, runs)| (key.clone(), Value::String(packed(runs))))
-        .collect::<Vec<_>>()
-        .into_iter()
+        .iter()
+        .map(|(k, runs)| (false, k, runs))
+        .chain(report.full.iter().map(|(k, runs)| (true, k, runs)))
         .collect();
+    let packed: Vec<(bool, String, Value)> = blocks
+        .into_par_iter()
+        .map(|(whole, key, runs)| (whole, key.clone(), Value::String(packed(runs))))
+        .collect();
+    let (mut histories, mut full) = (Map::new(), Map::new());
+    for (whole, key, text) in packed {
+        if whole { &mut full } else { &mut histories }.insert(key, text);
+    }
     let title = escape(page.title);
     let refresh = page
         .refresh
@@ -57,11 +69,14 @@ pub fn html(report: &Report, page: &Page) -> String {
          <noscript>This report needs JavaScript.</noscript>\n\
          <script id=\"mlrs-data\" type=\"application/json\">{data}</script>\n\
          <script id=\"mlrs-histories\" type=\"application/json\">{histories}</script>\n\
+         <script id=\"mlrs-full\" type=\"application/json\">{full}</script>\n\
          <script>\n{UPLOT_JS}\n</script>\n<script>\n{REPORT_JS}\n</script>\n</body>\n</html>\n",
         version = env!("CARGO_PKG_VERSION"),
         data = script_safe(&data.to_string()),
         histories = script_safe(&Value::Object(histories).to_string()),
+        full = script_safe(&Value::Object(full).to_string()),
     );
+    eprintln!("T html {:?}", t0.elapsed());
     out
 }
 
@@ -118,12 +133,14 @@ fn core_json(report: &Report, page: &Page) -> Value {
                     .get(k)
                     .map_or(Value::Null, |v| json_float(*v))
             });
-            let longest = report.histories.get(k).map_or(0, |runs| {
-                runs.iter().flatten().map(|s| s.logged).max().unwrap_or(0)
-            });
+            let series = report.histories.get(k).into_iter().flatten().flatten();
+            let longest = series.clone().map(|s| s.logged).max().unwrap_or(0);
+            let logged: usize = series.clone().map(|s| s.logged).sum();
+            let held: usize = series.map(|s| s.values.len()).sum();
             (
                 k.clone(),
-                json!({"dir": dir.map(direction_name), "last": last, "longest": longest}),
+                json!({"dir": dir.map(direction_name), "last": last, "longest": longest,
+                       "logged": logged, "held": held, "full": report.full.contains_key(k)}),
             )
         })
         .collect();
@@ -139,6 +156,7 @@ fn core_json(report: &Report, page: &Page) -> Value {
         "title": page.title,
         "generated": page.generated_ms,
         "refresh": page.refresh,
+        "max_points": report.max_points,
         "experiments": report.experiment_names,
         "runs": {
             "id": column(&|r| json!(r.info.run_id)),
@@ -233,17 +251,30 @@ fn push_rounded(out: &mut String, v: f64) {
         out.push_str("null");
         return;
     }
-    if v == 0.0 {
-        out.push('0');
-        return;
-    }
-    // The decimal rounded in text, read back: the nearest double to it, whose shortest form
-    // is that decimal.
-    let rounded: f64 = format!("{v:.5e}").parse().unwrap_or(v);
+    let rounded = round6(v);
     if rounded.fract() == 0.0 && rounded.abs() < 1e15 {
         let _ = write!(out, "{}", rounded as i64);
     } else {
-        out.push_str(&Value::from(rounded).to_string());
+        out.push_str(ryu::Buffer::new().format_finite(rounded));
+    }
+}
+
+/// The double nearest to `v` rounded to six significant digits: the rounded digits as an
+/// integer, scaled by an exact power of ten in one correctly rounded operation, which gives
+/// the double whose shortest form is those digits. Out of that range, the decimal text read back.
+fn round6(v: f64) -> f64 {
+    const POW10: [f64; 23] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+        1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    ];
+    if v == 0.0 {
+        return 0.0;
+    }
+    let shift = 5 - v.abs().log10().floor() as i32;
+    match usize::try_from(shift.unsigned_abs()).ok().and_then(|i| POW10.get(i)) {
+        Some(p) if shift >= 0 => (v * p).round() / p,
+        Some(p) => (v / p).round() * p,
+        None => format!("{v:.5e}").parse().unwrap_or(v),
     }
 }
 
@@ -254,11 +285,21 @@ mod tests {
     #[test]
     fn values_round_to_six_digits() {
         let mut s = String::new();
-        for v in [0.123456789, 123456.789, -2.5e-7, 0.0, f64::NAN, 1e300] {
+        for v in [
+            0.123456789,
+            123456.789,
+            -2.5e-7,
+            0.0,
+            f64::NAN,
+            1e300,
+            0.1 + 0.2,
+            999999.7,
+            1e-3,
+        ] {
             push_rounded(&mut s, v);
             s.push(' ');
         }
-        assert_eq!(s, "0.123457 123457 -2.5e-7 0 null 1e+300 ");
+        assert_eq!(s, "0.123457 123457 -2.5e-7 0 null 1e300 0.3 1000000 0.001 ");
     }
 
     #[test]
