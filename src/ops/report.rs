@@ -245,7 +245,11 @@ fn whole_histories(
     let mut needs: Vec<(usize, &String)> = histories
         .iter()
         .map(|(k, runs)| {
-            let logged = runs.iter().flatten().filter(|s| thinned(s)).map(|s| s.logged);
+            let logged = runs
+                .iter()
+                .flatten()
+                .filter(|s| thinned(s))
+                .map(|s| s.logged);
             (logged.sum(), k)
         })
         .filter(|(n, _)| *n > 0)
@@ -259,7 +263,11 @@ fn whole_histories(
         }
         left -= need;
         let series = &histories[key];
-        jobs.extend((0..runs.len()).filter(|&r| series[r].as_ref().is_some_and(thinned)).map(|r| (key, r)));
+        jobs.extend(
+            (0..runs.len())
+                .filter(|&r| series[r].as_ref().is_some_and(thinned))
+                .map(|r| (key, r)),
+        );
     }
     let read: Vec<(&String, usize, Result<Series, Problem>)> = jobs
         .into_par_iter()
@@ -277,7 +285,8 @@ fn whole_histories(
     for (key, r, whole) in read {
         match whole {
             Ok(s) => {
-                full.entry(key.clone()).or_insert_with(|| vec![None; runs.len()])[r] = Some(s);
+                full.entry(key.clone())
+                    .or_insert_with(|| vec![None; runs.len()])[r] = Some(s);
             }
             Err(p) => problems.push(p),
         }

@@ -35,9 +35,7 @@ pub struct Page<'a> {
 }
 
 pub fn html(report: &Report, page: &Page) -> String {
-    let t0 = std::time::Instant::now();
     let data = core_json(report, page);
-    eprintln!("T core_json {:?}", t0.elapsed());
     // Each metric's histories, and the whole ones of its thinned series, packed in parallel.
     let blocks: Vec<(bool, &String, &Vec<Option<Series>>)> = report
         .histories
@@ -76,7 +74,6 @@ pub fn html(report: &Report, page: &Page) -> String {
         histories = script_safe(&Value::Object(histories).to_string()),
         full = script_safe(&Value::Object(full).to_string()),
     );
-    eprintln!("T html {:?}", t0.elapsed());
     out
 }
 
@@ -264,14 +261,17 @@ fn push_rounded(out: &mut String, v: f64) {
 /// the double whose shortest form is those digits. Out of that range, the decimal text read back.
 fn round6(v: f64) -> f64 {
     const POW10: [f64; 23] = [
-        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-        1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+        1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
     ];
     if v == 0.0 {
         return 0.0;
     }
     let shift = 5 - v.abs().log10().floor() as i32;
-    match usize::try_from(shift.unsigned_abs()).ok().and_then(|i| POW10.get(i)) {
+    match usize::try_from(shift.unsigned_abs())
+        .ok()
+        .and_then(|i| POW10.get(i))
+    {
         Some(p) if shift >= 0 => (v * p).round() / p,
         Some(p) => (v / p).round() * p,
         None => format!("{v:.5e}").parse().unwrap_or(v),

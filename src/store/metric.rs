@@ -446,6 +446,46 @@ mod tests {
     }
 
     #[test]
+    fn lines_across_chunks_read_whole_and_plain_lines_as_the_general_rules_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("loss");
+        let text: String = (0..20_000)
+            .map(|i| format!("{} {} {}\n", 1000 + i, i as f64 / 7.0, i - 5))
+            .collect();
+        std::fs::write(&path, &text).unwrap();
+        let points = read_points(&path).unwrap();
+        assert_eq!(points.len(), 20_000);
+        assert!(points.iter().enumerate().all(|(i, p)| {
+            let i = i as i64;
+            p.timestamp == 1000 + i && p.step == i - 5 && p.value == i as f64 / 7.0
+        }));
+        for line in [
+            "1 0.5 3\n",
+            "-1 -2.5e-3 -4\n",
+            "1 1E5 2\n",
+            "0012 +1 007\n",
+            "1 .5 2\n",
+            "1 5. 2\n",
+            "1 nan 2\n",
+            "1 0.5\n",
+            "1 0.5 2 ds digest\n",
+            "1 0.5 2",
+            "1 1e400 2\n",
+        ] {
+            if let Some(plain) = parse_plain(line.as_bytes()) {
+                assert_eq!(Ok(plain), parse_line(line), "{line:?}");
+            }
+        }
+        std::fs::write(&path, format!("1 0.5 1\n{}\n", "7".repeat(5000))).unwrap();
+        assert!(
+            read_points(&path)
+                .unwrap_err()
+                .to_string()
+                .contains("longer than")
+        );
+    }
+
+    #[test]
     fn points_since_an_offset_wait_for_an_unfinished_line() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("loss");

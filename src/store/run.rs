@@ -391,7 +391,8 @@ impl RunInfo {
         let path = fs::key_path(&self.dir.join("metrics"), key);
         match metric::for_each_point(&path, each) {
             Err(StoreError::Io { error, .. })
-                if error.kind() == std::io::ErrorKind::NotFound && self.metric_file(key).is_none() =>
+                if error.kind() == std::io::ErrorKind::NotFound
+                    && self.metric_file(key).is_none() =>
             {
                 Ok(false)
             }
