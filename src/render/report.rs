@@ -7,6 +7,7 @@
 //! are inlined. Nothing refers outside the file, so it opens from disk with no network. Knows
 //! nothing about stores or clap.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::io::Write as _;
 
@@ -106,20 +107,20 @@ fn core_json(report: &Report, page: &Page) -> Value {
     let text = |f: &dyn Fn(&crate::store::Run) -> Option<&str>| -> Value {
         shared_strings(runs.iter().map(f))
     };
-    let keyed =
-        |f: &dyn Fn(&crate::store::Run) -> Vec<&String>,
-         get: &dyn for<'r> Fn(&'r crate::store::Run, &str) -> Option<&'r str>| {
-            let keys: std::collections::BTreeSet<&String> = runs.iter().flat_map(f).collect();
-            keys.into_iter()
-                .map(|k| (k.clone(), text(&|r| get(r, k))))
-                .collect::<Map<String, Value>>()
-        };
-    let params = keyed(&|r| r.data.params.keys().collect(), &|r, k| {
-        r.data.params.get(k).map(String::as_str)
-    });
-    let tags = keyed(&|r| r.data.tags.keys().collect(), &|r, k| {
-        r.data.tags.get(k).map(String::as_str)
-    });
+    // One column per key, the keys' columns built in parallel.
+    let keyed = |of: &(dyn Fn(&crate::store::Run) -> &BTreeMap<String, String> + Sync)| {
+        let keys: BTreeSet<&String> = runs.iter().flat_map(|r| of(r).keys()).collect();
+        keys.into_par_iter()
+            .map(|k| {
+                let column = shared_strings(runs.iter().map(|r| of(r).get(k).map(String::as_str)));
+                (k.clone(), column)
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .collect::<Map<String, Value>>()
+    };
+    let params = keyed(&|r| &r.data.params);
+    let tags = keyed(&|r| &r.data.tags);
     let metrics: Map<String, Value> = report
         .metrics
         .iter()
