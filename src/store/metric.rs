@@ -346,51 +346,51 @@ fn parse_line(raw: &str) -> std::result::Result<MetricPoint, String> {
 /// ASCII, read without the general rules; `None` sends anything else to [`parse_line`], which
 /// gives the same answer for these lines.
 fn parse_plain(line: &[u8]) -> Option<MetricPoint> {
-    let mut fields = line.strip_suffix(b"\n")?.split(|&b| b == b' ');
-    let (ts, value, step) = (fields.next()?, fields.next()?, fields.next()?);
-    if fields.next().is_some() {
-        return None;
-    }
-    let int = |digits: &[u8]| -> Option<i64> {
-        let (negative, digits) = match digits {
-            [b'-', rest @ ..] => (true, rest),
-            _ => (false, digits),
-        };
-        if digits.is_empty() || digits.len() > 18 || !digits.iter().all(u8::is_ascii_digit) {
-            return None;
-        }
-        let n = digits
-            .iter()
-            .fold(0_i64, |n, &d| n * 10 + i64::from(d - b'0'));
-        Some(if negative { -n } else { n })
-    };
+    let (timestamp, rest) = leading_int(line.strip_suffix(b"\n")?)?;
+    let rest = rest.strip_prefix(b" ")?;
+    let (value, rest) = rest.split_at(memchr::memchr(b' ', rest)?);
+    let (step, rest) = leading_int(&rest[1..])?;
     let plain = |b: &u8| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E');
-    if value.is_empty() || !value.iter().all(plain) {
+    if !rest.is_empty() || value.is_empty() || !value.iter().all(plain) {
         return None;
     }
+    // SAFETY: every byte of `value` is ASCII, checked just above.
+    let value = unsafe { std::str::from_utf8_unchecked(value) };
     Some(MetricPoint {
-        timestamp: int(ts)?,
-        // Only ASCII was let through.
-        value: std::str::from_utf8(value).ok()?.parse().ok()?,
-        step: int(step)?,
+        timestamp,
+        value: value.parse().ok()?,
+        step,
         dataset: None,
     })
 }
 
-/// Python's `int(text)`; plain decimal integers without the general rules.
-fn parse_int(text: &str) -> Option<i64> {
-    let (negative, digits) = match text.as_bytes() {
+/// A plain decimal integer (an optional `-` and 1 to 18 digits, which cannot overflow an
+/// i64) at the start of `bytes`, and what follows it.
+fn leading_int(bytes: &[u8]) -> Option<(i64, &[u8])> {
+    let (negative, digits) = match bytes {
         [b'-', rest @ ..] => (true, rest),
-        bytes => (false, bytes),
+        _ => (false, bytes),
     };
-    // 18 digits cannot overflow an i64.
-    if digits.is_empty() || digits.len() > 18 || !digits.iter().all(u8::is_ascii_digit) {
-        return pyfloat::parse_int(text);
+    let len = digits
+        .iter()
+        .take(19)
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(digits.len().min(19));
+    if len == 0 || len > 18 {
+        return None;
     }
-    let n = digits
+    let n = digits[..len]
         .iter()
         .fold(0_i64, |n, &d| n * 10 + i64::from(d - b'0'));
-    Some(if negative { -n } else { n })
+    Some((if negative { -n } else { n }, &digits[len..]))
+}
+
+/// Python's `int(text)`; plain decimal integers without the general rules.
+fn parse_int(text: &str) -> Option<i64> {
+    match leading_int(text.as_bytes()) {
+        Some((n, [])) => Some(n),
+        _ => pyfloat::parse_int(text),
+    }
 }
 
 /// Python's `float(text)`. Text of digits, signs, points and exponents goes straight to Rust's
