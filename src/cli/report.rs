@@ -15,25 +15,27 @@ use crate::ops::report::{Request, load};
 use crate::render::report::{Page, html};
 
 const EXAMPLES: &str = "\
-The page holds the runs table (sort by any column, filter in the language of `mlrs search`
-or by text, choose columns, only changed columns, the best value of each metric marked: lower is better for names with loss, error,
-rmse, mae or mse, higher for acc, r2, auc, f1, precision, recall or score, unless
---lower-is-better or --higher-is-better say otherwise), line charts of the
-selected runs' metric histories (zoom, log y, smoothing, x by step or time), a scatter of a
+The page holds the runs table (sort by any column, filter in the language of `mlrs search` or
+by text, choose columns, only changed columns, the best value of each metric marked: lower is
+better for names with loss, error, rmse, mae or mse, higher for acc, r2, auc, f1, precision,
+recall or score, unless --lower-is-better or --higher-is-better say otherwise), line charts of
+the selected runs' metric histories (zoom, log y, smoothing, x by step or time), a scatter of a
 param against a metric, parallel coordinates, each run's params, tags and artifacts, and the
 registered model versions made from the runs. It needs no network: open it from disk.
 
-Metric histories: while all of them fit in --max-points points, the page holds every point.
-Beyond that, each chart first draws thinned series (per step column the lowest and the
-highest value, so no spike is lost; at most 4000 points a series) and says so. If the whole
+Metric histories: the page holds every point while all of them fit in --max-points and no
+series is longer than 4000 points. Otherwise each chart first draws thinned series (per step
+column the lowest and the highest value, so no spike is lost) and says so. If the whole
 histories of a metric's thinned series fit in what the budget leaves, they are in the page
-too and a button draws them; if not, the chart says how many points were logged: raise
---max-points (the page grows about 9 bytes a point), or print them with `mlrs runs history`.
+too, and a button under the chart draws them; if not, the chart says how many points were
+logged and how to see them: a larger --max-points (about 9 bytes a point), or `mlrs runs
+history RUN KEY`.
 
 Examples:
   mlrs report -e nyc-taxi-duration -o report.html
   mlrs report --filter \"params.model_type = 'xgboost'\" -o xgb.html --title 'XGBoost sweep'
   mlrs report -e sweep --refresh 30 -o live.html      # reloads itself while the sweep runs
+  mlrs report -e sweep --max-points 10000000 -o all.html   # every point of long histories
   mlrs report -o - | gzip > report.html.gz";
 
 #[derive(clap::Args, Debug)]
