@@ -433,9 +433,8 @@
         onclick: function () { chartState.whole[key] = true; drawCharts(); } }));
       return box;
     }
-    var total = metricKeys.reduce(function (n, k) { return n + D.metrics[k].logged; }, 0);
     box.textContent = how + "The runs logged " + fmtCount(m.logged) + " points of " + key + ", more than the page holds (at most " +
-      fmtCount(D.max_points) + " points in all): `mlrs report --max-points " + total + "` makes a page with every point, and `mlrs runs history RUN " + key + "` prints them.";
+      fmtCount(D.max_points) + " points in all): `mlrs report --max-points " + D.max_points_for_all + "` makes a page with every point, and `mlrs runs history RUN " + key + "` prints them.";
     return box;
   }
 

@@ -18,7 +18,7 @@ use rayon::prelude::*;
 use serde_json::{Map, Value, json};
 
 use super::json_float;
-use crate::ops::report::{Report, Series};
+use crate::ops::report::{DRAW_POINTS, Report, Series};
 use crate::query::Direction;
 
 const UPLOT_JS: &str = include_str!("../../assets/vendor/uplot/uPlot.iife.min.js");
@@ -155,6 +155,7 @@ fn core_json(report: &Report, page: &Page) -> Value {
         "generated": page.generated_ms,
         "refresh": page.refresh,
         "max_points": report.max_points,
+        "max_points_for_all": max_points_for_all(report),
         "experiments": report.experiment_names,
         "runs": {
             "id": column(&|r| json!(r.info.run_id)),
@@ -171,6 +172,17 @@ fn core_json(report: &Report, page: &Page) -> Value {
         "artifacts": report.artifacts.iter().map(|(files, total)| json!([files, total])).collect::<Vec<_>>(),
         "models": models,
     })
+}
+
+/// A `--max-points` that holds every point of every history: each series whole, and its
+/// thinned form too, which is a part of it and never more than three points (lowest, highest,
+/// first gap) in each of the `DRAW_POINTS / 2` step columns. Only a bound: the page holds no
+/// more than the data.
+fn max_points_for_all(report: &Report) -> usize {
+    let series = report.histories.values().flatten().flatten();
+    series
+        .map(|s| s.logged + s.logged.min(DRAW_POINTS / 2 * 3))
+        .sum()
 }
 
 /// A column of strings (`null` where missing): a plain array, or, when values repeat (tags

@@ -357,6 +357,13 @@ fn report_holds_whole_histories_only_when_they_fit() {
     assert_eq!(data["metrics"]["loss"]["full"], false);
     assert!(data["metrics"]["loss"]["held"].as_u64().unwrap() <= 5000);
     assert_eq!(embedded(&html, "mlrs-full"), serde_json::json!({}));
+    // The budget the page suggests for every point is enough.
+    let all = data["max_points_for_all"].as_u64().unwrap().to_string();
+    let html = write_report(&store.root, &["--max-points", &all]);
+    assert_eq!(
+        embedded(&html, "mlrs-data")["metrics"]["loss"]["full"],
+        true
+    );
 }
 
 #[test]
@@ -394,7 +401,8 @@ fn report_draws_every_point_only_when_it_fits() {
     for part in [
         "12,000 points of loss",
         "at most 5,000 points",
-        "mlrs report --max-points 12000",
+        // Each series whole, and thinned too (at most 3 points in each of 2000 columns).
+        "mlrs report --max-points 24000",
         "mlrs runs history RUN loss",
     ] {
         assert!(note.contains(part), "{part:?} in {note}");
