@@ -27,11 +27,19 @@ fn model_with(read_only: bool) -> Model {
             read_only,
             color: false,
             utc: true,
+            poll: true,
         },
     )
     .unwrap();
-    let loaded = data::load_data(&m.store, m.runs.clone());
-    update(&mut m, Msg::Loaded(loaded, true));
+    // The background load, waited for.
+    let parts = m.loader.take().unwrap();
+    let all = parts.iter().fold(data::Loaded::default(), |mut all, part| {
+        all.entries.extend(part.entries);
+        all.problems.extend(part.problems);
+        all.dirs += part.dirs;
+        all
+    });
+    update(&mut m, Msg::Loaded(all));
     update(&mut m, Msg::Resize(80, 24));
     m
 }
@@ -181,7 +189,7 @@ fn read_only_refuses_changes() {
 
 impl Model {
     fn current_first_name(&self) -> String {
-        self.runs[self.rows[0].run].info.run_name.clone()
+        self.runs[self.rows[0].run].run_name.to_string()
     }
 }
 
@@ -284,7 +292,7 @@ fn mouse_click_selects_a_row_and_a_second_click_opens_it() {
     assert_eq!(m.view, View::Detail);
     assert_eq!(
         m.detail.as_ref().unwrap().run.info.run_name,
-        m.runs[m.rows[2].run].info.run_name
+        &*m.runs[m.rows[2].run].run_name
     );
 }
 
@@ -347,6 +355,6 @@ fn experiments_pane_counts_active_and_deleted_runs_and_scopes_the_table() {
     assert!(
         m.rows
             .iter()
-            .all(|r| m.runs[r.run].info.experiment_id == m.experiments[0].id)
+            .all(|r| *m.runs[r.run].experiment_id == *m.experiments[0].id)
     );
 }
