@@ -375,7 +375,7 @@ pub(crate) fn apply(store: &Store, action: &Action) -> anyhow::Result<String> {
             Ok(format!("set tag {key} on run {run}"))
         }
         Action::DeleteTag { run, key } => {
-            ops::runs::delete_tag(store, run, key)?;
+            ops::runs::delete_tags(store, &store.find_run(run)?, std::slice::from_ref(key))?;
             Ok(format!("deleted tag {key} of run {run}"))
         }
         Action::RenameRun { run, name } => {
