@@ -26,13 +26,16 @@ pub(crate) struct Live {
     seen: HashMap<PathBuf, SystemTime>,
     /// Each watched running run's fingerprint when last read (polling).
     stamps: HashMap<PathBuf, u64>,
-    /// Experiments to look into again next tick: a run folder there had no meta.yaml yet.
-    retry: HashSet<PathBuf>,
+    /// Experiments to look into again next tick, and how many times they were: a run folder
+    /// there had no meta.yaml yet (MLflow writes it just after making the folder). A folder
+    /// that never gets one is given up on after a few ticks.
+    retry: HashMap<PathBuf, u8>,
     /// What the watched runs were computed from, and them (indices into `Model::runs`).
     watched: Option<(Shape, Vec<usize>)>,
-    /// A run was added here (the background load then skips it).
-    added: bool,
 }
+
+/// Ticks a new run folder without meta.yaml is looked at again.
+const RETRIES: u8 = 8;
 
 /// What the set of watched runs depends on; while it stays the same, so does the set.
 type Shape = (usize, usize, usize, usize, Vec<String>, Option<String>);
@@ -70,14 +73,9 @@ impl Live {
             watch,
             seen: HashMap::new(),
             stamps: HashMap::new(),
-            retry: HashSet::new(),
+            retry: HashMap::new(),
             watched: None,
-            added: false,
         }
-    }
-
-    pub fn added_any(&self) -> bool {
-        self.added
     }
 
     /// Start looking at `experiments` for new run folders (before they are listed, so none
@@ -100,7 +98,7 @@ impl Live {
     /// the runs when they are not known from notifications (each is then checked by its
     /// fingerprint).
     fn changes(&mut self, experiments: &[Experiment]) -> (Vec<PathBuf>, Option<HashSet<PathBuf>>) {
-        let mut dirs: HashSet<PathBuf> = std::mem::take(&mut self.retry);
+        let mut dirs: HashSet<PathBuf> = self.retry.keys().cloned().collect();
         for e in experiments {
             let Some(old) = self.seen.get(&e.dir) else {
                 continue;
@@ -207,14 +205,20 @@ fn new_runs(m: &mut Model, experiments: &[PathBuf]) -> bool {
     let loaded = data::load(&fresh, &m.keys);
     // MLflow made the folder and has not written meta.yaml yet; writing it does not touch
     // the experiment folder, so look again next tick.
-    if loaded.entries.len() < fresh.len() {
-        m.live.retry.extend(experiments.iter().cloned());
+    for dir in experiments {
+        if loaded.entries.len() < fresh.len() {
+            let tries = m.live.retry.entry(dir.clone()).or_default();
+            *tries += 1;
+            if *tries <= RETRIES {
+                continue;
+            }
+        }
+        m.live.retry.remove(dir);
     }
     if loaded.entries.is_empty() {
         return false;
     }
     m.message = Some(format!("{} new run(s)", loaded.entries.len()));
-    m.live.added = true;
     m.runs.extend(loaded.entries);
     m.counts = data::count(&m.experiments, &m.runs);
     true

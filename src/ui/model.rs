@@ -485,19 +485,8 @@ impl Model {
         if self.loaded >= self.total {
             self.loader = None;
         }
-        // A run the live refresh added meanwhile is not added twice.
-        if self.live.added_any() {
-            let known: std::collections::HashSet<&std::path::Path> =
-                self.runs.iter().map(|r| &*r.dir).collect();
-            let fresh: Vec<Entry> = loaded
-                .entries
-                .into_iter()
-                .filter(|e| !known.contains(&*e.dir))
-                .collect();
-            self.runs.extend(fresh);
-        } else {
-            self.runs.extend(loaded.entries);
-        }
+        // The live refresh waits for the load to end: no run arrives twice.
+        self.runs.extend(loaded.entries);
         self.problems.extend(loaded.problems);
         self.counts = data::count(&self.experiments, &self.runs);
         if !self.loading()
