@@ -33,15 +33,19 @@ def screen():
 
 
 def until(pred, timeout=120.0):
-    """Seconds until the screen satisfies `pred`."""
+    """Seconds until the screen satisfies `pred`. The screen is read often at first (a few ms
+    apart, for the keys' figures) and less often as the wait goes on: every read starts a tmux
+    process, and reading every 2 ms for seconds would take the CPU the UI is measured on."""
     start = time.perf_counter()
+    pause = 0.002
     while True:
         text = screen()
         if pred(text):
             return time.perf_counter() - start
         if time.perf_counter() - start > timeout:
             raise SystemExit(f"timed out; the screen shows:\n{text}")
-        time.sleep(0.002)
+        time.sleep(pause)
+        pause = min(pause * 1.25, 0.05)
 
 
 def key(keys, pred):

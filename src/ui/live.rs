@@ -220,6 +220,7 @@ fn new_runs(m: &mut Model, experiments: &[PathBuf]) -> bool {
     }
     m.message = Some(format!("{} new run(s)", loaded.entries.len()));
     m.runs.extend(loaded.entries);
+    m.runs_version += 1;
     m.counts = data::count(&m.experiments, &m.runs);
     true
 }
@@ -278,6 +279,7 @@ fn running_runs(m: &mut Model, watched: &[usize], touched: Option<&HashSet<PathB
         }
         if let Some(entry) = data::load(&[dir], &m.keys).entries.pop() {
             m.runs[i] = entry;
+            m.runs_version += 1;
             changed = true;
         }
     }

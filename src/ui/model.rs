@@ -110,6 +110,11 @@ pub(crate) struct Model {
     pub scope: BTreeSet<String>,
     /// In the order they were read; `rows` says the order shown.
     pub runs: Vec<Entry>,
+    /// Bumped whenever `runs` change (a run added or read again).
+    pub runs_version: u64,
+    /// What `columns` and `best` were computed from: the runs' version, the column patterns,
+    /// only-changed, and the runs shown. A sort changes none of it, so it costs only the sort.
+    derived_from: Option<(u64, String, bool, Vec<usize>)>,
     /// The names every entry's keys share.
     pub keys: Arc<Mutex<Interner>>,
     /// What the background load skipped, told once it is done.
@@ -181,6 +186,8 @@ impl Model {
             exp_cursor: 0,
             scope: BTreeSet::new(),
             runs: Vec::new(),
+            runs_version: 0,
+            derived_from: None,
             keys: Default::default(),
             problems: Vec::new(),
             loader: None,
@@ -305,10 +312,19 @@ impl Model {
                     && self.filter.as_ref().is_none_or(|f| f.matches(r))
             })
             .collect();
+        let from = (
+            self.runs_version,
+            self.column_spec.clone(),
+            self.only_changed,
+            shown.clone(),
+        );
+        if self.derived_from.as_ref() != Some(&from) {
+            self.columns = self.chosen_columns(&shown);
+            self.best = best_values(&self.runs, &shown, &self.columns);
+            self.derived_from = Some(from);
+        }
         entry::sort(&self.runs, &mut shown, self.sort.as_ref());
         self.rows = nest(&self.runs, &shown);
-        self.columns = self.chosen_columns(&shown);
-        self.best = best_values(&self.runs, &shown, &self.columns);
         self.col_cursor = self.col_cursor.min(self.all_columns().len() - 1);
         self.cursor = keep_id
             .and_then(|id| self.rows.iter().position(|r| self.runs[r.run].run_id == id))
@@ -455,6 +471,7 @@ impl Model {
                     .filter(|e| self.experiments.iter().any(|o| o.id == e.id))
                     .collect();
                 self.runs.clear();
+                self.runs_version += 1;
                 self.start_loading();
                 self.counts = data::count(&self.experiments, &self.runs);
                 self.refresh();
@@ -475,6 +492,7 @@ impl Model {
                 self.runs.remove(i);
             }
         }
+        self.runs_version += 1;
         self.counts = data::count(&self.experiments, &self.runs);
         self.refresh();
     }
@@ -487,6 +505,7 @@ impl Model {
         }
         // The live refresh waits for the load to end: no run arrives twice.
         self.runs.extend(loaded.entries);
+        self.runs_version += 1;
         self.problems.extend(loaded.problems);
         self.counts = data::count(&self.experiments, &self.runs);
         if !self.loading()
