@@ -12,6 +12,8 @@ use std::sync::Arc;
 use crate::query::{Attr, Field, OrderBy, Record, Value};
 use crate::store::{Lifecycle, Run, RunData, RunInfo, RunStatus};
 
+const PARENT_TAG: &str = "mlflow.parentRunId";
+
 /// One copy of each key name (and of each experiment id and user), shared by every run that
 /// has it: a store's runs mostly log the same keys.
 #[derive(Debug, Default)]
@@ -43,6 +45,8 @@ pub(crate) struct Entry {
     pub dir: Box<Path>,
     /// Its params, metrics or tags could not be read: shown, marked `!`, with no data.
     pub broken: bool,
+    /// It has a parent run (noted once: the table nests runs at every refresh).
+    pub child: bool,
     /// Sorted by key, as are `params` and `tags`.
     pub metrics: Box<[(Arc<str>, f64)]>,
     pub params: Box<[(Arc<str>, Box<str>)]>,
@@ -82,6 +86,7 @@ impl Entry {
             artifact_uri: info.artifact_uri.into(),
             dir: info.dir.into(),
             broken,
+            child: data.tags.contains_key(PARENT_TAG),
             metrics: pack(data.metrics, keys, |v| v),
             params: pack(data.params, keys, String::into_boxed_str),
             tags: pack(data.tags, keys, String::into_boxed_str),
@@ -94,6 +99,15 @@ impl Entry {
 
     pub fn tag(&self, key: &str) -> Option<&str> {
         find(&self.tags, key).map(|v| &**v)
+    }
+
+    /// The id of its parent run.
+    pub fn parent(&self) -> Option<&str> {
+        if self.child {
+            self.tag(PARENT_TAG)
+        } else {
+            None
+        }
     }
 
     /// The store's form of the run, for the few places that take one (charts, plots).

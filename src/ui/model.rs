@@ -95,7 +95,6 @@ pub(crate) struct Row {
 }
 
 pub(crate) const DEFAULT_COLUMNS: &str = "metrics.* params.*";
-const PARENT_TAG: &str = "mlflow.parentRunId";
 
 pub(crate) struct Model {
     pub store: Store,
@@ -414,15 +413,18 @@ impl Model {
         if self.marked.is_empty() {
             return self.current().into_iter().collect();
         }
-        let place: HashMap<&str, usize> = self
+        // One pass over the runs looking each up among the few marked, not a map of them all.
+        let wanted: std::collections::HashSet<&str> =
+            self.marked.iter().map(String::as_str).collect();
+        let found: HashMap<&str, &Entry> = self
             .runs
             .iter()
-            .enumerate()
-            .map(|(i, r)| (&*r.run_id, i))
+            .filter(|r| wanted.contains(&*r.run_id))
+            .map(|r| (&*r.run_id, r))
             .collect();
         self.marked
             .iter()
-            .filter_map(|id| place.get(id.as_str()).map(|&i| &self.runs[i]))
+            .filter_map(|id| found.get(id.as_str()).copied())
             .collect()
     }
 
@@ -637,7 +639,7 @@ fn best_values(runs: &[Entry], shown: &[usize], columns: &[Field]) -> HashMap<St
 /// Runs in their order, each child right under its parent when the parent is shown too.
 fn nest(runs: &[Entry], shown: &[usize]) -> Vec<Row> {
     // Most stores have no nested runs: then the order is the rows.
-    if !shown.iter().any(|&i| runs[i].tag(PARENT_TAG).is_some()) {
+    if !shown.iter().any(|&i| runs[i].child) {
         return shown.iter().map(|&run| Row { run, depth: 0 }).collect();
     }
     let index: HashMap<&str, usize> = shown.iter().map(|&i| (&*runs[i].run_id, i)).collect();
@@ -645,7 +647,7 @@ fn nest(runs: &[Entry], shown: &[usize]) -> Vec<Row> {
     let mut roots = Vec::new();
     for &i in shown {
         let parent = runs[i]
-            .tag(PARENT_TAG)
+            .parent()
             .and_then(|p| index.get(p))
             .filter(|&&p| p != i);
         match parent {
