@@ -119,7 +119,9 @@ pub(crate) fn take_parts(rx: &Receiver<Loaded>) -> Option<Loaded> {
 /// it); a folder without a readable meta.yaml is not a run and is only reported.
 pub(crate) fn load(dirs: &[PathBuf], keys: &Mutex<Interner>) -> Loaded {
     let select = table_selection();
-    let read: Vec<(Option<(Run, bool)>, Option<Problem>)> = dirs
+    // Each folder gives a run (and whether its data was unreadable), a problem, or both.
+    type Read = (Option<(Run, bool)>, Option<Problem>);
+    let read: Vec<Read> = dirs
         .par_iter()
         .map(|dir| match RunInfo::load(dir) {
             Err(err) => (None, Some(Problem::from_error(dir, &err))),

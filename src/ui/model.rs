@@ -627,10 +627,10 @@ fn best_values(runs: &[Entry], shown: &[usize], columns: &[Field]) -> HashMap<St
     for field in columns {
         let Field::Metric(key) = field else { continue };
         let values: Vec<Option<f64>> = shown.iter().map(|&i| runs[i].metric(key)).collect();
-        if let Some(&i) = best_all(&values, directions.of(key)).first() {
-            if let Some(best) = runs[shown[i]].metric(key) {
-                out.insert(key.clone(), best);
-            }
+        if let Some(&i) = best_all(&values, directions.of(key)).first()
+            && let Some(best) = runs[shown[i]].metric(key)
+        {
+            out.insert(key.clone(), best);
         }
     }
     out
