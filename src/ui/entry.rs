@@ -237,3 +237,74 @@ pub(crate) fn sort(entries: &[Entry], shown: &mut [usize], order: Option<&OrderB
         *slot = i;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::query::Field;
+
+    fn entry(
+        id: &str,
+        start: i64,
+        metric: Option<f64>,
+        param: Option<&str>,
+        keys: &mut Interner,
+    ) -> Entry {
+        let mut data = RunData::default();
+        if let Some(v) = metric {
+            data.metrics.insert("rmse".into(), v);
+        }
+        if let Some(p) = param {
+            data.params.insert("lr".into(), p.into());
+        }
+        let info = RunInfo {
+            run_id: id.into(),
+            experiment_id: "0".into(),
+            run_name: id.into(),
+            user_id: "u".into(),
+            status: RunStatus::Finished,
+            start_time: Some(start),
+            end_time: None,
+            lifecycle_stage: Lifecycle::Active,
+            artifact_uri: String::new(),
+            deleted_time: None,
+            dir: id.into(),
+        };
+        Entry::new(Run { info, data }, false, keys)
+    }
+
+    fn order(entries: &[Entry], field: Option<Field>, ascending: bool) -> Vec<&str> {
+        let mut shown: Vec<usize> = (0..entries.len()).collect();
+        let order = field.map(|field| OrderBy { field, ascending });
+        sort(entries, &mut shown, order.as_ref());
+        shown.iter().map(|&i| &*entries[i].run_id).collect()
+    }
+
+    #[test]
+    fn sorts_as_mlflow_with_numeric_params_and_missing_values_last() {
+        let mut keys = Interner::default();
+        let entries = vec![
+            entry("a", 1, Some(2.0), Some("0.1"), &mut keys),
+            entry("b", 3, None, Some("0.01"), &mut keys),
+            entry("c", 2, Some(f64::NAN), Some("big"), &mut keys),
+            entry("d", 2, Some(1.0), None, &mut keys),
+        ];
+        // The default: newest first, then by id.
+        assert_eq!(order(&entries, None, true), ["b", "c", "d", "a"]);
+        let rmse = Field::Metric("rmse".into());
+        // Values in the asked direction, then NaN, then missing, either way.
+        assert_eq!(
+            order(&entries, Some(rmse.clone()), true),
+            ["d", "a", "c", "b"]
+        );
+        assert_eq!(order(&entries, Some(rmse), false), ["a", "d", "c", "b"]);
+        // Params that read as numbers sort as numbers, before the others.
+        let lr = Field::Param("lr".into());
+        assert_eq!(order(&entries, Some(lr), true), ["b", "a", "c", "d"]);
+        // Keys are shared, not copied.
+        assert!(Arc::ptr_eq(
+            &entries[0].params[0].0,
+            &entries[1].params[0].0
+        ));
+    }
+}

@@ -114,6 +114,8 @@ pub(crate) struct Model {
     /// What `columns` and `best` were computed from: the runs' version, the column patterns,
     /// only-changed, and the runs shown. A sort changes none of it, so it costs only the sort.
     derived_from: Option<(u64, String, bool, Vec<usize>)>,
+    /// The run the cursor was on before the runs were read again, to put it back on.
+    reselect: Option<Box<str>>,
     /// The names every entry's keys share.
     pub keys: Arc<Mutex<Interner>>,
     /// What the background load skipped, told once it is done.
@@ -187,6 +189,7 @@ impl Model {
             runs: Vec::new(),
             runs_version: 0,
             derived_from: None,
+            reselect: None,
             keys: Default::default(),
             problems: Vec::new(),
             loader: None,
@@ -302,7 +305,10 @@ impl Model {
 
     /// Recompute rows, columns and best values after anything they depend on changed.
     pub fn refresh(&mut self) {
-        let keep_id = self.current().map(|r| r.run_id.clone());
+        let keep_id = self
+            .current()
+            .map(|r| r.run_id.clone())
+            .or_else(|| self.reselect.clone());
         let mut shown: Vec<usize> = (0..self.runs.len())
             .filter(|&i| {
                 let r = &self.runs[i];
@@ -325,9 +331,12 @@ impl Model {
         entry::sort(&self.runs, &mut shown, self.sort.as_ref());
         self.rows = nest(&self.runs, &shown);
         self.col_cursor = self.col_cursor.min(self.all_columns().len() - 1);
-        self.cursor = keep_id
-            .and_then(|id| self.rows.iter().position(|r| self.runs[r.run].run_id == id))
-            .unwrap_or(self.cursor.min(self.rows.len().saturating_sub(1)));
+        let kept =
+            keep_id.and_then(|id| self.rows.iter().position(|r| self.runs[r.run].run_id == id));
+        if kept.is_some() {
+            self.reselect = None;
+        }
+        self.cursor = kept.unwrap_or(self.cursor.min(self.rows.len().saturating_sub(1)));
         self.scroll_to_cursor();
     }
 
@@ -472,6 +481,7 @@ impl Model {
                     .into_iter()
                     .filter(|e| self.experiments.iter().any(|o| o.id == e.id))
                     .collect();
+                self.forget_rows();
                 self.runs.clear();
                 self.runs_version += 1;
                 self.start_loading();
@@ -491,12 +501,21 @@ impl Model {
         match loaded.entries.into_iter().next() {
             Some(entry) => self.runs[i] = entry,
             None => {
+                self.forget_rows();
                 self.runs.remove(i);
             }
         }
         self.runs_version += 1;
         self.counts = data::count(&self.experiments, &self.runs);
         self.refresh();
+    }
+
+    /// Before runs leave `runs`: the rows point into it. The cursor's run is remembered.
+    fn forget_rows(&mut self) {
+        if let Some(r) = self.current() {
+            self.reselect = Some(r.run_id.clone());
+        }
+        self.rows.clear();
     }
 
     /// Take a part of the background load into the table.

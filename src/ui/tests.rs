@@ -31,7 +31,17 @@ fn model_with(read_only: bool) -> Model {
         },
     )
     .unwrap();
-    // The background load, waited for.
+    finish_loading(&mut m);
+    update(&mut m, Msg::Resize(80, 24));
+    m
+}
+
+fn model() -> Model {
+    model_with(false)
+}
+
+/// Wait for the background load `Model::new` or a reload started.
+fn finish_loading(m: &mut Model) {
     let parts = m.loader.take().unwrap();
     let all = parts.iter().fold(data::Loaded::default(), |mut all, part| {
         all.entries.extend(part.entries);
@@ -39,13 +49,7 @@ fn model_with(read_only: bool) -> Model {
         all.dirs += part.dirs;
         all
     });
-    update(&mut m, Msg::Loaded(all));
-    update(&mut m, Msg::Resize(80, 24));
-    m
-}
-
-fn model() -> Model {
-    model_with(false)
+    update(m, Msg::Loaded(all));
 }
 
 /// Type keys: characters as they are, `\n` Enter, `\x1b` Esc, `\t` Tab, `\x15` Ctrl-U
@@ -111,6 +115,26 @@ fn sort_by_a_chosen_column_cycles_direction() {
     let first = m.current_first_name();
     keys(&mut m, "s");
     assert_ne!(m.current_first_name(), first);
+}
+
+#[test]
+fn reload_reads_the_runs_again_in_the_background_and_keeps_the_marks() {
+    let mut m = model();
+    let runs = m.rows.len();
+    keys(&mut m, "  ");
+    let on = m.current().unwrap().run_id.clone();
+    keys(&mut m, "r");
+    assert!(m.loading());
+    assert!(screen(&m).contains(&format!("loading 0/{}", m.total)));
+    finish_loading(&mut m);
+    assert!(!m.loading());
+    assert_eq!(m.rows.len(), runs);
+    assert_eq!(m.chosen_runs().len(), 2);
+    assert_eq!(
+        m.current().unwrap().run_id,
+        on,
+        "the cursor stays on its run"
+    );
 }
 
 #[test]
