@@ -30,15 +30,16 @@ pub(crate) struct Live {
     /// there had no meta.yaml yet (MLflow writes it just after making the folder). A folder
     /// that never gets one is given up on after a few ticks.
     retry: HashMap<PathBuf, u8>,
-    /// What the watched runs were computed from, and them (indices into `Model::runs`).
+    /// The watched runs named by id (marked, charted, open), as indices into `Model::runs`,
+    /// and what they were found from.
     watched: Option<(Shape, Vec<usize>)>,
 }
 
 /// Ticks a new run folder without meta.yaml is looked at again.
 const RETRIES: u8 = 8;
 
-/// What the set of watched runs depends on; while it stays the same, so does the set.
-type Shape = (usize, usize, usize, usize, Vec<String>, Option<String>);
+/// What the watched runs named by id depend on: the runs' version and the ids.
+type Shape = (u64, Vec<String>);
 
 struct Watch {
     watcher: RecommendedWatcher,
@@ -226,34 +227,29 @@ fn new_runs(m: &mut Model, experiments: &[PathBuf]) -> bool {
 }
 
 /// The runs the user can see: rows on screen, marked runs, the charted runs and the open
-/// run. Looking up the marked ones costs a pass over every run, so the answer is kept
-/// until what it depends on changes.
+/// run. Looking up the marked, charted and open ones costs a pass over every run, so that
+/// part is kept until the runs or the ids change.
 fn watched(m: &mut Model) -> Vec<usize> {
     let mut ids: Vec<String> = m.marked.clone();
     ids.extend(m.charts.runs.iter().map(|r| r.run_id.clone()));
-    let shape: Shape = (
-        m.runs.len(),
-        m.rows.len(),
-        m.offset,
-        m.page(),
-        ids,
-        m.detail.as_ref().map(|d| d.run.info.run_id.clone()),
-    );
-    if let Some((old, watched)) = &m.live.watched
-        && *old == shape
-    {
-        return watched.clone();
-    }
-    let mut wanted: HashSet<&str> = shape.4.iter().map(String::as_str).collect();
-    wanted.extend(shape.5.as_deref());
+    ids.extend(m.detail.as_ref().map(|d| d.run.info.run_id.clone()));
+    let shape: Shape = (m.runs_version, ids);
+    let named = match &m.live.watched {
+        Some((old, named)) if *old == shape => named.clone(),
+        _ => {
+            let wanted: HashSet<&str> = shape.1.iter().map(String::as_str).collect();
+            let all = if wanted.is_empty() { 0 } else { m.runs.len() };
+            let named: Vec<usize> = (0..all)
+                .filter(|&i| wanted.contains(&*m.runs[i].run_id))
+                .collect();
+            m.live.watched = Some((shape, named.clone()));
+            named
+        }
+    };
     let on_screen = m.rows.iter().skip(m.offset).take(m.page()).map(|r| r.run);
-    let all = if wanted.is_empty() { 0 } else { m.runs.len() };
-    let mut out: Vec<usize> = on_screen
-        .chain((0..all).filter(|&i| wanted.contains(&*m.runs[i].run_id)))
-        .collect();
+    let mut out: Vec<usize> = on_screen.chain(named).collect();
     out.sort_unstable();
     out.dedup();
-    m.live.watched = Some((shape, out.clone()));
     out
 }
 
