@@ -76,7 +76,7 @@ pub(crate) struct Loaded {
 
 /// The first part is small, so the first runs are on screen at once; the rest come in parts
 /// big enough that the table is re-sorted only a few dozen times.
-const FIRST_PART: usize = 500;
+const FIRST_PART: usize = 200;
 const PART: usize = 5000;
 
 /// Read the runs in `dirs` on a thread of their own, sending each part as it is read.
