@@ -94,6 +94,12 @@ pub struct Table {
     pub highlight: Vec<(usize, usize)>,
     /// Rows whose first cell is marked as differing (compare's changed keys).
     pub changed_rows: Vec<usize>,
+    /// Columns that give way first when the table does not fit, the last listed first: the
+    /// ones shown by default, so the columns a person asked for stay.
+    pub spare: Vec<usize>,
+    /// The first column names the rows (`compare`'s keys): it is cut last, since a row whose
+    /// name is cut to `params.lear…` cannot be read.
+    pub row_names: bool,
 }
 
 impl Table {

@@ -14,6 +14,8 @@ use super::{Cell, Style, Table};
 const MAX_CELL_CHARS: usize = 200;
 /// Narrowest a cut text column gets, so short names and headers stay readable.
 const MIN_CUT_WIDTH: usize = 12;
+/// Narrowest the column naming the rows gets before other columns are dropped.
+const ROW_NAME_WIDTH: usize = 28;
 /// Length of an id shown abbreviated when the full table does not fit; every command accepts
 /// such a prefix.
 pub const SHORT_ID: usize = 12;
@@ -34,6 +36,8 @@ pub struct Fit {
 }
 
 struct Column {
+    /// Where the column stands in the table, which its rows and highlights are indexed by.
+    index: usize,
     /// The key as the table names it (`metrics.rmse`), for the note on dropped columns.
     key: String,
     /// What the header line shows: the key, or without its prefix under a group header.
@@ -56,27 +60,18 @@ pub fn write_table(out: &mut dyn Write, table: &Table, style: &Style) -> io::Res
     let groups = groups(&table.headers);
     let grouped = groups.iter().any(Option::is_some);
     let mut columns: Vec<Column> = (0..table.headers.len())
-        .map(|c| column(table, c, style, false, groups[c]))
+        .map(|c| column(table, c, style, false, false, groups[c]))
         .collect();
     let mut fit = Fit::default();
-    if let Some(limit) = style.width.map(usize::from) {
-        if total_width(&columns) > limit {
-            columns = (0..table.headers.len())
-                .map(|c| column(table, c, style, true, groups[c]))
-                .collect();
+    if let Some(limit) = style.width.map(usize::from)
+        && total_width(&columns) > limit
+    {
+        let mut fitted = fit_into(table, style, &groups, limit, table.row_names);
+        // Readable row names are not worth a table left comparing one run.
+        if table.row_names && fitted.0.len() < 3 {
+            fitted = fit_into(table, style, &groups, limit, false);
         }
-        cut_text(&mut columns, limit);
-        while total_width(&columns) > limit && columns.len() > 2 {
-            fit.dropped.push(columns.pop().expect("more than two").key);
-        }
-        fit.dropped.reverse();
-        if !fit.dropped.is_empty() {
-            // What was cut to make room for the dropped columns gets that room back.
-            columns = (0..columns.len())
-                .map(|c| column(table, c, style, true, groups[c]))
-                .collect();
-            cut_text(&mut columns, limit);
-        }
+        (columns, fit.dropped) = fitted;
     }
     let kept = columns.len();
     if grouped {
@@ -92,10 +87,12 @@ pub fn write_table(out: &mut dyn Write, table: &Table, style: &Style) -> io::Res
         let mut line = String::from(" ");
         for (c, col) in columns.iter().enumerate() {
             let text = &col.texts[r];
-            let highlighted = table.highlight.contains(&(r, c)) && !matches!(row[c], Cell::Empty);
+            let cell = &row[col.index];
+            let highlighted =
+                table.highlight.contains(&(r, col.index)) && !matches!(cell, Cell::Empty);
             let pad = col.width.saturating_sub(text.width());
-            let changed = c == 0 && table.changed_rows.contains(&r);
-            let painted = paint(text, &row[c], highlighted, changed, style);
+            let changed = col.index == 0 && table.changed_rows.contains(&r);
+            let painted = paint(text, cell, highlighted, changed, style);
             if col.numeric {
                 line.push_str(&" ".repeat(pad));
                 line.push_str(&painted);
@@ -112,11 +109,41 @@ pub fn write_table(out: &mut dyn Write, table: &Table, style: &Style) -> io::Res
     Ok(fit)
 }
 
+/// The columns cut and dropped to fit `limit`, and the keys of those dropped, in table order.
+fn fit_into(
+    table: &Table,
+    style: &Style,
+    groups: &[Option<&'static str>],
+    limit: usize,
+    readable_names: bool,
+) -> (Vec<Column>, Vec<String>) {
+    let build = |c: usize| column(table, c, style, true, readable_names, groups[c]);
+    let mut columns: Vec<Column> = (0..table.headers.len()).map(build).collect();
+    cut_text(&mut columns, limit);
+    let mut dropped = Vec::new();
+    while total_width(&columns) > limit && columns.len() > 2 {
+        let mut spare = table.spare.iter().rev();
+        let victim = spare
+            .find_map(|&s| columns.iter().position(|c| c.index == s))
+            .unwrap_or(columns.len() - 1);
+        let gone = columns.remove(victim);
+        dropped.push((gone.index, gone.key));
+    }
+    if !dropped.is_empty() {
+        // What was cut to make room for the dropped columns gets that room back.
+        columns = columns.iter().map(|c| build(c.index)).collect();
+        cut_text(&mut columns, limit);
+    }
+    dropped.sort();
+    (columns, dropped.into_iter().map(|(_, key)| key).collect())
+}
+
 fn column(
     table: &Table,
     c: usize,
     style: &Style,
     short_ids: bool,
+    readable_names: bool,
     group: Option<&'static str>,
 ) -> Column {
     let key = &table.headers[c];
@@ -160,16 +187,26 @@ fn column(
     let cut_rows: Vec<bool> = cells().map(|cell| matches!(cell, Cell::Text(_))).collect();
     let fixed = texts.iter().zip(&cut_rows).filter(|(_, cut)| !**cut);
     let fixed = fixed.map(|(t, _)| t.width()).max().unwrap_or(0);
-    let floor = cut_rows
-        .contains(&true)
-        .then(|| MIN_CUT_WIDTH.max(header.width()).max(fixed));
     let width = texts
         .iter()
         .map(|t| t.width())
         .chain([header.width()])
         .max()
         .unwrap_or(0);
+    let floor = cut_rows.contains(&true).then(|| {
+        let readable = if c == 0 && readable_names {
+            ROW_NAME_WIDTH
+        } else {
+            MIN_CUT_WIDTH
+        };
+        readable
+            .min(width)
+            .max(MIN_CUT_WIDTH)
+            .max(header.width())
+            .max(fixed)
+    });
     Column {
+        index: c,
         key: key.clone(),
         header,
         group,
@@ -440,6 +477,41 @@ mod tests {
         assert_eq!(fit.dropped, ["metrics.b", "params.p"], "{narrow}");
         let (wide, fit) = render(&t, None);
         assert!(wide.contains(id) && fit.dropped.is_empty());
+    }
+
+    #[test]
+    fn spare_columns_give_way_before_the_ones_asked_for() {
+        let mut t = Table::new(["Run ID", "Name", "Status", "Start", "metrics.a", "params.p"]);
+        t.spare = vec![2, 3];
+        t.push(vec![
+            Cell::Id("0123456789abcdef".into()),
+            Cell::text("run"),
+            Cell::Status("FINISHED".into()),
+            Cell::Time(0),
+            Cell::Float(1.5),
+            Cell::text("x"),
+        ]);
+        let (text, fit) = render(&t, Some(60));
+        assert_eq!(fit.dropped, ["Start"], "{text}");
+        assert!(text.contains("1.5") && text.contains("FINISHED"), "{text}");
+        let (text, fit) = render(&t, Some(50));
+        assert_eq!(fit.dropped, ["Status", "Start"], "{text}");
+        assert!(text.contains("1.5") && text.contains(" x"), "{text}");
+    }
+
+    #[test]
+    fn row_names_stay_readable_and_columns_give_way() {
+        let mut t = Table::new(["Key", "run-a", "run-b", "run-c"]);
+        t.row_names = true;
+        t.push(vec![
+            Cell::text("params.learning_rate"),
+            Cell::Time(0),
+            Cell::Time(0),
+            Cell::Time(0),
+        ]);
+        let (text, fit) = render(&t, Some(70));
+        assert!(text.contains("params.learning_rate"), "{text}");
+        assert_eq!(fit.dropped, ["run-c"], "{text}");
     }
 
     #[test]

@@ -12,6 +12,7 @@ impl View for Compared {
         let mut table = Table::new(
             std::iter::once("Key".to_string()).chain(run_labels(self.runs.iter().map(|r| &r.info))),
         );
+        table.row_names = true;
         for (r, row) in self.rows.iter().enumerate() {
             table.push(row_cells(row));
             if row.changed {

@@ -150,8 +150,11 @@ fn search_table(
         headers.push("Experiment".into());
     }
     headers.extend(["Status".into(), "Start".into()]);
+    // The columns asked for (or named by the filter and order) matter more than these.
+    let spare = (2..headers.len()).collect();
     headers.extend(fields.iter().map(Field::label));
     let mut table = Table::new(headers);
+    table.spare = spare;
     for run in runs {
         let i = &run.info;
         let mut row = vec![Cell::Id(i.run_id.clone()), Cell::text(&i.run_name)];

@@ -57,28 +57,28 @@ fn tables_fit_the_terminal_and_say_what_they_left_out() {
     snapbox::assert_data_eq!(
         head("60"),
         snapbox::str![[r#"
-
- Run ID         Name              Status
-──────────────────────────────────────────
- 579cf5528cec   hpo-trial-2       FINISHED
+                                  params ───────────────────
+ Run ID         Name              .dotted          a:b
+────────────────────────────────────────────────────────────
+ 579cf5528cec   hpo-trial-2       -                -
 "#]]
     );
     snapbox::assert_data_eq!(
         head("200"),
         snapbox::str![[r#"
-                                                                params ─────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────
- Run ID         Name           Status     Start                 .dotted        a:b         alpha   café          data/version   date_param   empty_param   fit_intercept   float_param   key with spaces
+                                 params ────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────
+ Run ID         Name             .dotted        a:b         alpha   café          data/version   date_param   empty_param   fit_intercept   float_param   key with spaces   learning_rate   long_param
 ────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────────
- 579cf5528cec   hpo-trial-2    FINISHED   2026-11-21 06:02:41   -              -           -       -             -              -            -             -               -             -
+ 579cf5528cec   hpo-trial-2      -              -           -       -             -              -            -             -               -             -                 0.05            -
 "#]]
     );
     snapbox::assert_data_eq!(
         head("100"),
         snapbox::str![[r#"
-                                                                   params ──────────────────────────
- Run ID         Name              Status     Start                 .dotted         a:b         alpha
-────────────────────────────────────────────────────────────────────────────────────────────────────
- 579cf5528cec   hpo-trial-2       FINISHED   2026-11-21 06:02:41   -               -           -
+                                  params ─────────────────────────────────────────────────────────
+ Run ID         Name              .dotted           a:b         alpha   café          data/version
+──────────────────────────────────────────────────────────────────────────────────────────────────
+ 579cf5528cec   hpo-trial-2       -                 -           -       -             -
 "#]]
     );
     let wide = mlrs(&store.root)
