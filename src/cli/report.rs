@@ -122,7 +122,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             other => other.context("writing the report to stdout"),
         };
     }
-    std::fs::write(&args.output, page.as_bytes())
+    crate::store::write_output(&args.output, page.as_bytes())
         .with_context(|| format!("cannot write {}", args.output.display()))?;
     ctx.note(&format!(
         "wrote {} ({} runs, {:.1} MB)",

@@ -142,6 +142,37 @@ fn report_of_no_runs_is_still_a_page() {
     assert_eq!(data["runs"]["id"], serde_json::json!([]));
 }
 
+#[test]
+fn report_replaces_its_file_whole_and_names_a_missing_folder() {
+    use std::os::unix::fs::PermissionsExt;
+    let store = fixture_store("3.17.2");
+    let out = store.root.parent().unwrap().join("report.html");
+    std::fs::write(&out, "old page").unwrap();
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let html = write_report(&store.root, &[]);
+    assert!(html.starts_with("<!DOCTYPE html>"), "{}", &html[..40]);
+    // Replaced by a rename, as a page reloading itself needs, keeping the file's mode.
+    let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640);
+    let leftovers: Vec<_> = std::fs::read_dir(out.parent().unwrap())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".mlrs"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    let missing = out.parent().unwrap().join("no-such-folder");
+    let failed = mlrs(&store.root)
+        .args(["report", "-o"])
+        .arg(missing.join("r.html"))
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let said = String::from_utf8_lossy(&failed.stderr);
+    let want = format!("{}: is not a folder; create it first", missing.display());
+    assert!(said.contains(&want), "{said}");
+}
+
 /// The venv with Selenium that `scripts/test` creates next to the MLflow ones, and Chromium.
 /// Like the MLflow tests, this never skips under CI; elsewhere MLRS_SKIP_BROWSER=1 skips it.
 #[track_caller]
