@@ -2,7 +2,10 @@
 """Benchmark (issue 13): `mlrs report` of a synthetic 10k-run store whose runs log 100-step
 histories (20 params, 10 metrics, 10 tags each): time to write the page (warm cache, release
 build), the file's size, and in headless Chromium the time until the table answers and until
-the first chart is drawn (milliseconds since navigation start, from the page itself).
+the first chart is drawn (milliseconds since navigation start, from the page itself). For
+scale, the floor: reading every file of the store (two `cat`s in parallel, as many as the
+machine's 2 cores). Then 10 runs × 100,000 steps, whose whole histories the page holds behind
+its "Draw every logged point" button.
 
     python3 bench/report.py [--runs 10000] [--dir /tmp/mlrs-bench]
 
@@ -11,7 +14,7 @@ The browser part needs the Selenium venv `scripts/test` creates ($MLRS_MLFLOW_VE
 import os
 import subprocess
 
-from common import MLRS, REPO, VENVS, bench_store, measure
+from common import MLRS, REPO, VENVS, bench_store, measure, synth_store
 
 DRIVER = r'''
 import sys, tempfile, time
@@ -47,6 +50,15 @@ def main():
     print("| what | figure |\n| --- | --- |")
     print(f"| write the page | {secs:.2f} s (peak {mem:.0f} MB) |")
     print(f"| file size | {size:.1f} MB |")
+    floor, _ = measure(["sh", "-c", f"find {store} -type f -print0 | xargs -0 -P 2 -n 5000 cat >/dev/null"],
+                       repeat=3)
+    print(f"| floor: read every file of the store | {floor:.2f} s |")
+    long = synth_store(os.path.join(a.dir, "plot-10x100000"), 10, experiments=1, params=2, metrics=1,
+                       tags=2, steps=100_000)
+    long_out = os.path.join(a.dir, "report-10x100000.html")
+    secs_long, mem_long = measure([MLRS, "--store", long, "report", "-o", long_out], repeat=3)
+    print(f"| 10 runs × 100,000 steps (every point held) | {secs_long:.2f} s (peak {mem_long:.0f} MB), "
+          f"{os.path.getsize(long_out) / 1e6:.1f} MB |")
     py = os.path.join(VENVS, "selenium-4.27.1", "bin", "python")
     if os.path.exists(py):
         ready, charts = subprocess.run([py, "-c", DRIVER, out], check=True, capture_output=True,

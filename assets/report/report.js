@@ -389,18 +389,14 @@
   }
 
   // ---- histories -----------------------------------------------------------------------
-  var histories = {};
-  function loadHistory(key) {
-    if (histories[key]) return histories[key];
-    var packed = PACKED[key];
-    if (!packed || typeof DecompressionStream === "undefined") {
-      histories[key] = Promise.resolve(null);
-      return histories[key];
-    }
+  // What charts draw at first (`mlrs-histories`), and the whole histories of the thinned
+  // series when they fit the page (`mlrs-full`, read only when asked for).
+  var histories = {}, wholeHistories = {}, FULL = null;
+  function unpack(packed) {
     var bin = atob(packed), bytes = new Uint8Array(bin.length);
     for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
     var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
-    histories[key] = new Response(stream).text().then(function (text) {
+    return new Response(stream).text().then(function (text) {
       return JSON.parse(text).map(function (h) {
         if (!h) return null;
         var steps = [], times = [], s = 0, t = 0;
@@ -408,11 +404,42 @@
         return { logged: h[0], steps: steps, times: times, values: h[3] };
       });
     });
+  }
+  function canUnpack(packed) { return packed && typeof DecompressionStream !== "undefined"; }
+  function loadHistory(key) {
+    if (!histories[key]) histories[key] = canUnpack(PACKED[key]) ? unpack(PACKED[key]) : Promise.resolve(null);
     return histories[key];
+  }
+  // The thinned series of `key` replaced by their whole histories.
+  function loadWhole(key) {
+    if (!wholeHistories[key]) {
+      if (!FULL) FULL = JSON.parse(document.getElementById("mlrs-full").textContent);
+      wholeHistories[key] = Promise.all([loadHistory(key), canUnpack(FULL[key]) ? unpack(FULL[key]) : null]).then(function (both) {
+        return both[0] && both[0].map(function (h, i) { return (both[1] && both[1][i]) || h; });
+      });
+    }
+    return wholeHistories[key];
+  }
+  function fmtCount(n) { return n.toLocaleString("en-US"); }
+  // What a chart says when some of the series it draws are thinned.
+  function thinnedNote(key, names) {
+    var m = D.metrics[key], who = names.slice(0, 5).join(", ") + (names.length > 5 ? "…" : "");
+    var how = "Thinned to fit the page (each step column's lowest and highest value, so no spike is lost): " + who + ". ";
+    var box = el("p", { cls: "meta thinned" });
+    if (chartState.whole[key]) { box.textContent = "Every logged point drawn."; return box; }
+    if (m.full) {
+      box.textContent = how;
+      box.appendChild(el("button", { type: "button", cls: "load-full", "data-metric": key, text: "Draw every logged point",
+        onclick: function () { chartState.whole[key] = true; drawCharts(); } }));
+      return box;
+    }
+    box.textContent = how + "The runs logged " + fmtCount(m.logged) + " points of " + key + ", more than the page holds (at most " +
+      fmtCount(D.max_points) + " points in all): `mlrs report --max-points " + D.max_points_for_all + "` makes a page with every point, and `mlrs runs history RUN " + key + "` prints them.";
+    return box;
   }
 
   // ---- overlay line charts -------------------------------------------------------------
-  var chartState = { metrics: [], x: "step", logY: false, smooth: 0 };
+  var chartState = { metrics: [], x: "step", logY: false, smooth: 0, whole: {} };
   if (defaultMetric) chartState.metrics.push(defaultMetric);
   var metricPick = el("details", { cls: "chooser", id: "metric-chooser" }, [el("summary", { text: "Metrics" })]);
   metricKeys.forEach(function (k) {
@@ -458,7 +485,7 @@
   function drawCharts() {
     var token = ++drawToken;
     var sel = Array.from(state.selected).sort(function (a, b) { return a - b; });
-    Promise.all(chartState.metrics.map(loadHistory)).then(function (loaded) {
+    Promise.all(chartState.metrics.map(function (k) { return chartState.whole[k] ? loadWhole(k) : loadHistory(k); })).then(function (loaded) {
       if (token !== drawToken) return;
       plots.forEach(function (p) { p.destroy(); });
       plots = [];
@@ -469,13 +496,14 @@
         var box = el("div", { cls: "chart", "data-metric": key }, [el("h3", { text: key + (D.metrics[key].dir ? (D.metrics[key].dir === "min" ? " (lower is better)" : " (higher is better)") : "") })]);
         charts.appendChild(box);
         if (!hist) { box.appendChild(el("p", { cls: "meta", text: "This browser cannot unpack the histories (no DecompressionStream)." })); return; }
-        var tables = [], series = [{ label: chartState.x }], modes = [], down = [];
+        var tables = [], series = [{ label: chartState.x }], modes = [], down = [], points = 0;
         sel.forEach(function (i) {
           var h = hist[i];
           if (!h) return;
           var xs = chartState.x === "step" ? h.steps : chartState.x === "time" ? h.times.map(function (t) { return t / 1000; }) : h.times.map(function (t) { return (t - h.times[0]) / 1000; });
           var ys = h.values.map(function (v) { return v !== null && chartState.logY && v <= 0 ? null : v; });
-          if (h.logged > h.values.length) down.push(D.runs.name[i]);
+          if (h.logged > h.values.length || chartState.whole[key]) down.push(D.runs.name[i] || D.runs.id[i].slice(0, 8));
+          points += h.values.length;
           var label = D.runs.name[i] || D.runs.id[i].slice(0, 8);
           var color = colorOf(i), dash = dashOf(i);
           if (chartState.smooth > 0) {
@@ -503,7 +531,8 @@
         };
         plots.push(new uPlot(opts, data, box));
         if (!document.body.hasAttribute("data-charts-ms")) document.body.setAttribute("data-charts-ms", String(Math.round(performance.now())));
-        if (down.length) box.appendChild(el("p", { cls: "meta", text: "Thinned to fit the page (each step column's lowest and highest value; mlrs runs history has every point): " + down.slice(0, 5).join(", ") + (down.length > 5 ? "…" : "") }));
+        box.setAttribute("data-points", String(points));
+        if (down.length) box.appendChild(thinnedNote(key, down));
       });
     }).catch(function (e) { charts.textContent = "Could not draw the charts: " + e; });
   }

@@ -76,7 +76,8 @@ pub fn man(ctx: &Ctx, args: ManArgs) -> Result<()> {
     let pages = complete::man_pages()?;
     for (name, bytes) in &pages {
         let path = dir.join(name);
-        std::fs::write(&path, bytes).with_context(|| format!("cannot write {}", path.display()))?;
+        crate::store::write_output(&path, bytes)
+            .with_context(|| format!("cannot write {}", path.display()))?;
     }
     ctx.note(&format!(
         "wrote {} man pages to {}",

@@ -29,7 +29,8 @@ Examples:
   mlrs log $RUN --param lr=0.01 --metric rmse=4.2 --tag stage=tuning
   mlrs log --metric loss=0.31@12 --metric acc=0.9@12     # the run in $MLFLOW_RUN_ID
   python train.py | mlrs log $RUN --batch -
-  mlrs log $RUN --artifact model.pkl --artifact plots/=figures";
+  mlrs log $RUN --artifact model.pkl --artifact plots/=figures
+  mlrs log $RUN --delete-tag stage";
 
 #[derive(clap::Args, Debug)]
 #[command(after_help = AFTER_HELP)]
@@ -52,6 +53,11 @@ pub struct Args {
     /// KEY=VALUE (repeatable)
     #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = key_value)]
     tags: Vec<(String, String)>,
+    /// Delete the run's tag KEY, as MLflow's delete_tag does (repeatable; alone, not with
+    /// other entries)
+    #[arg(long = "delete-tag", value_name = "KEY",
+          conflicts_with_all = ["params", "metrics", "tags", "artifacts", "batch"])]
+    delete_tags: Vec<String>,
     /// A file or folder to copy into the run's artifacts, optionally under DEST (repeatable)
     #[arg(long = "artifact", value_name = "PATH[=DEST]")]
     artifacts: Vec<String>,
@@ -63,6 +69,9 @@ pub struct Args {
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let store = ctx.store()?;
     let run = store.find_run(&ctx.run_or_env(args.run.as_deref())?)?;
+    if !args.delete_tags.is_empty() {
+        return crate::ops::runs::delete_tags(&store, &run, &args.delete_tags);
+    }
     let now = args.timestamp.unwrap_or_else(|| store.now_ms());
     let mut batch = Batch {
         params: args.params,
@@ -82,7 +91,8 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         .collect::<Result<Vec<_>>>()?;
     if batch.is_empty() && artifacts.is_empty() {
         return Err(UsageError(
-            "nothing to log: give --param, --metric, --tag, --artifact or --batch".into(),
+            "nothing to log: give --param, --metric, --tag, --artifact, --batch or --delete-tag"
+                .into(),
         )
         .into());
     }

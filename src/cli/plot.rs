@@ -409,7 +409,8 @@ fn svg_path(path: &Path) -> Result<(), UsageError> {
 }
 
 fn write_svg(ctx: &Ctx, path: &Path, svg: &str) -> Result<()> {
-    std::fs::write(path, svg).with_context(|| format!("cannot write {}", path.display()))?;
+    crate::store::write_output(path, svg.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
     ctx.note(&format!("wrote {}", path.display()));
     Ok(())
 }

@@ -15,18 +15,27 @@ use crate::ops::report::{Request, load};
 use crate::render::report::{Page, html};
 
 const EXAMPLES: &str = "\
-The page holds the runs table (sort by any column, filter in the language of `mlrs search`
-or by text, choose columns, only changed columns, the best value of each metric marked: lower is better for names with loss, error,
-rmse, mae or mse, higher for acc, r2, auc, f1, precision, recall or score, unless
---lower-is-better or --higher-is-better say otherwise), line charts of the
-selected runs' metric histories (zoom, log y, smoothing, x by step or time), a scatter of a
+The page holds the runs table (sort by any column, filter in the language of `mlrs search` or
+by text, choose columns, only changed columns, the best value of each metric marked: lower is
+better for names with loss, error, rmse, mae or mse, higher for acc, r2, auc, f1, precision,
+recall or score, unless --lower-is-better or --higher-is-better say otherwise), line charts of
+the selected runs' metric histories (zoom, log y, smoothing, x by step or time), a scatter of a
 param against a metric, parallel coordinates, each run's params, tags and artifacts, and the
 registered model versions made from the runs. It needs no network: open it from disk.
+
+Metric histories: the page holds every point while all of them fit in --max-points and no
+series is longer than 4000 points. Otherwise each chart first draws thinned series (per step
+column the lowest and the highest value, so no spike is lost) and says so. If the whole
+histories of a metric's thinned series fit in what the budget leaves, they are in the page
+too, and a button under the chart draws them; if not, the chart says how many points were
+logged and how to see them: a larger --max-points (about 9 bytes a point), or `mlrs runs
+history RUN KEY`.
 
 Examples:
   mlrs report -e nyc-taxi-duration -o report.html
   mlrs report --filter \"params.model_type = 'xgboost'\" -o xgb.html --title 'XGBoost sweep'
   mlrs report -e sweep --refresh 30 -o live.html      # reloads itself while the sweep runs
+  mlrs report -e sweep --max-points 10000000 -o all.html   # every point of long histories
   mlrs report -o - | gzip > report.html.gz";
 
 #[derive(clap::Args, Debug)]
@@ -55,14 +64,14 @@ pub struct Args {
     /// Make the page reload itself every SECONDS (while a sweep is still running)
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(1..))]
     refresh: Option<u32>,
+    /// The most metric history points the page holds (see below); the default keeps the page
+    /// under about 15 MB (noisy values pack to about 9 bytes a point)
+    #[arg(long, value_name = "N", default_value_t = 1_500_000)]
+    max_points: usize,
     #[command(flatten)]
     directions: DirectionArgs,
 }
 
-/// About 15 MB of packed history in the worst case (downsampled noise packs to ~9 bytes a
-/// point): 10,000 runs × one metric × 100 steps fit whole; more series are drawn from
-/// per-column extremes.
-const HISTORY_POINTS: usize = 1_500_000;
 const ARTIFACTS_PER_RUN: usize = 200;
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
@@ -76,7 +85,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
                 scope: ctx.scope(&args.experiments, args.view.into()),
                 limit: None,
             },
-            history_points: HISTORY_POINTS,
+            max_points: args.max_points,
             artifacts_per_run: ARTIFACTS_PER_RUN,
             lower_is_better: args.directions.lower,
             higher_is_better: args.directions.higher,
@@ -113,7 +122,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             other => other.context("writing the report to stdout"),
         };
     }
-    std::fs::write(&args.output, page.as_bytes())
+    crate::store::write_output(&args.output, page.as_bytes())
         .with_context(|| format!("cannot write {}", args.output.display()))?;
     ctx.note(&format!(
         "wrote {} ({} runs, {:.1} MB)",
@@ -121,5 +130,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         report.runs.len(),
         page.len() as f64 / 1e6
     ));
+    // The process ends next: freeing every run's maps one by one would only make it later.
+    std::mem::forget(report);
     Ok(())
 }

@@ -26,6 +26,10 @@ pub struct Args {
     /// Browse only: no delete, restore, tag, rename, transition or alias
     #[arg(long)]
     read_only: bool,
+    /// Look for changes in the store by polling instead of file notifications (for network
+    /// file systems, which do not send them)
+    #[arg(long)]
+    poll: bool,
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
@@ -46,6 +50,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             read_only: args.read_only,
             color: ctx.style.color,
             utc: ctx.style.utc,
+            poll: args.poll,
         },
     )
 }

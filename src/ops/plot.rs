@@ -104,21 +104,24 @@ pub fn histories(
     let loaded: Vec<Option<Line>> = jobs
         .par_iter()
         .map(|&(k, r)| {
-            let Some(history) = runs[r].metric_history(&keys[k])? else {
+            // Straight into (x, y): a long history is never held as whole metric points.
+            let (mut points, mut first) = (Vec::new(), i64::MAX);
+            let logged = runs[r].for_each_metric_point(&keys[k], |p| {
+                first = first.min(p.timestamp);
+                let x = match x {
+                    XAxis::Step => p.step,
+                    XAxis::Time | XAxis::Relative => p.timestamp,
+                };
+                points.push((x as f64, p.value));
+            })?;
+            if !logged {
                 return Ok(None);
-            };
-            let first = history.iter().map(|p| p.timestamp).min().unwrap_or(0);
-            let mut points: Vec<(f64, f64)> = history
-                .iter()
-                .map(|p| {
-                    let x = match x {
-                        XAxis::Step => p.step as f64,
-                        XAxis::Time => p.timestamp as f64,
-                        XAxis::Relative => (p.timestamp - first) as f64,
-                    };
-                    (x, p.value)
-                })
-                .collect();
+            }
+            if x == XAxis::Relative {
+                for p in &mut points {
+                    p.0 -= first as f64;
+                }
+            }
             // Stable: points logged at the same step keep their file order.
             points.sort_by(|a, b| a.0.total_cmp(&b.0));
             Ok(Some(Line { run: r, points }))

@@ -19,10 +19,12 @@ use crate::store::{MetricPoint, latest};
 pub struct Request {
     /// Which runs, in which order (no limit: the page shows every run found).
     pub find: FindRequest,
-    /// Most history points kept over all runs and metrics: while every history fits, all are
-    /// kept whole; beyond it, short series stay whole and the longest share what is left (a
-    /// series longer than its share is downsampled).
-    pub history_points: usize,
+    /// Most history points the page holds over all runs and metrics. While every history
+    /// fits, all are kept whole. Beyond it, charts draw at first from thinned series (short
+    /// series stay whole and the longest share what is left, never more than [`DRAW_POINTS`]
+    /// each), and the whole histories of a metric's thinned series come too if they fit
+    /// what is left of the budget.
+    pub max_points: usize,
     /// Most artifact files listed per run.
     pub artifacts_per_run: usize,
     /// Metrics where lower, or higher, is better (globs; a `metrics.` prefix is allowed),
@@ -37,8 +39,14 @@ pub struct Report {
     pub experiment_names: BTreeMap<String, String>,
     /// Every metric key of the runs, sorted, with its direction.
     pub metrics: Vec<(String, Option<Direction>)>,
-    /// Metric key → one entry per run (`None` when the run did not log it).
+    /// Metric key → one entry per run (`None` when the run did not log it): what charts draw
+    /// at first.
     pub histories: BTreeMap<String, Vec<Option<Series>>>,
+    /// Metric key → the whole history of each run whose series in `histories` was thinned
+    /// (`None` for the others), for the metrics where these fit the budget.
+    pub full: BTreeMap<String, Vec<Option<Series>>>,
+    /// The budget the histories were held to ([`Request::max_points`]).
+    pub max_points: usize,
     /// Per run: its artifact files (relative path, bytes) and how many it has in all.
     pub artifacts: Vec<Artifacts>,
     pub models: Vec<ModelVersionRef>,
@@ -69,6 +77,10 @@ pub struct ModelVersionRef {
     pub run: usize,
 }
 
+/// The most points a series is drawn from at first: two per step column for 2,000 columns,
+/// more than a chart has pixels across, so thinning shows only when zooming in.
+pub const DRAW_POINTS: usize = 4_000;
+
 /// One run's histories (by metric index, with the run's value of the metric), artifact files,
 /// and what could not be read.
 type RunExtras = (
@@ -89,7 +101,7 @@ impl Outcome for Report {
 pub fn load(store: &Store, req: Request) -> anyhow::Result<Report> {
     let Request {
         find: find_request,
-        history_points,
+        max_points,
         artifacts_per_run,
         lower_is_better,
         higher_is_better,
@@ -109,9 +121,19 @@ pub fn load(store: &Store, req: Request) -> anyhow::Result<Report> {
     let mut runs = std::mem::take(&mut found.runs);
     let experiments = std::mem::take(&mut found.experiments);
     let mut problems = std::mem::take(&mut found.problems);
-    let run_keys: Vec<Vec<String>> = runs
+    // Each run's metric keys, with the most lines each file can hold (from its size).
+    let run_keys: Vec<Vec<(String, usize)>> = runs
         .par_iter()
-        .map(|r| r.info.metric_keys())
+        .map(|r| {
+            r.info.metric_keys().map(|keys| {
+                keys.into_iter()
+                    .map(|k| {
+                        let lines = r.info.metric_lines_at_most(&k);
+                        (k, lines)
+                    })
+                    .collect()
+            })
+        })
         .collect::<Vec<_>>()
         .into_iter()
         .zip(&runs)
@@ -122,13 +144,9 @@ pub fn load(store: &Store, req: Request) -> anyhow::Result<Report> {
             })
         })
         .collect();
-    let keys: BTreeSet<&String> = run_keys.iter().flatten().collect();
-    let lengths: Vec<usize> = runs
-        .par_iter()
-        .zip(&run_keys)
-        .flat_map_iter(|(r, keys)| keys.iter().map(|k| r.info.metric_lines_at_most(k)))
-        .collect();
-    let per_series = share(&lengths, history_points);
+    let lengths: Vec<usize> = run_keys.iter().flatten().map(|(_, n)| *n).collect();
+    let per_series = share(&lengths, max_points).min(DRAW_POINTS);
+    let keys: BTreeSet<&String> = run_keys.iter().flatten().map(|(k, _)| k).collect();
     let metrics: Vec<(String, Option<Direction>)> = keys
         .iter()
         .map(|k| ((*k).clone(), directions.of(k)))
@@ -145,19 +163,21 @@ pub fn load(store: &Store, req: Request) -> anyhow::Result<Report> {
         .map(|(run, keys)| {
             let mut problems = Vec::new();
             let mut series = Vec::new();
-            for key in keys {
-                match run.info.metric_history(key) {
-                    Ok(Some(points)) => {
+            let mut points = Vec::new();
+            for (key, _) in keys {
+                points.clear();
+                match run.info.for_each_metric_point(key, |p| points.push(p)) {
+                    Ok(true) => {
                         let Some(value) = latest(&points).map(|p| p.value) else {
                             continue;
                         };
                         series.push((
                             metric_index[key.as_str()],
                             value,
-                            downsample(points, per_series),
+                            downsample(&mut points, per_series),
                         ));
                     }
-                    Ok(None) => {}
+                    Ok(false) => {}
                     Err(e) => problems.push(Problem::from_error(&run.info.dir, &e)),
                 }
             }
@@ -187,6 +207,7 @@ pub fn load(store: &Store, req: Request) -> anyhow::Result<Report> {
         }));
         problems.append(&mut run_problems);
     }
+    let full = whole_histories(&runs, &histories, max_points, &mut problems);
     let (models, model_problems) = model_versions(store, &runs);
     problems.extend(model_problems);
     Ok(Report {
@@ -197,11 +218,80 @@ pub fn load(store: &Store, req: Request) -> anyhow::Result<Report> {
             .collect(),
         metrics,
         histories,
+        full,
+        max_points,
         artifacts,
         models,
         problems,
         runs,
     })
+}
+
+/// The whole histories of the thinned series, metric by metric (the one needing fewest points
+/// first), for as many metrics as fit in what `budget` leaves after the thinned series.
+fn whole_histories(
+    runs: &[Run],
+    histories: &BTreeMap<String, Vec<Option<Series>>>,
+    budget: usize,
+    problems: &mut Vec<Problem>,
+) -> BTreeMap<String, Vec<Option<Series>>> {
+    let thinned = |s: &Series| s.logged > s.values.len();
+    let held: usize = histories
+        .values()
+        .flatten()
+        .flatten()
+        .map(|s| s.values.len())
+        .sum();
+    let mut needs: Vec<(usize, &String)> = histories
+        .iter()
+        .map(|(k, runs)| {
+            let logged = runs
+                .iter()
+                .flatten()
+                .filter(|s| thinned(s))
+                .map(|s| s.logged);
+            (logged.sum(), k)
+        })
+        .filter(|(n, _)| *n > 0)
+        .collect();
+    needs.sort();
+    let mut left = budget.saturating_sub(held);
+    let mut jobs = Vec::new();
+    for (need, key) in needs {
+        if need > left {
+            break;
+        }
+        left -= need;
+        let series = &histories[key];
+        jobs.extend(
+            (0..runs.len())
+                .filter(|&r| series[r].as_ref().is_some_and(thinned))
+                .map(|r| (key, r)),
+        );
+    }
+    let read: Vec<(&String, usize, Result<Series, Problem>)> = jobs
+        .into_par_iter()
+        .map(|(key, r)| {
+            let info = &runs[r].info;
+            let mut points = Vec::new();
+            let whole = info
+                .for_each_metric_point(key, |p| points.push(p))
+                .map(|_| downsample(&mut points, usize::MAX))
+                .map_err(|e| Problem::from_error(&info.dir, &e));
+            (key, r, whole)
+        })
+        .collect();
+    let mut full: BTreeMap<String, Vec<Option<Series>>> = BTreeMap::new();
+    for (key, r, whole) in read {
+        match whole {
+            Ok(s) => {
+                full.entry(key.clone())
+                    .or_insert_with(|| vec![None; runs.len()])[r] = Some(s);
+            }
+            Err(p) => problems.push(p),
+        }
+    }
+    full
 }
 
 fn model_versions(store: &Store, runs: &[Run]) -> (Vec<ModelVersionRef>, Vec<Problem>) {
@@ -256,7 +346,7 @@ fn share(lengths: &[usize], budget: usize) -> usize {
 /// Sort by step (then time) and, when longer than `max_points`, keep per step column (of
 /// `max_points / 2` equal step ranges) the smallest and the largest value and the first
 /// non-finite one, in step order: no spike and no gap disappears.
-pub(crate) fn downsample(mut points: Vec<MetricPoint>, max_points: usize) -> Series {
+pub(crate) fn downsample(points: &mut [MetricPoint], max_points: usize) -> Series {
     points.sort_by_key(|p| (p.step, p.timestamp));
     let logged = points.len();
     let keep: Vec<usize> = if points.len() <= max_points {
@@ -336,7 +426,7 @@ mod tests {
 
     #[test]
     fn short_histories_are_kept_whole_and_sorted() {
-        let s = downsample(vec![point(2, 3.0), point(0, 1.0), point(1, f64::NAN)], 10);
+        let s = downsample(&mut [point(2, 3.0), point(0, 1.0), point(1, f64::NAN)], 10);
         assert_eq!(s.steps, [0, 1, 2]);
         assert_eq!(s.logged, 3);
         assert!(s.values[1].is_nan());
@@ -352,9 +442,9 @@ mod tests {
             ], 1..600),
             max_points in 2usize..100,
         ) {
-            let points: Vec<MetricPoint> =
+            let mut points: Vec<MetricPoint> =
                 values.iter().enumerate().map(|(i, v)| point(i as i64, *v)).collect();
-            let s = downsample(points, max_points);
+            let s = downsample(&mut points, max_points);
             let columns = (max_points / 2).max(1);
             prop_assert!(values.len() <= max_points || s.values.len() <= 3 * columns);
             let span = (values.len() - 1) as f64;

@@ -114,9 +114,16 @@ pub fn set_deleted(store: &Store, ids: &[String], delete: bool) -> anyhow::Resul
     Ok(out)
 }
 
-/// Delete tag `key` of a run.
-pub fn delete_tag(store: &Store, run: &str, key: &str) -> anyhow::Result<RunInfo> {
-    let info = store.find_run(run)?;
-    store.delete_run_tag(&info, key)?;
-    Ok(info)
+/// Delete tags `keys` of a run, as MLflow's `delete_tag` does (each tag's file goes). Every
+/// key must name a tag the run has, checked before the first is deleted.
+pub fn delete_tags(store: &Store, run: &RunInfo, keys: &[String]) -> anyhow::Result<()> {
+    let have = run.tag_keys()?;
+    if let Some(missing) = keys.iter().find(|k| !have.contains(k)) {
+        // The store's own refusal, with its message and exit code.
+        store.delete_run_tag(run, missing)?;
+    }
+    for key in keys {
+        store.delete_run_tag(run, key)?;
+    }
+    Ok(())
 }

@@ -19,7 +19,7 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 pub use direction::{Direction, Directions, best, best_all};
-pub use field::{Attr, Field, Target, Value};
+pub use field::{Attr, Field, Record, Target, Value};
 pub use filter::Filter;
 pub use order::{OrderBy, sort_experiments, sort_model_versions, sort_models, sort_runs};
 pub use suggest::{closest, did_you_mean};

@@ -1,10 +1,13 @@
 //! `mlrs report`'s page: a [`Report`] in, one self-contained HTML document out. The data goes
 //! in as JSON (columnar, one array per column), each metric's histories as gzip+base64 that the
-//! page inflates when a chart first needs them (the browser's `DecompressionStream`); the chart
+//! page inflates when a chart first needs them (the browser's `DecompressionStream`), and the
+//! whole histories of thinned series, when they fit, in a block of their own that the page
+//! inflates only when asked to draw them; the chart
 //! library (uPlot, vendored under `assets/vendor/uplot/`) and the page's own script and style
 //! are inlined. Nothing refers outside the file, so it opens from disk with no network. Knows
 //! nothing about stores or clap.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::io::Write as _;
 
@@ -15,7 +18,7 @@ use rayon::prelude::*;
 use serde_json::{Map, Value, json};
 
 use super::json_float;
-use crate::ops::report::{Report, Series};
+use crate::ops::report::{DRAW_POINTS, Report, Series};
 use crate::query::Direction;
 
 const UPLOT_JS: &str = include_str!("../../assets/vendor/uplot/uPlot.iife.min.js");
@@ -34,13 +37,21 @@ pub struct Page<'a> {
 
 pub fn html(report: &Report, page: &Page) -> String {
     let data = core_json(report, page);
-    let histories: Map<String, Value> = report
+    // Each metric's histories, and the whole ones of its thinned series, packed in parallel.
+    let blocks: Vec<(bool, &String, &Vec<Option<Series>>)> = report
         .histories
-        .par_iter()
-        .map(|(key, runs)| (key.clone(), Value::String(packed(runs))))
-        .collect::<Vec<_>>()
-        .into_iter()
+        .iter()
+        .map(|(k, runs)| (false, k, runs))
+        .chain(report.full.iter().map(|(k, runs)| (true, k, runs)))
         .collect();
+    let packed: Vec<(bool, String, Value)> = blocks
+        .into_par_iter()
+        .map(|(whole, key, runs)| (whole, key.clone(), Value::String(packed(runs))))
+        .collect();
+    let (mut histories, mut full) = (Map::new(), Map::new());
+    for (whole, key, text) in packed {
+        if whole { &mut full } else { &mut histories }.insert(key, text);
+    }
     let title = escape(page.title);
     let refresh = page
         .refresh
@@ -57,10 +68,12 @@ pub fn html(report: &Report, page: &Page) -> String {
          <noscript>This report needs JavaScript.</noscript>\n\
          <script id=\"mlrs-data\" type=\"application/json\">{data}</script>\n\
          <script id=\"mlrs-histories\" type=\"application/json\">{histories}</script>\n\
+         <script id=\"mlrs-full\" type=\"application/json\">{full}</script>\n\
          <script>\n{UPLOT_JS}\n</script>\n<script>\n{REPORT_JS}\n</script>\n</body>\n</html>\n",
         version = env!("CARGO_PKG_VERSION"),
         data = script_safe(&data.to_string()),
         histories = script_safe(&Value::Object(histories).to_string()),
+        full = script_safe(&Value::Object(full).to_string()),
     );
     out
 }
@@ -94,20 +107,20 @@ fn core_json(report: &Report, page: &Page) -> Value {
     let text = |f: &dyn Fn(&crate::store::Run) -> Option<&str>| -> Value {
         shared_strings(runs.iter().map(f))
     };
-    let keyed =
-        |f: &dyn Fn(&crate::store::Run) -> Vec<&String>,
-         get: &dyn for<'r> Fn(&'r crate::store::Run, &str) -> Option<&'r str>| {
-            let keys: std::collections::BTreeSet<&String> = runs.iter().flat_map(f).collect();
-            keys.into_iter()
-                .map(|k| (k.clone(), text(&|r| get(r, k))))
-                .collect::<Map<String, Value>>()
-        };
-    let params = keyed(&|r| r.data.params.keys().collect(), &|r, k| {
-        r.data.params.get(k).map(String::as_str)
-    });
-    let tags = keyed(&|r| r.data.tags.keys().collect(), &|r, k| {
-        r.data.tags.get(k).map(String::as_str)
-    });
+    // One column per key, the keys' columns built in parallel.
+    let keyed = |of: &(dyn Fn(&crate::store::Run) -> &BTreeMap<String, String> + Sync)| {
+        let keys: BTreeSet<&String> = runs.iter().flat_map(|r| of(r).keys()).collect();
+        keys.into_par_iter()
+            .map(|k| {
+                let column = shared_strings(runs.iter().map(|r| of(r).get(k).map(String::as_str)));
+                (k.clone(), column)
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .collect::<Map<String, Value>>()
+    };
+    let params = keyed(&|r| &r.data.params);
+    let tags = keyed(&|r| &r.data.tags);
     let metrics: Map<String, Value> = report
         .metrics
         .iter()
@@ -118,12 +131,14 @@ fn core_json(report: &Report, page: &Page) -> Value {
                     .get(k)
                     .map_or(Value::Null, |v| json_float(*v))
             });
-            let longest = report.histories.get(k).map_or(0, |runs| {
-                runs.iter().flatten().map(|s| s.logged).max().unwrap_or(0)
-            });
+            let series = report.histories.get(k).into_iter().flatten().flatten();
+            let longest = series.clone().map(|s| s.logged).max().unwrap_or(0);
+            let logged: usize = series.clone().map(|s| s.logged).sum();
+            let held: usize = series.map(|s| s.values.len()).sum();
             (
                 k.clone(),
-                json!({"dir": dir.map(direction_name), "last": last, "longest": longest}),
+                json!({"dir": dir.map(direction_name), "last": last, "longest": longest,
+                       "logged": logged, "held": held, "full": report.full.contains_key(k)}),
             )
         })
         .collect();
@@ -139,6 +154,8 @@ fn core_json(report: &Report, page: &Page) -> Value {
         "title": page.title,
         "generated": page.generated_ms,
         "refresh": page.refresh,
+        "max_points": report.max_points,
+        "max_points_for_all": max_points_for_all(report),
         "experiments": report.experiment_names,
         "runs": {
             "id": column(&|r| json!(r.info.run_id)),
@@ -155,6 +172,17 @@ fn core_json(report: &Report, page: &Page) -> Value {
         "artifacts": report.artifacts.iter().map(|(files, total)| json!([files, total])).collect::<Vec<_>>(),
         "models": models,
     })
+}
+
+/// A `--max-points` that holds every point of every history: each series whole, and its
+/// thinned form too, which is a part of it and never more than three points (lowest, highest,
+/// first gap) in each of the `DRAW_POINTS / 2` step columns. Only a bound: the page holds no
+/// more than the data.
+fn max_points_for_all(report: &Report) -> usize {
+    let series = report.histories.values().flatten().flatten();
+    series
+        .map(|s| s.logged + s.logged.min(DRAW_POINTS / 2 * 3))
+        .sum()
 }
 
 /// A column of strings (`null` where missing): a plain array, or, when values repeat (tags
@@ -233,17 +261,33 @@ fn push_rounded(out: &mut String, v: f64) {
         out.push_str("null");
         return;
     }
-    if v == 0.0 {
-        out.push('0');
-        return;
-    }
-    // The decimal rounded in text, read back: the nearest double to it, whose shortest form
-    // is that decimal.
-    let rounded: f64 = format!("{v:.5e}").parse().unwrap_or(v);
+    let rounded = round6(v);
     if rounded.fract() == 0.0 && rounded.abs() < 1e15 {
         let _ = write!(out, "{}", rounded as i64);
     } else {
-        out.push_str(&Value::from(rounded).to_string());
+        out.push_str(ryu::Buffer::new().format_finite(rounded));
+    }
+}
+
+/// The double nearest to `v` rounded to six significant digits: the rounded digits as an
+/// integer, scaled by an exact power of ten in one correctly rounded operation, which gives
+/// the double whose shortest form is those digits. Out of that range, the decimal text read back.
+fn round6(v: f64) -> f64 {
+    const POW10: [f64; 23] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+        1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    ];
+    if v == 0.0 {
+        return 0.0;
+    }
+    let shift = 5 - v.abs().log10().floor() as i32;
+    match usize::try_from(shift.unsigned_abs())
+        .ok()
+        .and_then(|i| POW10.get(i))
+    {
+        Some(p) if shift >= 0 => (v * p).round() / p,
+        Some(p) => (v / p).round() * p,
+        None => format!("{v:.5e}").parse().unwrap_or(v),
     }
 }
 
@@ -254,11 +298,21 @@ mod tests {
     #[test]
     fn values_round_to_six_digits() {
         let mut s = String::new();
-        for v in [0.123456789, 123456.789, -2.5e-7, 0.0, f64::NAN, 1e300] {
+        for v in [
+            0.123456789,
+            123456.789,
+            -2.5e-7,
+            0.0,
+            f64::NAN,
+            1e300,
+            0.1 + 0.2,
+            999999.7,
+            1e-3,
+        ] {
             push_rounded(&mut s, v);
             s.push(' ');
         }
-        assert_eq!(s, "0.123457 123457 -2.5e-7 0 null 1e+300 ");
+        assert_eq!(s, "0.123457 123457 -2.5e-7 0 null 1e300 0.3 1000000 0.001 ");
     }
 
     #[test]

@@ -383,11 +383,22 @@ pub const MAX_FILE_BYTES: u64 = 16 << 20;
 /// The text of a store file, which must be a regular file of at most [`MAX_FILE_BYTES`].
 pub fn read_to_string(path: &Path) -> Result<String> {
     use std::io::Read;
-    let mut bytes = Vec::new();
-    open_regular(path)?
-        .take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .at(path)?;
+    let (mut file, size) = open_regular_sized(path)?;
+    // Reading many small files (params, tags), one read(2) each: a read that stops at the size
+    // the file had when opened is at its end; one that does not (it grew, or shrank) reads on.
+    let mut bytes = vec![0; usize::try_from(size.min(MAX_FILE_BYTES)).unwrap_or(0) + 1];
+    let first = loop {
+        match file.read(&mut bytes) {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            other => break other.at(path)?,
+        }
+    };
+    bytes.truncate(first);
+    if first as u64 != size {
+        file.take(MAX_FILE_BYTES + 1 - first as u64)
+            .read_to_end(&mut bytes)
+            .at(path)?;
+    }
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(StoreError::invalid(
             path,
@@ -404,15 +415,21 @@ pub fn read_to_string(path: &Path) -> Result<String> {
 /// before a read could block or never end: a FIFO is opened without waiting for a writer
 /// (`O_NONBLOCK`), and its type checked on the open descriptor.
 pub fn open_regular(path: &Path) -> Result<File> {
+    open_regular_sized(path).map(|(file, _)| file)
+}
+
+/// [`open_regular`], and the file's size then (from the same `fstat`).
+pub fn open_regular_sized(path: &Path) -> Result<(File, u64)> {
     use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
     let file = OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK)
         .open(path)
         .at(path)?;
-    let kind = file.metadata().at(path)?.file_type();
+    let meta = file.metadata().at(path)?;
+    let kind = meta.file_type();
     let what = if kind.is_file() {
-        return Ok(file);
+        return Ok((file, meta.len()));
     } else if kind.is_dir() {
         "a folder"
     } else if kind.is_fifo() {

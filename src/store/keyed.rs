@@ -66,23 +66,38 @@ pub fn read_some<'a>(
 
 /// `(key, path)` of every key file under `dir`, sorted by key.
 pub fn list(dir: &Path) -> Result<Vec<(String, std::path::PathBuf)>> {
-    if !dir.is_dir() {
-        return Ok(Vec::new());
-    }
     let mut out = Vec::new();
     for entry in WalkDir::new(dir).min_depth(1).sort_by_file_name() {
-        let entry = entry.map_err(|e| StoreError::walk(dir, e))?;
-        if entry.file_type().is_dir()
-            || entry.file_name().to_string_lossy().starts_with(TEMP_PREFIX)
-        {
+        let entry = match entry {
+            Ok(entry) => entry,
+            // No folder, no keys (asked of the walk, not before it: one system call fewer).
+            Err(e)
+                if e.depth() == 0
+                    && e.io_error().is_some_and(|e| {
+                        matches!(
+                            e.kind(),
+                            std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+                        )
+                    }) =>
+            {
+                return Ok(Vec::new());
+            }
+            Err(e) => return Err(StoreError::walk(dir, e)),
+        };
+        let name = entry.file_name().to_string_lossy();
+        if entry.file_type().is_dir() || name.starts_with(TEMP_PREFIX) {
             continue;
         }
-        let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
-        let key = rel
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy())
-            .collect::<Vec<_>>()
-            .join("/");
+        // Most keys are files right in the folder; only nested ones (`a/b`) are joined.
+        let key = if entry.depth() == 1 {
+            name.into_owned()
+        } else {
+            let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
+            rel.components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/")
+        };
         out.push((key, entry.path().to_path_buf()));
     }
     Ok(out)

@@ -39,15 +39,28 @@ impl MetricPoint {
 /// it whole could take all memory (a 1 GB file of zeros is one "line").
 const MAX_LINE_BYTES: usize = 4096;
 
+/// How much of a metric file is read at once: many lines per `read(2)`, and room for the
+/// longest line allowed.
+const CHUNK_BYTES: usize = 64 << 10;
+
 /// A metric file read one line at a time from a byte offset: memory stays bounded by one
-/// line whatever the file's size.
+/// chunk whatever the file's size. Lines are found and parsed where they were read, in the
+/// chunk, with no copy.
 struct Lines<'a> {
     path: &'a Path,
-    reader: std::io::BufReader<std::fs::File>,
-    buf: Vec<u8>,
-    /// Lines read so far (the number of the one in `buf`, counted from where reading began).
+    file: std::fs::File,
+    /// `chunk[at..next]` is the current line, `chunk[next..filled]` what was read after it.
+    chunk: Vec<u8>,
+    at: usize,
+    next: usize,
+    filled: usize,
+    eof: bool,
+    /// The file's size when opened, and how far into it has been read.
+    size: u64,
+    pos: u64,
+    /// Lines read so far (the number of the current one, counted from where reading began).
     line: usize,
-    /// Byte offset of the end of the line in `buf`.
+    /// Byte offset of the end of the current line.
     end: u64,
 }
 
@@ -56,50 +69,90 @@ impl<'a> Lines<'a> {
     /// its start.
     fn open(path: &'a Path, offset: u64) -> Result<Lines<'a>> {
         use std::io::{Seek, SeekFrom};
-        let mut file = fs::open_regular(path)?;
+        let (mut file, len) = fs::open_regular_sized(path)?;
         let mut start = 0;
-        if offset > 0 && file.metadata().at(path)?.len() >= offset {
+        if offset > 0 && len >= offset {
             start = file.seek(SeekFrom::Start(offset)).at(path)?;
         }
+        // A short file needs no more than its own size (plus one byte to see its end).
+        let size = usize::try_from(len - start + 1).map_or(CHUNK_BYTES, |n| n.min(CHUNK_BYTES));
         Ok(Lines {
             path,
-            reader: std::io::BufReader::new(file),
-            buf: Vec::new(),
+            file,
+            chunk: vec![0; size.max(MAX_LINE_BYTES + 1)],
+            at: 0,
+            next: 0,
+            filled: 0,
+            eof: false,
+            size: len,
+            pos: start,
             line: 0,
             end: start,
         })
     }
 
-    /// The next raw line into `buf` (`false` at the end of the file). A line longer than
-    /// MLflow ever writes is an error.
+    /// The next raw line (`false` at the end of the file). A line longer than MLflow ever
+    /// writes is an error.
     fn advance(&mut self) -> Result<bool> {
-        use std::io::{BufRead, Read};
-        self.buf.clear();
-        let read = (&mut self.reader)
-            .take(MAX_LINE_BYTES as u64 + 1)
-            .read_until(b'\n', &mut self.buf)
-            .at(self.path)?;
+        use std::io::Read;
+        self.at = self.next;
+        loop {
+            let rest = &self.chunk[self.at..self.filled];
+            if let Some(i) = memchr::memchr(b'\n', rest) {
+                self.next = self.at + i + 1;
+                break;
+            }
+            if self.eof || rest.len() > MAX_LINE_BYTES {
+                self.next = self.at + rest.len().min(MAX_LINE_BYTES + 1);
+                break;
+            }
+            self.chunk.copy_within(self.at..self.filled, 0);
+            self.filled -= self.at;
+            self.at = 0;
+            let room = self.chunk.len() - self.filled;
+            match self.file.read(&mut self.chunk[self.filled..]) {
+                Ok(n) => {
+                    self.filled += n;
+                    self.pos += n as u64;
+                    // A read that stops short at the size the file had when opened is at its
+                    // end: no read(2) just to hear that (a file that grew fills the room).
+                    self.eof = n == 0 || (n < room && self.pos >= self.size);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(StoreError::io(self.path, e)),
+            }
+        }
+        let read = self.next - self.at;
         if read == 0 {
             return Ok(false);
         }
         self.line += 1;
         self.end += read as u64;
-        if self.buf.len() > MAX_LINE_BYTES {
+        if read > MAX_LINE_BYTES {
             return Err(self.error(&format!("longer than {MAX_LINE_BYTES} bytes")));
         }
         Ok(true)
     }
 
-    /// Whether the line in `buf` ends with its newline (MLflow ends every line with one).
+    /// The current line as read, with its newline.
+    fn text(&self) -> &[u8] {
+        &self.chunk[self.at..self.next]
+    }
+
+    /// Whether the current line ends with its newline (MLflow ends every line with one).
     fn whole(&self) -> bool {
-        self.buf.last() == Some(&b'\n')
+        self.text().last() == Some(&b'\n')
     }
 
     fn parse(&self) -> Result<MetricPoint> {
+        let bytes = self.text();
+        if let Some(point) = parse_plain(bytes) {
+            return Ok(point);
+        }
         // Valid UTF-8 (every line MLflow writes) is borrowed as it is; only damage is copied.
-        let raw = match std::str::from_utf8(&self.buf) {
+        let raw = match std::str::from_utf8(bytes) {
             Ok(text) => std::borrow::Cow::Borrowed(text),
-            Err(_) => String::from_utf8_lossy(&self.buf),
+            Err(_) => String::from_utf8_lossy(bytes),
         };
         parse_line(&raw).map_err(|reason| self.error(&reason))
     }
@@ -108,7 +161,7 @@ impl<'a> Lines<'a> {
         line_error(
             self.path,
             self.line,
-            &String::from_utf8_lossy(&self.buf),
+            &String::from_utf8_lossy(self.text()),
             reason,
         )
     }
@@ -163,7 +216,7 @@ pub fn lines_since(path: &Path, offset: u64) -> Result<Vec<String>> {
     let mut out = Vec::new();
     while lines.advance()? && lines.whole() {
         lines.parse()?;
-        out.push(String::from_utf8_lossy(&lines.buf).into_owned());
+        out.push(String::from_utf8_lossy(lines.text()).into_owned());
     }
     Ok(out)
 }
@@ -200,7 +253,7 @@ pub fn check_file(path: &Path) -> Result<FileHealth> {
             keep = lines.end;
             continue;
         }
-        let text = String::from_utf8_lossy(&lines.buf).trim_end().to_owned();
+        let text = String::from_utf8_lossy(lines.text()).trim_end().to_owned();
         let last = !whole || !lines.advance().unwrap_or(true);
         return Ok(match parsed {
             // MLflow ends every line with a newline: a last line without one was cut short,
@@ -289,20 +342,55 @@ fn parse_line(raw: &str) -> std::result::Result<MetricPoint, String> {
     })
 }
 
-/// Python's `int(text)`; plain decimal integers without the general rules.
-fn parse_int(text: &str) -> Option<i64> {
-    let (negative, digits) = match text.as_bytes() {
-        [b'-', rest @ ..] => (true, rest),
-        bytes => (false, bytes),
-    };
-    // 18 digits cannot overflow an i64.
-    if digits.is_empty() || digits.len() > 18 || !digits.iter().all(u8::is_ascii_digit) {
-        return pyfloat::parse_int(text);
+/// The line almost every metric file holds, `timestamp value step` and its newline in plain
+/// ASCII, read without the general rules; `None` sends anything else to [`parse_line`], which
+/// gives the same answer for these lines.
+fn parse_plain(line: &[u8]) -> Option<MetricPoint> {
+    let (timestamp, rest) = leading_int(line.strip_suffix(b"\n")?)?;
+    let rest = rest.strip_prefix(b" ")?;
+    let (value, rest) = rest.split_at(memchr::memchr(b' ', rest)?);
+    let (step, rest) = leading_int(&rest[1..])?;
+    let plain = |b: &u8| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E');
+    if !rest.is_empty() || value.is_empty() || !value.iter().all(plain) {
+        return None;
     }
-    let n = digits
+    // SAFETY: every byte of `value` is ASCII, checked just above.
+    let value = unsafe { std::str::from_utf8_unchecked(value) };
+    Some(MetricPoint {
+        timestamp,
+        value: value.parse().ok()?,
+        step,
+        dataset: None,
+    })
+}
+
+/// A plain decimal integer (an optional `-` and 1 to 18 digits, which cannot overflow an
+/// i64) at the start of `bytes`, and what follows it.
+fn leading_int(bytes: &[u8]) -> Option<(i64, &[u8])> {
+    let (negative, digits) = match bytes {
+        [b'-', rest @ ..] => (true, rest),
+        _ => (false, bytes),
+    };
+    let len = digits
+        .iter()
+        .take(19)
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(digits.len().min(19));
+    if len == 0 || len > 18 {
+        return None;
+    }
+    let n = digits[..len]
         .iter()
         .fold(0_i64, |n, &d| n * 10 + i64::from(d - b'0'));
-    Some(if negative { -n } else { n })
+    Some((if negative { -n } else { n }, &digits[len..]))
+}
+
+/// Python's `int(text)`; plain decimal integers without the general rules.
+fn parse_int(text: &str) -> Option<i64> {
+    match leading_int(text.as_bytes()) {
+        Some((n, [])) => Some(n),
+        _ => pyfloat::parse_int(text),
+    }
 }
 
 /// Python's `float(text)`. Text of digits, signs, points and exponents goes straight to Rust's
@@ -355,6 +443,46 @@ mod tests {
                 dataset: None,
             })
             .collect()
+    }
+
+    #[test]
+    fn lines_across_chunks_read_whole_and_plain_lines_as_the_general_rules_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("loss");
+        let text: String = (0..20_000)
+            .map(|i| format!("{} {} {}\n", 1000 + i, i as f64 / 7.0, i - 5))
+            .collect();
+        std::fs::write(&path, &text).unwrap();
+        let points = read_points(&path).unwrap();
+        assert_eq!(points.len(), 20_000);
+        assert!(points.iter().enumerate().all(|(i, p)| {
+            let i = i as i64;
+            p.timestamp == 1000 + i && p.step == i - 5 && p.value == i as f64 / 7.0
+        }));
+        for line in [
+            "1 0.5 3\n",
+            "-1 -2.5e-3 -4\n",
+            "1 1E5 2\n",
+            "0012 +1 007\n",
+            "1 .5 2\n",
+            "1 5. 2\n",
+            "1 nan 2\n",
+            "1 0.5\n",
+            "1 0.5 2 ds digest\n",
+            "1 0.5 2",
+            "1 1e400 2\n",
+        ] {
+            if let Some(plain) = parse_plain(line.as_bytes()) {
+                assert_eq!(Ok(plain), parse_line(line), "{line:?}");
+            }
+        }
+        std::fs::write(&path, format!("1 0.5 1\n{}\n", "7".repeat(5000))).unwrap();
+        assert!(
+            read_points(&path)
+                .unwrap_err()
+                .to_string()
+                .contains("longer than")
+        );
     }
 
     #[test]

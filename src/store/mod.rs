@@ -736,3 +736,15 @@ fn is_dir_entry(entry: &std::fs::DirEntry) -> bool {
 pub fn sort_runs_default(runs: &mut [RunInfo]) {
     runs.sort_by(run::default_order);
 }
+
+/// Replace a file the person named (a report, an SVG, man pages) whole, the way the store's own
+/// files are replaced: a page that reloads itself (`report --refresh`) or a viewer watching the
+/// file never reads half of it, and a killed command leaves the old file.
+pub fn write_output(path: &Path, bytes: &[u8]) -> Result<()> {
+    let path = std::path::absolute(path).map_err(|e| StoreError::io(path, e))?;
+    match path.parent() {
+        Some(dir) if dir.is_dir() => fs::write_atomic(&path, bytes),
+        Some(dir) => Err(StoreError::invalid(dir, "is not a folder; create it first")),
+        None => Err(StoreError::invalid(&path, "is not a file")),
+    }
+}

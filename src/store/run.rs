@@ -381,6 +381,25 @@ impl RunInfo {
             .transpose()
     }
 
+    /// Every point of metric `key` handed to `each` in file order, memory bounded by a chunk
+    /// of the file (see [`metric::for_each_point`]); `false` when the run has no such metric.
+    /// Opens the file without looking first: reading many runs, one system call fewer each.
+    pub fn for_each_metric_point(&self, key: &str, each: impl FnMut(MetricPoint)) -> Result<bool> {
+        if super::validate::path_not_unique(key) {
+            return Ok(false);
+        }
+        let path = fs::key_path(&self.dir.join("metrics"), key);
+        match metric::for_each_point(&path, each) {
+            Err(StoreError::Io { error, .. })
+                if error.kind() == std::io::ErrorKind::NotFound
+                    && self.metric_file(key).is_none() =>
+            {
+                Ok(false)
+            }
+            other => other.map(|()| true),
+        }
+    }
+
     /// The file of metric `key`, `None` when the run has no such metric. Only a missing file
     /// means that; one that is there but cannot be read is an error when it is read.
     fn metric_file(&self, key: &str) -> Option<PathBuf> {

@@ -4,9 +4,15 @@
 //! runs. Only the live refresh (`live`, `charts`) reads `RunInfo` itself: fingerprints and
 //! appended metric lines, the store's public API. Must not draw or call the command line.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use std::sync::mpsc::{self, Receiver};
+use std::sync::{Arc, Mutex};
+
+use rayon::prelude::*;
+
+use super::entry::{Entry, Interner};
 
 use crate::ops;
 use crate::store::registry::RegisteredModel;
@@ -33,20 +39,20 @@ pub(crate) fn experiments(store: &Store, wanted: &[String]) -> anyhow::Result<Ve
     Ok(ops::find::scope(store, &scope)?.items)
 }
 
-/// Every run of `experiments`, deleted ones too, with meta.yaml read and no data yet.
-pub(crate) fn run_infos(store: &Store, experiments: &[Experiment]) -> anyhow::Result<Listing<Run>> {
-    let listing = store.run_infos(experiments, ViewType::All)?;
-    Ok(Listing {
-        items: listing
-            .items
-            .into_iter()
-            .map(|info| Run {
-                info,
-                data: RunData::default(),
-            })
-            .collect(),
-        problems: listing.problems,
-    })
+/// The run folders of `experiments` (deleted runs too), newest experiment first, so the
+/// first part loaded is the one most likely looked at; only folder names are read.
+pub(crate) fn run_dirs(store: &Store, experiments: &[Experiment]) -> (Vec<PathBuf>, Vec<Problem>) {
+    let mut newest: Vec<&Experiment> = experiments.iter().collect();
+    newest.sort_by_key(|e| std::cmp::Reverse(e.creation_time));
+    let mut dirs = Vec::new();
+    let mut problems = Vec::new();
+    for e in newest {
+        match store.run_dirs(e) {
+            Ok(found) => dirs.extend(found),
+            Err(err) => problems.push(Problem::from_error(&e.dir, &err)),
+        }
+    }
+    (dirs, problems)
 }
 
 /// What the table can show: params, latest metrics and tags (dataset inputs wait for detail).
@@ -59,55 +65,117 @@ pub(crate) fn table_selection() -> DataSelection {
     }
 }
 
-/// Runs with the table's data, what was skipped reading them, and the folders of the runs
-/// whose data could not be read.
+/// Runs with the table's data and what was skipped reading them.
 #[derive(Debug, Default)]
 pub(crate) struct Loaded {
-    pub runs: Vec<Run>,
+    pub entries: Vec<Entry>,
     pub problems: Vec<Problem>,
-    pub broken: Vec<PathBuf>,
+    /// The run folders this covers.
+    pub dirs: usize,
 }
 
-/// Load the table's data of runs, in parallel. A run whose data cannot be read stays, with no
-/// data, and is listed in `broken` (the table marks it rather than losing it).
-pub(crate) fn load_data(store: &Store, runs: Vec<Run>) -> Loaded {
-    let infos: Vec<RunInfo> = runs.into_iter().map(|r| r.info).collect();
-    let listing = store.load_runs(infos.clone(), &table_selection());
-    let read: HashSet<&Path> = listing.items.iter().map(|r| r.info.dir.as_path()).collect();
-    let failed: Vec<RunInfo> = infos
-        .into_iter()
-        .filter(|i| !read.contains(i.dir.as_path()))
-        .collect();
-    let broken = failed.iter().map(|i| i.dir.clone()).collect();
-    let mut runs = listing.items;
-    runs.extend(failed.into_iter().map(|info| Run {
-        info,
-        data: RunData::default(),
-    }));
-    Loaded {
-        runs,
-        problems: listing.problems,
-        broken,
+/// The first part is small, so the first runs are on screen at once; the rest come in parts
+/// big enough that the table is re-sorted only a few dozen times.
+const FIRST_PART: usize = 200;
+const PART: usize = 5000;
+
+/// Read the runs in `dirs` on a thread of their own, sending each part as it is read.
+pub(crate) fn spawn_load(dirs: Vec<PathBuf>, keys: Arc<Mutex<Interner>>) -> Receiver<Loaded> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut rest = dirs.as_slice();
+        let mut size = FIRST_PART;
+        while !rest.is_empty() {
+            let (part, after) = rest.split_at(size.min(rest.len()));
+            rest = after;
+            size = PART;
+            // The UI quit: stop reading.
+            if tx.send(load(part, &keys)).is_err() {
+                return;
+            }
+        }
+    });
+    rx
+}
+
+/// Every part read and not yet taken, as one; `None` when there is none.
+pub(crate) fn take_parts(rx: &Receiver<Loaded>) -> Option<Loaded> {
+    let mut out: Option<Loaded> = None;
+    while let Ok(part) = rx.try_recv() {
+        match &mut out {
+            None => out = Some(part),
+            Some(all) => {
+                all.entries.extend(part.entries);
+                all.problems.extend(part.problems);
+                all.dirs += part.dirs;
+            }
+        }
     }
+    out
 }
 
-pub(crate) fn count(experiments: &[Experiment], runs: &[Run]) -> Vec<ExperimentRow> {
+/// Read the runs in `dirs` (meta.yaml and the table's data) in parallel. A run whose data
+/// cannot be read stays, with no data, marked broken (the table shows it rather than losing
+/// it); a folder without a readable meta.yaml is not a run and is only reported.
+pub(crate) fn load(dirs: &[PathBuf], keys: &Mutex<Interner>) -> Loaded {
+    let select = table_selection();
+    // Each folder gives a run (and whether its data was unreadable), a problem, or both.
+    type Read = (Option<(Run, bool)>, Option<Problem>);
+    let read: Vec<Read> = dirs
+        .par_iter()
+        .map(|dir| match RunInfo::load(dir) {
+            Err(err) => (None, Some(Problem::from_error(dir, &err))),
+            Ok(info) => match info.load_data(&select) {
+                Ok(data) => (Some((Run { info, data }, false)), None),
+                Err(err) => {
+                    let problem = Problem::from_error(&info.dir, &err);
+                    let run = Run {
+                        info,
+                        data: RunData::default(),
+                    };
+                    (Some((run, true)), Some(problem))
+                }
+            },
+        })
+        .collect();
+    let mut keys = keys.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut out = Loaded {
+        dirs: dirs.len(),
+        ..Loaded::default()
+    };
+    for (run, problem) in read {
+        if let Some((run, broken)) = run {
+            out.entries.push(Entry::new(run, broken, &mut keys));
+        }
+        out.problems.extend(problem);
+    }
+    out
+}
+
+/// Each experiment's active and deleted runs.
+pub(crate) fn count(experiments: &[Experiment], entries: &[Entry]) -> Vec<ExperimentRow> {
+    let place: HashMap<&str, usize> = experiments
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.id.as_str(), i))
+        .collect();
+    let mut counts = vec![(0, 0); experiments.len()];
+    for e in entries {
+        if let Some(&i) = place.get(&*e.experiment_id) {
+            if e.active {
+                counts[i].0 += 1;
+            } else {
+                counts[i].1 += 1;
+            }
+        }
+    }
     experiments
         .iter()
-        .map(|e| {
-            let mine = runs.iter().filter(|r| r.info.experiment_id == e.id);
-            let (active, deleted) = mine.fold((0, 0), |(a, d), r| {
-                if r.info.is_active() {
-                    (a + 1, d)
-                } else {
-                    (a, d + 1)
-                }
-            });
-            ExperimentRow {
-                experiment: e.clone(),
-                active,
-                deleted,
-            }
+        .zip(counts)
+        .map(|(e, (active, deleted))| ExperimentRow {
+            experiment: e.clone(),
+            active,
+            deleted,
         })
         .collect()
 }
@@ -255,6 +323,17 @@ pub(crate) enum Action {
 }
 
 impl Action {
+    /// The run it changes, if it changes one.
+    pub fn run(&self) -> Option<&str> {
+        match self {
+            Action::DeleteRun(run) | Action::RestoreRun(run) => Some(run),
+            Action::SetTag { run, .. }
+            | Action::DeleteTag { run, .. }
+            | Action::RenameRun { run, .. } => Some(run),
+            Action::Transition { .. } | Action::SetAlias { .. } => None,
+        }
+    }
+
     /// The question the confirmation asks.
     pub fn describe(&self) -> String {
         let short = |id: &str| id.chars().take(8).collect::<String>();
@@ -298,7 +377,7 @@ pub(crate) fn apply(store: &Store, action: &Action) -> anyhow::Result<String> {
             Ok(format!("set tag {key} on run {run}"))
         }
         Action::DeleteTag { run, key } => {
-            ops::runs::delete_tag(store, run, key)?;
+            ops::runs::delete_tags(store, &store.find_run(run)?, std::slice::from_ref(key))?;
             Ok(format!("deleted tag {key} of run {run}"))
         }
         Action::RenameRun { run, name } => {

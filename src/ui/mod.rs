@@ -9,6 +9,7 @@ mod compare;
 mod confirm;
 mod data;
 mod detail;
+mod entry;
 mod experiments;
 mod filter_bar;
 mod help;
@@ -25,7 +26,6 @@ mod tests;
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event};
@@ -69,24 +69,6 @@ fn restore_terminal() {
 /// Run the UI until the user quits.
 pub fn run(store: Store, opts: &Options) -> anyhow::Result<()> {
     let mut model = Model::new(store, opts)?;
-    let (tx, rx) = mpsc::channel();
-    let root = model.store.root().to_path_buf();
-    let infos = model.runs.clone();
-    // The table's data arrives in parts, newest runs first, so a big store fills in while it
-    // is already usable.
-    std::thread::spawn(move || {
-        if let Ok(store) = Store::open(&root) {
-            let mut parts = infos.chunks(LOAD_PART).peekable();
-            while let Some(part) = parts.next() {
-                let loaded = data::load_data(&store, part.to_vec());
-                let last = parts.peek().is_none();
-                if tx.send(Msg::Loaded(loaded, last)).is_err() {
-                    return;
-                }
-            }
-        }
-    });
-
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore_terminal();
@@ -116,19 +98,15 @@ pub fn run(store: Store, opts: &Options) -> anyhow::Result<()> {
         let mut terminal = Terminal::new(CrosstermBackend::new(std::io::stdout()))?;
         let size = terminal.size()?;
         update(&mut model, Msg::Resize(size.width, size.height));
-        event_loop(&mut terminal, &mut model, &rx)
+        event_loop(&mut terminal, &mut model)
     })();
     restore_terminal();
     result
 }
 
-/// Runs per part of the background load.
-const LOAD_PART: usize = 5000;
-
 fn event_loop(
     terminal: &mut Terminal<CrosstermBackend<std::io::Stdout>>,
     model: &mut Model,
-    rx: &mpsc::Receiver<Msg>,
 ) -> anyhow::Result<()> {
     let mut last_tick = Instant::now();
     let mut dirty = true;
@@ -146,7 +124,7 @@ fn event_loop(
         }
         // While data is still loading, look for it often; otherwise sleep until a key or
         // the next tick.
-        let wait = if model.loading {
+        let wait = if model.loading() {
             Duration::from_millis(20)
         } else {
             TICK.saturating_sub(last_tick.elapsed())
@@ -167,8 +145,9 @@ fn event_loop(
                 break;
             }
         }
-        while let Ok(msg) = rx.try_recv() {
-            dirty |= update(model, msg);
+        // Parts that arrived together are taken in one go: the table is sorted once for them.
+        if let Some(loaded) = model.loader.as_ref().and_then(data::take_parts) {
+            dirty |= update(model, Msg::Loaded(loaded));
         }
         if last_tick.elapsed() >= TICK {
             last_tick = Instant::now();

@@ -3,17 +3,19 @@
 //! touch the terminal.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, mpsc};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 
 use super::charts::ChartState;
 use super::compare::CompareState;
 use super::data::{self, Action, ExperimentRow, RunDetail};
+use super::entry::{self, Entry, Interner};
 use super::plot::PlotState;
 use super::registry::RegistryState;
 use crate::ops::columns::{Columns, Kind};
-use crate::query::{Attr, Directions, Field, Filter, OrderBy, Target, best_all, sort_runs};
-use crate::store::{Experiment, Problem, Run, Store};
+use crate::query::{Attr, Directions, Field, Filter, OrderBy, Target, best_all};
+use crate::store::{Experiment, Problem, Store};
 
 /// Something that happened: a key, the mouse, data arriving, time passing.
 #[derive(Debug)]
@@ -21,9 +23,8 @@ pub(crate) enum Msg {
     Key(KeyEvent),
     Mouse(MouseEvent),
     Resize(u16, u16),
-    /// The table's data of some runs, read in the background after the first screen; `true`
-    /// with the last part.
-    Loaded(data::Loaded, bool),
+    /// The table's data of some runs, read in the background after the first screen.
+    Loaded(data::Loaded),
     /// Time for the live refresh.
     Tick,
 }
@@ -94,7 +95,6 @@ pub(crate) struct Row {
 }
 
 pub(crate) const DEFAULT_COLUMNS: &str = "metrics.* params.*";
-const PARENT_TAG: &str = "mlflow.parentRunId";
 
 pub(crate) struct Model {
     pub store: Store,
@@ -107,12 +107,24 @@ pub(crate) struct Model {
     pub exp_cursor: usize,
     /// Experiment ids the table shows; empty means all.
     pub scope: BTreeSet<String>,
-    pub runs: Vec<Run>,
-    /// Folders of runs whose data could not be read (shown, marked `!`).
-    pub broken: std::collections::HashSet<std::path::PathBuf>,
+    /// In the order they were read; `rows` says the order shown.
+    pub runs: Vec<Entry>,
+    /// Bumped whenever `runs` change (a run added or read again).
+    pub runs_version: u64,
+    /// What `columns` and `best` were computed from: the runs' version, the column patterns,
+    /// only-changed, and the runs shown. A sort changes none of it, so it costs only the sort.
+    derived_from: Option<(u64, String, bool, Vec<usize>)>,
+    /// The run the cursor was on before the runs were read again, to put it back on.
+    reselect: Option<Box<str>>,
+    /// The names every entry's keys share.
+    pub keys: Arc<Mutex<Interner>>,
     /// What the background load skipped, told once it is done.
     pub problems: Vec<Problem>,
-    pub loading: bool,
+    /// The background load, while it goes on: parts of the table's data as they are read.
+    pub loader: Option<mpsc::Receiver<data::Loaded>>,
+    /// Run folders read so far, of `total`.
+    pub loaded: usize,
+    pub total: usize,
     pub rows: Vec<Row>,
     pub cursor: usize,
     pub offset: usize,
@@ -155,28 +167,34 @@ pub struct Options {
     pub read_only: bool,
     pub color: bool,
     pub utc: bool,
+    /// Look for changes by polling, not by file notifications.
+    pub poll: bool,
 }
 
 impl Model {
-    /// The first screen: experiments and run infos (meta.yaml only); the data follows as
-    /// `Msg::Loaded`.
+    /// The first screen: the experiments, and the run folders listed (names only); the runs
+    /// are read in the background and arrive as `Msg::Loaded`.
     pub fn new(store: Store, opts: &Options) -> anyhow::Result<Model> {
         let experiments = data::experiments(&store, &opts.experiments)?;
-        let listing = data::run_infos(&store, &experiments)?;
         let mut m = Model {
             store,
             read_only: opts.read_only,
             color: opts.color,
             utc: opts.utc,
             size: (80, 24),
-            counts: data::count(&experiments, &listing.items),
+            counts: data::count(&experiments, &[]),
             experiments,
             exp_cursor: 0,
             scope: BTreeSet::new(),
-            runs: listing.items,
-            broken: Default::default(),
+            runs: Vec::new(),
+            runs_version: 0,
+            derived_from: None,
+            reselect: None,
+            keys: Default::default(),
             problems: Vec::new(),
-            loading: true,
+            loader: None,
+            loaded: 0,
+            total: 0,
             rows: Vec::new(),
             cursor: 0,
             offset: 0,
@@ -194,7 +212,7 @@ impl Model {
             focus: Focus::Runs,
             view: View::Runs,
             overlay: Overlay::None,
-            message: data::problem_line(&listing.problems),
+            message: None,
             quit: false,
             copy: None,
             detail: None,
@@ -204,13 +222,31 @@ impl Model {
             compare: CompareState::default(),
             registry: RegistryState::default(),
             back: Vec::new(),
-            live: Default::default(),
+            live: super::live::Live::new(opts.poll),
         };
         if let Some(f) = &opts.filter {
             m.apply_filter(f.clone());
         }
+        m.start_loading();
         m.refresh();
         Ok(m)
+    }
+
+    /// List the run folders and read them in the background, in parts.
+    fn start_loading(&mut self) {
+        // The experiment folders' times are taken before their listing: a run made while the
+        // rest loads is found by the live refresh.
+        self.live.note_experiments(&self.experiments);
+        let (dirs, problems) = data::run_dirs(&self.store, &self.experiments);
+        self.message = data::problem_line(&problems);
+        self.problems = problems;
+        self.loaded = 0;
+        self.total = dirs.len();
+        self.loader = (!dirs.is_empty()).then(|| data::spawn_load(dirs, self.keys.clone()));
+    }
+
+    pub fn loading(&self) -> bool {
+        self.loader.is_some()
     }
 
     pub fn theme(&self) -> super::theme::Theme {
@@ -222,7 +258,7 @@ impl Model {
         usize::from(self.size.1.saturating_sub(5)).max(1)
     }
 
-    pub fn current(&self) -> Option<&Run> {
+    pub fn current(&self) -> Option<&Entry> {
         self.rows.get(self.cursor).map(|r| &self.runs[r.run])
     }
 
@@ -269,28 +305,38 @@ impl Model {
 
     /// Recompute rows, columns and best values after anything they depend on changed.
     pub fn refresh(&mut self) {
-        let keep_id = self.current().map(|r| r.info.run_id.clone());
-        let order: Vec<OrderBy> = self.sort.iter().cloned().collect();
-        sort_runs(&mut self.runs, &order);
-        let shown: Vec<usize> = (0..self.runs.len())
+        let keep_id = self
+            .current()
+            .map(|r| r.run_id.clone())
+            .or_else(|| self.reselect.clone());
+        let mut shown: Vec<usize> = (0..self.runs.len())
             .filter(|&i| {
                 let r = &self.runs[i];
-                (self.show_deleted || r.info.is_active())
-                    && (self.scope.is_empty() || self.scope.contains(&r.info.experiment_id))
+                (self.show_deleted || r.active)
+                    && (self.scope.is_empty() || self.scope.contains(&*r.experiment_id))
                     && self.filter.as_ref().is_none_or(|f| f.matches(r))
             })
             .collect();
+        let from = (
+            self.runs_version,
+            self.column_spec.clone(),
+            self.only_changed,
+            shown.clone(),
+        );
+        if self.derived_from.as_ref() != Some(&from) {
+            self.columns = self.chosen_columns(&shown);
+            self.best = best_values(&self.runs, &shown, &self.columns);
+            self.derived_from = Some(from);
+        }
+        entry::sort(&self.runs, &mut shown, self.sort.as_ref());
         self.rows = nest(&self.runs, &shown);
-        self.columns = self.chosen_columns(&shown);
-        self.best = best_values(&self.runs, &shown, &self.columns);
         self.col_cursor = self.col_cursor.min(self.all_columns().len() - 1);
-        self.cursor = keep_id
-            .and_then(|id| {
-                self.rows
-                    .iter()
-                    .position(|r| self.runs[r.run].info.run_id == id)
-            })
-            .unwrap_or(self.cursor.min(self.rows.len().saturating_sub(1)));
+        let kept =
+            keep_id.and_then(|id| self.rows.iter().position(|r| self.runs[r.run].run_id == id));
+        if kept.is_some() {
+            self.reselect = None;
+        }
+        self.cursor = kept.unwrap_or(self.cursor.min(self.rows.len().saturating_sub(1)));
         self.scroll_to_cursor();
     }
 
@@ -303,24 +349,25 @@ impl Model {
         let Ok(columns) = Columns::parse(&values) else {
             return Vec::new();
         };
-        let runs: Vec<&Run> = shown.iter().map(|&i| &self.runs[i]).collect();
+        let runs: Vec<&Entry> = shown.iter().map(|&i| &self.runs[i]).collect();
         let mut out = Vec::new();
         for kind in [Kind::Metric, Kind::Param, Kind::Tag] {
-            // The keys most runs have come first: they are the ones worth the room.
-            let mut counts: HashMap<&String, usize> = HashMap::new();
+            // The keys most runs have come first: they are the ones worth the room. Keys are
+            // interned, so they are counted by address, not hashed letter by letter.
+            let mut counts: HashMap<*const u8, (&str, usize)> = HashMap::new();
             for r in &runs {
-                let map_keys: Box<dyn Iterator<Item = &String>> = match kind {
-                    Kind::Metric => Box::new(r.data.metrics.keys()),
-                    Kind::Param => Box::new(r.data.params.keys()),
-                    Kind::Tag => Box::new(r.data.tags.keys()),
+                let map_keys: Box<dyn Iterator<Item = &Arc<str>>> = match kind {
+                    Kind::Metric => Box::new(r.metrics.iter().map(|(k, _)| k)),
+                    Kind::Param => Box::new(r.params.iter().map(|(k, _)| k)),
+                    Kind::Tag => Box::new(r.tags.iter().map(|(k, _)| k)),
                 };
                 for k in map_keys {
-                    *counts.entry(k).or_default() += 1;
+                    counts.entry(k.as_ptr()).or_insert((k, 0)).1 += 1;
                 }
             }
             // Patterns are matched once per key, not once per run and key.
-            let mut keys: Vec<(&String, usize)> = counts
-                .into_iter()
+            let mut keys: Vec<(&str, usize)> = counts
+                .into_values()
                 .filter(|(k, _)| columns.matches(kind, k))
                 .collect();
             keys.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
@@ -360,7 +407,7 @@ impl Model {
     }
 
     fn toggle_mark(&mut self) {
-        if let Some(id) = self.current().map(|r| r.info.run_id.clone()) {
+        if let Some(id) = self.current().map(|r| r.run_id.to_string()) {
             if let Some(i) = self.marked.iter().position(|m| *m == id) {
                 self.marked.remove(i);
             } else {
@@ -371,13 +418,22 @@ impl Model {
     }
 
     /// The marked runs, else the run under the cursor.
-    pub fn chosen_runs(&self) -> Vec<&Run> {
+    pub fn chosen_runs(&self) -> Vec<&Entry> {
         if self.marked.is_empty() {
             return self.current().into_iter().collect();
         }
+        // One pass over the runs looking each up among the few marked, not a map of them all.
+        let wanted: std::collections::HashSet<&str> =
+            self.marked.iter().map(String::as_str).collect();
+        let found: HashMap<&str, &Entry> = self
+            .runs
+            .iter()
+            .filter(|r| wanted.contains(&*r.run_id))
+            .map(|r| (&*r.run_id, r))
+            .collect();
         self.marked
             .iter()
-            .filter_map(|id| self.runs.iter().find(|r| r.info.run_id == *id))
+            .filter_map(|id| found.get(id.as_str()).copied())
             .collect()
     }
 
@@ -417,54 +473,68 @@ impl Model {
         self.view = self.back.pop().unwrap_or(View::Runs);
     }
 
-    /// Read everything again (after a change, or `r`).
+    /// Read everything again (`r`), in the background as at the start; marks stay.
     pub fn reload(&mut self) {
-        let loaded = data::experiments(&self.store, &[]).and_then(|all| {
-            let wanted: Vec<Experiment> = all
-                .into_iter()
-                .filter(|e| self.experiments.iter().any(|o| o.id == e.id))
-                .collect();
-            let infos = data::run_infos(&self.store, &wanted)?;
-            Ok((wanted, infos))
-        });
-        match loaded {
-            Ok((experiments, infos)) => {
-                let loaded = data::load_data(&self.store, infos.items);
-                self.counts = data::count(&experiments, &loaded.runs);
-                self.experiments = experiments;
-                self.runs = loaded.runs;
-                self.broken = loaded.broken.into_iter().collect();
-                let mut problems = infos.problems;
-                problems.extend(loaded.problems);
-                if let Some(line) = data::problem_line(&problems) {
-                    self.message = Some(line);
-                }
+        match data::experiments(&self.store, &[]) {
+            Ok(all) => {
+                self.experiments = all
+                    .into_iter()
+                    .filter(|e| self.experiments.iter().any(|o| o.id == e.id))
+                    .collect();
+                self.forget_rows();
+                self.runs.clear();
+                self.runs_version += 1;
+                self.start_loading();
+                self.counts = data::count(&self.experiments, &self.runs);
                 self.refresh();
             }
             Err(e) => self.message = Some(format!("mlrs: error: {e:#}")),
         }
     }
 
-    /// Put runs read in the background in place of their meta.yaml-only entries.
-    fn merge_loaded(&mut self, loaded: Vec<Run>) {
-        let places: Vec<Option<usize>> = {
-            let index: HashMap<&std::path::Path, usize> = self
-                .runs
-                .iter()
-                .enumerate()
-                .map(|(i, r)| (r.info.dir.as_path(), i))
-                .collect();
-            loaded
-                .iter()
-                .map(|r| index.get(r.info.dir.as_path()).copied())
-                .collect()
+    /// Read one run again (after a change to it), or every run when it is not in the table.
+    pub fn reload_run(&mut self, run_id: &str) {
+        let Some(i) = self.runs.iter().position(|r| &*r.run_id == run_id) else {
+            return self.reload();
         };
-        for (run, place) in loaded.into_iter().zip(places) {
-            match place {
-                Some(i) => self.runs[i] = run,
-                None => self.runs.push(run),
+        let loaded = data::load(&[self.runs[i].dir.to_path_buf()], &self.keys);
+        match loaded.entries.into_iter().next() {
+            Some(entry) => self.runs[i] = entry,
+            None => {
+                self.forget_rows();
+                self.runs.remove(i);
             }
         }
+        self.runs_version += 1;
+        self.counts = data::count(&self.experiments, &self.runs);
+        self.refresh();
+    }
+
+    /// Before runs leave `runs`: the rows point into it. The cursor's run is remembered.
+    fn forget_rows(&mut self) {
+        if let Some(r) = self.current() {
+            self.reselect = Some(r.run_id.clone());
+        }
+        self.rows.clear();
+    }
+
+    /// Take a part of the background load into the table.
+    fn take_loaded(&mut self, loaded: data::Loaded) {
+        self.loaded += loaded.dirs;
+        if self.loaded >= self.total {
+            self.loader = None;
+        }
+        // The live refresh waits for the load to end: no run arrives twice.
+        self.runs.extend(loaded.entries);
+        self.runs_version += 1;
+        self.problems.extend(loaded.problems);
+        self.counts = data::count(&self.experiments, &self.runs);
+        if !self.loading()
+            && let Some(line) = data::problem_line(&self.problems)
+        {
+            self.message = Some(line);
+        }
+        self.refresh();
     }
 
     pub(crate) fn ask(&mut self, action: Action) {
@@ -489,7 +559,7 @@ impl Model {
 
     /// Act on a submitted input; `false` keeps the input open for fixing (the error shows).
     fn submit(&mut self, kind: Input, text: String) -> bool {
-        let run = self.current().map(|r| r.info.run_id.clone());
+        let run = self.current().map(|r| r.run_id.to_string());
         let action = match kind {
             Input::Filter => {
                 let ok = self.apply_filter(text);
@@ -556,8 +626,8 @@ impl Model {
 }
 
 /// Whether the runs disagree on a field.
-fn differs(runs: &[&Run], field: &Field) -> bool {
-    let text = |r: &Run| match field.value(r) {
+fn differs(runs: &[&Entry], field: &Field) -> bool {
+    let text = |r: &Entry| match field.value(r) {
         crate::query::Value::Missing => None,
         crate::query::Value::Float(f) => Some(f.to_bits().to_string()),
         crate::query::Value::Int(i) => Some(i.to_string()),
@@ -570,36 +640,34 @@ fn differs(runs: &[&Run], field: &Field) -> bool {
 
 /// The best value of each metric column among the rows shown, by the rule `compare` uses
 /// (none when every run has the same value).
-fn best_values(runs: &[Run], shown: &[usize], columns: &[Field]) -> HashMap<String, f64> {
+fn best_values(runs: &[Entry], shown: &[usize], columns: &[Field]) -> HashMap<String, f64> {
     let directions = Directions::default();
     let mut out = HashMap::new();
     for field in columns {
         let Field::Metric(key) = field else { continue };
-        let values: Vec<Option<f64>> = shown
-            .iter()
-            .map(|&i| runs[i].data.metrics.get(key).copied())
-            .collect();
-        if let Some(&i) = best_all(&values, directions.of(key)).first() {
-            out.insert(key.clone(), runs[shown[i]].data.metrics[key]);
+        let values: Vec<Option<f64>> = shown.iter().map(|&i| runs[i].metric(key)).collect();
+        if let Some(&i) = best_all(&values, directions.of(key)).first()
+            && let Some(best) = runs[shown[i]].metric(key)
+        {
+            out.insert(key.clone(), best);
         }
     }
     out
 }
 
 /// Runs in their order, each child right under its parent when the parent is shown too.
-fn nest(runs: &[Run], shown: &[usize]) -> Vec<Row> {
-    let index: HashMap<&str, usize> = shown
-        .iter()
-        .map(|&i| (runs[i].info.run_id.as_str(), i))
-        .collect();
+fn nest(runs: &[Entry], shown: &[usize]) -> Vec<Row> {
+    // Most stores have no nested runs: then the order is the rows.
+    if !shown.iter().any(|&i| runs[i].child) {
+        return shown.iter().map(|&run| Row { run, depth: 0 }).collect();
+    }
+    let index: HashMap<&str, usize> = shown.iter().map(|&i| (&*runs[i].run_id, i)).collect();
     let mut children: HashMap<usize, Vec<usize>> = HashMap::new();
     let mut roots = Vec::new();
     for &i in shown {
         let parent = runs[i]
-            .data
-            .tags
-            .get(PARENT_TAG)
-            .and_then(|p| index.get(p.as_str()))
+            .parent()
+            .and_then(|p| index.get(p))
             .filter(|&&p| p != i);
         match parent {
             Some(&p) => children.entry(p).or_default().push(i),
@@ -634,17 +702,7 @@ pub(crate) fn update(m: &mut Model, msg: Msg) -> bool {
             m.size = (w, h);
             m.scroll_to_cursor();
         }
-        Msg::Loaded(loaded, last) => {
-            m.loading = !last;
-            m.merge_loaded(loaded.runs);
-            m.counts = data::count(&m.experiments, &m.runs);
-            m.broken.extend(loaded.broken);
-            m.problems.extend(loaded.problems);
-            if last && let Some(line) = data::problem_line(&m.problems) {
-                m.message = Some(line);
-            }
-            m.refresh();
-        }
+        Msg::Loaded(loaded) => m.take_loaded(loaded),
         Msg::Tick => return super::live::tick(m),
         Msg::Mouse(ev) => return mouse(m, ev),
         Msg::Key(key) => keypress(m, key),
@@ -688,7 +746,7 @@ fn click(m: &mut Model, column: u16, row: u16) {
         return;
     }
     if m.focus == Focus::Runs && i == m.cursor {
-        if let Some(id) = m.current().map(|r| r.info.run_id.clone()) {
+        if let Some(id) = m.current().map(|r| r.run_id.to_string()) {
             m.open_detail(&id);
         }
     } else {
@@ -726,7 +784,9 @@ fn keypress(m: &mut Model, key: KeyEvent) {
         Overlay::Confirm(action) => {
             if matches!(key.code, KeyCode::Char('y') | KeyCode::Enter) {
                 let result = data::apply(&m.store, &action);
-                m.reload();
+                if let Some(id) = action.run() {
+                    m.reload_run(id);
+                }
                 if m.view == View::Registry {
                     m.registry.load(&m.store);
                 }
@@ -819,9 +879,7 @@ fn runs_key(m: &mut Model, key: KeyEvent) {
         return;
     }
     m.message = None;
-    let run = m
-        .current()
-        .map(|r| (r.info.run_id.clone(), r.info.is_active()));
+    let run = m.current().map(|r| (r.run_id.to_string(), r.active));
     match key.code {
         KeyCode::Tab => {
             m.focus = match m.focus {
@@ -878,7 +936,7 @@ fn runs_key(m: &mut Model, key: KeyEvent) {
             }
         }
         KeyCode::Char('v') => {
-            let runs: Vec<_> = m.chosen_runs().iter().map(|r| r.info.clone()).collect();
+            let runs: Vec<_> = m.chosen_runs().iter().map(|r| r.info()).collect();
             m.charts.open(&runs);
             m.go(View::Charts);
         }
@@ -910,7 +968,7 @@ fn runs_key(m: &mut Model, key: KeyEvent) {
         KeyCode::Char('n') if run.is_some() => {
             let name = m
                 .current()
-                .map(|r| r.info.run_name.clone())
+                .map(|r| r.run_name.to_string())
                 .unwrap_or_default();
             m.input(Input::Rename, name);
         }

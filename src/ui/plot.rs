@@ -9,6 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::charts::GridWidget;
+use super::entry::Entry;
 use super::model::Model;
 use crate::ops::columns::Columns;
 use crate::query::{Directions, Field};
@@ -24,12 +25,13 @@ pub(crate) enum PlotState {
     Parallel(Vec<Field>),
 }
 
-/// The runs plotted: the marked ones, else the table's.
-pub(crate) fn runs(m: &Model) -> Vec<&Run> {
+/// The runs plotted: the marked ones, else the table's (in the store's form the chart code
+/// takes, made for the plot and dropped with it).
+pub(crate) fn runs(m: &Model) -> Vec<Run> {
     if m.marked.len() >= 2 {
-        m.chosen_runs()
+        m.chosen_runs().into_iter().map(Entry::to_run).collect()
     } else {
-        m.rows.iter().map(|r| &m.runs[r.run]).collect()
+        m.rows.iter().map(|r| m.runs[r.run].to_run()).collect()
     }
 }
 
@@ -49,7 +51,8 @@ pub(crate) fn open(m: &mut Model, scatter: bool, text: &str) -> bool {
 }
 
 fn fields(m: &Model, scatter: bool, text: &str) -> Result<PlotState, String> {
-    let runs = runs(m);
+    let owned = runs(m);
+    let runs: Vec<&Run> = owned.iter().collect();
     let mut axes: Vec<Vec<Field>> = Vec::new();
     for spec in text.split_whitespace() {
         let columns = Columns::parse(&[spec.to_owned()]).map_err(|e| e.0)?;
@@ -112,7 +115,8 @@ fn metric_guess<'a>(m: &'a Model, columns: &'a [Field]) -> Option<&'a Field> {
 
 pub(crate) fn render(m: &Model, f: &mut Frame, area: Rect) {
     let theme = m.theme();
-    let runs = runs(m);
+    let owned = runs(m);
+    let runs: Vec<&Run> = owned.iter().collect();
     let [head, body] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
     let whose = if m.marked.len() >= 2 {
         "marked"

@@ -9,10 +9,10 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Row, Table};
 
+use super::entry::Entry;
 use super::model::{Focus, Model};
 use crate::query::{Attr, Field, Value};
 use crate::render::Cell as RenderCell;
-use crate::store::Run;
 
 const ID_WIDTH: u16 = 8;
 
@@ -39,7 +39,7 @@ fn header(field: &Field) -> String {
 }
 
 /// The value of a field as the table shows it.
-pub(crate) fn text(run: &Run, field: &Field, utc: bool) -> String {
+pub(crate) fn text(run: &Entry, field: &Field, utc: bool) -> String {
     match (field, field.value(run)) {
         (Field::Attr(Attr::StartTime | Attr::EndTime), Value::Int(ms)) => {
             let style = crate::render::Style {
@@ -113,19 +113,19 @@ pub(crate) fn render(m: &Model, f: &mut Frame, area: Rect) {
         .take(m.page())
         .map(|(n, row)| {
             let run = &m.runs[row.run];
-            let marked = m.marked.contains(&run.info.run_id);
-            let mark = if m.broken.contains(&run.info.dir) {
+            let marked = m.marked.iter().any(|id| **id == *run.run_id);
+            let mark = if run.broken {
                 Span::styled("!", theme.error())
             } else if marked {
                 Span::styled("●", theme.marked())
-            } else if !run.info.is_active() {
+            } else if !run.active {
                 Span::styled("✗", theme.error())
             } else {
                 Span::raw(" ")
             };
             let mut cells = vec![
                 Cell::from(mark),
-                Cell::from(run.info.run_id.chars().take(8).collect::<String>()),
+                Cell::from(run.run_id.chars().take(8).collect::<String>()),
             ];
             for (_, c, w) in &shown {
                 let mut value = text(run, c, m.utc);
@@ -136,9 +136,7 @@ pub(crate) fn render(m: &Model, f: &mut Frame, area: Rect) {
                     }
                     Field::Attr(Attr::Status) => style = theme.status(&value),
                     Field::Metric(k)
-                        if m.best
-                            .get(k)
-                            .is_some_and(|b| run.data.metrics.get(k) == Some(b)) =>
+                        if m.best.get(k).is_some_and(|b| run.metric(k) == Some(*b)) =>
                     {
                         style = theme.best();
                         value.push('*');
@@ -148,7 +146,7 @@ pub(crate) fn render(m: &Model, f: &mut Frame, area: Rect) {
                 cells.push(Cell::from(super::clip(&value, usize::from(*w))).style(style));
             }
             let mut r = Row::new(cells);
-            if !run.info.is_active() {
+            if !run.active {
                 r = r.style(theme.dim());
             }
             if n == m.cursor && m.focus == Focus::Runs {
@@ -158,8 +156,11 @@ pub(crate) fn render(m: &Model, f: &mut Frame, area: Rect) {
         })
         .collect();
     let mut title = vec![Span::raw(format!(" Runs {}", m.rows.len()))];
-    if m.loading {
-        title.push(Span::styled(" · loading…", theme.dim()));
+    if m.loading() {
+        title.push(Span::styled(
+            format!(" · loading {}/{}", thousands(m.loaded), thousands(m.total)),
+            theme.dim(),
+        ));
     }
     if !m.filter_text.is_empty() {
         title.push(Span::raw(format!(" · {}", m.filter_text)));
@@ -191,4 +192,17 @@ pub(crate) fn render(m: &Model, f: &mut Frame, area: Rect) {
                 .border_style(border),
         );
     f.render_widget(table, area);
+}
+
+/// `12345` as `12,345`.
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }

@@ -27,17 +27,29 @@ fn model_with(read_only: bool) -> Model {
             read_only,
             color: false,
             utc: true,
+            poll: true,
         },
     )
     .unwrap();
-    let loaded = data::load_data(&m.store, m.runs.clone());
-    update(&mut m, Msg::Loaded(loaded, true));
+    finish_loading(&mut m);
     update(&mut m, Msg::Resize(80, 24));
     m
 }
 
 fn model() -> Model {
     model_with(false)
+}
+
+/// Wait for the background load `Model::new` or a reload started.
+fn finish_loading(m: &mut Model) {
+    let parts = m.loader.take().unwrap();
+    let all = parts.iter().fold(data::Loaded::default(), |mut all, part| {
+        all.entries.extend(part.entries);
+        all.problems.extend(part.problems);
+        all.dirs += part.dirs;
+        all
+    });
+    update(m, Msg::Loaded(all));
 }
 
 /// Type keys: characters as they are, `\n` Enter, `\x1b` Esc, `\t` Tab, `\x15` Ctrl-U
@@ -103,6 +115,26 @@ fn sort_by_a_chosen_column_cycles_direction() {
     let first = m.current_first_name();
     keys(&mut m, "s");
     assert_ne!(m.current_first_name(), first);
+}
+
+#[test]
+fn reload_reads_the_runs_again_in_the_background_and_keeps_the_marks() {
+    let mut m = model();
+    let runs = m.rows.len();
+    keys(&mut m, "  ");
+    let on = m.current().unwrap().run_id.clone();
+    keys(&mut m, "r");
+    assert!(m.loading());
+    assert!(screen(&m).contains(&format!("loading 0/{}", m.total)));
+    finish_loading(&mut m);
+    assert!(!m.loading());
+    assert_eq!(m.rows.len(), runs);
+    assert_eq!(m.chosen_runs().len(), 2);
+    assert_eq!(
+        m.current().unwrap().run_id,
+        on,
+        "the cursor stays on its run"
+    );
 }
 
 #[test]
@@ -181,7 +213,7 @@ fn read_only_refuses_changes() {
 
 impl Model {
     fn current_first_name(&self) -> String {
-        self.runs[self.rows[0].run].info.run_name.clone()
+        self.runs[self.rows[0].run].run_name.to_string()
     }
 }
 
@@ -284,7 +316,7 @@ fn mouse_click_selects_a_row_and_a_second_click_opens_it() {
     assert_eq!(m.view, View::Detail);
     assert_eq!(
         m.detail.as_ref().unwrap().run.info.run_name,
-        m.runs[m.rows[2].run].info.run_name
+        &*m.runs[m.rows[2].run].run_name
     );
 }
 
@@ -347,6 +379,6 @@ fn experiments_pane_counts_active_and_deleted_runs_and_scopes_the_table() {
     assert!(
         m.rows
             .iter()
-            .all(|r| m.runs[r.run].info.experiment_id == m.experiments[0].id)
+            .all(|r| *m.runs[r.run].experiment_id == *m.experiments[0].id)
     );
 }

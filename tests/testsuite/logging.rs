@@ -194,6 +194,39 @@ mlrs: warning: param 'long_param' is longer than 6000 characters; stored truncat
     }
 }
 
+/// `mlrs log --delete-tag` removes tags as MLflow's `delete_tag` does: MLflow no longer sees
+/// them, and when one of the keys is not a tag of the run nothing is deleted.
+#[test]
+fn delete_tag_removes_tags_as_mlflow_sees_it() {
+    let store = fixture_store("3.17.2");
+    let root = &store.root;
+    let run = start(root, &["-e", "Default", "--name", "tagged"]);
+    mlrs(root)
+        .args(["log", &run, "--tag", "a=1", "--tag", "b=2", "--tag", "c=3"])
+        .assert()
+        .success();
+    let out = mlrs(root)
+        .args(["log", &run, "--delete-tag", "a", "--delete-tag", "nope"])
+        .assert()
+        .code(3);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(stderr.contains("has no tag 'nope'"), "{stderr}");
+    assert!(
+        run_dir(root, &run).join("tags/a").is_file(),
+        "a was deleted"
+    );
+    mlrs(root)
+        .args(["log", &run, "--delete-tag", "a", "--delete-tag", "b"])
+        .assert()
+        .success();
+    let script = repo().join("tests/py/run_stage.py");
+    for (tag, expected) in [("a", "<none>"), ("b", "<none>"), ("c", "3")] {
+        if let Some(out) = run_python("3.17.2", &script, &[&run, tag], root) {
+            assert_eq!(out.trim(), expected, "tag {tag}");
+        }
+    }
+}
+
 #[test]
 fn a_python_script_under_mlrs_run_logs_into_the_same_run() {
     for version in VERSIONS {
@@ -678,6 +711,18 @@ fn bad_input_writes_nothing() {
             "does not exist",
         ),
         (vec![], None, 2, "nothing to log"),
+        (
+            vec!["--delete-tag", "no-such-tag"],
+            None,
+            3,
+            "has no tag 'no-such-tag'",
+        ),
+        (
+            vec!["--delete-tag", "mlflow.user", "--tag", "a=1"],
+            None,
+            2,
+            "cannot be used with",
+        ),
     ];
     for (args, stdin, code, message) in cases {
         let mut cmd = mlrs(root).arg("log").arg(&run).args(&args);

@@ -45,7 +45,7 @@ fn report_references_nothing_outside_itself() {
     // The store's own text (a tag holding a URL) is data the page shows, never fetches: judge
     // the page without its two JSON elements.
     let mut html = html;
-    for id in ["mlrs-data", "mlrs-histories"] {
+    for id in ["mlrs-data", "mlrs-histories", "mlrs-full"] {
         let range = data_range(&html, id);
         html.replace_range(range, "");
     }
@@ -140,6 +140,37 @@ fn report_of_no_runs_is_still_a_page() {
     let html = write_report(&store.root, &["--filter", "metrics.rmse < -100"]);
     let data = embedded(&html, "mlrs-data");
     assert_eq!(data["runs"]["id"], serde_json::json!([]));
+}
+
+#[test]
+fn report_replaces_its_file_whole_and_names_a_missing_folder() {
+    use std::os::unix::fs::PermissionsExt;
+    let store = fixture_store("3.17.2");
+    let out = store.root.parent().unwrap().join("report.html");
+    std::fs::write(&out, "old page").unwrap();
+    std::fs::set_permissions(&out, std::fs::Permissions::from_mode(0o640)).unwrap();
+    let html = write_report(&store.root, &[]);
+    assert!(html.starts_with("<!DOCTYPE html>"), "{}", &html[..40]);
+    // Replaced by a rename, as a page reloading itself needs, keeping the file's mode.
+    let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o640);
+    let leftovers: Vec<_> = std::fs::read_dir(out.parent().unwrap())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".mlrs"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    let missing = out.parent().unwrap().join("no-such-folder");
+    let failed = mlrs(&store.root)
+        .args(["report", "-o"])
+        .arg(missing.join("r.html"))
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let said = String::from_utf8_lossy(&failed.stderr);
+    let want = format!("{}: is not a folder; create it first", missing.display());
+    assert!(said.contains(&want), "{said}");
 }
 
 /// The venv with Selenium that `scripts/test` creates next to the MLflow ones, and Chromium.
@@ -295,4 +326,116 @@ fn report_works_in_headless_chromium() {
         "not blank"
     );
     assert!(shot.is_file());
+}
+
+/// A store of two runs, `a` and `b`, each logging `steps` points of `loss`.
+fn long_store(steps: u64) -> crate::common::TestStore {
+    let store = no_store();
+    mlrs(&store.root)
+        .args(["experiments", "create", "long"])
+        .assert()
+        .success();
+    for name in ["a", "b"] {
+        let started = mlrs(&store.root)
+            .args(["runs", "start", "-e", "long", "--name", name])
+            .assert()
+            .success();
+        let id = String::from_utf8_lossy(&started.get_output().stdout)
+            .trim()
+            .to_owned();
+        let lines: String = (0..steps)
+            .map(|s| {
+                let value = (s * 7919 % 1000) as f64 / 1000.0;
+                let t = 1_790_000_000_000 + s;
+                format!(
+                    "{{\"metric\":\"loss\",\"value\":{value},\"step\":{s},\"timestamp\":{t}}}\n"
+                )
+            })
+            .collect();
+        mlrs(&store.root)
+            .args(["log", &id, "--batch", "-"])
+            .stdin(lines)
+            .assert()
+            .success();
+    }
+    store
+}
+
+#[test]
+fn report_holds_whole_histories_only_when_they_fit() {
+    let store = long_store(6000);
+    // Drawn at first from at most 4000 points a series; the whole 12,000 fit the default
+    // budget, so they come too.
+    let html = write_report(&store.root, &[]);
+    let data = embedded(&html, "mlrs-data");
+    let loss = &data["metrics"]["loss"];
+    assert_eq!(loss["logged"], 12000);
+    assert!(loss["held"].as_u64().unwrap() <= 8000, "{loss}");
+    assert_eq!(loss["full"], true);
+    assert_eq!(data["max_points"], 1_500_000);
+    assert!(embedded(&html, "mlrs-full")["loss"].is_string());
+    // Exactly the budget for the thinned series and their whole histories.
+    let held = loss["held"].as_u64().unwrap();
+    let fits = (12000 + held).to_string();
+    let html = write_report(&store.root, &["--max-points", &fits]);
+    assert_eq!(
+        embedded(&html, "mlrs-data")["metrics"]["loss"]["full"],
+        true
+    );
+    // A budget the whole histories do not fit: only the thinned series, within it.
+    let html = write_report(&store.root, &["--max-points", "5000"]);
+    let data = embedded(&html, "mlrs-data");
+    assert_eq!(data["metrics"]["loss"]["full"], false);
+    assert!(data["metrics"]["loss"]["held"].as_u64().unwrap() <= 5000);
+    assert_eq!(embedded(&html, "mlrs-full"), serde_json::json!({}));
+    // The budget the page suggests for every point is enough.
+    let all = data["max_points_for_all"].as_u64().unwrap().to_string();
+    let html = write_report(&store.root, &["--max-points", &all]);
+    assert_eq!(
+        embedded(&html, "mlrs-data")["metrics"]["loss"]["full"],
+        true
+    );
+}
+
+#[test]
+fn report_draws_every_point_only_when_it_fits() {
+    let Some(py) = browser_python() else { return };
+    let store = long_store(6000);
+    let see = |args: &[&str]| -> Value {
+        write_report(&store.root, args);
+        let out = Command::new(&py)
+            .arg(repo().join("tests/py/report_full.py"))
+            .arg(store.dir.path().join("report.html"))
+            .output()
+            .expect("browser driver");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("JSON from the driver")
+    };
+    let seen = see(&[]);
+    assert_eq!(seen["ready"], true, "{seen}");
+    assert_eq!(seen["console"], serde_json::json!([]), "{seen}");
+    let before = seen["points_before"].as_u64().unwrap();
+    assert!(before > 1000 && before <= 8000, "{seen}");
+    assert!(seen["note_before"].as_str().unwrap().contains("Thinned"));
+    assert_eq!(seen["button"], 1, "{seen}");
+    assert_eq!(seen["points_after"], 12000, "{seen}");
+    assert_eq!(seen["note_after"], "Every logged point drawn.");
+
+    let seen = see(&["--max-points", "5000"]);
+    assert_eq!(seen["console"], serde_json::json!([]), "{seen}");
+    assert_eq!(seen["button"], 0, "{seen}");
+    let note = seen["note_before"].as_str().unwrap();
+    for part in [
+        "12,000 points of loss",
+        "at most 5,000 points",
+        // Each series whole, and thinned too (at most 3 points in each of 2000 columns).
+        "mlrs report --max-points 24000",
+        "mlrs runs history RUN loss",
+    ] {
+        assert!(note.contains(part), "{part:?} in {note}");
+    }
 }

@@ -337,6 +337,18 @@ fn ui_read_only_refuses_to_delete() {
 
 #[test]
 fn ui_live_a_running_chart_grows_within_a_second_at_low_cpu_and_new_runs_appear() {
+    live_chart_grows(&[]);
+}
+
+/// Where file notifications do not come (network file systems), polling finds the same.
+#[test]
+fn ui_live_by_polling_a_running_chart_grows_and_new_runs_appear() {
+    live_chart_grows(&["--poll"]);
+}
+
+/// A run logs while its chart is open; then another run starts. `args` are more of `mlrs ui`'s.
+#[track_caller]
+fn live_chart_grows(args: &[&str]) {
     let store = fixture_store("3.17.2");
     let start = mlrs_stdout(
         &store.root,
@@ -347,10 +359,9 @@ fn ui_live_a_running_chart_grows_within_a_second_at_low_cpu_and_new_runs_appear(
         .args(["log", &run, "--metric", "loss=1.0@0"])
         .assert()
         .success();
-    let Some(mut s) = Screen::open(
-        &store.root,
-        &["--filter", "attributes.run_name LIKE 'live%'"],
-    ) else {
+    let mut ui_args = vec!["--filter", "attributes.run_name LIKE 'live%'"];
+    ui_args.extend(args);
+    let Some(mut s) = Screen::open(&store.root, &ui_args) else {
         return;
     };
     s.wait_for("Runs 1");
@@ -388,7 +399,7 @@ fn ui_live_a_running_chart_grows_within_a_second_at_low_cpu_and_new_runs_appear(
     });
     let shown_after = last_write.elapsed();
     eprintln!(
-        "mlrs ui: idle {:.1}% of a core, {:.1}% while a run logs 100 points/s; last point on \
+        "mlrs ui {args:?}: idle {:.1}% of a core, {:.1}% while a run logs 100 points/s; last point on \
          screen {} ms after it was written",
         idle * 100.0,
         live * 100.0,
