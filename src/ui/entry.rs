@@ -250,27 +250,14 @@ mod tests {
         param: Option<&str>,
         keys: &mut Interner,
     ) -> Entry {
-        let mut data = RunData::default();
+        let mut run = crate::query::testing::run(id, start);
         if let Some(v) = metric {
-            data.metrics.insert("rmse".into(), v);
+            run.data.metrics.insert("rmse".into(), v);
         }
         if let Some(p) = param {
-            data.params.insert("lr".into(), p.into());
+            run.data.params.insert("lr".into(), p.into());
         }
-        let info = RunInfo {
-            run_id: id.into(),
-            experiment_id: "0".into(),
-            run_name: id.into(),
-            user_id: "u".into(),
-            status: RunStatus::Finished,
-            start_time: Some(start),
-            end_time: None,
-            lifecycle_stage: Lifecycle::Active,
-            artifact_uri: String::new(),
-            deleted_time: None,
-            dir: id.into(),
-        };
-        Entry::new(Run { info, data }, false, keys)
+        Entry::new(run, false, keys)
     }
 
     fn order(entries: &[Entry], field: Option<Field>, ascending: bool) -> Vec<&str> {
