@@ -36,18 +36,23 @@ pub struct Page<'a> {
 }
 
 pub fn html(report: &Report, page: &Page) -> String {
-    let data = core_json(report, page);
-    // Each metric's histories, and the whole ones of its thinned series, packed in parallel.
+    // Each metric's histories, and the whole ones of its thinned series, packed in parallel,
+    // and the table's columns beside them.
     let blocks: Vec<(bool, &String, &Vec<Option<Series>>)> = report
         .histories
         .iter()
         .map(|(k, runs)| (false, k, runs))
         .chain(report.full.iter().map(|(k, runs)| (true, k, runs)))
         .collect();
-    let packed: Vec<(bool, String, Value)> = blocks
-        .into_par_iter()
-        .map(|(whole, key, runs)| (whole, key.clone(), Value::String(packed(runs))))
-        .collect();
+    let (data, packed) = rayon::join(
+        || core_json(report, page),
+        || {
+            blocks
+                .into_par_iter()
+                .map(|(whole, key, runs)| (whole, key.clone(), Value::String(packed(runs))))
+                .collect::<Vec<(bool, String, Value)>>()
+        },
+    );
     let (mut histories, mut full) = (Map::new(), Map::new());
     for (whole, key, text) in packed {
         if whole { &mut full } else { &mut histories }.insert(key, text);
