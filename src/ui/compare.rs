@@ -47,7 +47,7 @@ pub(crate) fn open(m: &mut Model) {
     let ids: Vec<String> = m
         .chosen_runs()
         .iter()
-        .map(|r| r.run_id.to_string())
+        .map(|r| r.run_id().to_owned())
         .collect();
     match data::compare(&m.store, ids, &m.column_spec, m.compare.only_changed) {
         Ok(result) => {

@@ -113,7 +113,7 @@ pub(crate) fn render(m: &Model, f: &mut Frame, area: Rect) {
         .take(m.page())
         .map(|(n, row)| {
             let run = &m.runs[row.run];
-            let marked = m.marked.iter().any(|id| **id == *run.run_id);
+            let marked = m.marked.iter().any(|id| **id == *run.run_id());
             let mark = if run.broken {
                 Span::styled("!", theme.error())
             } else if marked {
@@ -125,7 +125,7 @@ pub(crate) fn render(m: &Model, f: &mut Frame, area: Rect) {
             };
             let mut cells = vec![
                 Cell::from(mark),
-                Cell::from(run.run_id.chars().take(8).collect::<String>()),
+                Cell::from(run.run_id().chars().take(8).collect::<String>()),
             ];
             for (_, c, w) in &shown {
                 let mut value = text(run, c, m.utc);

@@ -142,7 +142,7 @@ fn reload_reads_the_runs_again_in_the_background_and_keeps_the_marks() {
     let mut m = model();
     let runs = m.rows.len();
     keys(&mut m, "  ");
-    let on = m.current().unwrap().run_id.clone();
+    let on = m.current().unwrap().run_id().to_owned();
     keys(&mut m, "r");
     assert!(m.loading());
     assert!(screen(&m).contains(&format!("loading 0/{}", m.total)));
@@ -151,7 +151,7 @@ fn reload_reads_the_runs_again_in_the_background_and_keeps_the_marks() {
     assert_eq!(m.rows.len(), runs);
     assert_eq!(m.chosen_runs().len(), 2);
     assert_eq!(
-        m.current().unwrap().run_id,
+        m.current().unwrap().run_id(),
         on,
         "the cursor stays on its run"
     );
@@ -233,7 +233,7 @@ fn read_only_refuses_changes() {
 
 impl Model {
     fn current_first_name(&self) -> String {
-        self.runs[self.rows[0].run].run_name.to_string()
+        self.runs[self.rows[0].run].run_name().to_owned()
     }
 }
 
@@ -336,7 +336,7 @@ fn mouse_click_selects_a_row_and_a_second_click_opens_it() {
     assert_eq!(m.view, View::Detail);
     assert_eq!(
         m.detail.as_ref().unwrap().run.info.run_name,
-        &*m.runs[m.rows[2].run].run_name
+        m.runs[m.rows[2].run].run_name()
     );
 }
 
