@@ -402,3 +402,35 @@ fn experiments_pane_counts_active_and_deleted_runs_and_scopes_the_table() {
             .all(|r| *m.runs[r.run].experiment_id == *m.experiments[0].id)
     );
 }
+
+#[test]
+fn long_numbers_are_rounded_to_fit_their_column_never_cut() {
+    let mut m = model();
+    let runs = [
+        (
+            "0123456789abcdef0123456789abcdef",
+            18.158912345678,
+            123456789012.75,
+        ),
+        ("fedcba9876543210fedcba9876543210", 20.5, 0.1),
+    ];
+    for (i, (id, rmse, big)) in runs.into_iter().enumerate() {
+        let mut run = crate::query::testing::run(id, NOW_MS - i as i64);
+        run.info.run_name = format!("long-numbers-{i}");
+        run.data.metrics = [
+            ("rmse".into(), rmse),
+            ("small".into(), -0.000987654321),
+            ("big".into(), big),
+        ]
+        .into();
+        let entry = super::entry::Entry::new(run, false, &mut m.keys.lock().unwrap());
+        m.runs.push(entry);
+    }
+    m.runs_version += 1;
+    // The best rmse's `*` takes a column of its number's room too.
+    keys(
+        &mut m,
+        "/attributes.run_name LIKE 'long-numbers%'\nc\x15metrics.rmse metrics.small metrics.big\n",
+    );
+    assert_data_eq!(screen(&m), file!["snapshots/long_numbers.txt"]);
+}
