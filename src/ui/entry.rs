@@ -88,7 +88,8 @@ const VALUES: usize = 3;
 #[derive(Debug, Clone)]
 pub(crate) struct Entry {
     /// The run id, run name, artifact URI, then the values of the params and of the tags in
-    /// `layout`'s order, end to end: one allocation, where a string each cost ten times more.
+    /// `layout`'s order, end to end: one allocation, where a string each cost its pointer
+    /// (16 bytes) and the allocator's smallest block (32) for values mostly a few bytes long.
     text: Box<str>,
     /// Where each piece of `text` ends.
     ends: Box<[u32]>,
@@ -119,21 +120,24 @@ impl Entry {
     pub fn new(run: Run, broken: bool, keys: &mut Interner) -> Entry {
         let Run { info, mut data } = run;
         let fixed = [&info.run_id, &info.run_name, &info.artifact_uri];
-        let length: usize = fixed.iter().map(|t| t.len()).sum::<usize>()
-            + data
-                .params
-                .values()
-                .chain(data.tags.values())
-                .map(String::len)
-                .sum::<usize>();
+        let length = |data: &RunData| {
+            fixed.iter().map(|t| t.len()).sum::<usize>()
+                + data
+                    .params
+                    .values()
+                    .chain(data.tags.values())
+                    .map(String::len)
+                    .sum::<usize>()
+        };
         // Offsets are u32: a run whose params and tags hold more than 4 GiB of text (no real
         // one does) keeps its values out, marked broken, rather than panicking.
-        let broken = broken || u32::try_from(length).is_err();
-        if broken {
+        let too_long = u32::try_from(length(&data)).is_err();
+        if too_long {
             data = RunData::default();
         }
+        let broken = broken || too_long;
         let layout = keys.layout(&data);
-        let mut text = String::with_capacity(length);
+        let mut text = String::with_capacity(length(&data));
         let mut ends = Vec::with_capacity(VALUES + layout.params.len() + layout.tags.len());
         let pieces = fixed
             .into_iter()
