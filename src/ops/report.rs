@@ -12,7 +12,7 @@ use super::Outcome;
 use super::UsageError;
 use super::find::{FindRequest, find};
 use crate::query::{Direction, Directions};
-use crate::store::{DataSelection, Keys, Problem, Run, Store};
+use crate::store::{DataSelection, Keys, MetricFile, Problem, Run, Store};
 use crate::store::{MetricPoint, latest};
 
 /// What to report on.
@@ -122,18 +122,9 @@ pub fn load(store: &Store, req: Request) -> anyhow::Result<Report> {
     let experiments = std::mem::take(&mut found.experiments);
     let mut problems = std::mem::take(&mut found.problems);
     // Each run's metric keys, with the most lines each file can hold (from its size).
-    let run_keys: Vec<Vec<(String, usize)>> = runs
+    let run_keys: Vec<Vec<MetricFile>> = runs
         .par_iter()
-        .map(|r| {
-            r.info.metric_keys().map(|keys| {
-                keys.into_iter()
-                    .map(|k| {
-                        let lines = r.info.metric_lines_at_most(&k);
-                        (k, lines)
-                    })
-                    .collect()
-            })
-        })
+        .map(|r| r.info.metric_files())
         .collect::<Vec<_>>()
         .into_iter()
         .zip(&runs)
@@ -144,9 +135,13 @@ pub fn load(store: &Store, req: Request) -> anyhow::Result<Report> {
             })
         })
         .collect();
-    let lengths: Vec<usize> = run_keys.iter().flatten().map(|(_, n)| *n).collect();
+    let lengths: Vec<usize> = run_keys
+        .iter()
+        .flatten()
+        .map(MetricFile::lines_at_most)
+        .collect();
     let per_series = share(&lengths, max_points).min(DRAW_POINTS);
-    let keys: BTreeSet<&String> = run_keys.iter().flatten().map(|(k, _)| k).collect();
+    let keys: BTreeSet<&String> = run_keys.iter().flatten().map(|f| &f.key).collect();
     let metrics: Vec<(String, Option<Direction>)> = keys
         .iter()
         .map(|k| ((*k).clone(), directions.of(k)))
@@ -164,22 +159,26 @@ pub fn load(store: &Store, req: Request) -> anyhow::Result<Report> {
             let mut problems = Vec::new();
             let mut series = Vec::new();
             let mut points = Vec::new();
-            for (key, _) in keys {
-                points.clear();
-                match run.info.for_each_metric_point(key, |p| points.push(p)) {
-                    Ok(true) => {
-                        let Some(value) = latest(&points).map(|p| p.value) else {
-                            continue;
-                        };
-                        series.push((
-                            metric_index[key.as_str()],
-                            value,
-                            downsample(&mut points, per_series),
-                        ));
+            match run.info.metric_reader() {
+                Ok(reader) => {
+                    for file in keys {
+                        points.clear();
+                        match reader.for_each_point(file, |p| points.push(p)) {
+                            Ok(()) => {
+                                let Some(value) = latest(&points).map(|p| p.value) else {
+                                    continue;
+                                };
+                                series.push((
+                                    metric_index[file.key.as_str()],
+                                    value,
+                                    downsample(&mut points, per_series),
+                                ));
+                            }
+                            Err(e) => problems.push(Problem::from_error(&run.info.dir, &e)),
+                        }
                     }
-                    Ok(false) => {}
-                    Err(e) => problems.push(Problem::from_error(&run.info.dir, &e)),
                 }
+                Err(e) => problems.push(Problem::from_error(&run.info.dir, &e)),
             }
             let artifacts = store
                 .artifact_files(&run.info, artifacts_per_run)

@@ -399,6 +399,11 @@ pub fn read_to_string(path: &Path) -> Result<String> {
             .read_to_end(&mut bytes)
             .at(path)?;
     }
+    text_of(path, bytes)
+}
+
+/// The bytes read from a store file as its text: at most [`MAX_FILE_BYTES`], valid UTF-8.
+pub fn text_of(path: &Path, bytes: Vec<u8>) -> Result<String> {
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(StoreError::invalid(
             path,
@@ -420,16 +425,23 @@ pub fn open_regular(path: &Path) -> Result<File> {
 
 /// [`open_regular`], and the file's size then (from the same `fstat`).
 pub fn open_regular_sized(path: &Path) -> Result<(File, u64)> {
-    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    use std::os::unix::fs::OpenOptionsExt;
     let file = OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK)
         .open(path)
         .at(path)?;
+    let size = check_regular(&file, path)?;
+    Ok((file, size))
+}
+
+/// The size of `file` (opened from `path`), or why mlrs will not read it.
+pub fn check_regular(file: &File, path: &Path) -> Result<u64> {
+    use std::os::unix::fs::FileTypeExt;
     let meta = file.metadata().at(path)?;
     let kind = meta.file_type();
     let what = if kind.is_file() {
-        return Ok((file, meta.len()));
+        return Ok(meta.len());
     } else if kind.is_dir() {
         "a folder"
     } else if kind.is_fifo() {

@@ -7,6 +7,7 @@ use std::path::Path;
 use walkdir::WalkDir;
 
 use super::error::{Problem, Result, StoreError};
+use super::folder::{Entry, Folder};
 use super::fs;
 
 /// Names of mlrs's own temporary files, which a crash can leave behind; never keys.
@@ -15,9 +16,10 @@ pub const TEMP_PREFIX: &str = ".mlrs-tmp-";
 /// Every key file under `dir` (recursively) with its exact content. A missing folder is empty.
 pub fn read_all(dir: &Path) -> Result<BTreeMap<String, String>> {
     let mut out = BTreeMap::new();
-    for (key, path) in list(dir)? {
-        out.insert(key, fs::read_to_string(&path)?);
-    }
+    each_key(dir, &mut |folder, entry, key| {
+        out.insert(key, folder.read_text(entry)?);
+        Ok(())
+    })?;
     Ok(out)
 }
 
@@ -25,15 +27,64 @@ pub fn read_all(dir: &Path) -> Result<BTreeMap<String, String>> {
 /// the other keys, and the experiment or model they belong to, are still read.
 pub fn read_readable(dir: &Path, problems: &mut Vec<Problem>) -> Result<BTreeMap<String, String>> {
     let mut out = BTreeMap::new();
-    for (key, path) in list(dir)? {
-        match fs::read_to_string(&path) {
+    each_key(dir, &mut |folder, entry, key| {
+        match folder.read_text(entry) {
             Ok(value) => {
                 out.insert(key, value);
             }
-            Err(err) => problems.push(Problem::from_error(&path, &err)),
+            Err(err) => problems.push(Problem::from_error(&folder.path_of(entry), &err)),
         }
-    }
+        Ok(())
+    })?;
     Ok(out)
+}
+
+/// Every key under `dir`, sorted; no file is opened.
+pub fn names(dir: &Path) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    each_key(dir, &mut |_, _, key| {
+        out.push(key);
+        Ok(())
+    })?;
+    out.sort_unstable();
+    Ok(out)
+}
+
+/// Every key file under `dir` handed to `each` with its folder (opened once, its files read
+/// relative to it) and its key; nested keys (`a/b`) come from subfolders.
+pub fn each_key(
+    dir: &Path,
+    each: &mut dyn FnMut(&Folder, &Entry, String) -> Result<()>,
+) -> Result<()> {
+    fn walk(
+        folder: &Folder,
+        prefix: &str,
+        each: &mut dyn FnMut(&Folder, &Entry, String) -> Result<()>,
+    ) -> Result<()> {
+        for entry in folder.entries()? {
+            let name = entry.key();
+            if name.starts_with(TEMP_PREFIX) {
+                continue;
+            }
+            let key = if prefix.is_empty() {
+                name.into_owned()
+            } else {
+                format!("{prefix}/{name}")
+            };
+            if entry.is_dir() {
+                if let Some(sub) = folder.sub(&entry)? {
+                    walk(&sub, &key, each)?;
+                }
+            } else {
+                each(folder, &entry, key)?;
+            }
+        }
+        Ok(())
+    }
+    match Folder::open(dir)? {
+        Some(folder) => walk(&folder, "", each),
+        None => Ok(()),
+    }
 }
 
 /// The named keys only; missing ones are left out. Opens one file per key and nothing else.

@@ -1,10 +1,12 @@
 //! Metric files: one line per logged value, `timestamp value step[ dataset_name dataset_digest]`,
 //! and MLflow's rule for which line is the run's "latest" value.
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use super::error::{IoContext, Result, StoreError};
 use super::excerpt::excerpt;
+use super::folder::Folder;
 use super::fs;
 use crate::pyfloat;
 
@@ -47,8 +49,10 @@ const CHUNK_BYTES: usize = 64 << 10;
 /// chunk whatever the file's size. Lines are found and parsed where they were read, in the
 /// chunk, with no copy.
 struct Lines<'a> {
-    path: &'a Path,
+    path: Cow<'a, Path>,
     file: std::fs::File,
+    /// Whether the file is known to be a regular one (checked before reading past a chunk).
+    regular: bool,
     /// `chunk[at..next]` is the current line, `chunk[next..filled]` what was read after it.
     chunk: Vec<u8>,
     at: usize,
@@ -74,21 +78,41 @@ impl<'a> Lines<'a> {
         if offset > 0 && len >= offset {
             start = file.seek(SeekFrom::Start(offset)).at(path)?;
         }
+        Ok(Lines::new(Cow::Borrowed(path), file, true, len, start))
+    }
+
+    /// The file `key` names in `folder`, whose size a listing gave: opened relative to the
+    /// folder with no `fstat`, its type checked only if it outgrows a chunk (a device read
+    /// from could otherwise run on).
+    fn in_folder(folder: &Folder, key: &str, size: u64) -> Result<Lines<'static>> {
+        let file = folder.open_regular_at(key)?;
+        Ok(Lines::new(
+            Cow::Owned(folder.path().join(key)),
+            file,
+            false,
+            size,
+            0,
+        ))
+    }
+
+    fn new(path: Cow<'a, Path>, file: std::fs::File, regular: bool, size: u64, start: u64) -> Self {
         // A short file needs no more than its own size (plus one byte to see its end).
-        let size = usize::try_from(len - start + 1).map_or(CHUNK_BYTES, |n| n.min(CHUNK_BYTES));
-        Ok(Lines {
+        let room = usize::try_from(size.saturating_sub(start) + 1)
+            .map_or(CHUNK_BYTES, |n| n.min(CHUNK_BYTES));
+        Lines {
             path,
             file,
-            chunk: vec![0; size.max(MAX_LINE_BYTES + 1)],
+            regular,
+            chunk: vec![0; room.max(MAX_LINE_BYTES + 1)],
             at: 0,
             next: 0,
             filled: 0,
             eof: false,
-            size: len,
+            size,
             pos: start,
             line: 0,
             end: start,
-        })
+        }
     }
 
     /// The next raw line (`false` at the end of the file). A line longer than MLflow ever
@@ -106,6 +130,10 @@ impl<'a> Lines<'a> {
                 self.next = self.at + rest.len().min(MAX_LINE_BYTES + 1);
                 break;
             }
+            if !self.regular && self.pos >= CHUNK_BYTES as u64 {
+                fs::check_regular(&self.file, &self.path)?;
+                self.regular = true;
+            }
             self.chunk.copy_within(self.at..self.filled, 0);
             self.filled -= self.at;
             self.at = 0;
@@ -119,7 +147,7 @@ impl<'a> Lines<'a> {
                     self.eof = n == 0 || (n < room && self.pos >= self.size);
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(StoreError::io(self.path, e)),
+                Err(e) => return Err(StoreError::io(&self.path, e)),
             }
         }
         let read = self.next - self.at;
@@ -159,7 +187,7 @@ impl<'a> Lines<'a> {
 
     fn error(&self, reason: &str) -> StoreError {
         line_error(
-            self.path,
+            &self.path,
             self.line,
             &String::from_utf8_lossy(self.text()),
             reason,
@@ -177,6 +205,26 @@ pub fn for_each_point(path: &Path, mut each: impl FnMut(MetricPoint)) -> Result<
     }
     if lines.line == 0 {
         return Err(StoreError::invalid(path, "metric file has no values"));
+    }
+    Ok(())
+}
+
+/// [`for_each_point`] for the file `key` names in `folder`, `size` bytes long when listed.
+pub fn for_each_point_in(
+    folder: &Folder,
+    key: &str,
+    size: u64,
+    mut each: impl FnMut(MetricPoint),
+) -> Result<()> {
+    let mut lines = Lines::in_folder(folder, key, size)?;
+    while lines.advance()? {
+        each(lines.parse()?);
+    }
+    if lines.line == 0 {
+        return Err(StoreError::invalid(
+            &lines.path,
+            "metric file has no values",
+        ));
     }
     Ok(())
 }

@@ -9,6 +9,7 @@ pub use doctor::{Finding, Kind as FindingKind, QUARANTINE, Repair};
 mod error;
 mod excerpt;
 mod experiment;
+mod folder;
 mod fs;
 pub mod gc;
 mod keyed;
@@ -37,7 +38,8 @@ pub use experiment::Experiment;
 pub use logging::{Batch, MetricEntry, NewRun, RUN_NAME_TAG};
 pub use ops::NewExperiment;
 pub use run::{
-    DataSelection, DatasetInput, Keys, Run, RunData, RunInfo, RunStatus, default_order, key_names,
+    DataSelection, DatasetInput, Keys, MetricFile, Run, RunData, RunInfo, RunStatus, default_order,
+    key_names,
 };
 
 /// Which lifecycle stages a listing includes (MLflow's `ViewType`).

@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use super::error::{Problem, Result, StoreError};
 use super::excerpt::excerpt;
+use super::folder::Folder;
 use super::metric::{self, MetricPoint};
 use super::yaml::{self, Yaml};
 use super::{Flavor, Lifecycle, fs, keyed};
@@ -444,15 +445,26 @@ impl RunInfo {
         hash.finish()
     }
 
-    /// How many lines a metric file holds at most, judged from its size alone (a line MLflow
-    /// writes, with its 13-digit timestamp, takes at least 20 bytes); 0 when it cannot be read.
-    /// For budgets, before reading.
-    pub fn metric_lines_at_most(&self, key: &str) -> usize {
-        if super::validate::path_not_unique(key) {
-            return 0;
-        }
-        let path = fs::key_path(&self.dir.join("metrics"), key);
-        std::fs::metadata(path).map_or(0, |m| (m.len() / 20) as usize + 1)
+    /// The run's metric files with their sizes: one listing, and one `fstatat` a file relative
+    /// to the folder. For budgets before reading, then [`RunInfo::metric_reader`].
+    pub fn metric_files(&self) -> Result<Vec<MetricFile>> {
+        let mut out = Vec::new();
+        keyed::each_key(&self.dir.join("metrics"), &mut |folder, entry, key| {
+            let size = folder.file_size(entry);
+            out.push(MetricFile { key, size });
+            Ok(())
+        })?;
+        out.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+        Ok(out)
+    }
+
+    /// Reads [`RunInfo::metric_files`] with the metrics folder opened once.
+    pub fn metric_reader(&self) -> Result<MetricReader> {
+        let dir = self.dir.join("metrics");
+        Ok(MetricReader {
+            folder: Folder::open(&dir)?,
+            dir,
+        })
     }
 
     /// Every metric key the run has.
@@ -566,10 +578,41 @@ impl RunInfo {
     }
 }
 
+/// One metric file of a run, and its size when listed (`None`: not a regular file).
+pub struct MetricFile {
+    pub key: String,
+    pub size: Option<u64>,
+}
+
+impl MetricFile {
+    /// How many lines the file holds at most, judged from its size (a line MLflow writes, with
+    /// its 13-digit timestamp, takes at least 20 bytes).
+    pub fn lines_at_most(&self) -> usize {
+        self.size.map_or(0, |n| (n / 20) as usize + 1)
+    }
+}
+
+/// A run's metrics folder, open: its files are read relative to it.
+pub struct MetricReader {
+    folder: Option<Folder>,
+    dir: PathBuf,
+}
+
+impl MetricReader {
+    /// Every point of `file` handed to `each` in file order (see [`metric::for_each_point`]);
+    /// one that was not a regular file when listed is opened the careful way, by path.
+    pub fn for_each_point(&self, file: &MetricFile, each: impl FnMut(MetricPoint)) -> Result<()> {
+        match (&self.folder, file.size) {
+            (Some(folder), Some(size)) => metric::for_each_point_in(folder, &file.key, size, each),
+            _ => metric::for_each_point(&fs::key_path(&self.dir, &file.key), each),
+        }
+    }
+}
+
 /// The keys in a run's `params/`, `metrics/` or `tags/` folder `dir`, sorted (none when it is
 /// missing).
 pub fn key_names(dir: &Path) -> Result<Vec<String>> {
-    Ok(keyed::list(dir)?.into_iter().map(|(k, _)| k).collect())
+    keyed::names(dir)
 }
 
 /// A YAML file, or `None` with the reason added to `problems`.
