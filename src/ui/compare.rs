@@ -94,14 +94,13 @@ pub(crate) fn render(m: &Model, f: &mut Frame, area: Rect) {
             // `≠` says it without colour too.
             let mark = if row.changed { "≠ " } else { "  " };
             let key = format!("{mark}{}", row.key);
+            let key_style = if row.changed {
+                theme.changed()
+            } else {
+                theme.dim()
+            };
             let mut cells =
-                vec![
-                    Cell::from(super::clip(&key, usize::from(KEY_WIDTH))).style(if row.changed {
-                        theme.changed()
-                    } else {
-                        theme.dim()
-                    }),
-                ];
+                vec![Cell::from(super::clip(&key, usize::from(KEY_WIDTH))).style(key_style)];
             for (i, entry) in row.entries.iter().take(shown).enumerate() {
                 let best = row.best.contains(&i);
                 // Numbers are rounded to fit, the best one's `*` included; text is cut.

@@ -1,7 +1,8 @@
 //! The runs table: the fixed columns (mark, id, name, status, start), then the chosen params,
 //! metrics and tags; the sorted column carries ▲/▼, the best value of each metric is
-//! emphasised, children sit indented under their parent. Only the rows on screen are built,
-//! so 100k runs draw as fast as 10. Draws only.
+//! emphasised, children sit indented under their parent; numbers are rounded to fit their
+//! column (as the CLI's tables, they are never cut). Only the rows on screen are built, so
+//! 100k runs draw as fast as 10. Draws only.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
