@@ -6,6 +6,11 @@ with MlflowClient and sends its data with one `log_batch` per run; then the reru
 new (no request per run). Each side gets a fresh server.
 
     python3 bench/sync.py [--runs 10000] [--dir /tmp/mlrs-bench] [-j 4] [--no-python]
+        [--python-runs 1000]
+
+The Python side sends the first --python-runs runs (it does about 3.5 runs a second, so all
+10k would take most of an hour) and its time is scaled to the whole store; each figure is
+printed as soon as it is known.
 
 Needs the server venv scripts/test makes (~/.cache/mlrs/venvs/mlflow-server-3.17.2).
 """
@@ -29,7 +34,8 @@ PYTHON_SYNC = r"""
 import os, sys, time
 from mlflow import MlflowClient
 from mlflow.entities import Metric, Param, RunTag
-store, url = sys.argv[1], sys.argv[2]
+store, url, limit = sys.argv[1], sys.argv[2], int(sys.argv[3])
+sent = 0
 local = MlflowClient("file://" + store)
 server = MlflowClient(url)
 start = time.perf_counter()
@@ -37,6 +43,9 @@ for exp in local.search_experiments():
     remote = server.get_experiment_by_name(exp.name)
     eid = remote.experiment_id if remote else server.create_experiment(exp.name)
     for run in local.search_runs([exp.experiment_id], max_results=50000):
+        if sent == limit:
+            break
+        sent += 1
         new = server.create_run(eid, start_time=run.info.start_time, run_name=run.info.run_name)
         rid = new.info.run_id
         metrics = [m for k in run.data.metrics for m in local.get_metric_history(run.info.run_id, k)]
@@ -46,7 +55,7 @@ for exp in local.search_experiments():
             server.log_batch(rid, metrics=metrics[i:i + 1000], params=params if i == 0 else [],
                              tags=tags if i == 0 else [])
         server.set_terminated(rid, run.info.status, run.info.end_time)
-print(time.perf_counter() - start)
+print(sent, time.perf_counter() - start)
 """
 
 
@@ -91,6 +100,7 @@ def main():
     p.add_argument("--dir", default="/tmp/mlrs-bench")
     p.add_argument("-j", type=int, default=4)
     p.add_argument("--no-python", action="store_true")
+    p.add_argument("--python-runs", type=int, default=1000)
     a = p.parse_args()
     build_mlrs()
     store = synth_store(os.path.join(a.dir, f"store-{a.runs}"), a.runs)
@@ -102,7 +112,9 @@ def main():
     server = Server(os.path.join(a.dir, "sync-server"))
     try:
         rows.append((f"mlrs sync -j {a.j}", timed([MLRS, "-s", work, "sync", "--to", server.url, "-j", str(a.j)]), None))
+        print(f"{rows[-1][0]}: {rows[-1][1]:.1f} s", flush=True)
         rows.append(("mlrs sync (rerun, nothing new)", timed([MLRS, "-s", work, "sync", "--to", server.url]), None))
+        print(f"{rows[-1][0]}: {rows[-1][1]:.2f} s", flush=True)
         again = subprocess.run([MLRS, "-s", work, "sync", "--to", server.url, "--format", "json"],
                                check=True, capture_output=True, text=True, env=ENV)
         summary = json.loads(again.stdout)
@@ -112,9 +124,14 @@ def main():
     if not a.no_python:
         server = Server(os.path.join(a.dir, "sync-server-py"))
         try:
-            out = subprocess.run([os.path.join(SERVER, "python"), "-c", PYTHON_SYNC, work, server.url],
+            out = subprocess.run([os.path.join(SERVER, "python"), "-c", PYTHON_SYNC, work, server.url,
+                                  str(min(a.python_runs, a.runs))],
                                  check=True, capture_output=True, text=True, env=ENV)
-            rows.append(("Python MlflowClient.log_batch per run", float(out.stdout.split()[-1]), None))
+            sent, secs = out.stdout.split()[-2:]
+            sent, secs = int(sent), float(secs)
+            rows.append((f"Python MlflowClient.log_batch per run ({sent} runs sent, time scaled to "
+                         f"{a.runs})", secs * a.runs / max(sent, 1), None))
+            print(f"{rows[-1][0]}: {rows[-1][1]:.1f} s", flush=True)
         finally:
             server.stop()
     report(f"sync of {a.runs} runs into mlflow server (SQLite)", rows)

@@ -21,7 +21,10 @@ it); without it the mapping is found again from the server's tags. Artifacts are
 the server's artifact proxy (mlflow server --serve-artifacts).
 
 Environment: MLFLOW_TRACKING_TOKEN, MLFLOW_TRACKING_USERNAME / MLFLOW_TRACKING_PASSWORD,
-MLFLOW_TRACKING_INSECURE_TLS=true.
+MLFLOW_TRACKING_INSECURE_TLS=true, MLFLOW_HTTP_REQUEST_MAX_RETRIES (default 6).
+
+A rerun asks the server for each experiment it synced before (one request each), so a server
+that is down is an error and one that lost an experiment gets everything sent again.
 
 Examples:
   mlrs sync --to http://127.0.0.1:5000
@@ -136,6 +139,7 @@ fn auth_from_env() -> Auth {
             .map(|u| (u, var("MLFLOW_TRACKING_PASSWORD").unwrap_or_default())),
         insecure_tls: var("MLFLOW_TRACKING_INSECURE_TLS")
             .is_some_and(|v| v.eq_ignore_ascii_case("true") || v == "1"),
+        max_retries: var("MLFLOW_HTTP_REQUEST_MAX_RETRIES").and_then(|v| v.trim().parse().ok()),
     }
 }
 

@@ -160,7 +160,7 @@ pub fn load(store: &Store, req: Request) -> anyhow::Result<Report> {
             let mut series = Vec::new();
             let mut points = Vec::new();
             match run.info.metric_reader() {
-                Ok(reader) => {
+                Ok(mut reader) => {
                     for file in keys {
                         points.clear();
                         match reader.for_each_point(file, |p| points.push(p)) {
@@ -348,54 +348,55 @@ fn share(lengths: &[usize], budget: usize) -> usize {
 pub(crate) fn downsample(points: &mut [MetricPoint], max_points: usize) -> Series {
     points.sort_by_key(|p| (p.step, p.timestamp));
     let logged = points.len();
-    let keep: Vec<usize> = if points.len() <= max_points {
-        (0..points.len()).collect()
-    } else {
-        let columns = (max_points / 2).max(1);
-        let lo = points[0].step;
-        let span = (points[points.len() - 1].step - lo) as f64;
-        let column = |i: usize| -> usize {
-            if span > 0.0 {
-                (((points[i].step - lo) as f64 / span) * columns as f64) as usize
-            } else {
-                i * columns / points.len()
-            }
-            .min(columns - 1)
+    if logged <= max_points {
+        return Series {
+            steps: points.iter().map(|p| p.step).collect(),
+            times: points.iter().map(|p| p.timestamp).collect(),
+            values: points.iter().map(|p| p.value).collect(),
+            logged,
         };
-        let mut keep = Vec::new();
-        let mut i = 0;
-        while i < points.len() {
-            let col = column(i);
-            let (mut min, mut max, mut odd) = (None::<usize>, None::<usize>, None::<usize>);
-            while i < points.len() && column(i) == col {
-                let v = points[i].value;
-                if !v.is_finite() {
-                    odd.get_or_insert(i);
-                } else {
-                    if min.is_none_or(|m| v < points[m].value) {
-                        min = Some(i);
-                    }
-                    if max.is_none_or(|m| v > points[m].value) {
-                        max = Some(i);
-                    }
-                }
-                i += 1;
-            }
-            let mut chosen: Vec<usize> = [min, max, odd].into_iter().flatten().collect();
-            chosen.sort_unstable();
-            chosen.dedup();
-            keep.extend(chosen);
+    }
+    let columns = (max_points / 2).max(1);
+    let lo = points[0].step;
+    let span = (points[points.len() - 1].step - lo) as f64;
+    let column = |i: usize| -> usize {
+        if span > 0.0 {
+            (((points[i].step - lo) as f64 / span) * columns as f64) as usize
+        } else {
+            i * columns / points.len()
         }
-        keep
+        .min(columns - 1)
     };
     let mut series = Series {
         logged,
         ..Series::default()
     };
-    for i in keep {
-        series.steps.push(points[i].step);
-        series.times.push(points[i].timestamp);
-        series.values.push(points[i].value);
+    let mut i = 0;
+    while i < points.len() {
+        let col = column(i);
+        let (mut min, mut max, mut odd) = (None::<usize>, None::<usize>, None::<usize>);
+        while i < points.len() && column(i) == col {
+            let v = points[i].value;
+            if !v.is_finite() {
+                odd.get_or_insert(i);
+            } else {
+                if min.is_none_or(|m| v < points[m].value) {
+                    min = Some(i);
+                }
+                if max.is_none_or(|m| v > points[m].value) {
+                    max = Some(i);
+                }
+            }
+            i += 1;
+        }
+        let mut chosen: Vec<usize> = [min, max, odd].into_iter().flatten().collect();
+        chosen.sort_unstable();
+        chosen.dedup();
+        for k in chosen {
+            series.steps.push(points[k].step);
+            series.times.push(points[k].timestamp);
+            series.values.push(points[k].value);
+        }
     }
     series
 }

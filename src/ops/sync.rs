@@ -29,6 +29,7 @@ use serde_json::{Value, json};
 use crate::query::Filter;
 use crate::remote::{self, Client, Metric, RemoteError};
 use crate::store::registry::{LoggedModel, ModelVersion, RegisteredModel, Stage, logged_models_in};
+use crate::store::stamp;
 use crate::store::{
     DataSelection, Experiment, Lifecycle, MetricPoint, Problem, RunInfo, Store, StoreError, Trace,
     ViewType, traces_in,
@@ -296,10 +297,19 @@ fn store_id(store: &Store) -> Result<String> {
     Ok(id)
 }
 
+/// Kept in the sync state, so the same in every build (see [`stamp::StableHasher`]).
 fn hash_of(value: &impl Hash) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
+    let mut h = stamp::StableHasher::default();
     value.hash(&mut h);
     h.finish()
+}
+
+/// What tells, with `stat` calls alone, whether a run changed since it was sent
+/// (see [`stamp::watch_list`]).
+fn fingerprint(run_dir: &Path, artifacts: Option<&Path>) -> Fingerprint {
+    let watch = stamp::watch_list(run_dir, artifacts);
+    let stamp = stamp::stamp(run_dir, &watch);
+    Fingerprint { watch, stamp }
 }
 
 fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
@@ -309,7 +319,6 @@ fn mtime_ns(meta: &std::fs::Metadata) -> i64 {
         .map_or(0, |d| d.as_nanos() as i64)
 }
 
-/// What tells, with `stat` calls alone, whether a run changed since it was sent.
 #[derive(Debug, Clone, Default)]
 struct Fingerprint {
     /// Paths relative to the run folder (absolute for artifacts kept elsewhere), one a line.
@@ -318,81 +327,10 @@ struct Fingerprint {
     stamp: u64,
 }
 
-/// The paths whose sizes and times change with every write MLflow or mlrs makes to a run:
-/// each folder (a new file, or a file replaced by rename, changes its folder's time), each
-/// metric file (MLflow appends: the size changes), each tag file (MLflow overwrites a tag in
-/// place: the folder's time does not change), meta.yaml, the inputs and the artifacts. Param
-/// files are left out: a param is never rewritten with another value, and a new one changes
-/// its folder. Listed once, when a run has changed, so that a rerun stats and never lists.
-fn fingerprint(run_dir: &Path, artifacts: Option<&Path>) -> Fingerprint {
-    let mut watch = String::new();
-    let mut roots = vec![run_dir];
-    if let Some(a) = artifacts
-        && !a.starts_with(run_dir)
-    {
-        roots.push(a);
-    }
-    let params = run_dir.join("params");
-    for root in roots {
-        let walk = walkdir::WalkDir::new(root).sort_by_file_name().into_iter();
-        for entry in walk.flatten() {
-            let path = entry.path();
-            if path.starts_with(&params) && !entry.file_type().is_dir() {
-                continue;
-            }
-            let rel = path.strip_prefix(run_dir).unwrap_or(path);
-            if rel.as_os_str().is_empty() {
-                watch.push('.');
-            } else {
-                watch.push_str(&rel.to_string_lossy());
-            }
-            watch.push('\n');
-        }
-    }
-    let stamp = stamp(run_dir, &watch);
-    Fingerprint { watch, stamp }
-}
-
-/// The sizes and modification times of a run's `watch` paths, hashed: one `stat` each,
-/// relative to the run folder (`fstatat`: a rerun makes 26 of them a run on a typical store,
-/// and resolving each whole path again costs a third more).
-fn stamp(run_dir: &Path, watch: &str) -> u64 {
-    use std::os::unix::ffi::OsStrExt;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    let dir = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_PATH | libc::O_DIRECTORY)
-        .open(run_dir);
-    let Ok(dir) = dir else {
-        return 0;
-    };
-    let fd = std::os::fd::AsRawFd::as_raw_fd(&dir);
-    for rel in watch.lines() {
-        rel.hash(&mut h);
-        let Ok(name) = std::ffi::CString::new(std::ffi::OsStr::new(rel).as_bytes()) else {
-            u64::MAX.hash(&mut h);
-            continue;
-        };
-        let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
-        // SAFETY: `fd` is an open folder for the call's duration, `name` a NUL-terminated
-        // path, and `st` is written whole by a call that returns 0 (read only then).
-        let done = unsafe { libc::fstatat(fd, name.as_ptr(), st.as_mut_ptr(), 0) };
-        if done == 0 {
-            // SAFETY: fstatat returned 0, so it filled `st`.
-            let st = unsafe { st.assume_init() };
-            (st.st_size, st.st_mtime, st.st_mtime_nsec).hash(&mut h);
-        } else {
-            u64::MAX.hash(&mut h);
-        }
-    }
-    h.finish()
-}
-
 /// The size and time of a run's meta.yaml: enough to know that a deleted run left out of the
 /// last sync is still deleted.
 fn meta_stamp(run_dir: &Path) -> u64 {
-    stamp(run_dir, "meta.yaml")
+    stamp::stamp(run_dir, "meta.yaml")
 }
 
 /// What one run has that the server lacks.
@@ -598,6 +536,7 @@ pub fn sync(client: &Client, req: &Request, progress: &dyn Progress) -> Result<S
         .filter(|e| req.include_deleted || e.is_active())
         .collect();
     if !req.dry_run {
+        check_server(client, &mut state, &experiments, &mut summary)?;
         for exp in &experiments {
             sync_experiment(client, &mut state, exp, &mut summary)?;
         }
@@ -773,7 +712,7 @@ fn look_at(state: &State, dir: &Path, include_deleted: bool) -> Seen {
     let id = dir.file_name().unwrap_or_default().to_string_lossy();
     if let Some(s) = state.runs.get(id.as_ref())
         && !s.watch.is_empty()
-        && stamp(dir, &s.watch) == s.fingerprint
+        && stamp::stamp(dir, &s.watch) == s.fingerprint
     {
         return if s.deleted && !include_deleted {
             Seen::Skipped
@@ -792,6 +731,45 @@ fn look_at(state: &State, dir: &Path, include_deleted: bool) -> Seen {
 }
 
 /// Find or create the experiment by name, then send tags that changed.
+/// Ask the server for each experiment the state maps to (one request each): a rerun with
+/// nothing new makes no other request, so a server that is down would go unnoticed, and one
+/// that was wiped or replaced would be taken to hold what it no longer has. When an
+/// experiment is gone, the state is dropped: each run is then looked for on the server by
+/// its source tags, as after a lost state, and whatever is missing is sent again.
+fn check_server(
+    client: &Client,
+    state: &mut State,
+    experiments: &[&Experiment],
+    summary: &mut Summary,
+) -> Result<()> {
+    for exp in experiments {
+        let Some(known) = state.experiments.get_mut(&exp.id) else {
+            continue;
+        };
+        match client.experiment_stage(&known.remote)? {
+            Some(stage) => {
+                // Deleted on the server since: restored before runs are sent into it.
+                if stage == Lifecycle::Deleted.as_str() {
+                    known.deleted = true;
+                }
+            }
+            None => {
+                summary.notes.push(format!(
+                    "the server no longer has experiment {} (its id {} there): everything \
+                     synced before is looked for again and sent where missing",
+                    exp.name, known.remote
+                ));
+                *state = State {
+                    server: state.server.clone(),
+                    ..State::default()
+                };
+                return Ok(());
+            }
+        }
+    }
+    Ok(())
+}
+
 fn sync_experiment(
     client: &Client,
     state: &mut State,

@@ -10,14 +10,16 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-/// How to authenticate and whether to check TLS certificates (MLflow's
+/// How to authenticate, whether to check TLS certificates and how often to retry (MLflow's
 /// `MLFLOW_TRACKING_TOKEN`, `MLFLOW_TRACKING_USERNAME`/`PASSWORD`,
-/// `MLFLOW_TRACKING_INSECURE_TLS`, read by the front-end).
+/// `MLFLOW_TRACKING_INSECURE_TLS`, `MLFLOW_HTTP_REQUEST_MAX_RETRIES`, read by the front-end).
 #[derive(Debug, Clone, Default)]
 pub struct Auth {
     pub token: Option<String>,
     pub basic: Option<(String, String)>,
     pub insecure_tls: bool,
+    /// Retries after a failed attempt; `None`: [`ATTEMPTS`] attempts in all.
+    pub max_retries: Option<u32>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -95,6 +97,7 @@ pub struct Client {
     base: String,
     agent: ureq::Agent,
     authorization: Option<String>,
+    attempts: u32,
     /// Requests sent (each retry counts), so a caller can show that a pass cost nothing.
     sent: std::sync::atomic::AtomicUsize,
 }
@@ -129,6 +132,7 @@ impl Client {
             base,
             agent,
             authorization,
+            attempts: auth.max_retries.map_or(ATTEMPTS, |n| n.saturating_add(1)),
             sent: Default::default(),
         })
     }
@@ -156,7 +160,7 @@ impl Client {
                 Err(_) => true,
                 Ok(_) => false,
             };
-            if !retry_after || attempt >= ATTEMPTS {
+            if !retry_after || attempt >= self.attempts {
                 return match outcome {
                     Ok((status, _, text)) => parse_reply(&url, status, &text),
                     Err(message) => Err(RemoteError::Transport { url, message }),
@@ -267,6 +271,15 @@ impl Client {
                     text(&exp["lifecycle_stage"]),
                 )))
             }
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The lifecycle stage of experiment `id`, `None` when the server has no such experiment.
+    pub fn experiment_stage(&self, id: &str) -> Result<Option<String>> {
+        match self.get("experiments/get", &[("experiment_id", id)]) {
+            Ok(reply) => Ok(Some(text(&reply["experiment"]["lifecycle_stage"]))),
             Err(e) if e.is_not_found() => Ok(None),
             Err(e) => Err(e),
         }

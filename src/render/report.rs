@@ -249,7 +249,7 @@ fn deltas(out: &mut String, xs: &[i64]) {
         if j > 0 {
             out.push(',');
         }
-        let _ = write!(out, "{}", x.wrapping_sub(prev));
+        out.push_str(itoa::Buffer::new().format(x.wrapping_sub(prev)));
         prev = *x;
     }
     out.push(']');
@@ -263,7 +263,7 @@ fn push_rounded(out: &mut String, v: f64) {
     }
     let rounded = round6(v);
     if rounded.fract() == 0.0 && rounded.abs() < 1e15 {
-        let _ = write!(out, "{}", rounded as i64);
+        out.push_str(itoa::Buffer::new().format(rounded as i64));
     } else {
         out.push_str(ryu::Buffer::new().format_finite(rounded));
     }

@@ -117,6 +117,11 @@ impl Folder {
         Ok(out)
     }
 
+    /// What `stat` says of the path `rel` beneath the folder (links followed).
+    pub fn stat_at(&self, rel: &str) -> std::io::Result<rustix::fs::Stat> {
+        Ok(rustix::fs::statat(&self.fd, rel, AtFlags::empty())?)
+    }
+
     /// The size of the file `entry` names (links followed), `None` when it is not a regular
     /// file or cannot be looked at: for budgets, before reading.
     pub fn file_size(&self, entry: &Entry) -> Option<u64> {

@@ -49,7 +49,7 @@ const CHUNK_BYTES: usize = 64 << 10;
 /// chunk whatever the file's size. Lines are found and parsed where they were read, in the
 /// chunk, with no copy.
 struct Lines<'a> {
-    path: Cow<'a, Path>,
+    source: Source<'a>,
     file: std::fs::File,
     /// Whether the file is known to be a regular one (checked before reading past a chunk).
     regular: bool,
@@ -68,6 +68,21 @@ struct Lines<'a> {
     end: u64,
 }
 
+/// Where a metric file's lines come from, for errors: its path is made only if one is needed.
+enum Source<'a> {
+    Path(&'a Path),
+    InFolder(&'a Folder, &'a str),
+}
+
+impl Source<'_> {
+    fn path(&self) -> Cow<'_, Path> {
+        match self {
+            Source::Path(path) => Cow::Borrowed(path),
+            Source::InFolder(folder, key) => Cow::Owned(folder.path().join(key)),
+        }
+    }
+}
+
 impl<'a> Lines<'a> {
     /// From byte `offset` on; a file now shorter than `offset` was rewritten and is read from
     /// its start.
@@ -78,32 +93,46 @@ impl<'a> Lines<'a> {
         if offset > 0 && len >= offset {
             start = file.seek(SeekFrom::Start(offset)).at(path)?;
         }
-        Ok(Lines::new(Cow::Borrowed(path), file, true, len, start))
+        Ok(Lines::new(
+            Source::Path(path),
+            file,
+            true,
+            len,
+            start,
+            Vec::new(),
+        ))
     }
 
     /// The file `key` names in `folder`, whose size a listing gave: opened relative to the
     /// folder with no `fstat`, its type checked only if it outgrows a chunk (a device read
     /// from could otherwise run on).
-    fn in_folder(folder: &Folder, key: &str, size: u64) -> Result<Lines<'static>> {
+    fn in_folder(folder: &'a Folder, key: &'a str, size: u64, chunk: Vec<u8>) -> Result<Self> {
         let file = folder.open_regular_at(key)?;
-        Ok(Lines::new(
-            Cow::Owned(folder.path().join(key)),
-            file,
-            false,
-            size,
-            0,
-        ))
+        let source = Source::InFolder(folder, key);
+        Ok(Lines::new(source, file, false, size, 0, chunk))
     }
 
-    fn new(path: Cow<'a, Path>, file: std::fs::File, regular: bool, size: u64, start: u64) -> Self {
+    /// Reading into `chunk`, grown as needed: a caller reading many files passes one along.
+    fn new(
+        source: Source<'a>,
+        file: std::fs::File,
+        regular: bool,
+        size: u64,
+        start: u64,
+        mut chunk: Vec<u8>,
+    ) -> Self {
         // A short file needs no more than its own size (plus one byte to see its end).
         let room = usize::try_from(size.saturating_sub(start) + 1)
             .map_or(CHUNK_BYTES, |n| n.min(CHUNK_BYTES));
+        let need = room.max(MAX_LINE_BYTES + 1);
+        if chunk.len() < need {
+            chunk.resize(need, 0);
+        }
         Lines {
-            path,
+            source,
             file,
             regular,
-            chunk: vec![0; room.max(MAX_LINE_BYTES + 1)],
+            chunk,
             at: 0,
             next: 0,
             filled: 0,
@@ -131,7 +160,7 @@ impl<'a> Lines<'a> {
                 break;
             }
             if !self.regular && self.pos >= CHUNK_BYTES as u64 {
-                fs::check_regular(&self.file, &self.path)?;
+                fs::check_regular(&self.file, &self.source.path())?;
                 self.regular = true;
             }
             self.chunk.copy_within(self.at..self.filled, 0);
@@ -147,7 +176,7 @@ impl<'a> Lines<'a> {
                     self.eof = n == 0 || (n < room && self.pos >= self.size);
                 }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(StoreError::io(&self.path, e)),
+                Err(e) => return Err(StoreError::io(&self.source.path(), e)),
             }
         }
         let read = self.next - self.at;
@@ -187,7 +216,7 @@ impl<'a> Lines<'a> {
 
     fn error(&self, reason: &str) -> StoreError {
         line_error(
-            &self.path,
+            &self.source.path(),
             self.line,
             &String::from_utf8_lossy(self.text()),
             reason,
@@ -209,23 +238,26 @@ pub fn for_each_point(path: &Path, mut each: impl FnMut(MetricPoint)) -> Result<
     Ok(())
 }
 
-/// [`for_each_point`] for the file `key` names in `folder`, `size` bytes long when listed.
+/// [`for_each_point`] for the file `key` names in `folder`, `size` bytes long when listed,
+/// read through `chunk` (kept for the next file).
 pub fn for_each_point_in(
     folder: &Folder,
     key: &str,
     size: u64,
+    chunk: &mut Vec<u8>,
     mut each: impl FnMut(MetricPoint),
 ) -> Result<()> {
-    let mut lines = Lines::in_folder(folder, key, size)?;
+    let mut lines = Lines::in_folder(folder, key, size, std::mem::take(chunk))?;
     while lines.advance()? {
         each(lines.parse()?);
     }
     if lines.line == 0 {
         return Err(StoreError::invalid(
-            &lines.path,
+            &lines.source.path(),
             "metric file has no values",
         ));
     }
+    *chunk = lines.chunk;
     Ok(())
 }
 
@@ -398,15 +430,15 @@ fn parse_plain(line: &[u8]) -> Option<MetricPoint> {
     let rest = rest.strip_prefix(b" ")?;
     let (value, rest) = rest.split_at(memchr::memchr(b' ', rest)?);
     let (step, rest) = leading_int(&rest[1..])?;
-    let plain = |b: &u8| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E');
-    if !rest.is_empty() || value.is_empty() || !value.iter().all(plain) {
+    if !rest.is_empty() {
         return None;
     }
-    // SAFETY: every byte of `value` is ASCII, checked just above.
-    let value = unsafe { std::str::from_utf8_unchecked(value) };
+    // What Rust reads as a float, Python's `float()` reads the same (Python also takes `_`
+    // between digits and surrounding whitespace, which Rust refuses: those go the long way).
+    let value = std::str::from_utf8(value).ok()?.parse().ok()?;
     Some(MetricPoint {
         timestamp,
-        value: value.parse().ok()?,
+        value,
         step,
         dataset: None,
     })
@@ -515,13 +547,20 @@ mod tests {
             "1 .5 2\n",
             "1 5. 2\n",
             "1 nan 2\n",
+            "1 -Infinity 2\n",
+            "1 1_000 2\n",
             "1 0.5\n",
             "1 0.5 2 ds digest\n",
             "1 0.5 2",
             "1 1e400 2\n",
         ] {
+            // Compared as text: NaN equals nothing, itself included.
             if let Some(plain) = parse_plain(line.as_bytes()) {
-                assert_eq!(Ok(plain), parse_line(line), "{line:?}");
+                assert_eq!(
+                    format!("{plain:?}"),
+                    format!("{:?}", parse_line(line).unwrap()),
+                    "{line:?}"
+                );
             }
         }
         std::fs::write(&path, format!("1 0.5 1\n{}\n", "7".repeat(5000))).unwrap();

@@ -23,6 +23,7 @@ mod names;
 mod ops;
 pub mod registry;
 mod run;
+pub(crate) mod stamp;
 mod trace;
 pub use trace::{Trace, traces_in};
 mod validate;

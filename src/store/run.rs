@@ -464,6 +464,7 @@ impl RunInfo {
         Ok(MetricReader {
             folder: Folder::open(&dir)?,
             dir,
+            chunk: Vec::new(),
         })
     }
 
@@ -596,14 +597,21 @@ impl MetricFile {
 pub struct MetricReader {
     folder: Option<Folder>,
     dir: PathBuf,
+    chunk: Vec<u8>,
 }
 
 impl MetricReader {
     /// Every point of `file` handed to `each` in file order (see [`metric::for_each_point`]);
     /// one that was not a regular file when listed is opened the careful way, by path.
-    pub fn for_each_point(&self, file: &MetricFile, each: impl FnMut(MetricPoint)) -> Result<()> {
+    pub fn for_each_point(
+        &mut self,
+        file: &MetricFile,
+        each: impl FnMut(MetricPoint),
+    ) -> Result<()> {
         match (&self.folder, file.size) {
-            (Some(folder), Some(size)) => metric::for_each_point_in(folder, &file.key, size, each),
+            (Some(folder), Some(size)) => {
+                metric::for_each_point_in(folder, &file.key, size, &mut self.chunk, each)
+            }
             _ => metric::for_each_point(&fs::key_path(&self.dir, &file.key), each),
         }
     }

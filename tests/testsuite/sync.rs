@@ -225,6 +225,13 @@ fn unique(prefix: &str) -> String {
     )
 }
 
+/// How many experiments the sync state maps: a rerun asks the server about each, once.
+fn experiments_synced(root: &Path) -> usize {
+    let state: Value =
+        serde_json::from_str(&std::fs::read_to_string(state_file(root)).unwrap()).unwrap();
+    state["experiments"].as_object().map_or(0, |e| e.len())
+}
+
 /// The server's id of local run `run`, from the sync state.
 fn remote_id(root: &Path, run: &str) -> String {
     let state: Value =
@@ -261,7 +268,7 @@ fn sync_sends_a_store_that_mlflow_reads_back_the_same_and_reruns_send_nothing() 
     // its runs again from the server's tags.
     let again = sync(&a.root, server, &[]);
     assert_nothing_sent(&again);
-    assert_eq!(again["requests"], 0, "{again:#}");
+    assert_eq!(again["requests"], experiments_synced(&a.root), "{again:#}");
     std::fs::remove_file(state_file(&a.root)).unwrap();
     let rediscovered = sync(&a.root, server, &[]);
     assert_eq!(rediscovered["runs_created"], 0, "{rediscovered:#}");
@@ -312,7 +319,11 @@ fn a_rerun_sends_only_what_was_appended_and_no_request_per_run() {
     let again = sync(&store.root, server, &[]);
     assert_nothing_sent(&again);
     assert_eq!(again["runs_unchanged"], runs, "{again:#}");
-    assert_eq!(again["requests"], 0, "no request at all: {again:#}");
+    let experiments = experiments_synced(&store.root);
+    assert_eq!(
+        again["requests"], experiments,
+        "one an experiment, none a run: {again:#}"
+    );
 
     // Lines appended to one run, a tag set on another: only those are sent.
     let r1 = common::run_id_named(&store.root, "r1");
@@ -354,6 +365,50 @@ fn a_rerun_sends_only_what_was_appended_and_no_request_per_run() {
         "{run:#}"
     );
     compare(&store.root, server);
+}
+
+/// A rerun with nothing new still asks the server for its experiments: one the server lost
+/// (wiped, or replaced by a fresh one at the same address) makes it look for every run again
+/// and send what is missing, and a server that is down is an error, never "all unchanged".
+#[test]
+fn a_rerun_notices_a_server_that_lost_its_experiment_or_is_down() {
+    let Some((_turn, server)) = server() else {
+        return;
+    };
+    let store = generated_store(&unique("lost"), 3, 5);
+    let first = sync(&store.root, server, &[]);
+    assert_eq!(first["runs_created"], 3, "{first:#}");
+
+    // As if the server had lost the experiment: the state names one it does not have.
+    let path = state_file(&store.root);
+    let mut state: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    for exp in state["experiments"].as_object_mut().unwrap().values_mut() {
+        exp["remote"] = Value::from("987654321");
+    }
+    std::fs::write(&path, state.to_string()).unwrap();
+    let again = sync(&store.root, server, &[]);
+    let notes = again["notes"].to_string();
+    assert!(notes.contains("no longer has experiment"), "{again:#}");
+    // Found again by their source tags in the experiment of that name: nothing doubled.
+    assert_eq!(again["runs_created"], 0, "{again:#}");
+    assert_eq!(compare(&store.root, server)["server_runs"], 3);
+
+    // The same state for an address where nothing listens.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let down = format!("http://127.0.0.1:{port}");
+    std::fs::copy(&path, path.with_file_name(format!("127_0_0_1_{port}.json"))).unwrap();
+    let out = mlrs(&store.root)
+        .args(["sync", "--to", &down])
+        .env("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+        .assert()
+        .failure()
+        .get_output()
+        .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains(&down), "{stderr}");
 }
 
 #[test]
@@ -547,5 +602,9 @@ fn sync_sends_a_model_logged_with_mlflow_pyfunc() {
     let again = sync(&store.root, server, &[]);
     assert_nothing_sent(&again);
     assert_eq!(again["logged_models_created"], 0, "{again:#}");
-    assert_eq!(again["requests"], 0, "{again:#}");
+    assert_eq!(
+        again["requests"],
+        experiments_synced(&store.root),
+        "{again:#}"
+    );
 }
