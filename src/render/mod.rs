@@ -403,6 +403,26 @@ const HUMAN_DIGITS: usize = 10;
 /// integer part has, so `123456789.5` never becomes `123456790`); scientific notation outside
 /// 1e-4 ≤ |x| < 1e15, where positional digits would be mostly zeros.
 pub fn human_float(f: f64) -> String {
+    rounded(f, HUMAN_DIGITS, false)
+}
+
+/// `human_float` in at most `width` columns, for a screen whose columns cannot grow: the
+/// most significant digits that fit, written as `human_float` writes them or else in
+/// scientific notation, so the number is rounded, never cut (a cut number reads as another:
+/// `123456…` is no `123456`, `1.5e…` no `1.5`). Wider than `width` only when not even one
+/// digit fits.
+pub fn human_float_within(f: f64, width: usize) -> String {
+    (1..=HUMAN_DIGITS)
+        .rev()
+        .flat_map(|digits| [rounded(f, digits, false), rounded(f, digits, true)])
+        .find(|text| text.chars().count() <= width)
+        .unwrap_or_else(|| rounded(f, 1, true))
+}
+
+/// `f` rounded to `digits` significant digits (to a whole number instead when its integer
+/// part has more, unless `scientific`), written positionally where that reads well, or in
+/// scientific notation.
+fn rounded(f: f64, digits: usize, scientific: bool) -> String {
     if !f.is_finite() {
         return crate::pyfloat::repr(f);
     }
@@ -413,16 +433,16 @@ pub fn human_float(f: f64) -> String {
         .split('e')
         .next()
         .map_or(0, |m| m.chars().filter(char::is_ascii_digit).count());
-    let shown = if exact_digits <= HUMAN_DIGITS {
+    let shown = if exact_digits <= digits {
         f
-    } else if f.abs() >= 10f64.powi(HUMAN_DIGITS as i32) && f.abs() < 1e15 {
+    } else if !scientific && f.abs() >= 10f64.powi(digits as i32) && f.abs() < 1e15 {
         f.round()
     } else {
-        format!("{f:.prec$e}", prec = HUMAN_DIGITS - 1)
+        format!("{f:.prec$e}", prec = digits - 1)
             .parse()
             .unwrap_or(f)
     };
-    if (1e-4..1e15).contains(&shown.abs()) {
+    if !scientific && (1e-4..1e15).contains(&shown.abs()) {
         format!("{shown}")
     } else {
         format!("{shown:e}")
@@ -446,6 +466,26 @@ mod tests {
         assert_eq!(human_float(0.000123456789), "0.000123456789");
         assert_eq!(human_float(0.1234567890123), "0.123456789");
         assert_eq!(human_float(f64::NAN), "nan");
+        // In a narrow column: fewer digits, then scientific notation, rounded, never cut.
+        assert_eq!(human_float_within(18.158912345678, 8), "18.15891");
+        assert_eq!(human_float_within(18.158915, 7), "18.1589");
+        assert_eq!(human_float_within(-0.999999999, 8), "-1");
+        assert_eq!(human_float_within(0.000123456789, 8), "1.235e-4");
+        assert_eq!(human_float_within(0.00123456789, 8), "0.001235");
+        assert_eq!(human_float_within(123456789.5, 8), "1.2346e8");
+        assert_eq!(human_float_within(123456789012.75, 7), "1.23e11");
+        assert_eq!(human_float_within(-0.000987654, 7), "-9.9e-4");
+        assert_eq!(human_float_within(-2.5e-7, 8), "-2.5e-7");
+        assert_eq!(human_float_within(-1.23456e-300, 8), "-1e-300");
+        assert_eq!(human_float_within(5.0, 1), "5");
+        assert_eq!(human_float_within(1e20, 3), "1e20");
+        assert_eq!(human_float_within(f64::NEG_INFINITY, 8), "-inf");
+        for (f, width) in [(18.158912345678, 6), (987654.321, 5), (-0.000987654, 8)] {
+            let text = human_float_within(f, width);
+            assert!(text.chars().count() <= width, "{text}");
+            let back: f64 = text.parse().unwrap();
+            assert!(((back - f) / f).abs() < 0.01, "{text} is not {f}");
+        }
         assert_eq!(human_duration(7_200), "7.2s");
         assert_eq!(human_duration(192_000), "3m 12s");
         assert_eq!(human_duration(7_500_000), "2h 05m");

@@ -11,6 +11,7 @@ use ratatui::widgets::{Block, Cell, Row, Table};
 use super::data;
 use super::model::{Model, motion};
 use crate::ops::compare::Compared;
+use crate::render::Cell as RenderCell;
 use crate::shape::compare::entry_cell;
 
 const KEY_WIDTH: u16 = 24;
@@ -47,7 +48,7 @@ pub(crate) fn open(m: &mut Model) {
     let ids: Vec<String> = m
         .chosen_runs()
         .iter()
-        .map(|r| r.run_id.to_string())
+        .map(|r| r.run_id().to_owned())
         .collect();
     match data::compare(&m.store, ids, &m.column_spec, m.compare.only_changed) {
         Ok(result) => {
@@ -84,34 +85,41 @@ pub(crate) fn render(m: &Model, f: &mut Frame, area: Rect) {
     head.extend(c.runs.iter().take(shown).enumerate().map(|(i, r)| {
         Cell::from(super::clip(&r.info.run_name, usize::from(RUN_WIDTH))).style(theme.line(i))
     }));
-    let rows: Vec<Row> =
-        c.rows
-            .iter()
-            .skip(m.compare.top)
-            .take(usize::from(area.height.saturating_sub(3)))
-            .map(|row| {
-                // `≠` says it without colour too.
-                let mark = if row.changed { "≠ " } else { "  " };
-                let key = format!("{mark}{}", row.key);
-                let mut cells = vec![Cell::from(super::clip(&key, usize::from(KEY_WIDTH))).style(
-                    if row.changed {
-                        theme.changed()
-                    } else {
-                        theme.dim()
-                    },
-                )];
-                for (i, entry) in row.entries.iter().take(shown).enumerate() {
-                    let text = entry_cell(entry).human(&style);
-                    cells.push(if row.best.contains(&i) {
-                        Cell::from(super::clip(&format!("{text}*"), usize::from(RUN_WIDTH)))
-                            .style(theme.best())
-                    } else {
-                        Cell::from(super::clip(&text, usize::from(RUN_WIDTH)))
-                    });
+    let rows: Vec<Row> = c
+        .rows
+        .iter()
+        .skip(m.compare.top)
+        .take(usize::from(area.height.saturating_sub(3)))
+        .map(|row| {
+            // `≠` says it without colour too.
+            let mark = if row.changed { "≠ " } else { "  " };
+            let key = format!("{mark}{}", row.key);
+            let key_style = if row.changed {
+                theme.changed()
+            } else {
+                theme.dim()
+            };
+            let mut cells =
+                vec![Cell::from(super::clip(&key, usize::from(KEY_WIDTH))).style(key_style)];
+            for (i, entry) in row.entries.iter().take(shown).enumerate() {
+                let best = row.best.contains(&i);
+                // Numbers are rounded to fit, the best one's `*` included; text is cut.
+                let room = usize::from(RUN_WIDTH) - usize::from(best);
+                let mut text = match entry_cell(entry) {
+                    RenderCell::Float(f) => crate::render::human_float_within(f, room),
+                    cell => cell.human(&style),
+                };
+                let mut cell_style = ratatui::style::Style::new();
+                if best {
+                    text.push('*');
+                    cell_style = theme.best();
                 }
-                Row::new(cells)
-            })
-            .collect();
+                cells
+                    .push(Cell::from(super::clip(&text, usize::from(RUN_WIDTH))).style(cell_style));
+            }
+            Row::new(cells)
+        })
+        .collect();
     let only = if m.compare.only_changed {
         " · only changed"
     } else {

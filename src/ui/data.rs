@@ -116,37 +116,39 @@ pub(crate) fn take_parts(rx: &Receiver<Loaded>) -> Option<Loaded> {
 
 /// Read the runs in `dirs` (meta.yaml and the table's data) in parallel. A run whose data
 /// cannot be read stays, with no data, marked broken (the table shows it rather than losing
-/// it); a folder without a readable meta.yaml is not a run and is only reported.
+/// it); a folder without a readable meta.yaml is not a run and is only reported. Each run is
+/// made an `Entry` as soon as it is read, so the full runs of a part are never all held.
 pub(crate) fn load(dirs: &[PathBuf], keys: &Mutex<Interner>) -> Loaded {
     let select = table_selection();
-    // Each folder gives a run (and whether its data was unreadable), a problem, or both.
-    type Read = (Option<(Run, bool)>, Option<Problem>);
+    let entry = |run: Run, broken: bool| {
+        let mut keys = keys.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        Entry::new(run, broken, &mut keys)
+    };
+    // Each folder gives an entry, a problem, or both.
+    type Read = (Option<Entry>, Option<Problem>);
     let read: Vec<Read> = dirs
         .par_iter()
         .map(|dir| match RunInfo::load(dir) {
             Err(err) => (None, Some(Problem::from_error(dir, &err))),
             Ok(info) => match info.load_data(&select) {
-                Ok(data) => (Some((Run { info, data }, false)), None),
+                Ok(data) => (Some(entry(Run { info, data }, false)), None),
                 Err(err) => {
                     let problem = Problem::from_error(&info.dir, &err);
                     let run = Run {
                         info,
                         data: RunData::default(),
                     };
-                    (Some((run, true)), Some(problem))
+                    (Some(entry(run, true)), Some(problem))
                 }
             },
         })
         .collect();
-    let mut keys = keys.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let mut out = Loaded {
         dirs: dirs.len(),
         ..Loaded::default()
     };
-    for (run, problem) in read {
-        if let Some((run, broken)) = run {
-            out.entries.push(Entry::new(run, broken, &mut keys));
-        }
+    for (entry, problem) in read {
+        out.entries.extend(entry);
         out.problems.extend(problem);
     }
     out

@@ -1,12 +1,15 @@
-//! The runs as the table keeps them: one compact `Entry` per run (keys interned, values in
-//! boxed strings, params, metrics and tags in sorted slices, not maps), so 100k runs fit in a
-//! few dozen megabytes; and the table's order, computed from a sort key taken once per run
-//! rather than looked up at every comparison. Filters read entries through `query::Record`,
-//! as they read the store's runs. Must not read the disk or draw.
+//! The runs as the table keeps them: one compact `Entry` per run, so 100k runs fit in well
+//! under a hundred megabytes. The set of keys a run has (its `Layout`) is shared by every run
+//! with the same keys, so a run holds only its values: its text (id, name, artifact URI,
+//! params' and tags' values) end to end in one string, and its latest metrics in one slice.
+//! Also the table's order, computed from a sort key taken once per run rather than looked up at
+//! every comparison. Filters read entries through `query::Record`, as they read the store's
+//! runs. Must not read the disk or draw.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashSet};
-use std::path::Path;
+use std::ffi::OsStr;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::query::{Attr, Field, OrderBy, Record, Value};
@@ -14,91 +17,204 @@ use crate::store::{Lifecycle, Run, RunData, RunInfo, RunStatus};
 
 const PARENT_TAG: &str = "mlflow.parentRunId";
 
-/// One copy of each key name (and of each experiment id and user), shared by every run that
-/// has it: a store's runs mostly log the same keys.
+/// One copy of each key name, experiment id, user, experiment folder and `Layout`, shared by
+/// every run that has it: a store's runs mostly log the same keys.
 #[derive(Debug, Default)]
-pub(crate) struct Interner(HashSet<Arc<str>>);
+pub(crate) struct Interner {
+    names: HashSet<Arc<str>>,
+    folders: HashSet<Arc<Path>>,
+    layouts: HashSet<Arc<Layout>>,
+}
+
+fn intern<T: ?Sized + Eq + std::hash::Hash>(set: &mut HashSet<Arc<T>>, value: &T) -> Arc<T>
+where
+    Arc<T>: for<'a> From<&'a T>,
+{
+    if let Some(known) = set.get(value) {
+        return known.clone();
+    }
+    let new: Arc<T> = Arc::from(value);
+    set.insert(new.clone());
+    new
+}
 
 impl Interner {
     pub fn get(&mut self, text: &str) -> Arc<str> {
-        if let Some(known) = self.0.get(text) {
+        intern(&mut self.names, text)
+    }
+
+    fn names<V>(&mut self, map: &BTreeMap<String, V>) -> Box<[Arc<str>]> {
+        map.keys().map(|k| self.get(k)).collect()
+    }
+
+    fn layout(&mut self, data: &RunData) -> Arc<Layout> {
+        let layout = Layout {
+            metrics: self.names(&data.metrics),
+            params: self.names(&data.params),
+            tags: self.names(&data.tags),
+        };
+        if let Some(known) = self.layouts.get(&layout) {
             return known.clone();
         }
-        let new: Arc<str> = Arc::from(text);
-        self.0.insert(new.clone());
+        let new = Arc::new(layout);
+        self.layouts.insert(new.clone());
         new
     }
 }
 
+/// The names of a run's metrics, params and tags, each sorted (a BTreeMap's order).
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Layout {
+    pub metrics: Box<[Arc<str>]>,
+    pub params: Box<[Arc<str>]>,
+    pub tags: Box<[Arc<str>]>,
+}
+
+/// A folder as the folder it is in and its name.
+pub(crate) fn place(dir: &Path) -> (&Path, &OsStr) {
+    (
+        dir.parent().unwrap_or(Path::new("")),
+        dir.file_name().unwrap_or_default(),
+    )
+}
+
+/// The pieces of `Entry::text` before the params' values.
+const RUN_ID: usize = 0;
+const RUN_NAME: usize = 1;
+const ARTIFACT_URI: usize = 2;
+const VALUES: usize = 3;
+
 /// A run's table data.
 #[derive(Debug, Clone)]
 pub(crate) struct Entry {
-    pub run_id: Box<str>,
-    pub run_name: Box<str>,
+    /// The run id, run name, artifact URI, then the values of the params and of the tags in
+    /// `layout`'s order, end to end: one allocation, where a string each cost its pointer
+    /// (16 bytes) and the allocator's smallest block (32) for values mostly a few bytes long.
+    text: Box<str>,
+    /// Where each piece of `text` ends.
+    ends: Box<[u32]>,
+    layout: Arc<Layout>,
+    /// The latest value of each metric of `layout`.
+    metrics: Box<[f64]>,
     pub experiment_id: Arc<str>,
     pub user_id: Arc<str>,
+    /// The experiment folder the run's folder (named by the run id) is in; the run's folder
+    /// itself when its name is not the run id (a name that is not UTF-8).
+    folder: Arc<Path>,
+    own_folder: bool,
     pub status: RunStatus,
     pub active: bool,
-    pub start_time: Option<i64>,
-    pub end_time: Option<i64>,
-    pub artifact_uri: Box<str>,
-    pub dir: Box<Path>,
     /// Its params, metrics or tags could not be read: shown, marked `!`, with no data.
     pub broken: bool,
     /// It has a parent run (noted once: the table nests runs at every refresh).
     pub child: bool,
-    /// Sorted by key, as are `params` and `tags`.
-    pub metrics: Box<[(Arc<str>, f64)]>,
-    pub params: Box<[(Arc<str>, Box<str>)]>,
-    pub tags: Box<[(Arc<str>, Box<str>)]>,
+    pub start_time: Option<i64>,
+    pub end_time: Option<i64>,
 }
 
-fn find<'a, V>(pairs: &'a [(Arc<str>, V)], key: &str) -> Option<&'a V> {
-    pairs
-        .binary_search_by(|(k, _)| (**k).cmp(key))
-        .ok()
-        .map(|i| &pairs[i].1)
-}
-
-fn pack<V, W>(
-    map: BTreeMap<String, V>,
-    keys: &mut Interner,
-    value: impl Fn(V) -> W,
-) -> Box<[(Arc<str>, W)]> {
-    // A BTreeMap iterates in key order: the slice comes out sorted.
-    map.into_iter()
-        .map(|(k, v)| (keys.get(&k), value(v)))
-        .collect()
+fn find(keys: &[Arc<str>], key: &str) -> Option<usize> {
+    keys.binary_search_by(|k| (**k).cmp(key)).ok()
 }
 
 impl Entry {
     pub fn new(run: Run, broken: bool, keys: &mut Interner) -> Entry {
-        let Run { info, data } = run;
+        let Run { info, mut data } = run;
+        let fixed = [&info.run_id, &info.run_name, &info.artifact_uri];
+        let length = |data: &RunData| {
+            fixed.iter().map(|t| t.len()).sum::<usize>()
+                + data
+                    .params
+                    .values()
+                    .chain(data.tags.values())
+                    .map(String::len)
+                    .sum::<usize>()
+        };
+        // Offsets are u32: a run whose params and tags hold more than 4 GiB of text (no real
+        // one does) keeps its values out, marked broken, rather than panicking.
+        let too_long = u32::try_from(length(&data)).is_err();
+        if too_long {
+            data = RunData::default();
+        }
+        let broken = broken || too_long;
+        let layout = keys.layout(&data);
+        let mut text = String::with_capacity(length(&data));
+        let mut ends = Vec::with_capacity(VALUES + layout.params.len() + layout.tags.len());
+        let pieces = fixed
+            .into_iter()
+            .chain(data.params.values())
+            .chain(data.tags.values());
+        for piece in pieces {
+            text.push_str(piece);
+            ends.push(text.len() as u32);
+        }
+        let (folder, own_folder) = match info.dir.parent() {
+            Some(parent) if parent.join(&info.run_id) == info.dir => (parent, false),
+            _ => (info.dir.as_path(), true),
+        };
         Entry {
+            text: text.into_boxed_str(),
+            ends: ends.into_boxed_slice(),
+            metrics: data.metrics.values().copied().collect(),
+            layout,
             experiment_id: keys.get(&info.experiment_id),
             user_id: keys.get(&info.user_id),
+            folder: intern(&mut keys.folders, folder),
+            own_folder,
             active: info.is_active(),
-            run_id: info.run_id.into(),
-            run_name: info.run_name.into(),
             status: info.status,
             start_time: info.start_time,
             end_time: info.end_time,
-            artifact_uri: info.artifact_uri.into(),
-            dir: info.dir.into(),
             broken,
             child: data.tags.contains_key(PARENT_TAG),
-            metrics: pack(data.metrics, keys, |v| v),
-            params: pack(data.params, keys, String::into_boxed_str),
-            tags: pack(data.tags, keys, String::into_boxed_str),
         }
     }
 
+    fn piece(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.text[start..self.ends[i] as usize]
+    }
+
+    pub fn run_id(&self) -> &str {
+        self.piece(RUN_ID)
+    }
+
+    pub fn run_name(&self) -> &str {
+        self.piece(RUN_NAME)
+    }
+
+    /// The run's folder.
+    pub fn dir(&self) -> PathBuf {
+        if self.own_folder {
+            self.folder.to_path_buf()
+        } else {
+            self.folder.join(self.run_id())
+        }
+    }
+
+    /// The run's folder as the folder it is in and its name (`place`), without building
+    /// its path.
+    pub fn place(&self) -> (&Path, &OsStr) {
+        if self.own_folder {
+            place(&self.folder)
+        } else {
+            (&self.folder, OsStr::new(self.run_id()))
+        }
+    }
+
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
     pub fn metric(&self, key: &str) -> Option<f64> {
-        find(&self.metrics, key).copied()
+        find(&self.layout.metrics, key).map(|i| self.metrics[i])
+    }
+
+    pub fn param(&self, key: &str) -> Option<&str> {
+        find(&self.layout.params, key).map(|i| self.piece(VALUES + i))
     }
 
     pub fn tag(&self, key: &str) -> Option<&str> {
-        find(&self.tags, key).map(|v| &**v)
+        find(&self.layout.tags, key).map(|i| self.piece(VALUES + self.layout.params.len() + i))
     }
 
     /// The id of its parent run.
@@ -113,9 +229,9 @@ impl Entry {
     /// The store's form of the run, for the few places that take one (charts, plots).
     pub fn info(&self) -> RunInfo {
         RunInfo {
-            run_id: self.run_id.to_string(),
+            run_id: self.run_id().to_owned(),
             experiment_id: self.experiment_id.to_string(),
-            run_name: self.run_name.to_string(),
+            run_name: self.run_name().to_owned(),
             user_id: self.user_id.to_string(),
             status: self.status,
             start_time: self.start_time,
@@ -125,29 +241,33 @@ impl Entry {
             } else {
                 Lifecycle::Deleted
             },
-            artifact_uri: self.artifact_uri.to_string(),
+            artifact_uri: self.piece(ARTIFACT_URI).to_owned(),
             deleted_time: None,
-            dir: self.dir.to_path_buf(),
+            dir: self.dir(),
         }
     }
 
     pub fn to_run(&self) -> Run {
-        let map = |pairs: &[(Arc<str>, Box<str>)]| {
-            pairs
+        let params = self.layout.params.len();
+        let pairs = |names: &[Arc<str>], first: usize| {
+            names
                 .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .enumerate()
+                .map(|(i, k)| (k.to_string(), self.piece(first + i).to_owned()))
                 .collect()
         };
         Run {
             info: self.info(),
             data: RunData {
                 metrics: self
+                    .layout
                     .metrics
                     .iter()
+                    .zip(&self.metrics)
                     .map(|(k, v)| (k.to_string(), *v))
                     .collect(),
-                params: map(&self.params),
-                tags: map(&self.tags),
+                params: pairs(&self.layout.params, VALUES),
+                tags: pairs(&self.layout.tags, VALUES + params),
                 ..RunData::default()
             },
         }
@@ -159,18 +279,18 @@ impl Record for Entry {
         Entry::metric(self, key)
     }
     fn param(&self, key: &str) -> Option<&str> {
-        find(&self.params, key).map(|v| &**v)
+        Entry::param(self, key)
     }
     fn tag(&self, key: &str) -> Option<&str> {
         Entry::tag(self, key)
     }
     fn text(&self, attr: Attr) -> Option<&str> {
         Some(match attr {
-            Attr::RunId => &self.run_id,
-            Attr::RunName => &self.run_name,
+            Attr::RunId => self.run_id(),
+            Attr::RunName => self.run_name(),
             Attr::Status => self.status.as_str(),
             Attr::UserId => &self.user_id,
-            Attr::ArtifactUri => &self.artifact_uri,
+            Attr::ArtifactUri => self.piece(ARTIFACT_URI),
             _ => return None,
         })
     }
@@ -212,7 +332,7 @@ fn default_order(a: &Entry, b: &Entry) -> Ordering {
     b.start_time
         .unwrap_or(i64::MIN)
         .cmp(&a.start_time.unwrap_or(i64::MIN))
-        .then_with(|| a.run_id.cmp(&b.run_id))
+        .then_with(|| a.run_id().cmp(b.run_id()))
 }
 
 /// Order `shown` (indices into `entries`) by `order`, then MLflow's default order.
@@ -264,7 +384,7 @@ mod tests {
         let mut shown: Vec<usize> = (0..entries.len()).collect();
         let order = field.map(|field| OrderBy { field, ascending });
         sort(entries, &mut shown, order.as_ref());
-        shown.iter().map(|&i| &*entries[i].run_id).collect()
+        shown.iter().map(|&i| entries[i].run_id()).collect()
     }
 
     #[test]
@@ -288,10 +408,44 @@ mod tests {
         // Params that read as numbers sort as numbers, before the others.
         let lr = Field::Param("lr".into());
         assert_eq!(order(&entries, Some(lr), true), ["b", "a", "c", "d"]);
-        // Keys are shared, not copied.
+        // Key names are shared, not copied; so are the sets of keys.
         assert!(Arc::ptr_eq(
-            &entries[0].params[0].0,
-            &entries[1].params[0].0
+            &entries[0].layout.params[0],
+            &entries[1].layout.params[0]
         ));
+        let again = entry("e", 4, Some(3.0), Some("0.2"), &mut keys);
+        assert!(Arc::ptr_eq(&entries[0].layout, &again.layout));
+    }
+
+    #[test]
+    fn an_entry_gives_back_its_run() {
+        let mut keys = Interner::default();
+        let mut run = crate::query::testing::run("abc", 7);
+        run.info.dir = PathBuf::from("/store/0/abc");
+        run.info.artifact_uri = "file:///store/0/abc/artifacts".into();
+        run.data.metrics = [("a".into(), 1.5), ("b".into(), -2.0)].into();
+        run.data.params = [("lr".into(), "0.1".into()), ("model".into(), "".into())].into();
+        run.data.tags = [
+            ("mlflow.parentRunId".into(), "p".into()),
+            ("t".into(), "ü".into()),
+        ]
+        .into();
+        let entry = Entry::new(run.clone(), false, &mut keys);
+        let back = entry.to_run();
+        assert_eq!(format!("{:?}", back.info), format!("{:?}", run.info));
+        assert_eq!(back.data.metrics, run.data.metrics);
+        assert_eq!(back.data.params, run.data.params);
+        assert_eq!(back.data.tags, run.data.tags);
+        assert_eq!(entry.parent(), Some("p"));
+        assert_eq!(Record::param(&entry, "model"), Some(""));
+        assert_eq!(Record::param(&entry, "other"), None);
+        assert_eq!(entry.place(), place(Path::new("/store/0/abc")));
+        assert_ne!(entry.place(), place(Path::new("/store/1/abc")));
+        // A folder not named by the run id is kept whole.
+        let mut odd = crate::query::testing::run("abc", 7);
+        odd.info.dir = PathBuf::from("/store/0/other");
+        let odd = Entry::new(odd, false, &mut keys);
+        assert_eq!(odd.dir(), Path::new("/store/0/other"));
+        assert_eq!(odd.place(), place(Path::new("/store/0/other")));
     }
 }

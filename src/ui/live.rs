@@ -7,6 +7,7 @@
 //! per experiment folder and a few per watched running run, each tick.
 
 use std::collections::{HashMap, HashSet};
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::SystemTime;
@@ -14,6 +15,7 @@ use std::time::SystemTime;
 use notify::{RecommendedWatcher, RecursiveMode, Watcher};
 
 use super::data;
+use super::entry::{self, Entry};
 use super::model::{Model, View};
 use crate::store::{Experiment, RunStatus};
 
@@ -168,7 +170,7 @@ pub(crate) fn tick(m: &mut Model) -> bool {
         .iter()
         .map(|&i| &m.runs[i])
         .filter(|r| r.status == RunStatus::Running)
-        .map(|r| r.dir.to_path_buf())
+        .map(|r| r.dir())
         .collect();
     m.live.watch_runs(&dirs);
     changed |= running_runs(m, &watched, touched.as_ref());
@@ -190,7 +192,7 @@ fn new_runs(m: &mut Model, experiments: &[PathBuf]) -> bool {
     if experiments.is_empty() {
         return false;
     }
-    let known: HashSet<&Path> = m.runs.iter().map(|r| &*r.dir).collect();
+    let known: HashSet<(&Path, &OsStr)> = m.runs.iter().map(Entry::place).collect();
     let mut fresh = Vec::new();
     for dir in experiments {
         let Some(e) = m.experiments.iter().find(|e| e.dir == *dir) else {
@@ -201,7 +203,10 @@ fn new_runs(m: &mut Model, experiments: &[PathBuf]) -> bool {
         let Ok(dirs) = m.store.run_dirs(e) else {
             continue;
         };
-        fresh.extend(dirs.into_iter().filter(|d| !known.contains(d.as_path())));
+        fresh.extend(
+            dirs.into_iter()
+                .filter(|d| !known.contains(&entry::place(d))),
+        );
     }
     let loaded = data::load(&fresh, &m.keys);
     // MLflow made the folder and has not written meta.yaml yet; writing it does not touch
@@ -240,7 +245,7 @@ fn watched(m: &mut Model) -> Vec<usize> {
             let wanted: HashSet<&str> = shape.1.iter().map(String::as_str).collect();
             let all = if wanted.is_empty() { 0 } else { m.runs.len() };
             let named: Vec<usize> = (0..all)
-                .filter(|&i| wanted.contains(&*m.runs[i].run_id))
+                .filter(|&i| wanted.contains(m.runs[i].run_id()))
                 .collect();
             m.live.watched = Some((shape, named.clone()));
             named
@@ -262,7 +267,7 @@ fn running_runs(m: &mut Model, watched: &[usize], touched: Option<&HashSet<PathB
         if entry.status != RunStatus::Running {
             continue;
         }
-        let dir = entry.dir.to_path_buf();
+        let dir = entry.dir();
         match touched {
             Some(touched) if !touched.contains(&dir) => continue,
             Some(_) => {}

@@ -10,7 +10,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent,
 use super::charts::ChartState;
 use super::compare::CompareState;
 use super::data::{self, Action, ExperimentRow, RunDetail};
-use super::entry::{self, Entry, Interner};
+use super::entry::{self, Entry, Interner, Layout};
 use super::plot::PlotState;
 use super::registry::RegistryState;
 use crate::ops::columns::{Columns, Kind};
@@ -307,7 +307,7 @@ impl Model {
     pub fn refresh(&mut self) {
         let keep_id = self
             .current()
-            .map(|r| r.run_id.clone())
+            .map(|r| Box::from(r.run_id()))
             .or_else(|| self.reselect.clone());
         let mut shown: Vec<usize> = (0..self.runs.len())
             .filter(|&i| {
@@ -331,8 +331,11 @@ impl Model {
         entry::sort(&self.runs, &mut shown, self.sort.as_ref());
         self.rows = nest(&self.runs, &shown);
         self.col_cursor = self.col_cursor.min(self.all_columns().len() - 1);
-        let kept =
-            keep_id.and_then(|id| self.rows.iter().position(|r| self.runs[r.run].run_id == id));
+        let kept = keep_id.and_then(|id| {
+            self.rows
+                .iter()
+                .position(|r| self.runs[r.run].run_id() == &*id)
+        });
         if kept.is_some() {
             self.reselect = None;
         }
@@ -350,19 +353,28 @@ impl Model {
             return Vec::new();
         };
         let runs: Vec<&Entry> = shown.iter().map(|&i| &self.runs[i]).collect();
+        // Runs with the same keys share one `Layout`: the runs are counted per layout, then
+        // the layouts' keys. Both are counted by address, not hashed letter by letter.
+        let mut layouts: HashMap<*const Layout, (&Layout, usize)> = HashMap::new();
+        for r in &runs {
+            let layout = r.layout();
+            layouts
+                .entry(std::ptr::from_ref(layout))
+                .or_insert((layout, 0))
+                .1 += 1;
+        }
         let mut out = Vec::new();
         for kind in [Kind::Metric, Kind::Param, Kind::Tag] {
-            // The keys most runs have come first: they are the ones worth the room. Keys are
-            // interned, so they are counted by address, not hashed letter by letter.
+            // The keys most runs have come first: they are the ones worth the room.
             let mut counts: HashMap<*const u8, (&str, usize)> = HashMap::new();
-            for r in &runs {
-                let map_keys: Box<dyn Iterator<Item = &Arc<str>>> = match kind {
-                    Kind::Metric => Box::new(r.metrics.iter().map(|(k, _)| k)),
-                    Kind::Param => Box::new(r.params.iter().map(|(k, _)| k)),
-                    Kind::Tag => Box::new(r.tags.iter().map(|(k, _)| k)),
+            for (layout, n) in layouts.values() {
+                let names = match kind {
+                    Kind::Metric => &layout.metrics,
+                    Kind::Param => &layout.params,
+                    Kind::Tag => &layout.tags,
                 };
-                for k in map_keys {
-                    counts.entry(k.as_ptr()).or_insert((k, 0)).1 += 1;
+                for k in names {
+                    counts.entry(k.as_ptr()).or_insert((k, 0)).1 += n;
                 }
             }
             // Patterns are matched once per key, not once per run and key.
@@ -407,7 +419,7 @@ impl Model {
     }
 
     fn toggle_mark(&mut self) {
-        if let Some(id) = self.current().map(|r| r.run_id.to_string()) {
+        if let Some(id) = self.current().map(|r| r.run_id().to_owned()) {
             if let Some(i) = self.marked.iter().position(|m| *m == id) {
                 self.marked.remove(i);
             } else {
@@ -428,8 +440,8 @@ impl Model {
         let found: HashMap<&str, &Entry> = self
             .runs
             .iter()
-            .filter(|r| wanted.contains(&*r.run_id))
-            .map(|r| (&*r.run_id, r))
+            .filter(|r| wanted.contains(r.run_id()))
+            .map(|r| (r.run_id(), r))
             .collect();
         self.marked
             .iter()
@@ -494,10 +506,10 @@ impl Model {
 
     /// Read one run again (after a change to it), or every run when it is not in the table.
     pub fn reload_run(&mut self, run_id: &str) {
-        let Some(i) = self.runs.iter().position(|r| &*r.run_id == run_id) else {
+        let Some(i) = self.runs.iter().position(|r| r.run_id() == run_id) else {
             return self.reload();
         };
-        let loaded = data::load(&[self.runs[i].dir.to_path_buf()], &self.keys);
+        let loaded = data::load(&[self.runs[i].dir()], &self.keys);
         match loaded.entries.into_iter().next() {
             Some(entry) => self.runs[i] = entry,
             None => {
@@ -513,7 +525,7 @@ impl Model {
     /// Before runs leave `runs`: the rows point into it. The cursor's run is remembered.
     fn forget_rows(&mut self) {
         if let Some(r) = self.current() {
-            self.reselect = Some(r.run_id.clone());
+            self.reselect = Some(r.run_id().into());
         }
         self.rows.clear();
     }
@@ -559,7 +571,7 @@ impl Model {
 
     /// Act on a submitted input; `false` keeps the input open for fixing (the error shows).
     fn submit(&mut self, kind: Input, text: String) -> bool {
-        let run = self.current().map(|r| r.run_id.to_string());
+        let run = self.current().map(|r| r.run_id().to_owned());
         let action = match kind {
             Input::Filter => {
                 let ok = self.apply_filter(text);
@@ -661,7 +673,7 @@ fn nest(runs: &[Entry], shown: &[usize]) -> Vec<Row> {
     if !shown.iter().any(|&i| runs[i].child) {
         return shown.iter().map(|&run| Row { run, depth: 0 }).collect();
     }
-    let index: HashMap<&str, usize> = shown.iter().map(|&i| (&*runs[i].run_id, i)).collect();
+    let index: HashMap<&str, usize> = shown.iter().map(|&i| (runs[i].run_id(), i)).collect();
     let mut children: HashMap<usize, Vec<usize>> = HashMap::new();
     let mut roots = Vec::new();
     for &i in shown {
@@ -746,7 +758,7 @@ fn click(m: &mut Model, column: u16, row: u16) {
         return;
     }
     if m.focus == Focus::Runs && i == m.cursor {
-        if let Some(id) = m.current().map(|r| r.run_id.to_string()) {
+        if let Some(id) = m.current().map(|r| r.run_id().to_owned()) {
             m.open_detail(&id);
         }
     } else {
@@ -879,7 +891,7 @@ fn runs_key(m: &mut Model, key: KeyEvent) {
         return;
     }
     m.message = None;
-    let run = m.current().map(|r| (r.run_id.to_string(), r.active));
+    let run = m.current().map(|r| (r.run_id().to_owned(), r.active));
     match key.code {
         KeyCode::Tab => {
             m.focus = match m.focus {
@@ -968,7 +980,7 @@ fn runs_key(m: &mut Model, key: KeyEvent) {
         KeyCode::Char('n') if run.is_some() => {
             let name = m
                 .current()
-                .map(|r| r.run_name.to_string())
+                .map(|r| r.run_name().to_owned())
                 .unwrap_or_default();
             m.input(Input::Rename, name);
         }

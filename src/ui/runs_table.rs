@@ -1,7 +1,8 @@
 //! The runs table: the fixed columns (mark, id, name, status, start), then the chosen params,
 //! metrics and tags; the sorted column carries ▲/▼, the best value of each metric is
-//! emphasised, children sit indented under their parent. Only the rows on screen are built,
-//! so 100k runs draw as fast as 10. Draws only.
+//! emphasised, children sit indented under their parent; numbers are rounded to fit their
+//! column (as the CLI's tables, they are never cut). Only the rows on screen are built, so
+//! 100k runs draw as fast as 10. Draws only.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -38,8 +39,8 @@ fn header(field: &Field) -> String {
     }
 }
 
-/// The value of a field as the table shows it.
-pub(crate) fn text(run: &Entry, field: &Field, utc: bool) -> String {
+/// The value of a field as the table shows it, numbers rounded to fit `width`.
+fn text(run: &Entry, field: &Field, utc: bool, width: usize) -> String {
     match (field, field.value(run)) {
         (Field::Attr(Attr::StartTime | Attr::EndTime), Value::Int(ms)) => {
             let style = crate::render::Style {
@@ -52,7 +53,7 @@ pub(crate) fn text(run: &Entry, field: &Field, utc: bool) -> String {
             full.get(5..16).unwrap_or(&full).to_owned()
         }
         (_, Value::Missing) => String::new(),
-        (_, Value::Float(f)) => crate::render::human_float(f),
+        (_, Value::Float(f)) => crate::render::human_float_within(f, width),
         (_, Value::Int(i)) => i.to_string(),
         (_, Value::Text(t)) => crate::render::printable(t).into_owned(),
     }
@@ -113,7 +114,7 @@ pub(crate) fn render(m: &Model, f: &mut Frame, area: Rect) {
         .take(m.page())
         .map(|(n, row)| {
             let run = &m.runs[row.run];
-            let marked = m.marked.iter().any(|id| **id == *run.run_id);
+            let marked = m.marked.iter().any(|id| **id == *run.run_id());
             let mark = if run.broken {
                 Span::styled("!", theme.error())
             } else if marked {
@@ -125,19 +126,25 @@ pub(crate) fn render(m: &Model, f: &mut Frame, area: Rect) {
             };
             let mut cells = vec![
                 Cell::from(mark),
-                Cell::from(run.run_id.chars().take(8).collect::<String>()),
+                Cell::from(run.run_id().chars().take(8).collect::<String>()),
             ];
             for (_, c, w) in &shown {
-                let mut value = text(run, c, m.utc);
+                let best = matches!(c, Field::Metric(k)
+                    if m.best.get(k).is_some_and(|b| run.metric(k) == Some(*b)));
+                // The best value's `*` takes a column of the number's.
+                let mut value = text(
+                    run,
+                    c,
+                    m.utc,
+                    usize::from(*w).saturating_sub(usize::from(best)),
+                );
                 let mut style = Style::new();
                 match c {
                     Field::Attr(Attr::RunName) if row.depth > 0 => {
                         value = format!("{}└ {value}", "  ".repeat(row.depth - 1));
                     }
                     Field::Attr(Attr::Status) => style = theme.status(&value),
-                    Field::Metric(k)
-                        if m.best.get(k).is_some_and(|b| run.metric(k) == Some(*b)) =>
-                    {
+                    _ if best => {
                         style = theme.best();
                         value.push('*');
                     }

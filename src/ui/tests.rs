@@ -142,7 +142,7 @@ fn reload_reads_the_runs_again_in_the_background_and_keeps_the_marks() {
     let mut m = model();
     let runs = m.rows.len();
     keys(&mut m, "  ");
-    let on = m.current().unwrap().run_id.clone();
+    let on = m.current().unwrap().run_id().to_owned();
     keys(&mut m, "r");
     assert!(m.loading());
     assert!(screen(&m).contains(&format!("loading 0/{}", m.total)));
@@ -151,7 +151,7 @@ fn reload_reads_the_runs_again_in_the_background_and_keeps_the_marks() {
     assert_eq!(m.rows.len(), runs);
     assert_eq!(m.chosen_runs().len(), 2);
     assert_eq!(
-        m.current().unwrap().run_id,
+        m.current().unwrap().run_id(),
         on,
         "the cursor stays on its run"
     );
@@ -233,7 +233,7 @@ fn read_only_refuses_changes() {
 
 impl Model {
     fn current_first_name(&self) -> String {
-        self.runs[self.rows[0].run].run_name.to_string()
+        self.runs[self.rows[0].run].run_name().to_owned()
     }
 }
 
@@ -336,7 +336,7 @@ fn mouse_click_selects_a_row_and_a_second_click_opens_it() {
     assert_eq!(m.view, View::Detail);
     assert_eq!(
         m.detail.as_ref().unwrap().run.info.run_name,
-        &*m.runs[m.rows[2].run].run_name
+        m.runs[m.rows[2].run].run_name()
     );
 }
 
@@ -401,4 +401,36 @@ fn experiments_pane_counts_active_and_deleted_runs_and_scopes_the_table() {
             .iter()
             .all(|r| *m.runs[r.run].experiment_id == *m.experiments[0].id)
     );
+}
+
+#[test]
+fn long_numbers_are_rounded_to_fit_their_column_never_cut() {
+    let mut m = model();
+    let runs = [
+        (
+            "0123456789abcdef0123456789abcdef",
+            18.158912345678,
+            123456789012.75,
+        ),
+        ("fedcba9876543210fedcba9876543210", 20.5, 0.1),
+    ];
+    for (i, (id, rmse, big)) in runs.into_iter().enumerate() {
+        let mut run = crate::query::testing::run(id, NOW_MS - i as i64);
+        run.info.run_name = format!("long-numbers-{i}");
+        run.data.metrics = [
+            ("rmse".into(), rmse),
+            ("small".into(), -0.000987654321),
+            ("big".into(), big),
+        ]
+        .into();
+        let entry = super::entry::Entry::new(run, false, &mut m.keys.lock().unwrap());
+        m.runs.push(entry);
+    }
+    m.runs_version += 1;
+    // The best rmse's `*` takes a column of its number's room too.
+    keys(
+        &mut m,
+        "/attributes.run_name LIKE 'long-numbers%'\nc\x15metrics.rmse metrics.small metrics.big\n",
+    );
+    assert_data_eq!(screen(&m), file!["snapshots/long_numbers.txt"]);
 }
