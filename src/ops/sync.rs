@@ -742,29 +742,38 @@ fn check_server(
     experiments: &[&Experiment],
     summary: &mut Summary,
 ) -> Result<()> {
-    for exp in experiments {
-        let Some(known) = state.experiments.get_mut(&exp.id) else {
-            continue;
+    let known: Vec<(&Experiment, &str)> = experiments
+        .iter()
+        .filter_map(|exp| Some((*exp, state.experiments.get(&exp.id)?.remote.as_str())))
+        .collect();
+    // Asked all at once: a Python server takes tens of milliseconds a request.
+    let stages: Vec<Option<String>> = known
+        .par_iter()
+        .map(|(_, remote)| client.experiment_stage(remote))
+        .collect::<Result<_, _>>()?;
+    let lost = known.iter().zip(&stages).find(|(_, stage)| stage.is_none());
+    if let Some(((exp, remote), _)) = lost {
+        summary.notes.push(format!(
+            "the server no longer has experiment {} (its id {remote} there): everything synced \
+             before is looked for again and sent where missing",
+            exp.name
+        ));
+        *state = State {
+            server: state.server.clone(),
+            ..State::default()
         };
-        match client.experiment_stage(&known.remote)? {
-            Some(stage) => {
-                // Deleted on the server since: restored before runs are sent into it.
-                if stage == Lifecycle::Deleted.as_str() {
-                    known.deleted = true;
-                }
-            }
-            None => {
-                summary.notes.push(format!(
-                    "the server no longer has experiment {} (its id {} there): everything \
-                     synced before is looked for again and sent where missing",
-                    exp.name, known.remote
-                ));
-                *state = State {
-                    server: state.server.clone(),
-                    ..State::default()
-                };
-                return Ok(());
-            }
+        return Ok(());
+    }
+    let deleted: Vec<String> = known
+        .iter()
+        .zip(&stages)
+        .filter(|(_, stage)| stage.as_deref() == Some(Lifecycle::Deleted.as_str()))
+        .map(|((exp, _), _)| exp.id.clone())
+        .collect();
+    // Deleted on the server since: restored before runs are sent into it.
+    for id in deleted {
+        if let Some(s) = state.experiments.get_mut(&id) {
+            s.deleted = true;
         }
     }
     Ok(())
