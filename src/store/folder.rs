@@ -139,7 +139,7 @@ impl Folder {
         let bytes = self
             .read_regular(entry)
             .map_err(|e| StoreError::io(&self.path_of(entry), e))?;
-        fs::text_of(&self.path_of(entry), bytes)
+        fs::text_of(bytes).map_err(|reason| StoreError::invalid(&self.path_of(entry), reason))
     }
 
     /// Open an entry listed as a regular file. `O_NONBLOCK` because it may have been swapped

@@ -399,21 +399,19 @@ pub fn read_to_string(path: &Path) -> Result<String> {
             .read_to_end(&mut bytes)
             .at(path)?;
     }
-    text_of(path, bytes)
+    text_of(bytes).map_err(|reason| StoreError::invalid(path, reason))
 }
 
-/// The bytes read from a store file as its text: at most [`MAX_FILE_BYTES`], valid UTF-8.
-pub fn text_of(path: &Path, bytes: Vec<u8>) -> Result<String> {
+/// The bytes read from a store file as its text: at most [`MAX_FILE_BYTES`], valid UTF-8;
+/// otherwise why not (the caller names the file, building its path only then).
+pub fn text_of(bytes: Vec<u8>) -> std::result::Result<String, String> {
     if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(StoreError::invalid(
-            path,
-            format!(
-                "larger than {} MiB; no file MLflow writes there is that big",
-                MAX_FILE_BYTES >> 20
-            ),
+        return Err(format!(
+            "larger than {} MiB; no file MLflow writes there is that big",
+            MAX_FILE_BYTES >> 20
         ));
     }
-    String::from_utf8(bytes).map_err(|_| StoreError::invalid(path, "not valid UTF-8"))
+    String::from_utf8(bytes).map_err(|_| "not valid UTF-8".to_owned())
 }
 
 /// Open a store file for reading, refusing anything but a regular file (links are followed)

@@ -214,6 +214,21 @@ impl<'a> Lines<'a> {
         parse_line(&raw).map_err(|reason| self.error(&reason))
     }
 
+    /// Every point to `each`, in file order; a file with none is an error. Gives back the
+    /// read buffer.
+    fn each_point(mut self, mut each: impl FnMut(MetricPoint)) -> Result<Vec<u8>> {
+        while self.advance()? {
+            each(self.parse()?);
+        }
+        if self.line == 0 {
+            return Err(StoreError::invalid(
+                &self.source.path(),
+                "metric file has no values",
+            ));
+        }
+        Ok(self.chunk)
+    }
+
     fn error(&self, reason: &str) -> StoreError {
         line_error(
             &self.source.path(),
@@ -227,15 +242,8 @@ impl<'a> Lines<'a> {
 /// Every point of a metric file, in file order, handed to `each` as it is read: memory stays
 /// bounded by one line whatever the file's size. Any malformed line is an error naming the
 /// file and line: MLflow cannot read such a run either, and guessing would hide a torn write.
-pub fn for_each_point(path: &Path, mut each: impl FnMut(MetricPoint)) -> Result<()> {
-    let mut lines = Lines::open(path, 0)?;
-    while lines.advance()? {
-        each(lines.parse()?);
-    }
-    if lines.line == 0 {
-        return Err(StoreError::invalid(path, "metric file has no values"));
-    }
-    Ok(())
+pub fn for_each_point(path: &Path, each: impl FnMut(MetricPoint)) -> Result<()> {
+    Lines::open(path, 0)?.each_point(each).map(drop)
 }
 
 /// [`for_each_point`] for the file `key` names in `folder`, `size` bytes long when listed,
@@ -245,19 +253,10 @@ pub fn for_each_point_in(
     key: &str,
     size: u64,
     chunk: &mut Vec<u8>,
-    mut each: impl FnMut(MetricPoint),
+    each: impl FnMut(MetricPoint),
 ) -> Result<()> {
-    let mut lines = Lines::in_folder(folder, key, size, std::mem::take(chunk))?;
-    while lines.advance()? {
-        each(lines.parse()?);
-    }
-    if lines.line == 0 {
-        return Err(StoreError::invalid(
-            &lines.source.path(),
-            "metric file has no values",
-        ));
-    }
-    *chunk = lines.chunk;
+    let lines = Lines::in_folder(folder, key, size, std::mem::take(chunk))?;
+    *chunk = lines.each_point(each)?;
     Ok(())
 }
 

@@ -105,9 +105,8 @@ def set_value(driver, element_id, value, event):
     time.sleep(0.5)
 
 
-def main():
-    page, shot, sort_key, text_filter, mlflow_filter, bad_filter = sys.argv[1:7]
-    out = {}
+def offline_chromium():
+    """Headless Chromium with the network cut off, its console kept for `console_problems`."""
     opts = webdriver.ChromeOptions()
     opts.binary_location = CHROMIUM
     profile = tempfile.mkdtemp(prefix="mlrs-chromium-")
@@ -119,8 +118,20 @@ def main():
         opts.add_argument(flag)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(options=opts, service=Service(CHROMEDRIVER))
+    driver.set_network_conditions(offline=True, latency=0, download_throughput=0, upload_throughput=0)
+    return driver
+
+
+def console_problems(driver):
+    """The page's console errors and warnings."""
+    return [e for e in driver.get_log("browser") if e.get("level") in ("SEVERE", "WARNING")]
+
+
+def main():
+    page, shot, sort_key, text_filter, mlflow_filter, bad_filter = sys.argv[1:7]
+    out = {}
+    driver = offline_chromium()
     try:
-        driver.set_network_conditions(offline=True, latency=0, download_throughput=0, upload_throughput=0)
         start = time.time()
         driver.get("file://" + page)
         out["ready"] = bool(wait_for(driver, "return document.body.dataset.ready === '1'"))
@@ -217,7 +228,7 @@ def main():
         with open(shot, "wb") as f:
             f.write(png)
         out["screenshot_colours"], out["screenshot_width"] = png_colours(png)
-        out["console"] = [e for e in driver.get_log("browser") if e.get("level") in ("SEVERE", "WARNING")]
+        out["console"] = console_problems(driver)
     finally:
         driver.quit()
     print(json.dumps(out))
