@@ -4,7 +4,7 @@
 //! the direction that makes a metric's value "best". Plain request in, plain data out: no clap,
 //! no terminal, no HTML.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 use rayon::prelude::*;
 
@@ -13,7 +13,7 @@ use super::UsageError;
 use super::find::{FindRequest, find};
 use crate::query::{Direction, Directions};
 use crate::store::{DataSelection, Keys, MetricFile, Problem, Run, Store};
-use crate::store::{MetricPoint, latest};
+use crate::store::{MetricPoint, distinct_keys, latest};
 
 /// What to report on.
 pub struct Request {
@@ -141,7 +141,7 @@ pub fn load(store: &Store, req: Request) -> anyhow::Result<Report> {
         .map(MetricFile::lines_at_most)
         .collect();
     let per_series = share(&lengths, max_points).min(DRAW_POINTS);
-    let keys: BTreeSet<&String> = run_keys.iter().flatten().map(|f| &f.key).collect();
+    let keys = distinct_keys(run_keys.iter().flatten().map(|f| &f.key));
     let metrics: Vec<(String, Option<Direction>)> = keys
         .iter()
         .map(|k| ((*k).clone(), directions.of(k)))
@@ -346,7 +346,10 @@ fn share(lengths: &[usize], budget: usize) -> usize {
 /// `max_points / 2` equal step ranges) the smallest and the largest value and the first
 /// non-finite one, in step order: no spike and no gap disappears.
 pub(crate) fn downsample(points: &mut [MetricPoint], max_points: usize) -> Series {
-    points.sort_by_key(|p| (p.step, p.timestamp));
+    // Files are almost always in order already; the check spares the sort's scratch buffer.
+    if !points.is_sorted_by_key(|p| (p.step, p.timestamp)) {
+        points.sort_by_key(|p| (p.step, p.timestamp));
+    }
     let logged = points.len();
     if logged <= max_points {
         return Series {
@@ -389,10 +392,13 @@ pub(crate) fn downsample(points: &mut [MetricPoint], max_points: usize) -> Serie
             }
             i += 1;
         }
-        let mut chosen: Vec<usize> = [min, max, odd].into_iter().flatten().collect();
+        let mut chosen = [min, max, odd];
         chosen.sort_unstable();
-        chosen.dedup();
-        for k in chosen {
+        let mut last = None;
+        for k in chosen.into_iter().flatten() {
+            if last.replace(k) == Some(k) {
+                continue;
+            }
             series.steps.push(points[k].step);
             series.times.push(points[k].timestamp);
             series.values.push(points[k].value);

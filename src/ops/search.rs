@@ -2,10 +2,8 @@
 //! keys the filter and order mention plus the requested columns, or everything for MLflow's
 //! dictionaries. Must not build the view itself.
 
-use std::collections::BTreeSet;
-
 use crate::query::{Attr, Directions, Field, Needs, Value, best_all};
-use crate::store::{DataSelection, Experiment, Problem, Run, RunInfo, Store};
+use crate::store::{DataSelection, Experiment, Problem, Run, RunInfo, Store, distinct_keys};
 
 use super::columns::{Columns, Kind};
 use super::compare::{Entry, differs};
@@ -87,7 +85,7 @@ pub fn search(store: &Store, req: &SearchRequest) -> anyhow::Result<Searched> {
     if req.only_changed && req.detail != Detail::Everything {
         let mut candidates = fields.clone();
         for kind in Kind::ALL {
-            let keys: BTreeSet<&String> = found.runs.iter().flat_map(|r| kind.keys(r)).collect();
+            let keys = distinct_keys(found.runs.iter().flat_map(|r| kind.keys(r)));
             candidates.extend(keys.into_iter().map(|k| kind.field(k)));
         }
         same = candidates

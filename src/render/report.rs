@@ -7,7 +7,7 @@
 //! are inlined. Nothing refers outside the file, so it opens from disk with no network. Knows
 //! nothing about stores or clap.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write as _;
 
@@ -114,8 +114,8 @@ fn core_json(report: &Report, page: &Page) -> Value {
     };
     // One column per key, the keys' columns built in parallel.
     let keyed = |of: &(dyn Fn(&crate::store::Run) -> &BTreeMap<String, String> + Sync)| {
-        let keys: BTreeSet<&String> = runs.iter().flat_map(|r| of(r).keys()).collect();
-        keys.into_par_iter()
+        crate::store::distinct_keys(runs.iter().flat_map(|r| of(r).keys()))
+            .into_par_iter()
             .map(|k| {
                 let column = shared_strings(runs.iter().map(|r| of(r).get(k).map(String::as_str)));
                 (k.clone(), column)
