@@ -83,7 +83,9 @@ pub struct Args {
     /// Write the chart (lines, --scatter or --parallel) to FILE.svg instead of the terminal
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// How lines are drawn: braille dots (2×4 a cell) or blocks (2×2) for fonts without braille
+    /// How lines are drawn: braille dots (2×4 a cell), sextant blocks (2×3, Unicode 13),
+    /// octant blocks (2×4, Unicode 16: few fonts have them yet) or quadrant blocks (2×2, any
+    /// font)
     #[arg(long, value_enum, ignore_case = true, default_value_t)]
     symbols: SymbolsArg,
     /// A scatter plot of two keys, one point per run (params, metrics or tags; numbers or
@@ -113,6 +115,8 @@ enum XArg {
 enum SymbolsArg {
     #[default]
     Braille,
+    Sextant,
+    Octant,
     Block,
 }
 
@@ -330,6 +334,8 @@ fn select_runs(
 fn symbols(arg: SymbolsArg) -> Symbols {
     match arg {
         SymbolsArg::Braille => Symbols::Braille,
+        SymbolsArg::Sextant => Symbols::Sextant,
+        SymbolsArg::Octant => Symbols::Octant,
         SymbolsArg::Block => Symbols::Block,
     }
 }

@@ -60,6 +60,31 @@ fn runs_by_id_relative_time_blocks_and_limits() {
 }
 
 #[test]
+fn sextant_and_octant_cells() {
+    let store = fixture_store("3.17.2");
+    for (symbols, snapshot) in [
+        ("sextant", file!["snapshots/plot/sextant.txt"]),
+        ("octant", file!["snapshots/plot/octant.txt"]),
+    ] {
+        mlrs(&store.root)
+            .args([
+                "plot",
+                "train/loss",
+                "-e",
+                EXP,
+                "--top",
+                "3",
+                "--symbols",
+                symbols,
+            ])
+            .args(["--width", "60", "--height", "14"])
+            .assert()
+            .success()
+            .stdout_eq(snapshot);
+    }
+}
+
+#[test]
 fn edge_cases_draw_gaps_and_negative_steps() {
     let store = fixture_store("3.17.2");
     let out = mlrs_stdout(

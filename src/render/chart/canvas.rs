@@ -1,5 +1,6 @@
 //! The cell grid every chart is drawn into, and the dot canvas behind its lines: braille (2×4
-//! dots a cell) or quadrant blocks (2×2) for terminals and fonts without braille.
+//! dots a cell), sextant (2×3) or octant (2×4) blocks, or quadrant blocks (2×2) for terminals
+//! and fonts with none of these.
 
 /// One terminal cell: a character and an optional palette index ([`super::palette`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,6 +113,11 @@ pub enum Symbols {
     /// Braille patterns, 2×4 dots a cell.
     #[default]
     Braille,
+    /// Sextant blocks (Unicode 13), 2×3 dots a cell: solid, where braille is dotted.
+    Sextant,
+    /// Octant blocks (Unicode 16), 2×4 dots a cell: braille's resolution, solid; few fonts
+    /// have them yet.
+    Octant,
     /// Quadrant blocks, 2×2 dots a cell, for fonts without braille.
     Block,
 }
@@ -120,7 +126,8 @@ impl Symbols {
     /// Dots per cell across and down.
     pub fn dots(self) -> (usize, usize) {
         match self {
-            Symbols::Braille => (2, 4),
+            Symbols::Braille | Symbols::Octant => (2, 4),
+            Symbols::Sextant => (2, 3),
             Symbols::Block => (2, 2),
         }
     }
@@ -128,6 +135,8 @@ impl Symbols {
     fn glyph(self, bits: u8) -> char {
         match self {
             Symbols::Braille => char::from_u32(0x2800 + bits as u32).unwrap_or(' '),
+            Symbols::Sextant => sextant(bits & 63),
+            Symbols::Octant => octant(bits),
             Symbols::Block => QUADRANTS[bits as usize & 15],
         }
     }
@@ -139,8 +148,63 @@ impl Symbols {
                 3 => 1 << (6 + dx),
                 _ => 1 << (dy + 3 * dx),
             },
-            Symbols::Block => 1 << (dx + 2 * dy),
+            // Sextants, octants and quadrants number theirs row by row.
+            Symbols::Sextant | Symbols::Octant | Symbols::Block => 1 << (dx + 2 * dy),
         }
+    }
+}
+
+/// U+1FB00 on holds the 2×3 patterns in order, leaving out the four that older blocks draw.
+fn sextant(bits: u8) -> char {
+    match bits {
+        0 => ' ',
+        21 => '▌',
+        42 => '▐',
+        63 => '█',
+        _ => {
+            let skipped = u32::from(bits > 21) + u32::from(bits > 42);
+            char::from_u32(0x1FB00 + u32::from(bits) - 1 - skipped).unwrap_or(' ')
+        }
+    }
+}
+
+/// The 2×4 patterns that U+1CD00 on leaves out, because a block character already drew them
+/// (quadrants, halves, quarters), and those characters.
+const OCTANT_ELSEWHERE: [(u8, char); 26] = [
+    (0, ' '),
+    (1, '\u{1CEA8}'),
+    (2, '\u{1CEAB}'),
+    (3, '\u{1FB82}'),
+    (5, '▘'),
+    (10, '▝'),
+    (15, '▀'),
+    (20, '\u{1FBE6}'),
+    (40, '\u{1FBE7}'),
+    (63, '\u{1FB85}'),
+    (64, '\u{1CEA3}'),
+    (80, '▖'),
+    (85, '▌'),
+    (90, '▞'),
+    (95, '▛'),
+    (128, '\u{1CEA0}'),
+    (160, '▗'),
+    (165, '▚'),
+    (170, '▐'),
+    (175, '▜'),
+    (192, '▂'),
+    (240, '▄'),
+    (245, '▙'),
+    (250, '▟'),
+    (252, '▆'),
+    (255, '█'),
+];
+
+/// U+1CD00 on holds the other 230 patterns in order.
+fn octant(bits: u8) -> char {
+    let before = OCTANT_ELSEWHERE.partition_point(|&(b, _)| b < bits);
+    match OCTANT_ELSEWHERE.get(before) {
+        Some(&(b, ch)) if b == bits => ch,
+        _ => char::from_u32(0x1CD00 + u32::from(bits) - before as u32).unwrap_or(' '),
     }
 }
 
@@ -300,6 +364,33 @@ mod tests {
         d.line((0.0, 0.0), (1.0, 1.0), None, false);
         d.paint(&mut g, 0, 0);
         assert_eq!(g.get(0, 0).ch, '▚');
+    }
+
+    #[test]
+    fn sextants_and_octants_follow_their_unicode_names() {
+        // BLOCK SEXTANT-1, BLOCK SEXTANT-23456 (the last); BLOCK OCTANT-3 (the first),
+        // BLOCK OCTANT-23, BLOCK OCTANT-2345678 (the last).
+        assert_eq!(sextant(0b1), '\u{1FB00}');
+        assert_eq!(sextant(0b11_1110), '\u{1FB3B}');
+        assert_eq!(octant(0b100), '\u{1CD00}');
+        assert_eq!(octant(0b110), '\u{1CD01}');
+        assert_eq!(octant(0b1111_1110), '\u{1CDE5}');
+        let sextants: std::collections::HashSet<char> = (0..64).map(sextant).collect();
+        let octants: std::collections::HashSet<char> = (0..=255).map(octant).collect();
+        assert_eq!((sextants.len(), octants.len()), (64, 256));
+        // The top-left and bottom-right dots: BLOCK SEXTANT-16, BLOCK OCTANT-18.
+        let mut g = Grid::new(1, 1);
+        for (symbols, want) in [
+            (Symbols::Sextant, '\u{1FB1F}'),
+            (Symbols::Octant, '\u{1CD71}'),
+        ] {
+            let (w, h) = symbols.dots();
+            let mut d = Dots::new(symbols, 1, 1);
+            d.set(0, 0, None, false);
+            d.set(w as i64 - 1, h as i64 - 1, None, false);
+            d.paint(&mut g, 0, 0);
+            assert_eq!(g.get(0, 0).ch, want, "{symbols:?}");
+        }
     }
 
     #[test]
