@@ -405,6 +405,17 @@ fn mistakes_are_usage_or_not_found() {
         code(&["plot", "--scatter", "rmse", "metrics.rmse"]),
         Some(2)
     );
+    // `--color` is the colour switch; the scatter's colour key has its own option.
+    mlrs(&store.root)
+        .args(["plot", "--scatter", "params.max_depth", "metrics.rmse"])
+        .args(["--color", "params.learning_rate"])
+        .assert()
+        .code(2)
+        .stderr_eq(snapbox::str![[r#"
+...
+  tip: to colour the scatter's points by a key, use '--color-by KEY'
+...
+"#]]);
 }
 
 #[test]
