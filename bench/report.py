@@ -3,8 +3,9 @@
 histories (20 params, 10 metrics, 10 tags each): time to write the page (warm cache, release
 build), the file's size, and in headless Chromium the time until the table answers and until
 the first chart is drawn (milliseconds since navigation start, from the page itself). For
-scale, the floor: reading every file of the store (two `cat`s in parallel, as many as the
-machine's 2 cores). Then 10 runs × 100,000 steps, whose whole histories the page holds behind
+scale, two floors: reading every file of the store (two `cat`s in parallel, as many as the
+machine's 2 cores), and `bench/read_floor.c`, which lists and reads only what the report reads,
+on two threads, parsing nothing. Then 10 runs × 100,000 steps, whose whole histories the page holds behind
 its "Draw every logged point" button.
 
     python3 bench/report.py [--runs 10000] [--dir /tmp/mlrs-bench]
@@ -12,6 +13,7 @@ its "Draw every logged point" button.
 The browser part needs the Selenium venv `scripts/test` creates ($MLRS_MLFLOW_VENVS/selenium-4.27.1).
 """
 import os
+import shutil
 import subprocess
 
 from common import MLRS, REPO, VENVS, bench_store, measure, synth_store
@@ -53,6 +55,13 @@ def main():
     floor, _ = measure(["sh", "-c", f"find {store} -type f -print0 | xargs -0 -P 2 -n 5000 cat >/dev/null"],
                        repeat=3)
     print(f"| floor: read every file of the store | {floor:.2f} s |")
+    if shutil.which("cc"):
+        floor_bin = os.path.join(a.dir, "read_floor")
+        subprocess.run(["cc", "-O2", "-pthread", os.path.join(REPO, "bench", "read_floor.c"), "-o",
+                        floor_bin], check=True)
+        c_floor, _ = measure([floor_bin, store], repeat=3)
+        print(f"| floor: list and read what the report reads, in C, 2 threads, no parsing "
+              f"(`bench/read_floor.c`) | {c_floor:.2f} s |")
     long = synth_store(os.path.join(a.dir, "plot-10x100000"), 10, experiments=1, params=2, metrics=1,
                        tags=2, steps=100_000)
     long_out = os.path.join(a.dir, "report-10x100000.html")
