@@ -1,6 +1,7 @@
 //! Clap pieces more than one command uses: where to look for runs (`-e`, `--order-by`,
-//! `--view`) and how a new run is described (`runs start`, `mlrs run`), each turned into the
-//! use case's plain request. Must not run a use case or print.
+//! `--view`), how a new run is described (`runs start`, `mlrs run`) and how chart lines are
+//! drawn (`plot`, `ui`), each turned into the use case's plain request. Must not run a use case
+//! or print.
 
 use std::path::PathBuf;
 
@@ -8,6 +9,7 @@ use super::{Ctx, ViewArg, complete, key_value};
 use crate::ops::ExperimentRef;
 use crate::ops::find::FindRequest;
 use crate::ops::start::{StartRequest, Started};
+use crate::render::chart::Symbols;
 
 /// Where to search and in which order (`search`, `compare`).
 #[derive(clap::Args, Debug)]
@@ -48,6 +50,43 @@ pub struct DirectionArgs {
     /// names with acc, r2, auc, f1, precision, recall, score]
     #[arg(long = "higher-is-better", value_name = "GLOB", add = complete::metric_keys())]
     pub higher: Vec<String>,
+}
+
+/// How chart lines are drawn (`plot`, `ui`); set once in the environment for a font that lacks
+/// braille.
+#[derive(clap::Args, Debug)]
+pub struct SymbolsArgs {
+    /// How lines are drawn: braille dots (2×4 a cell), sextant blocks (2×3, Unicode 13),
+    /// octant blocks (2×4, Unicode 16: few fonts have them yet) or quadrant blocks (2×2, any
+    /// font)
+    #[arg(
+        long,
+        env = "MLRS_SYMBOLS",
+        value_enum,
+        ignore_case = true,
+        default_value_t
+    )]
+    symbols: SymbolsArg,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, Default)]
+enum SymbolsArg {
+    #[default]
+    Braille,
+    Sextant,
+    Octant,
+    Block,
+}
+
+impl SymbolsArgs {
+    pub fn symbols(&self) -> Symbols {
+        match self.symbols {
+            SymbolsArg::Braille => Symbols::Braille,
+            SymbolsArg::Sextant => Symbols::Sextant,
+            SymbolsArg::Octant => Symbols::Octant,
+            SymbolsArg::Block => Symbols::Block,
+        }
+    }
 }
 
 /// How a new run is described (`runs start`, `mlrs run`).

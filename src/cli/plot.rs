@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context as _, Result};
 use clap::ValueEnum;
 
-use super::args::{DirectionArgs, ScopeArgs};
+use super::args::{DirectionArgs, ScopeArgs, SymbolsArgs};
 use super::exit::UsageError;
 use super::{Ctx, complete};
 use crate::ops::columns::{Columns, Kind};
@@ -16,7 +16,7 @@ use crate::ops::find::{find, named_runs};
 use crate::ops::keys::present;
 use crate::ops::plot::{KeyPatterns, XAxis, histories, runs_with_metrics};
 use crate::query::{Directions, Field};
-use crate::render::chart::{self, ChartOptions, LineChart, Series, Symbols, Unit, palette};
+use crate::render::chart::{self, ChartOptions, LineChart, Series, Unit, palette};
 use crate::shape::compare::run_labels;
 use crate::shape::plot;
 use crate::store::{DataSelection, Run, RunInfo, Store, StoreError, Subject};
@@ -83,11 +83,8 @@ pub struct Args {
     /// Write the chart (lines, --scatter or --parallel) to FILE.svg instead of the terminal
     #[arg(long, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// How lines are drawn: braille dots (2×4 a cell), sextant blocks (2×3, Unicode 13),
-    /// octant blocks (2×4, Unicode 16: few fonts have them yet) or quadrant blocks (2×2, any
-    /// font)
-    #[arg(long, value_enum, ignore_case = true, default_value_t)]
-    symbols: SymbolsArg,
+    #[command(flatten)]
+    symbols: SymbolsArgs,
     /// A scatter plot of two keys, one point per run (params, metrics or tags; numbers or
     /// categories), the best run a star
     #[arg(long, num_args = 2, value_names = ["X", "Y"], conflicts_with_all = ["parallel", "words"], add = complete::entity_keys())]
@@ -109,15 +106,6 @@ enum XArg {
     Step,
     Time,
     Relative,
-}
-
-#[derive(ValueEnum, Clone, Copy, Debug, Default)]
-enum SymbolsArg {
-    #[default]
-    Braille,
-    Sextant,
-    Octant,
-    Block,
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
@@ -182,7 +170,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             .transpose()?
             .unwrap_or_default(),
         color: ctx.style.color,
-        symbols: symbols(args.symbols),
+        symbols: args.symbols.symbols(),
         legend: true,
     };
     let labels = run_labels(runs.iter());
@@ -262,7 +250,7 @@ fn by_run(ctx: &Ctx, store: &Store, args: &Args) -> Result<()> {
     let look = plot::Look {
         directions: &directions,
         color: ctx.style.color,
-        symbols: symbols(args.symbols),
+        symbols: args.symbols.symbols(),
     };
     let (width, height) = size(ctx, args.width, args.height);
     if !args.scatter.is_empty() {
@@ -329,15 +317,6 @@ fn select_runs(
     let picked = runs_with_metrics(store, &req, patterns, args.top.unwrap_or(10))?;
     ctx.report(&picked);
     Ok(picked.runs)
-}
-
-fn symbols(arg: SymbolsArg) -> Symbols {
-    match arg {
-        SymbolsArg::Braille => Symbols::Braille,
-        SymbolsArg::Sextant => Symbols::Sextant,
-        SymbolsArg::Octant => Symbols::Octant,
-        SymbolsArg::Block => Symbols::Block,
-    }
 }
 
 fn check_smooth(alpha: f64) -> Result<f64, UsageError> {

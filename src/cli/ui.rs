@@ -2,6 +2,7 @@
 
 use anyhow::Result;
 
+use super::args::SymbolsArgs;
 use super::exit::UsageError;
 use super::{Ctx, complete};
 
@@ -30,6 +31,8 @@ pub struct Args {
     /// file systems, which do not send them)
     #[arg(long)]
     poll: bool,
+    #[command(flatten)]
+    symbols: SymbolsArgs,
 }
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
@@ -51,6 +54,7 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             color: ctx.style.color,
             utc: ctx.style.utc,
             poll: args.poll,
+            symbols: args.symbols.symbols(),
         },
     )
 }

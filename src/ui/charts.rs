@@ -17,7 +17,7 @@ use ratatui::widgets::{Block, Paragraph, Widget};
 use super::data;
 use super::model::Model;
 use super::theme::Theme;
-use crate::render::chart::{self, ChartOptions, Grid, LineChart, Series, Symbols, Unit, palette};
+use crate::render::chart::{self, ChartOptions, Grid, LineChart, Series, Unit, palette};
 use crate::store::{MetricPoint, RunInfo};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -347,7 +347,7 @@ fn chart(m: &Model, key: &str, f: &mut Frame, area: Rect, (page, pages): (usize,
             },
             ylim: (None, None),
             color: m.color,
-            symbols: Symbols::Braille,
+            symbols: m.symbols,
             legend: false,
         },
     };

@@ -15,6 +15,7 @@ use super::plot::PlotState;
 use super::registry::RegistryState;
 use crate::ops::columns::{Columns, Kind};
 use crate::query::{Attr, Directions, Field, Filter, OrderBy, Target, best_all};
+use crate::render::chart::Symbols;
 use crate::store::{Experiment, Problem, Store};
 
 /// Something that happened: a key, the mouse, data arriving, time passing.
@@ -100,6 +101,7 @@ pub(crate) struct Model {
     pub store: Store,
     pub read_only: bool,
     pub color: bool,
+    pub symbols: Symbols,
     pub utc: bool,
     pub size: (u16, u16),
     pub experiments: Vec<Experiment>,
@@ -169,6 +171,8 @@ pub struct Options {
     pub utc: bool,
     /// Look for changes by polling, not by file notifications.
     pub poll: bool,
+    /// How chart lines are drawn.
+    pub symbols: Symbols,
 }
 
 impl Model {
@@ -180,6 +184,7 @@ impl Model {
             store,
             read_only: opts.read_only,
             color: opts.color,
+            symbols: opts.symbols,
             utc: opts.utc,
             size: (80, 24),
             counts: data::count(&experiments, &[]),

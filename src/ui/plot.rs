@@ -13,7 +13,7 @@ use super::entry::Entry;
 use super::model::Model;
 use crate::ops::columns::Columns;
 use crate::query::{Directions, Field};
-use crate::render::chart::{self, Symbols};
+use crate::render::chart;
 use crate::shape::plot::{self, Look};
 use crate::store::Run;
 
@@ -134,7 +134,7 @@ pub(crate) fn render(m: &Model, f: &mut Frame, area: Rect) {
     let look = Look {
         directions: &directions,
         color: m.color,
-        symbols: Symbols::Braille,
+        symbols: m.symbols,
     };
     let grid = match &m.plot {
         PlotState::None => return,

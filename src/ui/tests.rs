@@ -9,6 +9,7 @@ use snapbox::{assert_data_eq, file};
 
 use super::data;
 use super::model::{Model, Msg, Options, View, update};
+use crate::render::chart::Symbols;
 use crate::store::Store;
 
 const NOW_MS: i64 = 1_795_500_000_000;
@@ -28,6 +29,7 @@ fn model_with(read_only: bool) -> Model {
             color: false,
             utc: true,
             poll: true,
+            symbols: Symbols::Braille,
         },
     )
     .unwrap();
@@ -205,6 +207,14 @@ fn charts_of_marked_runs() {
     assert_data_eq!(screen(&m), file!["snapshots/charts.txt"]);
     keys(&mut m, "lm+.");
     assert!(m.charts.log_y && m.charts.smooth > 0.0 && m.charts.cursor.is_some());
+    // Lines are drawn in the cells `--symbols` (or MLRS_SYMBOLS) chose.
+    m.symbols = Symbols::Block;
+    let blocks = screen(&m);
+    let braille = |c: char| ('\u{2801}'..='\u{28FF}').contains(&c);
+    assert!(
+        blocks.contains(&['▘', '▝', '▖', '▗', '▚', '▞'][..]) && !blocks.chars().any(braille),
+        "{blocks}"
+    );
 }
 
 #[test]

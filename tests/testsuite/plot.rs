@@ -43,16 +43,8 @@ fn runs_by_id_relative_time_blocks_and_limits() {
     let store = fixture_store("3.17.2");
     mlrs(&store.root)
         .args(["plot", "rmse", "train/*", "1c29c808", "4d54d6f9"])
-        .args([
-            "--x",
-            "relative",
-            "--symbols",
-            "block",
-            "--ylim",
-            "0:",
-            "--xlim",
-            ":8000",
-        ])
+        .env("MLRS_SYMBOLS", "block")
+        .args(["--x", "relative", "--ylim", "0:", "--xlim", ":8000"])
         .args(["--width", "60", "--height", "14"])
         .assert()
         .success()
