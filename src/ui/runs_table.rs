@@ -88,7 +88,7 @@ pub(crate) fn render(m: &Model, f: &mut Frame, area: Rect) {
     let mut widths = vec![Constraint::Length(2), Constraint::Length(ID_WIDTH)];
     widths.extend(shown.iter().map(|(_, _, w)| Constraint::Length(*w)));
     let mut head = vec![Cell::from(""), Cell::from("run id")];
-    for (i, c, _) in &shown {
+    for (i, c, w) in &shown {
         let arrow = match &m.sort {
             Some(o) if o.field == **c => {
                 if o.ascending {
@@ -104,7 +104,13 @@ pub(crate) fn render(m: &Model, f: &mut Frame, area: Rect) {
         } else {
             theme.header()
         };
-        head.push(Cell::from(format!("{}{arrow}", header(c))).style(style));
+        let title = format!("{}{arrow}", header(c));
+        let title = match c {
+            // Over right-aligned numbers, and clear of the best mark's column.
+            Field::Metric(_) => format!("{title:>0$} ", usize::from(*w).saturating_sub(1)),
+            _ => title,
+        };
+        head.push(Cell::from(title).style(style));
     }
     let rows: Vec<Row> = m
         .rows
@@ -131,22 +137,21 @@ pub(crate) fn render(m: &Model, f: &mut Frame, area: Rect) {
             for (_, c, w) in &shown {
                 let best = matches!(c, Field::Metric(k)
                     if m.best.get(k).is_some_and(|b| run.metric(k) == Some(*b)));
-                // The best value's `*` takes a column of the number's.
-                let mut value = text(
-                    run,
-                    c,
-                    m.utc,
-                    usize::from(*w).saturating_sub(usize::from(best)),
-                );
+                // Metric values are right-aligned; the last column is the best value's `*`.
+                let metric = matches!(c, Field::Metric(_));
+                let room = usize::from(*w).saturating_sub(usize::from(metric));
+                let mut value = text(run, c, m.utc, room);
                 let mut style = Style::new();
                 match c {
                     Field::Attr(Attr::RunName) if row.depth > 0 => {
                         value = format!("{}└ {value}", "  ".repeat(row.depth - 1));
                     }
                     Field::Attr(Attr::Status) => style = theme.status(&value),
-                    _ if best => {
-                        style = theme.best();
-                        value.push('*');
+                    Field::Metric(_) => {
+                        if best {
+                            style = theme.best();
+                        }
+                        value = format!("{value:>room$}{}", if best { '*' } else { ' ' });
                     }
                     _ => {}
                 }
