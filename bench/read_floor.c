@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char **runs;
@@ -26,7 +27,8 @@ static void add_run(const char *path) {
     runs[nruns++] = strdup(path);
 }
 
-/* Runs are the folders holding a meta.yaml inside experiment folders (names not starting '.'). */
+/* Runs are the folders inside experiment folders (names not starting with '.'; an experiment's
+ * tags/ is not a run). */
 static void find_runs(const char *root) {
     DIR *top = opendir(root);
     struct dirent *e, *r;
@@ -40,7 +42,11 @@ static void find_runs(const char *root) {
         while ((r = readdir(d))) {
             if (r->d_name[0] == '.' || strcmp(r->d_name, "tags") == 0) continue;
             snprintf(run, sizeof run, "%s/%s", exp, r->d_name);
-            if (r->d_type == DT_DIR) add_run(run);
+            struct stat st;
+            /* Some file systems do not give the type in the listing. */
+            if (r->d_type == DT_DIR || (r->d_type == DT_UNKNOWN && stat(run, &st) == 0 &&
+                                        S_ISDIR(st.st_mode)))
+                add_run(run);
         }
         closedir(d);
     }

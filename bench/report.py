@@ -5,8 +5,8 @@ build), the file's size, and in headless Chromium the time until the table answe
 the first chart is drawn (milliseconds since navigation start, from the page itself). For
 scale, two floors: reading every file of the store (two `cat`s in parallel, as many as the
 machine's 2 cores), and `bench/read_floor.c`, which lists and reads only what the report reads,
-on two threads, parsing nothing. Then 10 runs × 100,000 steps, whose whole histories the page holds behind
-its "Draw every logged point" button.
+on two threads, parsing nothing. Then 10 runs × 100,000 steps, whose whole histories the page
+holds behind its "Draw every logged point" button.
 
     python3 bench/report.py [--runs 10000] [--dir /tmp/mlrs-bench]
 

@@ -235,7 +235,7 @@ pub fn main() -> ExitCode {
     let cli = match parsed {
         Ok(cli) => cli,
         Err(mut e) => {
-            scatter_colour_tip(&mut e);
+            plot::colour_tip(&mut e);
             let code = e.exit_code();
             // Help and version go to stdout; a closed pipe there is not an error.
             let _ = e.print();
@@ -271,25 +271,6 @@ pub fn main() -> ExitCode {
     match result {
         Ok(()) => ctx.finish(),
         Err(e) => exit::report(&e),
-    }
-}
-
-/// `--color` is the global colour switch, so a scatter coloured by a key (`--color
-/// params.depth`) is refused; say which option does that.
-fn scatter_colour_tip(e: &mut clap::Error) {
-    use clap::error::{ContextKind, ContextValue, ErrorKind};
-    let on_color = matches!(e.get(ContextKind::InvalidArg),
-        Some(ContextValue::String(arg)) if arg.starts_with("--color "));
-    if e.kind() == ErrorKind::InvalidValue
-        && on_color
-        && std::env::args_os().any(|a| a == "--scatter")
-    {
-        e.insert(
-            ContextKind::Suggested,
-            ContextValue::StyledStrs(vec![
-                "to colour the scatter's points by a key, use '--color-by KEY'".into(),
-            ]),
-        );
     }
 }
 

@@ -319,6 +319,28 @@ fn select_runs(
     Ok(picked.runs)
 }
 
+/// `--color` is the global colour switch, so a scatter coloured by a key (`--color
+/// params.depth`) is refused before `plot` runs; the refusal says which option does that.
+pub(super) fn colour_tip(e: &mut clap::Error) {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let color_key = matches!(
+        (e.get(ContextKind::InvalidArg), e.get(ContextKind::InvalidValue)),
+        (Some(ContextValue::String(arg)), Some(ContextValue::String(value)))
+            if arg.starts_with("--color ") && value.contains('.')
+    );
+    let scatter = std::env::args_os()
+        .take_while(|a| a != "--")
+        .any(|a| a == "--scatter" || a.to_string_lossy().starts_with("--scatter="));
+    if e.kind() == ErrorKind::InvalidValue && color_key && scatter {
+        e.insert(
+            ContextKind::Suggested,
+            ContextValue::StyledStrs(vec![
+                "to colour the scatter's points by a key, use '--color-by KEY'".into(),
+            ]),
+        );
+    }
+}
+
 fn check_smooth(alpha: f64) -> Result<f64, UsageError> {
     if (0.0..1.0).contains(&alpha) {
         Ok(alpha)

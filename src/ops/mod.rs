@@ -50,6 +50,17 @@ pub mod sync;
 
 use crate::store::{Experiment, Problem, Store, StoreError};
 
+/// Every key that occurs, once each and sorted. Runs mostly share their keys, so each key is
+/// hashed (10k runs × 20 params is 200k hashes) and only the few distinct ones are sorted.
+pub(crate) fn distinct_keys<'a>(keys: impl Iterator<Item = &'a String>) -> Vec<&'a String> {
+    let mut distinct: Vec<&String> = keys
+        .collect::<std::collections::HashSet<&String>>()
+        .into_iter()
+        .collect();
+    distinct.sort_unstable();
+    distinct
+}
+
 /// A result that may have skipped unreadable entries while it was loaded.
 pub trait Outcome {
     fn problems(&self) -> &[Problem] {

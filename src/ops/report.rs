@@ -10,10 +10,11 @@ use rayon::prelude::*;
 
 use super::Outcome;
 use super::UsageError;
+use super::distinct_keys;
 use super::find::{FindRequest, find};
 use crate::query::{Direction, Directions};
 use crate::store::{DataSelection, Keys, MetricFile, Problem, Run, Store};
-use crate::store::{MetricPoint, distinct_keys, latest};
+use crate::store::{MetricPoint, latest};
 
 /// What to report on.
 pub struct Request {
@@ -37,6 +38,9 @@ pub struct Report {
     pub runs: Vec<Run>,
     /// Experiment id → name, for the experiments the runs belong to.
     pub experiment_names: BTreeMap<String, String>,
+    /// Every param and tag key of the runs, sorted.
+    pub param_keys: Vec<String>,
+    pub tag_keys: Vec<String>,
     /// Every metric key of the runs, sorted, with its direction.
     pub metrics: Vec<(String, Option<Direction>)>,
     /// Metric key → one entry per run (`None` when the run did not log it): what charts draw
@@ -214,6 +218,14 @@ pub fn load(store: &Store, req: Request) -> anyhow::Result<Report> {
             .into_iter()
             .filter(|e| runs.iter().any(|r| r.info.experiment_id == e.id))
             .map(|e| (e.id, e.name))
+            .collect(),
+        param_keys: distinct_keys(runs.iter().flat_map(|r| r.data.params.keys()))
+            .into_iter()
+            .cloned()
+            .collect(),
+        tag_keys: distinct_keys(runs.iter().flat_map(|r| r.data.tags.keys()))
+            .into_iter()
+            .cloned()
             .collect(),
         metrics,
         histories,

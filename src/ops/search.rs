@@ -3,10 +3,11 @@
 //! dictionaries. Must not build the view itself.
 
 use crate::query::{Attr, Directions, Field, Needs, Value, best_all};
-use crate::store::{DataSelection, Experiment, Problem, Run, RunInfo, Store, distinct_keys};
+use crate::store::{DataSelection, Experiment, Problem, Run, RunInfo, Store};
 
 use super::columns::{Columns, Kind};
 use super::compare::{Entry, differs};
+use super::distinct_keys;
 use super::find::{FindRequest, find};
 use super::history::{Spark, sparks};
 use super::keys::UnknownKey;

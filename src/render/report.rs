@@ -113,19 +113,20 @@ fn core_json(report: &Report, page: &Page) -> Value {
         shared_strings(runs.iter().map(f))
     };
     // One column per key, the keys' columns built in parallel.
-    let keyed = |of: &(dyn Fn(&crate::store::Run) -> &BTreeMap<String, String> + Sync)| {
-        crate::store::distinct_keys(runs.iter().flat_map(|r| of(r).keys()))
-            .into_par_iter()
-            .map(|k| {
-                let column = shared_strings(runs.iter().map(|r| of(r).get(k).map(String::as_str)));
-                (k.clone(), column)
-            })
-            .collect::<Vec<_>>()
-            .into_iter()
-            .collect::<Map<String, Value>>()
-    };
-    let params = keyed(&|r| &r.data.params);
-    let tags = keyed(&|r| &r.data.tags);
+    let keyed =
+        |keys: &[String], of: &(dyn Fn(&crate::store::Run) -> &BTreeMap<String, String> + Sync)| {
+            keys.par_iter()
+                .map(|k| {
+                    let column =
+                        shared_strings(runs.iter().map(|r| of(r).get(k).map(String::as_str)));
+                    (k.clone(), column)
+                })
+                .collect::<Vec<_>>()
+                .into_iter()
+                .collect::<Map<String, Value>>()
+        };
+    let params = keyed(&report.param_keys, &|r| &r.data.params);
+    let tags = keyed(&report.tag_keys, &|r| &r.data.tags);
     let metrics: Map<String, Value> = report
         .metrics
         .iter()

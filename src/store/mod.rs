@@ -40,7 +40,7 @@ pub use logging::{Batch, MetricEntry, NewRun, RUN_NAME_TAG};
 pub use ops::NewExperiment;
 pub use run::{
     DataSelection, DatasetInput, Keys, MetricFile, Run, RunData, RunInfo, RunStatus, default_order,
-    distinct_keys, key_names,
+    key_names,
 };
 
 /// Which lifecycle stages a listing includes (MLflow's `ViewType`).

@@ -617,17 +617,6 @@ impl MetricReader {
     }
 }
 
-/// Every key that occurs, once each and sorted. Runs mostly share their keys, so each key is
-/// hashed (10k runs × 20 params is 200k hashes) and only the few distinct ones are sorted.
-pub fn distinct_keys<'a>(keys: impl Iterator<Item = &'a String>) -> Vec<&'a String> {
-    let mut distinct: Vec<&String> = keys
-        .collect::<std::collections::HashSet<&String>>()
-        .into_iter()
-        .collect();
-    distinct.sort_unstable();
-    distinct
-}
-
 /// The keys in a run's `params/`, `metrics/` or `tags/` folder `dir`, sorted (none when it is
 /// missing).
 pub fn key_names(dir: &Path) -> Result<Vec<String>> {

@@ -22,7 +22,8 @@ fn width(field: &Field) -> u16 {
         Field::Attr(Attr::RunName) => 18,
         Field::Attr(Attr::Status) => 8,
         Field::Attr(Attr::StartTime) => 11,
-        // One more for the sort arrow.
+        // One more for the sort arrow; a metric's values have a column for the best one's `*`.
+        Field::Metric(_) => (header(field).chars().count() as u16 + 2).clamp(8, 15),
         other => (header(other).chars().count() as u16 + 1).clamp(8, 14),
     }
 }
@@ -107,7 +108,10 @@ pub(crate) fn render(m: &Model, f: &mut Frame, area: Rect) {
         let title = format!("{}{arrow}", header(c));
         let title = match c {
             // Over right-aligned numbers, and clear of the best mark's column.
-            Field::Metric(_) => format!("{title:>0$} ", usize::from(*w).saturating_sub(1)),
+            Field::Metric(_) => {
+                let width = usize::from(*w).saturating_sub(1);
+                format!("{title:>width$} ")
+            }
             _ => title,
         };
         head.push(Cell::from(title).style(style));

@@ -87,6 +87,7 @@ pub fn mlrs_bare() -> SnapCommand {
         .env_remove("MLFLOW_EXPERIMENT_ID")
         .env_remove("MLFLOW_RUN_ID")
         .env_remove("RUST_BACKTRACE")
+        .env_remove("MLRS_SYMBOLS")
 }
 
 /// Run mlrs with `--format json`, expect success, parse stdout.

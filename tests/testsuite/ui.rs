@@ -36,7 +36,7 @@ impl Screen {
         // `timeout` is the last guard: should the test process itself be killed before its
         // Drop runs, mlrs still ends within minutes.
         let mut command = format!(
-            "env TZ=UTC NO_COLOR=1 MLRS_NOW_MS={NOW_MS} timeout --foreground 300 {} --store {} ui",
+            "env -u MLRS_SYMBOLS TZ=UTC NO_COLOR=1 MLRS_NOW_MS={NOW_MS} timeout --foreground 300 {} --store {} ui",
             bin.display(),
             root.display()
         );
