@@ -730,7 +730,6 @@ fn look_at(state: &State, dir: &Path, include_deleted: bool) -> Seen {
     }
 }
 
-/// Find or create the experiment by name, then send tags that changed.
 /// Ask the server for each experiment the state maps to (one request each): a rerun with
 /// nothing new makes no other request, so a server that is down would go unnoticed, and one
 /// that was wiped or replaced would be taken to hold what it no longer has. When an
@@ -779,6 +778,7 @@ fn check_server(
     Ok(())
 }
 
+/// Find or create the experiment by name, then send tags that changed.
 fn sync_experiment(
     client: &Client,
     state: &mut State,

@@ -4,9 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use walkdir::WalkDir;
-
-use super::error::{Problem, Result, StoreError};
+use super::error::{Problem, Result};
 use super::folder::{Entry, Folder};
 use super::fs;
 
@@ -115,41 +113,12 @@ pub fn read_some<'a>(
     Ok(out)
 }
 
-/// `(key, path)` of every key file under `dir`, sorted by key.
+/// `(key, path)` of every key file under `dir`, in name order folder by folder.
 pub fn list(dir: &Path) -> Result<Vec<(String, std::path::PathBuf)>> {
     let mut out = Vec::new();
-    for entry in WalkDir::new(dir).min_depth(1).sort_by_file_name() {
-        let entry = match entry {
-            Ok(entry) => entry,
-            // No folder, no keys (asked of the walk, not before it: one system call fewer).
-            Err(e)
-                if e.depth() == 0
-                    && e.io_error().is_some_and(|e| {
-                        matches!(
-                            e.kind(),
-                            std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
-                        )
-                    }) =>
-            {
-                return Ok(Vec::new());
-            }
-            Err(e) => return Err(StoreError::walk(dir, e)),
-        };
-        let name = entry.file_name().to_string_lossy();
-        if entry.file_type().is_dir() || name.starts_with(TEMP_PREFIX) {
-            continue;
-        }
-        // Most keys are files right in the folder; only nested ones (`a/b`) are joined.
-        let key = if entry.depth() == 1 {
-            name.into_owned()
-        } else {
-            let rel = entry.path().strip_prefix(dir).unwrap_or(entry.path());
-            rel.components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/")
-        };
-        out.push((key, entry.path().to_path_buf()));
-    }
+    each_key(dir, &mut |folder, entry, key| {
+        out.push((key, folder.path_of(entry)));
+        Ok(())
+    })?;
     Ok(out)
 }
