@@ -422,19 +422,15 @@ fn parse_line(raw: &str) -> std::result::Result<MetricPoint, String> {
 }
 
 /// The line almost every metric file holds, `timestamp value step` and its newline in plain
-/// ASCII, read without the general rules; `None` sends anything else to [`parse_line`], which
-/// gives the same answer for these lines.
+/// ASCII, read in one pass without the general rules; `None` sends anything else to
+/// [`parse_line`], which gives the same answer for these lines.
 fn parse_plain(line: &[u8]) -> Option<MetricPoint> {
     let (timestamp, rest) = leading_int(line.strip_suffix(b"\n")?)?;
-    let rest = rest.strip_prefix(b" ")?;
-    let (value, rest) = rest.split_at(memchr::memchr(b' ', rest)?);
-    let (step, rest) = leading_int(&rest[1..])?;
+    let (value, rest) = leading_float(rest.strip_prefix(b" ")?)?;
+    let (step, rest) = leading_int(rest.strip_prefix(b" ")?)?;
     if !rest.is_empty() {
         return None;
     }
-    // What Rust reads as a float, Python's `float()` reads the same (Python also takes `_`
-    // between digits and surrounding whitespace, which Rust refuses: those go the long way).
-    let value = std::str::from_utf8(value).ok()?.parse().ok()?;
     Some(MetricPoint {
         timestamp,
         value,
@@ -450,18 +446,32 @@ fn leading_int(bytes: &[u8]) -> Option<(i64, &[u8])> {
         [b'-', rest @ ..] => (true, rest),
         _ => (false, bytes),
     };
-    let len = digits
-        .iter()
-        .take(19)
-        .position(|b| !b.is_ascii_digit())
-        .unwrap_or(digits.len().min(19));
+    let mut n: i64 = 0;
+    let mut len = 0;
+    while let Some(d) = digits
+        .get(len)
+        .map(|b| b.wrapping_sub(b'0'))
+        .filter(|d| *d <= 9)
+    {
+        // Wrapping: a 19th digit is refused below, whatever it did to `n`.
+        n = n.wrapping_mul(10).wrapping_add(i64::from(d));
+        len += 1;
+    }
     if len == 0 || len > 18 {
         return None;
     }
-    let n = digits[..len]
-        .iter()
-        .fold(0_i64, |n, &d| n * 10 + i64::from(d - b'0'));
     Some((if negative { -n } else { n }, &digits[len..]))
+}
+
+/// A finite float at the start of `bytes` written as Python's `repr` writes one (a `-`, digits,
+/// an optional fraction and exponent), and what follows it; correctly rounded, as Python's
+/// `float()` is. Other forms (`+1`, `.5`, `nan`, `1_0`) are `None`, for the general parse.
+fn leading_float(bytes: &[u8]) -> Option<(f64, &[u8])> {
+    if !matches!(bytes.first(), Some(b'-' | b'0'..=b'9')) {
+        return None;
+    }
+    let (value, used) = fast_float2::parse_partial::<f64, _>(bytes).ok()?;
+    value.is_finite().then(|| (value, &bytes[used..]))
 }
 
 /// Python's `int(text)`; plain decimal integers without the general rules.
@@ -730,6 +740,19 @@ mod tests {
                 "float {case:?}"
             );
             assert_eq!(parse_int(case), pyfloat::parse_int(case), "int {case:?}");
+            let line = format!("1795239971000 {case} 7\n");
+            let plain = parse_plain(line.as_bytes());
+            if let Some(point) = &plain {
+                let general = parse_line(&line).unwrap();
+                assert_eq!(point.value.to_bits(), general.value.to_bits(), "{line:?}");
+                assert_eq!(
+                    (point.timestamp, point.step),
+                    (general.timestamp, general.step)
+                );
+            }
+            // Python's repr of every finite value takes the one-pass road.
+            let repr = general.is_some_and(f64::is_finite) && !case.starts_with(['+', '.']);
+            assert!(plain.is_some() || !repr || case.contains('_'), "{line:?}");
         }
     }
 
@@ -787,6 +810,16 @@ mod fuzz {
         #[test]
         fn on_random_lines(raw in "\\PC{0,80}") {
             let _ = parse_line(&raw);
+        }
+
+        #[test]
+        fn the_one_pass_road_agrees_with_the_general_one(raw in line_soup()) {
+            let line = format!("{raw}\n");
+            if let Some(point) = parse_plain(line.as_bytes()) {
+                let general = parse_line(&line).unwrap();
+                prop_assert_eq!(point.value.to_bits(), general.value.to_bits());
+                prop_assert_eq!((point.timestamp, point.step), (general.timestamp, general.step));
+            }
         }
 
         #[test]
