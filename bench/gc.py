@@ -17,8 +17,19 @@ import subprocess
 from common import ENV, MLFLOW_CLI, MLRS, build_mlrs, measure, report, synth_store
 
 
+def disk_bytes(path):
+    out = subprocess.run(["du", "-s", "--block-size=1", path], check=True, capture_output=True, text=True).stdout
+    return int(out.split()[0])
+
+
 def fresh_copy(store, dest):
     shutil.rmtree(dest, ignore_errors=True)
+    # A copy that fills the disk leaves every other program on the machine failing to write;
+    # refuse up front, with room to spare for block rounding.
+    need, free = disk_bytes(store) * 1.2, shutil.disk_usage(os.path.dirname(dest)).free
+    if need > free:
+        raise SystemExit(f"gc.py: copying {store} needs about {need / 1e9:.1f} GB, "
+                         f"and {free / 1e9:.1f} GB is free; free some space first")
     subprocess.run(["cp", "-a", store, dest], check=True)
     subprocess.run(["sync"], check=True)
     return dest
