@@ -119,7 +119,8 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     let (metrics, run_words) = split_words(&args.words)?;
     let patterns = KeyPatterns::parse(&metrics)?;
     let runs = select_runs(ctx, &store, &args, &run_words, &patterns)?;
-    let keys = patterns.select(&present(&runs, Kind::Metric));
+    let available = present(&runs, Kind::Metric);
+    let keys = patterns.select(&available);
     if keys.is_empty() {
         return Err(StoreError::not_found(
             Subject::Input {
@@ -137,6 +138,9 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
             ),
         )
         .into());
+    }
+    for note in patterns.unmatched(&available) {
+        ctx.note(&note);
     }
     let x = match args.x {
         XArg::Step => XAxis::Step,

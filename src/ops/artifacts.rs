@@ -21,8 +21,18 @@ outcome!(ArtifactList);
 /// Every artifact of `run` below `path`.
 pub fn list(store: &Store, run: &str, path: &str) -> anyhow::Result<ArtifactList> {
     let run = store.find_run(run)?;
-    let root = store.run_artifacts(&run)?;
     let path = path.trim_end_matches('/').to_owned();
+    // A run that never logged an artifact may have no folder at all (git drops empty ones too):
+    // MLflow lists it as empty, and so does mlrs.
+    if path.is_empty() && !store.artifact_dir(&run)?.exists() {
+        return Ok(ArtifactList {
+            run,
+            path,
+            entries: Vec::new(),
+            problems: Vec::new(),
+        });
+    }
+    let root = store.run_artifacts(&run)?;
     let tree = root.tree(&path)?;
     let entries = tree.items.into_iter().filter(|e| e.path != path).collect();
     Ok(ArtifactList {

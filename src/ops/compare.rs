@@ -104,7 +104,12 @@ pub fn compare(store: &Store, req: &CompareRequest) -> anyhow::Result<Compared> 
         .collect();
     let named_run_unreadable = selected.named && !selected.problems.is_empty();
     let infos: Vec<RunInfo> = selected.runs.iter().map(|r| r.info.clone()).collect();
-    let sparks = sparks(&infos, &req.spark, &mut selected.problems);
+    let sparks = sparks(
+        &infos,
+        &req.spark,
+        &mut selected.problems,
+        &mut selected.unknown,
+    );
     Ok(Compared {
         named_run_unreadable,
         runs: selected.runs,

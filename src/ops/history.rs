@@ -6,6 +6,8 @@ use globset::GlobBuilder;
 use rayon::prelude::*;
 
 use super::UsageError;
+use super::columns::Kind;
+use super::keys::{UnknownKey, suggest};
 use crate::query::{closest, did_you_mean};
 use crate::store::MetricPoint;
 use crate::store::{Problem, RunInfo, Store, StoreError, Subject, quote};
@@ -50,14 +52,27 @@ pub struct Spark {
 }
 
 /// The [`Spark`]s of `keys` over `runs` (a `metrics.` prefix is allowed); unreadable metric
-/// files become problems and empty cells.
-pub fn sparks(runs: &[RunInfo], keys: &[String], problems: &mut Vec<Problem>) -> Vec<Spark> {
+/// files become problems and empty cells, and a key no run logged (a typo) an [`UnknownKey`].
+pub fn sparks(
+    runs: &[RunInfo],
+    keys: &[String],
+    problems: &mut Vec<Problem>,
+    unknown: &mut Vec<UnknownKey>,
+) -> Vec<Spark> {
     let keys: Vec<String> = keys
         .iter()
         .map(|k| k.strip_prefix("metrics.").unwrap_or(k).to_owned())
         .collect();
     let loaded = histories(runs, &keys);
     problems.extend(loaded.problems);
+    for key in &keys {
+        if !loaded.series.iter().any(|s| &s.key == key) {
+            unknown.push(UnknownKey {
+                named: Kind::Metric.field(key).label(),
+                suggestions: suggest(runs, Some(Kind::Metric), key),
+            });
+        }
+    }
     keys.into_iter()
         .map(|key| Spark {
             values: runs

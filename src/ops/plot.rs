@@ -72,6 +72,27 @@ impl KeyPatterns {
         })
     }
 
+    /// What to say of each pattern that matches none of `available` (with the names close to
+    /// it): a typo among several metrics must not vanish from the chart silently.
+    pub fn unmatched(&self, available: &[String]) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(p, g)| {
+                !available
+                    .iter()
+                    .any(|k| g.as_ref().map_or(k == p, |g| g.is_match(k)))
+            })
+            .map(|(p, _)| {
+                let near = crate::query::closest(p, available.iter().cloned(), String::as_str);
+                let said = format!("no selected run logged a metric matching '{p}'");
+                match crate::query::did_you_mean(&near) {
+                    Some(hint) => format!("{said}; {hint}"),
+                    None => said,
+                }
+            })
+            .collect()
+    }
+
     /// The keys of `available` the patterns match: pattern by pattern, names sorted, each once.
     pub fn select(&self, available: &[String]) -> Vec<String> {
         let mut keys: Vec<String> = Vec::new();

@@ -119,7 +119,7 @@ pub fn search(store: &Store, req: &SearchRequest) -> anyhow::Result<Searched> {
         })
         .collect();
     let infos: Vec<RunInfo> = found.runs.iter().map(|r| r.info.clone()).collect();
-    let sparks = sparks(&infos, &req.spark, &mut found.problems);
+    let sparks = sparks(&infos, &req.spark, &mut found.problems, &mut found.unknown);
     Ok(Searched {
         best,
         runs: found.runs,

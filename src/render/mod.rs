@@ -194,8 +194,14 @@ pub fn write(
                             } else {
                                 format!("{first} … {last}")
                             };
+                            // In compare the columns are runs; elsewhere `-c` picks them.
+                            let narrower = if table.row_names {
+                                "compare fewer runs"
+                            } else {
+                                "choose columns with -c"
+                            };
                             notes.push(format!(
-                                "{} of {} columns did not fit the terminal ({which}): pass --wide, or choose columns with -c",
+                                "{} of {} columns did not fit the terminal ({which}): pass --wide, or {narrower}",
                                 fit.dropped.len(),
                                 table.headers.len(),
                             ));

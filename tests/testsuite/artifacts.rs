@@ -47,6 +47,28 @@ fn list_shows_the_tree_with_sizes_and_mlflow_file_infos() {
 }
 
 #[test]
+fn a_run_with_no_artifact_folder_lists_as_empty_as_in_mlflow() {
+    // Git drops empty folders, so a fresh clone's fixture runs that logged no artifact have none.
+    let store = fixture_store("3.17.2");
+    std::fs::remove_dir_all(artifacts(&store)).unwrap();
+    assert_eq!(
+        mlrs_json(&store.root, &["artifacts", "list", RUN]),
+        serde_json::json!([])
+    );
+    mlrs(&store.root)
+        .args(["artifacts", "list", RUN, "-f", "table"])
+        .assert()
+        .success()
+        .stdout_eq("")
+        .stderr_eq(format!("mlrs: run {RUN} has no artifacts\n"));
+    // Below a path there is nothing to find.
+    mlrs(&store.root)
+        .args(["artifacts", "list", RUN, "model"])
+        .assert()
+        .code(3);
+}
+
+#[test]
 fn cat_prints_the_bytes_and_refuses_folders() {
     let store = fixture_store("3.17.2");
     let expected = std::fs::read(artifacts(&store).join("plots/residuals.csv")).unwrap();

@@ -111,13 +111,23 @@ pub fn mlrs_json(root: &Path, args: &[&str]) -> Value {
 /// Run mlrs, expect success, return stdout.
 #[track_caller]
 pub fn mlrs_stdout(root: &Path, args: &[&str]) -> String {
-    let out = mlrs(root)
+    String::from_utf8(mlrs_success(root, args).stdout).expect("utf-8 stdout")
+}
+
+/// Run mlrs, expect success, return what it said on stderr (its notes).
+#[track_caller]
+pub fn mlrs_notes(root: &Path, args: &[&str]) -> String {
+    String::from_utf8(mlrs_success(root, args).stderr).expect("utf-8 stderr")
+}
+
+#[track_caller]
+fn mlrs_success(root: &Path, args: &[&str]) -> std::process::Output {
+    mlrs(root)
         .args(args)
         .assert()
         .success()
         .get_output()
-        .clone();
-    String::from_utf8(out.stdout).expect("utf-8 stdout")
+        .clone()
 }
 
 pub fn expected(version: &str) -> Value {

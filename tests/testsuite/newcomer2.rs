@@ -375,6 +375,8 @@ fn a_column_cut_for_room_gets_it_back_when_columns_are_dropped() {
         .clone();
     let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), stderr_of(&out));
     assert!(stderr.contains("1 of 5 columns did not fit"), "{stderr}");
+    // compare's columns are runs: `-c` picks its rows.
+    assert!(stderr.contains("or compare fewer runs"), "{stderr}");
     assert!(stdout.contains(" metrics.rmse*"), "{stdout}");
 }
 

@@ -3,7 +3,7 @@
 
 use snapbox::file;
 
-use crate::common::{fixture_store, mlrs, mlrs_stdout};
+use crate::common::{fixture_store, mlrs, mlrs_notes, mlrs_stdout};
 
 /// The experiment whose runs log `train/loss` and `rmse` histories.
 const EXP: &str = "nyc-taxi-duration";
@@ -380,6 +380,26 @@ fn mistakes_are_usage_or_not_found() {
             .code()
     };
     assert_eq!(code(&["plot", "no_such_metric"]), Some(3));
+    // A typo beside a metric that exists is drawn without, and said.
+    let notes = mlrs_notes(
+        &store.root,
+        &[
+            "plot",
+            "rmse",
+            "rsme",
+            "val_loss",
+            "-e",
+            "nyc-taxi-duration",
+        ],
+    );
+    assert!(
+        notes.contains("no selected run logged a metric matching 'rsme'; did you mean rmse?"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("no selected run logged a metric matching 'val_loss'\n"),
+        "{notes}"
+    );
     assert_eq!(code(&["plot"]), Some(2));
     assert_eq!(code(&["plot", "rmse", "--ylim", "5:1"]), Some(2));
     assert_eq!(code(&["plot", "rmse", "--smooth", "1.5"]), Some(2));
@@ -495,4 +515,15 @@ fn compare_and_search_take_spark_columns() {
         &["search", "-e", EXP, "--spark", "rmse", "-f", "csv"],
     );
     assert!(!has_sparkline(&csv), "{csv}");
+    // A typo'd metric gets an empty column and a note naming the likely key.
+    for command in ["search", "compare"] {
+        let notes = mlrs_notes(
+            &store.root,
+            &[command, "-e", EXP, "--spark", "rsme", "-f", "table"],
+        );
+        assert!(
+            notes.contains("no selected run has the key metrics.rsme; did you mean metrics.rmse?"),
+            "{command}: {notes}"
+        );
+    }
 }
