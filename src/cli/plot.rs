@@ -32,7 +32,7 @@ each run gets its own marker (● × ▲ ■ ○ + ◆ □) along its line and i
 Examples:
   mlrs plot validation-rmse -e nyc-taxi-duration          # the 10 newest runs, overlaid
   mlrs plot 'train/*' 3df405d6 8ca5e65d                    # two runs, every train/ metric
-  mlrs plot rmse --filter \"params.model = 'xgboost'\" -o metrics.rmse --top 5 --smooth 0.6
+  mlrs plot rmse --filter \"params.model_type = 'xgboost'\" -o metrics.rmse --top 5 --smooth 0.6
   mlrs plot loss --x relative --log-y --ylim 0.01: --width 120 --height 30
   mlrs plot validation-rmse --output rmse.svg              # a standalone SVG file
   mlrs plot --scatter params.max_depth metrics.rmse --color-by params.min_samples_leaf
@@ -118,7 +118,17 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     }
     let (metrics, run_words) = split_words(&args.words)?;
     let patterns = KeyPatterns::parse(&metrics)?;
-    let runs = select_runs(ctx, &store, &args, &run_words, &patterns)?;
+    let (runs, matched_any) = select_runs(ctx, &store, &args, &run_words, &patterns)?;
+    if let (false, Some(filter)) = (matched_any, &args.filter) {
+        return Err(StoreError::not_found(
+            Subject::Input {
+                what: "filter",
+                text: filter.clone(),
+            },
+            "no run in scope matches the filter",
+        )
+        .into());
+    }
     let available = present(&runs, Kind::Metric);
     let keys = patterns.select(&available);
     if keys.is_empty() {
@@ -307,7 +317,7 @@ fn select_runs(
     args: &Args,
     run_words: &[String],
     patterns: &KeyPatterns,
-) -> Result<Vec<RunInfo>> {
+) -> Result<(Vec<RunInfo>, bool)> {
     if !run_words.is_empty() {
         if args.filter.is_some() || args.top.is_some() || !args.scope.experiments.is_empty() {
             return Err(UsageError(
@@ -315,12 +325,12 @@ fn select_runs(
             )
             .into());
         }
-        return Ok(named_runs(store, run_words)?);
+        return Ok((named_runs(store, run_words)?, true));
     }
     let req = args.scope.find(ctx, args.filter.as_deref(), None);
     let picked = runs_with_metrics(store, &req, patterns, args.top.unwrap_or(10))?;
     ctx.report(&picked);
-    Ok(picked.runs)
+    Ok((picked.runs, picked.matched_any))
 }
 
 /// `--color` is the global colour switch, so a scatter coloured by a key (`--color

@@ -6,6 +6,7 @@ use globset::GlobBuilder;
 use rayon::prelude::*;
 
 use super::find::{FindRequest, find};
+use super::keys::UnknownKey;
 use crate::query::Field;
 use crate::store::{Problem, Run, RunInfo, Store, StoreError, Subject};
 
@@ -272,10 +273,13 @@ mod tests {
 /// Runs picked to plot, and the problems met finding them.
 pub struct Picked {
     pub runs: Vec<RunInfo>,
+    /// Whether the filter left any run in scope (before the metric and `--top` cuts).
+    pub matched_any: bool,
     pub problems: Vec<Problem>,
+    pub unknown: Vec<UnknownKey>,
 }
 
-outcome!(Picked);
+outcome!(Picked; unknown);
 
 /// The newest `top` runs `req` finds that logged a metric `patterns` match.
 pub fn runs_with_metrics(
@@ -292,6 +296,7 @@ pub fn runs_with_metrics(
             .iter()
             .any(|k| patterns.matches(k))
     };
+    let matched_any = !found.runs.is_empty();
     let runs = found
         .runs
         .into_iter()
@@ -301,6 +306,8 @@ pub fn runs_with_metrics(
         .collect();
     Ok(Picked {
         runs,
+        matched_any,
         problems: found.problems,
+        unknown: found.unknown,
     })
 }

@@ -8,10 +8,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use rayon::prelude::*;
 
-use super::Outcome;
 use super::UsageError;
 use super::distinct_keys;
 use super::find::{FindRequest, find};
+use super::keys::UnknownKey;
 use crate::query::{Direction, Directions};
 use crate::store::{DataSelection, Keys, MetricFile, Problem, Run, Store};
 use crate::store::{MetricPoint, latest};
@@ -56,6 +56,8 @@ pub struct Report {
     pub models: Vec<ModelVersionRef>,
     /// Runs whose histories or artifacts could not be read (their other data is kept).
     pub problems: Vec<Problem>,
+    /// Keys the filter or order named that no run in scope has (a typo, most often).
+    pub unknown: Vec<UnknownKey>,
 }
 
 /// A metric history sorted by step then time; a downsampled one keeps the smallest and the
@@ -95,11 +97,7 @@ type RunExtras = (
 /// Artifact files (relative path, bytes) and how many there are in all.
 pub type Artifacts = (Vec<(String, u64)>, usize);
 
-impl Outcome for Report {
-    fn problems(&self) -> &[Problem] {
-        &self.problems
-    }
-}
+outcome!(Report; unknown);
 
 /// Find the runs, then read everything the page shows about them.
 pub fn load(store: &Store, req: Request) -> anyhow::Result<Report> {
@@ -124,6 +122,7 @@ pub fn load(store: &Store, req: Request) -> anyhow::Result<Report> {
     );
     let mut runs = std::mem::take(&mut found.runs);
     let experiments = std::mem::take(&mut found.experiments);
+    let unknown = std::mem::take(&mut found.unknown);
     let mut problems = std::mem::take(&mut found.problems);
     // Each run's metric keys, with the most lines each file can hold (from its size).
     let run_keys: Vec<Vec<MetricFile>> = runs
@@ -234,6 +233,7 @@ pub fn load(store: &Store, req: Request) -> anyhow::Result<Report> {
         artifacts,
         models,
         problems,
+        unknown,
         runs,
     })
 }

@@ -380,6 +380,11 @@ fn mistakes_are_usage_or_not_found() {
             .code()
     };
     assert_eq!(code(&["plot", "no_such_metric"]), Some(3));
+    mlrs(&store.root)
+        .args(["plot", "rmse", "--filter", "params.model_type = 'nope'"])
+        .assert()
+        .code(3)
+        .stderr_eq("mlrs: error: no run in scope matches the filter\n");
     // A typo beside a metric that exists is drawn without, and said.
     let notes = mlrs_notes(
         &store.root,

@@ -140,6 +140,23 @@ fn report_of_no_runs_is_still_a_page() {
     let html = write_report(&store.root, &["--filter", "metrics.rmse < -100"]);
     let data = embedded(&html, "mlrs-data");
     assert_eq!(data["runs"]["id"], serde_json::json!([]));
+    // A filter whose key no run has says so, as search does.
+    let out = store.root.parent().unwrap().join("typo.html");
+    let said = mlrs(&store.root)
+        .args(["report", "--filter", "params.model_typ = 'xgboost'", "-o"])
+        .arg(&out)
+        .assert()
+        .success()
+        .get_output()
+        .stderr
+        .clone();
+    let said = String::from_utf8_lossy(&said);
+    assert!(
+        said.contains(
+            "no selected run has the key params.model_typ; did you mean params.model_type?"
+        ),
+        "{said}"
+    );
 }
 
 #[test]
