@@ -58,11 +58,18 @@ const FORWARDED: [libc::c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, 
 
 pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
     if !args.stray.is_empty() {
-        return Err(super::exit::UsageError(format!(
-            "put -- before the command, so its options stay its own: mlrs run [OPTIONS] -- {}",
-            args.stray.join(" ")
-        ))
-        .into());
+        let words = args.stray.join(" ");
+        let mut message = format!(
+            "put -- before the command, so its options stay its own: mlrs run [OPTIONS] -- {words}"
+        );
+        // `mlrs run list` is far more often `runs list` mistyped than a program named `list`.
+        let runs_command = <super::Cli as clap::CommandFactory>::command()
+            .find_subcommand("runs")
+            .is_some_and(|runs| runs.find_subcommand(&args.stray[0]).is_some());
+        if runs_command {
+            message.push_str(&format!("; or did you mean 'mlrs runs {words}'?"));
+        }
+        return Err(super::exit::UsageError(message).into());
     }
     let source = context::script_of(&args.command).unwrap_or_else(|| args.command[0].clone());
     let source_dir = Path::new(&source)

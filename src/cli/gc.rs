@@ -191,7 +191,7 @@ impl Progress {
     }
 }
 
-/// `1 experiment (2 runs), 1 run and 1 logged model (2.2 KiB)`.
+/// `1 experiment with 2 runs, 1 run and 1 logged model (2.2 KiB)`.
 fn listing<'a>(items: impl Iterator<Item = &'a Removal>) -> String {
     let mut counts: BTreeMap<Kind, usize> = BTreeMap::new();
     let (mut inner_runs, mut bytes) = (0, 0);
@@ -204,7 +204,7 @@ fn listing<'a>(items: impl Iterator<Item = &'a Removal>) -> String {
         .iter()
         .map(|(&kind, &n)| match kind {
             Kind::Experiment if inner_runs > 0 => {
-                format!("{} ({})", noun(kind, n), noun(Kind::Run, inner_runs))
+                format!("{} with {}", noun(kind, n), noun(Kind::Run, inner_runs))
             }
             _ => noun(kind, n),
         })

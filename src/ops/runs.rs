@@ -68,7 +68,11 @@ pub fn end(store: &Store, run: &str, status: RunStatus, force: bool) -> anyhow::
     if info.status.is_terminal() && info.end_time.is_some() && !force {
         return Err(StoreError::bad_input(
             Subject::run(&info.run_id),
-            format!("already ended ({})", info.status.as_str()),
+            format!(
+                "run {} already ended ({})",
+                info.run_id,
+                info.status.as_str()
+            ),
         )
         .with_hint("pass --force to end it again with a new status and end time")
         .into());

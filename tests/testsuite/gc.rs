@@ -371,7 +371,7 @@ keep	artifacts	62bddb662fdc411ba74e9378b80ee890	to-be-deleted			file:///work/mai
 
 "#]])
         .stderr_eq(str![[r#"
-mlrs: dry run: would remove 1 experiment (2 runs), 1 run and 1 logged model ([..]); left in place: 1 artifact folder outside the store root
+mlrs: dry run: would remove 1 experiment with 2 runs, 1 run and 1 logged model ([..]); left in place: 1 artifact folder outside the store root
 
 "#]]);
     assert_eq!(tree(&store.root), before);
@@ -541,7 +541,7 @@ hint: use #d#h#m#s, e.g. 30d, 12h, 1.5d, 2d8h5m20s
         .code(2)
         .stdout_eq(str![])
         .stderr_eq(str![[r#"
-mlrs: error: gc would remove 1 experiment (2 runs), 1 run and 1 logged model ([..]) for good; without a terminal to confirm on, pass --yes (or --dry-run to see the plan)
+mlrs: error: gc would remove 1 experiment with 2 runs, 1 run and 1 logged model ([..]) for good; without a terminal to confirm on, pass --yes (or --dry-run to see the plan)
 
 "#]]);
     assert_eq!(tree(root), before);
@@ -740,7 +740,7 @@ fn on_a_terminal_it_shows_the_plan_and_asks() {
         assert!(out.status.success(), "{text}");
         assert!(text.contains(" remove   run "), "the plan is shown: {text}");
         assert!(
-            text.contains("mlrs: remove 1 experiment (2 runs) and 1 run (")
+            text.contains("mlrs: remove 1 experiment with 2 runs and 1 run (")
                 && text.contains(") for good? [y/N]"),
             "{text}"
         );

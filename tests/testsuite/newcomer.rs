@@ -211,7 +211,7 @@ fn run_without_dashes_and_ending_twice_say_what_to_do() {
         .clone();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("already ended") && err.contains("--force"),
+        err.contains(&format!("run {run} already ended")) && err.contains("--force"),
         "{err}"
     );
     assert_eq!(meta(), before, "the end time is kept");
@@ -230,4 +230,25 @@ fn find_meta(root: &std::path::Path, run: &str) -> std::path::PathBuf {
         .find(|e| e.file_name() == run)
         .map(|e| e.path().join("meta.yaml"))
         .expect("run folder")
+}
+
+#[test]
+fn run_without_dashes_says_where_they_go_and_spots_a_runs_command() {
+    let store = fixture_store("3.17.2");
+    mlrs(&store.root)
+        .args(["run", "list"])
+        .assert()
+        .code(2)
+        .stderr_eq(
+            "mlrs: error: put -- before the command, so its options stay its own: \
+             mlrs run [OPTIONS] -- list; or did you mean 'mlrs runs list'?\n",
+        );
+    mlrs(&store.root)
+        .args(["run", "echo", "hi"])
+        .assert()
+        .code(2)
+        .stderr_eq(
+            "mlrs: error: put -- before the command, so its options stay its own: \
+             mlrs run [OPTIONS] -- echo hi\n",
+        );
 }
