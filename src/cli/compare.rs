@@ -25,7 +25,7 @@ Examples:
   mlrs compare 3df405d6 8ca5e65d 72b5887f
   mlrs compare -e nyc-taxi-duration -n 3 --only-changed       # its 3 newest runs
   mlrs compare --filter \"params.model_type = 'xgboost'\" -o metrics.rmse --top 5 --only-changed
-  mlrs compare a1b2 c3d4 --higher-is-better epoch --agg min -c 'metrics.*' -c 'tags.model.*' -f markdown";
+  mlrs compare a1b2 c3d4 --higher-is-better epoch --agg min -c 'metrics.*' -f markdown";
 
 #[derive(clap::Args, Debug)]
 #[command(after_help = EXAMPLES)]

@@ -101,8 +101,7 @@ enum Command {
     Search(search::Args),
     /// Show runs side by side: params, metrics and tags as rows, differences highlighted
     Compare(compare::Args),
-    /// Metric histories as line charts in the terminal or an SVG file; scatter and parallel
-    /// coordinates of params against metrics
+    /// Metric histories as charts in the terminal or SVG; params against metrics
     Plot(plot::Args),
     /// Write the runs as one self-contained HTML page: table, charts, details (no network)
     Report(report::Args),
@@ -116,7 +115,7 @@ enum Command {
     /// List a run's artifact files, copy them out, print one
     #[command(alias = "artifact")]
     Artifacts(artifacts::Args),
-    /// Browse the store in a full-screen terminal UI: runs, charts, compare, registry, live
+    /// Browse the store in a full-screen terminal UI: runs, charts, registry, live
     Ui(ui::Args),
     /// Push the store into a running MLflow tracking server, incrementally
     Sync(sync::Args),

@@ -79,7 +79,7 @@ enum Cmd {
     },
     /// Print where a version's files are (its storage_location), for load_model-style scripts
     #[command(
-        after_help = "MODEL@ALIAS, MODEL/VERSION, MODEL/STAGE or MODEL/latest, as in models:/ URIs.\n\nExamples:\n  mlrs models get nyc-taxi-regressor@champion\n  mlrs models get nyc-taxi-regressor/Production\n  python -c \"import mlflow.pyfunc, sys; mlflow.pyfunc.load_model(sys.argv[1])\" \"$(mlrs models get nyc-taxi-regressor/3)\"\n  mlrs models get nyc-taxi-regressor@champion --download ./model"
+        after_help = "MODEL@ALIAS, MODEL/VERSION, MODEL/STAGE or MODEL/latest, as in models:/ URIs.\n\nExamples:\n  mlrs models get nyc-taxi-regressor@champion\n  mlrs models get nyc-taxi-regressor/Production\n  MODEL=$(mlrs models get nyc-taxi-regressor/3)      # its URI, for mlflow.pyfunc.load_model\n  mlrs models get nyc-taxi-regressor@champion --download ./model"
     )]
     Get {
         #[arg(value_name = "REF", allow_hyphen_values = true, add = complete::model_refs())]
