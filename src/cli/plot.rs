@@ -188,7 +188,26 @@ pub fn run(ctx: &Ctx, args: Args) -> Result<()> {
         legend: true,
     };
     let labels = run_labels(runs.iter());
-    let charts: Vec<LineChart> = histories(&runs, &keys, x)?
+    let histories = histories(&runs, &keys, x)?;
+    if args.log_y {
+        // A log axis has no place for zero or below: say whose values it leaves out.
+        for m in &histories {
+            let hidden: Vec<&str> = m
+                .lines
+                .iter()
+                .filter(|l| l.points.iter().any(|&(_, y)| y <= 0.0))
+                .map(|l| labels[l.run].as_str())
+                .collect();
+            if !hidden.is_empty() {
+                ctx.note(&format!(
+                    "--log-y leaves out values of {} at or below 0 (runs: {})",
+                    m.key,
+                    hidden.join(", ")
+                ));
+            }
+        }
+    }
+    let charts: Vec<LineChart> = histories
         .into_iter()
         .map(|m| LineChart {
             title: m.key,

@@ -405,6 +405,15 @@ fn mistakes_are_usage_or_not_found() {
         notes.contains("no selected run logged a metric matching 'val_loss'\n"),
         "{notes}"
     );
+    // A log axis cannot show r2 = -3.2; the run stays in the legend and the note says why.
+    let notes = mlrs_notes(
+        &store.root,
+        &["plot", "r2", "-e", "nyc-taxi-duration", "--log-y"],
+    );
+    assert_eq!(
+        notes,
+        "mlrs: --log-y leaves out values of r2 at or below 0 (runs: xgb-diverged)\n"
+    );
     assert_eq!(code(&["plot"]), Some(2));
     assert_eq!(code(&["plot", "rmse", "--ylim", "5:1"]), Some(2));
     assert_eq!(code(&["plot", "rmse", "--smooth", "1.5"]), Some(2));
