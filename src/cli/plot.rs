@@ -295,7 +295,12 @@ fn by_run(ctx: &Ctx, store: &Store, args: &Args) -> Result<()> {
         }
         return print(ctx, &chart::draw_scatter(&chart, width, height));
     }
-    let axes: Vec<Field> = fields.into_iter().flatten().collect();
+    let axes = parallel_axes(
+        ctx,
+        &runs,
+        fields,
+        args.output.is_none().then_some(usize::from(width)),
+    );
     let chart = plot::parallel(&runs, &axes, &look);
     if let Some(path) = &args.output {
         let svg = chart::parallel_to_svg(&chart, svg_w(width), svg_h(height));
@@ -350,6 +355,52 @@ fn select_runs(
     let picked = runs_with_metrics(store, &req, patterns, args.top.unwrap_or(10))?;
     ctx.report(&picked);
     Ok((picked.runs, picked.matched_any))
+}
+
+/// Terminal columns an axis needs for its ticks and a readable label.
+const AXIS_COLUMNS: usize = 8;
+
+/// The axes of `--parallel`: each key as named, but of a glob's keys only those whose value
+/// differs between the runs; then, on a terminal `width` wide, no more than fit (the last
+/// axis, which colours the lines, always stays). What is left out is said.
+fn parallel_axes(
+    ctx: &Ctx,
+    runs: &[&Run],
+    specs: Vec<Vec<Field>>,
+    width: Option<usize>,
+) -> Vec<Field> {
+    let mut axes = Vec::new();
+    let mut constant = 0;
+    for keys in specs {
+        if keys.len() == 1 {
+            axes.extend(keys);
+            continue;
+        }
+        let before = axes.len();
+        axes.extend(keys.iter().filter(|f| plot::varies(runs, f)).cloned());
+        constant += keys.len() - (axes.len() - before);
+    }
+    if constant > 0 {
+        ctx.note(&format!(
+            "left out {constant} key{} with a single value across these runs",
+            if constant == 1 { "" } else { "s" }
+        ));
+    }
+    if let Some(width) = width {
+        let fit = (width / AXIS_COLUMNS).max(2);
+        if axes.len() > fit {
+            let dropped: Vec<String> = axes
+                .drain(fit - 1..axes.len() - 1)
+                .map(|f| f.label())
+                .collect();
+            ctx.note(&format!(
+                "{} axes do not fit {width} columns, left out: {} (name fewer keys, or pass --width)",
+                dropped.len(),
+                dropped.join(", ")
+            ));
+        }
+    }
+    axes
 }
 
 /// `--color` is the global colour switch, so a scatter coloured by a key (`--color

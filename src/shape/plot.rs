@@ -42,6 +42,16 @@ pub fn any_value(runs: &[&Run], fields: &[Field]) -> bool {
         .any(|f| runs.iter().any(|r| value(r, f).is_some()))
 }
 
+/// Whether `runs` hold two different values of `field` or more: an axis with one value (or
+/// none) draws every line through one point and tells nothing.
+pub fn varies(runs: &[&Run], field: &Field) -> bool {
+    let mut values = runs.iter().filter_map(|r| value(r, field));
+    let Some(first) = values.next() else {
+        return false;
+    };
+    values.any(|v| v != first)
+}
+
 /// `y` against `x`, one point per run, coloured by `color_by`; the run with the best value of
 /// `y` (else of `x`) is starred and named in the legend.
 pub fn scatter(

@@ -142,6 +142,27 @@ fn scatter_and_parallel() {
         .assert()
         .success()
         .stdout_eq(file!["snapshots/plot/parallel.txt"]);
+    // A glob's keys that hold one value tell nothing; axes that do not fit are left out, the
+    // colouring metric kept, and both are said.
+    let notes = mlrs_notes(
+        &store.root,
+        &[
+            "plot",
+            "--parallel",
+            "params.*",
+            "metrics.rmse",
+            "--width",
+            "40",
+        ],
+    );
+    assert!(
+        notes.contains("keys with a single value across these runs"),
+        "{notes}"
+    );
+    assert!(
+        notes.contains("axes do not fit 40 columns, left out: params."),
+        "{notes}"
+    );
 }
 
 #[test]
