@@ -409,6 +409,11 @@ impl Store {
                     })?;
                 }
                 out.steps.push(model_step(&model.name, Action::Added));
+                // Its versions came with it: each is listed, as a later merge lists them present.
+                for v in &model.versions {
+                    let id = format!("{}/{}", model.name, v.version);
+                    out.steps.push(version_step(id, &model.name, Action::Added));
+                }
                 continue;
             }
             let here = RegisteredModel::load(&to)?;
