@@ -44,7 +44,7 @@ pub struct Args {
     #[arg(long, value_name = "EXP,…", value_delimiter = ',', add = complete::experiments())]
     experiment_ids: Vec<String>,
     /// Show the plan and remove nothing
-    #[arg(short = 'n', long)]
+    #[arg(long)]
     dry_run: bool,
     /// Remove without asking (required without a terminal)
     #[arg(short = 'y', long)]

@@ -457,13 +457,30 @@ impl Store {
     /// An experiment by exact name only (active or deleted), as `MLFLOW_EXPERIMENT_NAME` means.
     pub fn experiment_by_name(&self, name: &str) -> Result<Experiment> {
         let all = self.experiments(ViewType::All)?;
+        // Names holding what was typed (`nyc-taxi` for `nyc-taxi-duration`), for the hint.
+        let typed = name.to_lowercase();
+        let mut near: Vec<String> = all
+            .items
+            .iter()
+            .filter(|e| !typed.is_empty() && e.name.to_lowercase().contains(&typed))
+            .map(|e| validate::quote(&e.name))
+            .collect();
+        near.sort();
+        near.dedup();
+        near.truncate(3);
         let mut matches: Vec<Experiment> =
             all.items.into_iter().filter(|e| e.name == name).collect();
         match matches.len() {
-            0 => Err(StoreError::not_found(
-                Subject::input("experiment", name),
-                format!("no experiment with id or name {}", validate::quote(name)),
-            )),
+            0 => {
+                let missing = StoreError::not_found(
+                    Subject::input("experiment", name),
+                    format!("no experiment with id or name {}", validate::quote(name)),
+                );
+                Err(match near.as_slice() {
+                    [] => missing,
+                    _ => missing.with_hint(format!("did you mean {}?", near.join(" or "))),
+                })
+            }
             1 => Ok(matches.remove(0)),
             _ => {
                 matches.sort_by(|a, b| a.id.cmp(&b.id));

@@ -381,7 +381,7 @@ mlrs: dry run: would remove 1 experiment with 2 runs, 1 run and 1 logged model (
 fn what_is_too_recent_for_older_than_stays_and_the_plan_says_so() {
     // At the test clock, everything deleted in the fixture was deleted less than a day ago.
     let store = fixture_store("3.17.2");
-    let plan = mlrs_json(&store.root, &["gc", "-n", "--older-than", "1d"]);
+    let plan = mlrs_json(&store.root, &["gc", "--dry-run", "--older-than", "1d"]);
     assert_eq!(plan["remove"], Value::Array(vec![]));
     let kept: Vec<(&str, &str)> = plan["keep"]
         .as_array()

@@ -252,3 +252,16 @@ fn run_without_dashes_says_where_they_go_and_spots_a_runs_command() {
              mlrs run [OPTIONS] -- echo hi\n",
         );
 }
+
+#[test]
+fn a_part_of_an_experiment_name_is_pointed_at_the_whole() {
+    let store = fixture_store("3.17.2");
+    mlrs(&store.root)
+        .args(["runs", "list", "-e", "nyc-taxi"])
+        .assert()
+        .code(3)
+        .stderr_eq(
+            "mlrs: error: no experiment with id or name 'nyc-taxi'\n\
+             hint: did you mean 'nyc-taxi-duration'?\n",
+        );
+}
