@@ -5,7 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::store::{ArtifactEntry, ArtifactRoot, Problem, RunInfo, Store, StoreError, Subject};
+use crate::store::{
+    ArtifactEntry, ArtifactRoot, ErrorKind, Problem, RunInfo, Store, StoreError, Subject,
+};
 
 pub struct ArtifactList {
     pub run: RunInfo,
@@ -22,17 +24,19 @@ outcome!(ArtifactList);
 pub fn list(store: &Store, run: &str, path: &str) -> anyhow::Result<ArtifactList> {
     let run = store.find_run(run)?;
     let path = path.trim_end_matches('/').to_owned();
-    // A run that never logged an artifact may have no folder at all (git drops empty ones too):
-    // MLflow lists it as empty, and so does mlrs.
-    if path.is_empty() && !store.artifact_dir(&run)?.exists() {
-        return Ok(ArtifactList {
-            run,
-            path,
-            entries: Vec::new(),
-            problems: Vec::new(),
-        });
-    }
-    let root = store.run_artifacts(&run)?;
+    let root = match store.run_artifacts(&run) {
+        // A run with no artifact folder (one that never logged any; git drops empty folders
+        // too) lists as empty, as in MLflow. Below a path there is nothing to find.
+        Err(e) if path.is_empty() && e.kind() == ErrorKind::NotFound => {
+            return Ok(ArtifactList {
+                run,
+                path,
+                entries: Vec::new(),
+                problems: Vec::new(),
+            });
+        }
+        root => root?,
+    };
     let tree = root.tree(&path)?;
     let entries = tree.items.into_iter().filter(|e| e.path != path).collect();
     Ok(ArtifactList {

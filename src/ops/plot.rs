@@ -39,6 +39,11 @@ pub struct MetricLines {
 /// Exact names, or globs (`train/*`, `*loss*`; `*` crosses `/`) over `available`.
 pub struct KeyPatterns(Vec<(String, Option<globset::GlobMatcher>)>);
 
+/// Whether one pattern (its text, and its matcher when a glob) takes `key`.
+fn takes(pattern: &str, glob: &Option<globset::GlobMatcher>, key: &str) -> bool {
+    glob.as_ref().map_or(pattern == key, |g| g.is_match(key))
+}
+
 impl KeyPatterns {
     pub fn parse(patterns: &[String]) -> Result<KeyPatterns, StoreError> {
         patterns
@@ -67,10 +72,7 @@ impl KeyPatterns {
     }
 
     pub fn matches(&self, key: &str) -> bool {
-        self.0.iter().any(|(p, g)| match g {
-            Some(g) => g.is_match(key),
-            None => p == key,
-        })
+        self.0.iter().any(|(p, g)| takes(p, g, key))
     }
 
     /// What to say of each pattern that matches none of `available` (with the names close to
@@ -78,11 +80,7 @@ impl KeyPatterns {
     pub fn unmatched(&self, available: &[String]) -> Vec<String> {
         self.0
             .iter()
-            .filter(|(p, g)| {
-                !available
-                    .iter()
-                    .any(|k| g.as_ref().map_or(k == p, |g| g.is_match(k)))
-            })
+            .filter(|(p, g)| !available.iter().any(|k| takes(p, g, k)))
             .map(|(p, _)| {
                 let near = crate::query::closest(p, available.iter().cloned(), String::as_str);
                 let said = format!("no selected run logged a metric matching '{p}'");
@@ -98,10 +96,7 @@ impl KeyPatterns {
     pub fn select(&self, available: &[String]) -> Vec<String> {
         let mut keys: Vec<String> = Vec::new();
         for (p, g) in &self.0 {
-            let mut found: Vec<&String> = available
-                .iter()
-                .filter(|k| g.as_ref().map_or(*k == p, |g| g.is_match(k)))
-                .collect();
+            let mut found: Vec<&String> = available.iter().filter(|k| takes(p, g, k)).collect();
             found.sort();
             for k in found {
                 if !keys.contains(k) {

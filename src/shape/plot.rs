@@ -112,7 +112,11 @@ pub fn parallel(runs: &[&Run], fields: &[Field], look: &Look) -> ParallelChart {
         .and_then(|f| best_run(runs, f, direction(look, f)?));
     let labels = run_labels(runs.iter().map(|r| &r.info));
     ParallelChart {
-        title: format!("{} runs", runs.len()),
+        title: format!(
+            "{} run{}",
+            runs.len(),
+            if runs.len() == 1 { "" } else { "s" }
+        ),
         axes: fields
             .iter()
             .zip(&columns)

@@ -73,7 +73,7 @@ impl Store {
         if same_folder(source.root(), self.root()) {
             return Err(StoreError::bad_input(
                 Subject::Path(source.root().to_path_buf()),
-                "is the store being merged into: a store cannot be merged into itself",
+                "is the store being merged into (a store cannot be merged into itself)",
             ));
         }
         let _lock = self.lock()?;

@@ -456,32 +456,20 @@ impl Store {
 
     /// An experiment by exact name only (active or deleted), as `MLFLOW_EXPERIMENT_NAME` means.
     pub fn experiment_by_name(&self, name: &str) -> Result<Experiment> {
-        let all = self.experiments(ViewType::All)?;
-        // Names holding what was typed (`nyc-taxi` for `nyc-taxi-duration`), for the hint.
-        let typed = name.to_lowercase();
-        let mut near: Vec<String> = all
-            .items
-            .iter()
-            .filter(|e| !typed.is_empty() && e.name.to_lowercase().contains(&typed))
-            .map(|e| validate::quote(&e.name))
-            .collect();
-        near.sort();
-        near.dedup();
-        near.truncate(3);
-        let mut matches: Vec<Experiment> =
-            all.items.into_iter().filter(|e| e.name == name).collect();
+        let all = self.experiments(ViewType::All)?.items;
+        let mut matches: Vec<&Experiment> = all.iter().filter(|e| e.name == name).collect();
         match matches.len() {
             0 => {
                 let missing = StoreError::not_found(
                     Subject::input("experiment", name),
                     format!("no experiment with id or name {}", validate::quote(name)),
                 );
-                Err(match near.as_slice() {
+                Err(match names_holding(&all, name).as_slice() {
                     [] => missing,
-                    _ => missing.with_hint(format!("did you mean {}?", near.join(" or "))),
+                    near => missing.with_hint(format!("did you mean {}?", near.join(" or "))),
                 })
             }
-            1 => Ok(matches.remove(0)),
+            1 => Ok(matches[0].clone()),
             _ => {
                 matches.sort_by(|a, b| a.id.cmp(&b.id));
                 let ids: Vec<&str> = matches.iter().map(|e| e.id.as_str()).collect();
@@ -767,4 +755,19 @@ pub fn write_output(path: &Path, bytes: &[u8]) -> Result<()> {
         Some(dir) => Err(StoreError::invalid(dir, "is not a folder; create it first")),
         None => Err(StoreError::invalid(&path, "is not a file")),
     }
+}
+
+/// Up to three experiment names holding `typed` (`nyc-taxi` for `nyc-taxi-duration`), quoted,
+/// for a hint when no name is exactly it.
+fn names_holding(experiments: &[Experiment], typed: &str) -> Vec<String> {
+    let typed = typed.to_lowercase();
+    let mut near: Vec<String> = experiments
+        .iter()
+        .filter(|e| !typed.is_empty() && e.name.to_lowercase().contains(&typed))
+        .map(|e| validate::quote(&e.name))
+        .collect();
+    near.sort();
+    near.dedup();
+    near.truncate(3);
+    near
 }
