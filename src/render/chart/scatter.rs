@@ -138,10 +138,14 @@ pub fn draw_parallel(chart: &ParallelChart, width: u16, height: u16) -> Grid {
     dots.paint(&mut grid, 0, top);
     for (i, (name, axis)) in chart.axes.iter().enumerate() {
         let col = col_of(i) as i64;
-        let clip = |s: &str| {
-            s.chars()
-                .take(room.saturating_sub(1).max(4))
-                .collect::<String>()
+        // The last axis has only the margin to the right edge.
+        let edge = (width as usize).saturating_sub(col as usize);
+        let limit = room.saturating_sub(1).max(4).min(edge);
+        let clip = |s: &str| s.chars().take(limit).collect::<String>();
+        // A name too long for its axis gives up its kind (`params.`) before its key's end.
+        let name = match name.split_once('.') {
+            Some((_, key)) if name.chars().count() > limit => key,
+            _ => name,
         };
         grid.text(col, 1, &clip(name), None);
         for r in 0..plot_h as i64 {
